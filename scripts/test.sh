@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: type check, unit, integration (built server) and end-to-end (Debian's Chromium).
+# Installs what the tests need that npm cannot: chromium, poppler-utils, qpdf, fonts.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdfsig >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "Installing system packages for tests: ${missing[*]}"
+	sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		echo "Could not install ${missing[*]} (apt-get)"; exit 1; }
+fi
+
+[ -d node_modules ] || npm ci
+
+set -e
+npm run check
+npm run build
+set +e
+mkdir -p test-output
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json
+status=$?
+node scripts/summarize-tests.mjs test-output/vitest.json || status=1
+exit $status

@@ -1,0 +1,46 @@
+/**
+ * Production entry: one HTTP server for the SvelteKit app (adapter-node's handler) and the
+ * live-document WebSocket, on one port. Compiled by `npm run build` into build/server.js.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { attachCollab } from './src/lib/server/collab/index';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+// adapter-node assumes https when ORIGIN is unset, which makes every plain-http form post fail its
+// CSRF check. A hall's LAN reaches us as http://<some IP>:3000, so unless the operator set ORIGIN or
+// a proxy header, tell the handler the truth about this socket: it is plain http.
+const PLAIN_HTTP_HEADER = 'x-mufakat-protocol';
+const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
+// adapter-node's handler sits beside this file once built; imported at run time, not bundled.
+const { handler } = (await import(pathToFileURL(join(here, 'handler.js')).href)) as { handler: NodeHandler };
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '0.0.0.0';
+
+const server = createServer((req, res) => {
+	if (markPlainHttp) req.headers[PLAIN_HTTP_HEADER] = 'http';
+	handler(req, res, () => {
+		res.statusCode = 404;
+		res.end('Not found');
+	});
+});
+attachCollab(server);
+
+server.listen(port, host, () => {
+	console.log(`Mufakat listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+});
+
+function shutdown(signal: string) {
+	console.log(`${signal}: closing`);
+	server.close(() => process.exit(0));
+	// Open WebSockets and keep-alive sockets would hold the process; do not wait for ever.
+	setTimeout(() => process.exit(0), 3000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

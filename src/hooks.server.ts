@@ -1,0 +1,50 @@
+import { building } from '$app/environment';
+import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { getDb } from '$lib/server/db/client';
+import { importAreas } from '$lib/server/areas';
+import { seedDemo } from '$lib/server/demo';
+import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
+import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
+
+export const init: ServerInit = async () => {
+	if (building) return;
+	const db = getDb();
+	importAreas(db);
+	if (process.env.MUFAKAT_DEMO !== 'off') seedDemo(db);
+};
+
+const session: Handle = async ({ event, resolve }) => {
+	const token = event.cookies.get(SESSION_COOKIE);
+	event.locals.viewer = token ? resolveSession(getDb(), token) : null;
+	return resolve(event);
+};
+
+const i18n: Handle = async ({ event, resolve }) => {
+	const fromCookie = event.cookies.get(LOCALE_COOKIE);
+	event.locals.locale = isLocale(fromCookie) ? fromCookie : DEFAULT_LOCALE;
+	return resolve(event, {
+		transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale)
+	});
+};
+
+/** Staff areas need an account before any load or action runs; finer role checks live in each layout. */
+const STAFF_PREFIXES = ['/forums', '/workshops', '/api/areas'];
+
+const guards: Handle = async ({ event, resolve }) => {
+	const path = event.url.pathname;
+	if (STAFF_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)) && event.locals.viewer?.kind !== 'account') {
+		if (event.request.method === 'GET' && !path.startsWith('/api/')) {
+			redirect(303, `/login?next=${encodeURIComponent(path + event.url.search)}`);
+		}
+		// A joined participant is known but not staff: forbidden, not "please sign in".
+		const participant = event.locals.viewer?.kind === 'participant';
+		return new Response(translate(event.locals.locale, participant ? 'error.forbidden' : 'error.loginRequired'), {
+			status: participant ? 403 : 401,
+			headers: { 'content-type': 'text/plain; charset=utf-8' }
+		});
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(session, i18n, guards);

@@ -1,0 +1,128 @@
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { and, eq, gt, lt } from 'drizzle-orm';
+import type { Db } from './db/client';
+import { attendance, forumMembers, sessions, users, type ForumRole } from './db/schema';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+export const SESSION_COOKIE = 'mufakat_session';
+const ACCOUNT_SESSION_MS = 14 * 24 * 3600 * 1000;
+const PARTICIPANT_SESSION_MS = 3 * 24 * 3600 * 1000;
+
+/** scrypt (Node's own, memory-hard) in a self-describing string so parameters can change later. */
+export function hashPassword(password: string): string {
+	const salt = randomBytes(16);
+	const key = scryptSync(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+	return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+	const [scheme, n, r, p, salt, key] = stored.split('$');
+	if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
+	const expected = Buffer.from(key, 'base64');
+	const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, {
+		N: Number(n),
+		r: Number(r),
+		p: Number(p)
+	});
+	return timingSafeEqual(expected, actual);
+}
+
+function hashToken(token: string): string {
+	return createHash('sha256').update(token).digest('hex');
+}
+
+export function createUser(db: Db, input: { email: string; name: string; password: string }) {
+	const [user] = db
+		.insert(users)
+		.values({ email: input.email.toLowerCase(), name: input.name, passwordHash: hashPassword(input.password) })
+		.returning()
+		.all();
+	return user!;
+}
+
+export function authenticate(db: Db, email: string, password: string) {
+	const user = db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+	// Hash anyway when the account is unknown so timing does not reveal which emails exist.
+	if (!user) {
+		verifyPassword(password, hashPassword('x'));
+		return null;
+	}
+	return verifyPassword(password, user.passwordHash) ? user : null;
+}
+
+export type SessionGrant =
+	| { kind: 'account'; userId: number }
+	| { kind: 'participant'; workshopId: number; attendanceId: number };
+
+/** Returns the cookie token; only its hash is stored. */
+export function startSession(db: Db, grant: SessionGrant, now = Date.now()): { token: string; expiresAt: Date } {
+	const token = randomBytes(32).toString('base64url');
+	const expiresAt = new Date(now + (grant.kind === 'account' ? ACCOUNT_SESSION_MS : PARTICIPANT_SESSION_MS));
+	db.delete(sessions).where(lt(sessions.expiresAt, new Date(now))).run();
+	db.insert(sessions)
+		.values({
+			tokenHash: hashToken(token),
+			userId: grant.kind === 'account' ? grant.userId : null,
+			workshopId: grant.kind === 'participant' ? grant.workshopId : null,
+			attendanceId: grant.kind === 'participant' ? grant.attendanceId : null,
+			expiresAt
+		})
+		.run();
+	return { token, expiresAt };
+}
+
+export function endSession(db: Db, token: string): void {
+	db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+}
+
+export type Viewer =
+	| { kind: 'account'; user: { id: number; name: string; email: string }; roles: { forumId: number; role: ForumRole }[] }
+	| {
+			kind: 'participant';
+			workshopId: number;
+			attendanceId: number;
+			institutionId: number;
+			name: string;
+	  };
+
+/** Resolves a cookie token to who is asking, or null when the token is unknown or expired. */
+export function resolveSession(db: Db, token: string, now = Date.now()): Viewer | null {
+	const session = db
+		.select()
+		.from(sessions)
+		.where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, new Date(now))))
+		.get();
+	if (!session) return null;
+	if (session.userId != null) {
+		const user = db.select().from(users).where(eq(users.id, session.userId)).get();
+		if (!user) return null;
+		const roles = db
+			.select({ forumId: forumMembers.forumId, role: forumMembers.role })
+			.from(forumMembers)
+			.where(eq(forumMembers.userId, user.id))
+			.all();
+		return { kind: 'account', user: { id: user.id, name: user.name, email: user.email }, roles };
+	}
+	if (session.workshopId != null && session.attendanceId != null) {
+		const row = db.select().from(attendance).where(eq(attendance.id, session.attendanceId)).get();
+		if (!row || row.workshopId !== session.workshopId) return null;
+		return {
+			kind: 'participant',
+			workshopId: row.workshopId,
+			attendanceId: row.id,
+			institutionId: row.institutionId,
+			name: row.name
+		};
+	}
+	return null;
+}
+
+export function grantRole(db: Db, forumId: number, userId: number, role: ForumRole): void {
+	db.insert(forumMembers).values({ forumId, userId, role }).onConflictDoNothing().run();
+}
+
+/** Account roles in one forum; empty for participants and strangers. */
+export function rolesIn(viewer: Viewer | null, forumId: number): ForumRole[] {
+	if (viewer?.kind !== 'account') return [];
+	return viewer.roles.filter((r) => r.forumId === forumId).map((r) => r.role);
+}

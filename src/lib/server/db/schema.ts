@@ -1,0 +1,241 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Pentahelix sectors plus development partners, who fit none of the five. */
+export const SECTORS = ['pemerintah', 'bisnis', 'komunitas', 'akademisi', 'media', 'mitra'] as const;
+export type Sector = (typeof SECTORS)[number];
+
+export const FORUM_ROLES = ['moderator', 'secretariat'] as const;
+export type ForumRole = (typeof FORUM_ROLES)[number];
+
+export const WORKSHOP_KINDS = ['lokakarya', 'rapat_koordinasi', 'musyawarah', 'fgd'] as const;
+export type WorkshopKind = (typeof WORKSHOP_KINDS)[number];
+
+export const WORKSHOP_STATUSES = ['draft', 'live', 'closed', 'signed'] as const;
+export type WorkshopStatus = (typeof WORKSHOP_STATUSES)[number];
+
+export const PILOT_STAGES = ['survey', 'piloting', 'replication', 'handover'] as const;
+export type PilotStage = (typeof PILOT_STAGES)[number];
+
+const createdAt = () =>
+	integer('created_at', { mode: 'timestamp_ms' })
+		.notNull()
+		.default(sql`(unixepoch('subsec') * 1000)`);
+
+export const forums = sqliteTable('forums', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	name: text('name').notNull(),
+	shortName: text('short_name').notNull(),
+	/** Kemendagri code of the kabupaten/kota the forum works in, e.g. 35.77. */
+	regencyCode: text('regency_code'),
+	/** What the region calls a village: kelurahan, desa, pekon, kampung, nagari, gampong. */
+	villageWord: text('village_word').notNull().default('kelurahan'),
+	createdAt: createdAt()
+});
+
+export const users = sqliteTable('users', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	email: text('email').notNull().unique(),
+	name: text('name').notNull(),
+	passwordHash: text('password_hash').notNull(),
+	createdAt: createdAt()
+});
+
+export const forumMembers = sqliteTable(
+	'forum_members',
+	{
+		forumId: integer('forum_id')
+			.notNull()
+			.references(() => forums.id, { onDelete: 'cascade' }),
+		userId: integer('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		role: text('role', { enum: FORUM_ROLES }).notNull()
+	},
+	(t) => [primaryKey({ columns: [t.forumId, t.userId, t.role] })]
+);
+
+export const institutions = sqliteTable(
+	'institutions',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		forumId: integer('forum_id')
+			.notNull()
+			.references(() => forums.id, { onDelete: 'cascade' }),
+		officialName: text('official_name').notNull(),
+		shortName: text('short_name').notNull(),
+		/** Other spellings seen in the wild (Bapelitbangda, Bappeda …), JSON array. */
+		aliases: text('aliases', { mode: 'json' }).$type<string[]>().notNull().default([]),
+		sector: text('sector', { enum: SECTORS }).notNull(),
+		/** Forum-defined subtype: OPD, BUMN, BUMD, OMS, yayasan, PT … */
+		subtype: text('subtype').notNull().default(''),
+		parentId: integer('parent_id'),
+		/** Proposed by a participant at join time; the moderator approves it. */
+		approved: integer('approved', { mode: 'boolean' }).notNull().default(true),
+		createdAt: createdAt()
+	},
+	(t) => [index('institutions_forum').on(t.forumId)]
+);
+
+export const persons = sqliteTable('persons', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	name: text('name').notNull(),
+	gender: text('gender', { enum: ['L', 'P'] }).notNull(),
+	phone: text('phone').notNull().default(''),
+	createdAt: createdAt()
+});
+
+/** A person speaking for an institution in a given jabatan for a period (people rotate: mutasi). */
+export const representations = sqliteTable('representations', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	personId: integer('person_id')
+		.notNull()
+		.references(() => persons.id, { onDelete: 'cascade' }),
+	institutionId: integer('institution_id')
+		.notNull()
+		.references(() => institutions.id, { onDelete: 'cascade' }),
+	jabatan: text('jabatan').notNull(),
+	fromDate: text('from_date').notNull(),
+	toDate: text('to_date')
+});
+
+export const programmes = sqliteTable('programmes', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	name: text('name').notNull(),
+	vision: text('vision').notNull().default(''),
+	legalBasis: text('legal_basis').notNull().default(''),
+	createdAt: createdAt()
+});
+
+/** Matrix columns: focus areas and their actions, ordered. */
+export const components = sqliteTable('components', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	programmeId: integer('programme_id')
+		.notNull()
+		.references(() => programmes.id, { onDelete: 'cascade' }),
+	kind: text('kind', { enum: ['focus', 'action'] }).notNull().default('focus'),
+	name: text('name').notNull(),
+	position: integer('position').notNull()
+});
+
+/** Official Kemendagri areas imported unmodified from idn-area-data (ODbL). */
+export const areas = sqliteTable(
+	'areas',
+	{
+		code: text('code').primaryKey(),
+		parentCode: text('parent_code'),
+		/** 1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa/kelurahan. */
+		level: integer('level').notNull(),
+		name: text('name').notNull()
+	},
+	(t) => [index('areas_parent').on(t.parentCode), index('areas_level_name').on(t.level, t.name)]
+);
+
+export const pilotSites = sqliteTable(
+	'pilot_sites',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		programmeId: integer('programme_id')
+			.notNull()
+			.references(() => programmes.id, { onDelete: 'cascade' }),
+		areaCode: text('area_code').notNull(),
+		stage: text('stage', { enum: PILOT_STAGES }).notNull().default('piloting'),
+		createdAt: createdAt()
+	},
+	(t) => [uniqueIndex('pilot_sites_unique').on(t.programmeId, t.areaCode)]
+);
+
+export const workshops = sqliteTable('workshops', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	programmeId: integer('programme_id').references(() => programmes.id),
+	title: text('title').notNull(),
+	theme: text('theme').notNull().default(''),
+	kind: text('kind', { enum: WORKSHOP_KINDS }).notNull().default('lokakarya'),
+	/** ISO date (YYYY-MM-DD) and local start time (HH:MM). */
+	date: text('date').notNull(),
+	startTime: text('start_time').notNull().default('09:00'),
+	place: text('place').notNull(),
+	chairName: text('chair_name').notNull().default(''),
+	moderatorName: text('moderator_name').notNull().default(''),
+	notetakerName: text('notetaker_name').notNull().default(''),
+	status: text('status', { enum: WORKSHOP_STATUSES }).notNull().default('draft'),
+	/** Short human code for joining; set when the workshop goes live. */
+	joinCode: text('join_code').unique(),
+	previousWorkshopId: integer('previous_workshop_id'),
+	createdAt: createdAt()
+});
+
+export const agendaItems = sqliteTable('agenda_items', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	workshopId: integer('workshop_id')
+		.notNull()
+		.references(() => workshops.id, { onDelete: 'cascade' }),
+	position: integer('position').notNull(),
+	title: text('title').notNull(),
+	durationMinutes: integer('duration_minutes').notNull()
+});
+
+export const workshopInvitations = sqliteTable(
+	'workshop_invitations',
+	{
+		workshopId: integer('workshop_id')
+			.notNull()
+			.references(() => workshops.id, { onDelete: 'cascade' }),
+		institutionId: integer('institution_id')
+			.notNull()
+			.references(() => institutions.id, { onDelete: 'cascade' })
+	},
+	(t) => [primaryKey({ columns: [t.workshopId, t.institutionId] })]
+);
+
+/**
+ * Daftar hadir. Name, jabatan, instansi and sector are copied as they were that day so the
+ * record survives renames and mutasi.
+ */
+export const attendance = sqliteTable(
+	'attendance',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		workshopId: integer('workshop_id')
+			.notNull()
+			.references(() => workshops.id, { onDelete: 'cascade' }),
+		institutionId: integer('institution_id')
+			.notNull()
+			.references(() => institutions.id),
+		personId: integer('person_id')
+			.notNull()
+			.references(() => persons.id),
+		name: text('name').notNull(),
+		/** Lower-cased, space-collapsed name: what makes a second check-in "the same person". */
+		nameKey: text('name_key').notNull(),
+		jabatan: text('jabatan').notNull(),
+		institutionName: text('institution_name').notNull(),
+		sector: text('sector', { enum: SECTORS }).notNull(),
+		gender: text('gender', { enum: ['L', 'P'] }).notNull(),
+		phone: text('phone').notNull().default(''),
+		checkedInAt: integer('checked_in_at', { mode: 'timestamp_ms' }).notNull()
+	},
+	(t) => [uniqueIndex('attendance_person_once').on(t.workshopId, t.institutionId, t.nameKey)]
+);
+
+/**
+ * Sessions for accounts (userId set) and for joined participants (workshop + attendance set).
+ * Only the SHA-256 of the cookie token is stored.
+ */
+export const sessions = sqliteTable('sessions', {
+	tokenHash: text('token_hash').primaryKey(),
+	userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+	workshopId: integer('workshop_id').references(() => workshops.id, { onDelete: 'cascade' }),
+	attendanceId: integer('attendance_id').references(() => attendance.id, { onDelete: 'cascade' }),
+	expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+	createdAt: createdAt()
+});

@@ -1,0 +1,207 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './db/client';
+import { createUser, grantRole } from './auth';
+import { attendance, components, forums, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
+import { nameKey } from './attendance';
+
+/** Demo accounts; the README gives these. */
+export const DEMO_PASSWORD = 'mufakat-demo';
+export const DEMO_MODERATOR_EMAIL = 'moderator@mufakat.test';
+export const DEMO_SECRETARIAT_EMAIL = 'sekretariat@mufakat.test';
+export const DEMO_JOIN_CODE = 'TAMAN8';
+
+type DemoInstitution = [short: string, official: string, sector: Sector, subtype: string, aliases?: string[]];
+
+const MADIUN_INSTITUTIONS: DemoInstitution[] = [
+	['Bappelitbangda', 'Badan Perencanaan, Penelitian dan Pengembangan Daerah Kota Madiun', 'pemerintah', 'OPD', ['Bapelitbangda', 'Beppelitbangda', 'Bappeda']],
+	['Bakesbangpol', 'Badan Kesatuan Bangsa dan Politik Kota Madiun', 'pemerintah', 'OPD'],
+	['Disperindag', 'Dinas Perdagangan dan Perindustrian Kota Madiun', 'pemerintah', 'OPD'],
+	['Disnaker KUKM', 'Dinas Tenaga Kerja, Koperasi dan Usaha Kecil Menengah Kota Madiun', 'pemerintah', 'OPD'],
+	['Kominfo', 'Dinas Komunikasi dan Informatika Kota Madiun', 'pemerintah', 'OPD'],
+	['Disbudparpora', 'Dinas Kebudayaan, Pariwisata, Kepemudaan dan Olahraga Kota Madiun', 'pemerintah', 'OPD'],
+	['Kec. Taman', 'Kecamatan Taman', 'pemerintah', 'Kecamatan'],
+	['Kel. Taman', 'Kelurahan Taman', 'pemerintah', 'Kelurahan'],
+	['Kel. Demangan', 'Kelurahan Demangan', 'pemerintah', 'Kelurahan'],
+	['WKR', 'WKR (anggota Forpemma)', 'komunitas', 'OMS'],
+	['Lempung', 'Lempung (anggota Forpemma)', 'komunitas', 'OMS'],
+	['Lesse', 'Lesse (anggota Forpemma)', 'komunitas', 'OMS'],
+	['YBN', 'Yayasan Bambu Nusantara', 'komunitas', 'Yayasan'],
+	['PT INKA', 'PT Industri Kereta Api (Persero)', 'bisnis', 'BUMN'],
+	['Bank Jatim', 'PT Bank Pembangunan Daerah Jawa Timur Tbk', 'bisnis', 'BUMD'],
+	['UMMAD', 'Universitas Muhammadiyah Madiun', 'akademisi', 'Perguruan tinggi'],
+	['USAID-MADANI', 'USAID-MADANI', 'mitra', 'Mitra pembangunan']
+];
+
+/** Fictional people; a few names carry the characters a PDF font must render. */
+const MADIUN_ATTENDEES: [institution: string, name: string, jabatan: string, gender: 'L' | 'P', phone: string][] = [
+	['Bappelitbangda', 'Drs. Bambang Setiawan, M.Si.', 'Kepala Bidang Perencanaan', 'L', '081234500101'],
+	['Bappelitbangda', 'Ratna Dewi Lestari, S.E.', 'Analis Perencanaan', 'P', '081234500102'],
+	['Bakesbangpol', 'Agus Prasetyo', 'Kepala Sub Bidang Ormas', 'L', '081234500103'],
+	['Disperindag', 'Siti Nurhaliza, S.T.', 'Kepala Bidang Perindustrian', 'P', '081234500104'],
+	['Disnaker KUKM', 'Ahmad Syafiʼi', 'Kepala Bidang UKM', 'L', '081234500105'],
+	['Kominfo', 'Yohanes Kurniawan', 'Pranata Humas', 'L', '081234500106'],
+	['Disbudparpora', 'Wulan Sari', 'Kepala Seksi Kepemudaan', 'P', '081234500107'],
+	['Kec. Taman', 'Hendra Gunawan, S.Sos.', 'Sekretaris Camat', 'L', '081234500108'],
+	['Kel. Taman', 'Sri Wahyuni', 'Lurah Taman', 'P', '081234500109'],
+	['Kel. Demangan', 'Joko Santoso', 'Lurah Demangan', 'L', '081234500110'],
+	['WKR', 'Ma’ruf Hidayat', 'Koordinator', 'L', '081234500111'],
+	['Lempung', 'Dian Puspitasari', 'Ketua', 'P', '081234500112'],
+	['Lesse', 'Rizky Ramadhan', 'Sekretaris', 'L', '081234500113'],
+	['YBN', 'Pdt. José Manuputty', 'Direktur Program', 'L', '081234500114'],
+	['PT INKA', 'Lina Marlina', 'Staf TJSL', 'P', '081234500115'],
+	['Bank Jatim', 'Teguh Wibowo', 'Pimpinan Cabang Pembantu', 'L', '081234500116'],
+	['UMMAD', 'Dr. Nur Aini, M.Pd.', 'Dosen, Kepala LPPM', 'P', '081234500117'],
+	['USAID-MADANI', 'Fajar Nugroho', 'Koordinator Lapangan', 'L', '081234500118']
+];
+
+const TANGGAMUS_INSTITUTIONS: DemoInstitution[] = [
+	['Bappeda Tanggamus', 'Badan Perencanaan Pembangunan Daerah Kabupaten Tanggamus', 'pemerintah', 'OPD', ['Bappeda']],
+	['Dinsos', 'Dinas Sosial Kabupaten Tanggamus', 'pemerintah', 'OPD'],
+	['Dinkes', 'Dinas Kesehatan Kabupaten Tanggamus', 'pemerintah', 'OPD'],
+	['DPMP', 'Dinas Pemberdayaan Masyarakat dan Pekon Kabupaten Tanggamus', 'pemerintah', 'OPD'],
+	['DPPKB', 'Dinas Pengendalian Penduduk dan Keluarga Berencana Kabupaten Tanggamus', 'pemerintah', 'OPD'],
+	['Forum BUMDes', 'Forum Badan Usaha Milik Desa Kabupaten Tanggamus', 'komunitas', 'Forum'],
+	['Dompet Dhuafa', 'Dompet Dhuafa', 'mitra', 'Mitra pembangunan']
+];
+
+function insertInstitutions(db: Db, forumId: number, list: DemoInstitution[]): Map<string, number> {
+	const ids = new Map<string, number>();
+	for (const [shortName, officialName, sector, subtype, aliases] of list) {
+		const row = db
+			.insert(institutions)
+			.values({ forumId, shortName, officialName, sector, subtype, aliases: aliases ?? [] })
+			.returning()
+			.get();
+		ids.set(shortName, row.id);
+	}
+	return ids;
+}
+
+/** Loads the demo forums into an empty database; does nothing when any forum exists. */
+export function seedDemo(db: Db): boolean {
+	const existing = db.select({ n: sql<number>`count(*)` }).from(forums).get();
+	if (existing && existing.n > 0) return false;
+
+	db.transaction(() => {
+		const moderator = createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD });
+		const secretariat = createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD });
+
+		// Madiun: the 8 November 2021 workshop.
+		const madiun = db
+			.insert(forums)
+			.values({ name: 'Forum Pemberdayaan Masyarakat Kota Madiun', shortName: 'Forpemma', regencyCode: '35.77', villageWord: 'kelurahan' })
+			.returning()
+			.get();
+		grantRole(db, madiun.id, moderator.id, 'moderator');
+		grantRole(db, madiun.id, secretariat.id, 'secretariat');
+		const madiunIds = insertInstitutions(db, madiun.id, MADIUN_INSTITUTIONS);
+		const programme = db
+			.insert(programmes)
+			.values({
+				forumId: madiun.id,
+				name: 'Program Kelurahan Mandiri',
+				vision: 'Kelurahan yang warganya berdaya, berpartisipasi dan mandiri secara ekonomi.',
+				legalBasis: 'Nota Kesepakatan Parapihak, 26 Februari 2021'
+			})
+			.returning()
+			.get();
+		[
+			'Peningkatan kapasitas warga untuk berpartisipasi',
+			'Monitoring partisipatif program',
+			'Profiling UMKM lapak kelurahan'
+		].forEach((name, i) => db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 }).run());
+		db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' }).run();
+		db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' }).run();
+
+		const workshop = db
+			.insert(workshops)
+			.values({
+				forumId: madiun.id,
+				programmeId: programme.id,
+				title:
+					'Lokakarya Penyepakatan Program Kolaborasi Parapihak Pemodelan Program Kelurahan Mandiri di 2 Wilayah Piloting (Kel. Taman & Demangan) Kec. Taman Kota Madiun Th. 2021',
+				theme: 'Menyepakati peran dan kontribusi parapihak untuk Program Kelurahan Mandiri',
+				kind: 'lokakarya',
+				date: '2021-11-08',
+				startTime: '08:30',
+				place: 'Ruang Pertemuan Lt. 2 Bappelitbangda, Gedung Graha Kridha Praja, Kota Madiun',
+				chairName: 'Drs. Bambang Setiawan, M.Si. (Kepala Bidang Perencanaan, Bappelitbangda)',
+				moderatorName: 'Dian Puspitasari (Forpemma)',
+				notetakerName: 'Sekretariat YBN',
+				status: 'live',
+				joinCode: DEMO_JOIN_CODE
+			})
+			.returning()
+			.get();
+		[
+			['Pembukaan dan sambutan Bappelitbangda', 15],
+			['Paparan hasil survei tematik 9 kelurahan', 30],
+			['Diskusi peran dan kontribusi parapihak', 90],
+			['Penyepakatan matriks dan komitmen bersama', 45],
+			['Penandatanganan berita acara', 20]
+		].forEach(([title, minutes], i) =>
+			db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
+		);
+		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id }).run();
+
+		const start = Date.parse('2021-11-08T08:10:00+07:00');
+		MADIUN_ATTENDEES.forEach(([short, name, jabatan, gender, phone], i) => {
+			const institutionId = madiunIds.get(short)!;
+			const inst = MADIUN_INSTITUTIONS.find((x) => x[0] === short)!;
+			const person = db.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning().get();
+			db.insert(representations).values({ personId: person.id, institutionId, jabatan, fromDate: '2021-01-01' }).run();
+			db.insert(attendance)
+				.values({
+					workshopId: workshop.id,
+					institutionId,
+					personId: person.id,
+					name,
+					nameKey: nameKey(name),
+					jabatan,
+					institutionName: inst[1],
+					sector: inst[2],
+					gender,
+					phone,
+					checkedInAt: new Date(start + i * 95_000)
+				})
+				.run();
+		});
+
+		// Tanggamus: the coordination meeting of 4 October 2019.
+		const tanggamus = db
+			.insert(forums)
+			.values({ name: 'Tim Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus', shortName: 'TKPK Tanggamus', regencyCode: '18.06', villageWord: 'pekon' })
+			.returning()
+			.get();
+		grantRole(db, tanggamus.id, moderator.id, 'moderator');
+		grantRole(db, tanggamus.id, secretariat.id, 'secretariat');
+		const tanggamusIds = insertInstitutions(db, tanggamus.id, TANGGAMUS_INSTITUTIONS);
+		const tProgramme = db
+			.insert(programmes)
+			.values({ forumId: tanggamus.id, name: 'Penanggulangan Kemiskinan Terpadu' })
+			.returning()
+			.get();
+		['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].forEach((name, i) =>
+			db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 }).run()
+		);
+		db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' }).run();
+		db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' }).run();
+		const meeting = db
+			.insert(workshops)
+			.values({
+				forumId: tanggamus.id,
+				programmeId: tProgramme.id,
+				title: 'Rapat Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus',
+				kind: 'rapat_koordinasi',
+				date: '2019-10-04',
+				startTime: '09:00',
+				place: 'Aula Bappeda Kabupaten Tanggamus, Kota Agung',
+				chairName: 'Kepala Bappeda Kabupaten Tanggamus',
+				status: 'closed'
+			})
+			.returning()
+			.get();
+		for (const id of tanggamusIds.values()) db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id }).run();
+	});
+	return true;
+}

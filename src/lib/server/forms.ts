@@ -1,0 +1,30 @@
+import { fail } from '@sveltejs/kit';
+import { translate, type Locale } from '$lib/i18n/translate';
+import { InputError } from './validation';
+
+/**
+ * Runs a form action's domain call; bad input becomes `fail(400)` with every message in the
+ * user's language and the submitted values echoed back, so nothing typed is lost. Redirects and
+ * other errors thrown by `run` pass through.
+ */
+export async function formAction<T>(
+	locale: Locale,
+	request: Request,
+	run: (form: FormData) => T | Promise<T>
+) {
+	const form = await request.formData();
+	try {
+		return await run(form);
+	} catch (e) {
+		if (e instanceof InputError) {
+			const errors = Object.fromEntries(
+				Object.entries(e.errors).map(([field, msg]) => [field, translate(locale, msg.key, msg.params)])
+			);
+			const values = Object.fromEntries(
+				[...form.entries()].filter(([k, v]) => typeof v === 'string' && k !== 'password').map(([k, v]) => [k, v as string])
+			);
+			return fail(400, { errors, values, action: form.get('_action')?.toString() ?? null });
+		}
+		throw e;
+	}
+}

@@ -1,0 +1,37 @@
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
+import { createProgramme, listComponents, listPilotSites, listProgrammes } from '$lib/server/programmes';
+import { listWorkshops } from '$lib/server/workshops';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals, params }) => {
+	const db = getDb();
+	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const institutions = listInstitutions(db, forum.id, { includeProposed: true });
+	const coverage = sectorCoverage(institutions);
+	return {
+		workshops: listWorkshops(db, forum.id),
+		programmes: listProgrammes(db, forum.id).map((p) => ({
+			...p,
+			components: listComponents(db, p.id),
+			pilotSites: listPilotSites(db, p.id)
+		})),
+		institutionCount: institutions.filter((i) => i.approved).length,
+		pendingCount: institutions.filter((i) => !i.approved).length,
+		coverage,
+		missing: missingSectors(coverage)
+	};
+};
+
+export const actions: Actions = {
+	createProgramme: async ({ request, locals, params }) => {
+		const db = getDb();
+		const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator', 'secretariat']);
+		return formAction(locals.locale, request, (form) => {
+			createProgramme(db, forum.id, form);
+			return { saved: true };
+		});
+	}
+};

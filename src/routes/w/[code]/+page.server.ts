@@ -1,0 +1,27 @@
+import { error, redirect } from '@sveltejs/kit';
+import { rolesIn } from '$lib/server/auth';
+import { listAttendance } from '$lib/server/attendance';
+import { getDb } from '$lib/server/db/client';
+import { getInstitution } from '$lib/server/institutions';
+import { findWorkshopByCode, listAgenda } from '$lib/server/workshops';
+import { translate } from '$lib/i18n/translate';
+import type { PageServerLoad } from './$types';
+
+/** The participant's own page for one workshop; a session from another workshop gets 403. */
+export const load: PageServerLoad = ({ params, locals }) => {
+	const db = getDb();
+	const workshop = findWorkshopByCode(db, params.code);
+	if (!workshop) error(404, translate(locals.locale, 'join.unknownCode'));
+	const viewer = locals.viewer;
+	const isStaff = rolesIn(viewer, workshop.forumId).length > 0;
+	if (!viewer) redirect(303, `/join/${workshop.joinCode}`);
+	if (!isStaff && !(viewer.kind === 'participant' && viewer.workshopId === workshop.id))
+		error(403, translate(locals.locale, 'error.forbidden'));
+	const me = viewer.kind === 'participant' ? listAttendance(db, workshop.id).find((r) => r.id === viewer.attendanceId) : undefined;
+	const institution = me ? getInstitution(db, workshop.forumId, me.institutionId) : null;
+	return {
+		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, code: workshop.joinCode, status: workshop.status },
+		agenda: listAgenda(db, workshop.id),
+		me: me ? { name: me.name, institution: institution?.shortName ?? me.institutionName, approved: institution?.approved ?? true, checkedInAt: me.checkedInAt } : null
+	};
+};

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type RunningServer = {
+	url: string;
+	port: number;
+	dbPath: string;
+	dir: string;
+	process: ChildProcess;
+	output: () => string;
+	stop: (signal?: NodeJS.Signals) => Promise<void>;
+};
+
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const srv = createServer();
+		srv.listen(0, '127.0.0.1', () => {
+			const address = srv.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			srv.close(() => resolve(port));
+		});
+		srv.on('error', reject);
+	});
+}
+
+/**
+ * Starts the built production server (build/server.js) on a random loopback port with its own
+ * SQLite file, in its own process group so that stopping it leaves nothing behind.
+ */
+export async function startServer(opts: { dir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+	const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mufakat-test-'));
+	const dbPath = join(dir, 'mufakat.db');
+	const port = await freePort();
+	const url = `http://127.0.0.1:${port}`;
+	let log = '';
+	const child = spawn(process.execPath, ['build/server.js'], {
+		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, DATABASE_PATH: dbPath, ...opts.env },
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	child.stdout?.on('data', (d) => (log += d));
+	child.stderr?.on('data', (d) => (log += d));
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+		try {
+			const res = await fetch(url + '/');
+			if (res.ok) break;
+		} catch {
+			/* not listening yet */
+		}
+		if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise<void>((r) => child.once('exit', () => r()));
+		try {
+			process.kill(-child.pid!, signal);
+		} catch {
+			/* already gone */
+		}
+		await exited;
+	};
+	return { url, port, dbPath, dir, process: child, output: () => log, stop };
+}
+
+export function removeDir(dir: string): void {
+	rmSync(dir, { recursive: true, force: true });
+}

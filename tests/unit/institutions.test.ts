@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { memoryDb } from '../helpers/db';
+import { forums } from '../../src/lib/server/db/schema';
+import { createInstitution, listInstitutions, missingSectors, sectorCoverage } from '../../src/lib/server/institutions';
+import { seedDemo } from '../../src/lib/server/demo';
+import { InputError } from '../../src/lib/server/validation';
+
+describe('institutions', () => {
+	it('recognises a known institution under any of its aliases', () => {
+		const db = memoryDb();
+		const forumId = db.insert(forums).values({ name: 'F', shortName: 'F' }).returning().get().id;
+		createInstitution(db, forumId, { officialName: 'Badan Perencanaan', shortName: 'Bappelitbangda', sector: 'pemerintah', aliases: 'Bapelitbangda, Bappeda' });
+		expect(() => createInstitution(db, forumId, { officialName: 'Bappeda', sector: 'pemerintah' })).toThrow(InputError);
+		expect(listInstitutions(db, forumId)).toHaveLength(1);
+		expect(listInstitutions(db, forumId)[0]?.aliases).toEqual(['Bapelitbangda', 'Bappeda']);
+	});
+
+	it('shows the demo forum’s missing media sector as a gap', () => {
+		const db = memoryDb();
+		seedDemo(db);
+		const madiun = db.select().from(forums).all().find((f) => f.shortName === 'Forpemma')!;
+		const list = listInstitutions(db, madiun.id);
+		expect(list).toHaveLength(17);
+		expect(missingSectors(sectorCoverage(list))).toEqual(['media']);
+	});
+});
