@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { attachCollab } from './src/lib/server/collab/index';
+import { attachCollab, closeCollab } from './src/lib/server/collab/index';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -38,6 +38,7 @@ server.listen(port, host, () => {
 
 function shutdown(signal: string) {
 	console.log(`${signal}: closing`);
+	closeCollab();
 	server.close(() => process.exit(0));
 	// Open WebSockets and keep-alive sockets would hold the process; do not wait for ever.
 	setTimeout(() => process.exit(0), 3000).unref();

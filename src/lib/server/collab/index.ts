@@ -1,17 +1,114 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { parseRoomName } from '../../collab/matrix-doc';
+import { resolveSession, SESSION_COOKIE } from '../auth';
+import { getDb } from '../db/client';
+import { collabSecret, principalFromViewer, verifyCollabToken, type Principal } from './principal';
+import { liveRooms } from './registry';
+import { CLOSE, type Connection } from './rooms';
 
 /** Live documents are served under this path; every other upgrade (Vite's HMR) is left alone. */
 export const COLLAB_PATH = '/collab';
+/** Largest accepted WebSocket message. A whole matrix of a big forum is far below this. */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 export function isCollabRequest(req: IncomingMessage): boolean {
 	const path = (req.url ?? '').split('?')[0] ?? '';
 	return path === COLLAB_PATH || path.startsWith(`${COLLAB_PATH}/`);
 }
 
-/** Answers a collab upgrade. Until the live-document server lands, it refuses politely. */
-export function handleCollabUpgrade(_req: IncomingMessage, socket: Duplex, _head: Buffer): void {
-	socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+const KEY = Symbol.for('mufakat.collab.wss');
+type Holder = { [KEY]?: WebSocketServer };
+
+function websocketServer(): WebSocketServer {
+	const holder = globalThis as Holder;
+	// noServer: we answer only our own path; `{ server }` would also grab Vite's HMR upgrades.
+	holder[KEY] ??= new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+	return holder[KEY];
+}
+
+function cookie(req: IncomingMessage, name: string): string | null {
+	for (const part of (req.headers.cookie ?? '').split(';')) {
+		const [k, ...v] = part.trim().split('=');
+		if (k === name) return decodeURIComponent(v.join('='));
+	}
+	return null;
+}
+
+/** Cookies ride along on cross-site WebSocket requests too: accept them only from our own pages. */
+function sameOrigin(req: IncomingMessage): boolean {
+	const origin = req.headers.origin;
+	if (!origin) return true; // not a browser
+	try {
+		return new URL(origin).host === req.headers.host;
+	} catch {
+		return false;
+	}
+}
+
+type Decision = { principal: Principal } | { close: number; reason: string };
+
+export function authenticateUpgrade(req: IncomingMessage): Decision {
+	const url = new URL(req.url ?? '/', 'http://localhost');
+	const workshopId = parseRoomName(url.pathname.slice(COLLAB_PATH.length + 1));
+	if (workshopId === null) return { close: CLOSE.notFound, reason: 'unknown room' };
+	const db = getDb();
+	const token = url.searchParams.get('token');
+	if (token) {
+		const principal = verifyCollabToken(collabSecret(db), token);
+		if (!principal) return { close: CLOSE.unauthenticated, reason: 'invalid or expired token' };
+		if (principal.workshopId !== workshopId) return { close: CLOSE.forbidden, reason: 'token is for another workshop' };
+		return { principal };
+	}
+	const session = cookie(req, SESSION_COOKIE);
+	const viewer = session ? resolveSession(db, session) : null;
+	if (!viewer) return { close: CLOSE.unauthenticated, reason: 'sign in or join the workshop first' };
+	if (!sameOrigin(req)) return { close: CLOSE.forbidden, reason: 'cross-site request' };
+	const principal = principalFromViewer(db, viewer, workshopId);
+	if (!principal) return { close: CLOSE.forbidden, reason: 'not a participant of this workshop' };
+	return { principal };
+}
+
+function serve(ws: WebSocket, principal: Principal) {
+	const conn: Connection = {
+		principal,
+		send: (data) => ws.send(data, { binary: true }),
+		bufferedAmount: () => ws.bufferedAmount,
+		close: (code, reason) => ws.close(code, reason)
+	};
+	const rooms = liveRooms();
+	const room = rooms.connect(principal.workshopId, conn);
+	ws.on('message', (data, isBinary) => {
+		if (!isBinary) return ws.close(CLOSE.malformed, 'binary frames only');
+		const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+		try {
+			room.receive(conn, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+		} catch {
+			// Anything that does not parse or apply cleanly ends this connection only.
+			ws.close(CLOSE.malformed, 'malformed message');
+		}
+	});
+	ws.on('close', () => rooms.disconnect(room, conn));
+	ws.on('error', () => ws.terminate());
+}
+
+/**
+ * Answers a collab upgrade. The upgrade always completes, and a refused socket is then closed with
+ * a 44xx code: y-websocket treats those as final instead of retrying an HTTP 401 every 2.5 s.
+ * Nothing of the document is sent before the connection is authorised.
+ */
+export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+	let decision: Decision;
+	try {
+		decision = authenticateUpgrade(req);
+	} catch {
+		decision = { close: CLOSE.malformed, reason: 'bad request' };
+	}
+	websocketServer().handleUpgrade(req, socket, head, (ws) => {
+		if ('close' in decision) ws.close(decision.close, decision.reason);
+		else serve(ws, decision.principal);
+	});
 }
 
 /** Attaches the collab endpoint to an HTTP server that also serves the app. */
@@ -19,4 +116,9 @@ export function attachCollab(server: Server): void {
 	server.on('upgrade', (req, socket, head) => {
 		if (isCollabRequest(req)) handleCollabUpgrade(req, socket, head);
 	});
+}
+
+/** Graceful shutdown: compact every room so the next start loads snapshots. */
+export function closeCollab(): void {
+	liveRooms().closeAll();
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Pentahelix sectors plus development partners, who fit none of the five. */
 export const SECTORS = ['pemerintah', 'bisnis', 'komunitas', 'akademisi', 'media', 'mitra'] as const;
@@ -239,3 +239,74 @@ export const sessions = sqliteTable('sessions', {
 	expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
 	createdAt: createdAt()
 });
+
+/** Server-wide settings, e.g. the secret that signs collab tokens when none is configured. */
+export const settings = sqliteTable('settings', {
+	key: text('key').primaryKey(),
+	value: text('value').notNull()
+});
+
+/**
+ * Live-document persistence: every accepted Yjs update is appended here before it is broadcast;
+ * compaction folds the log into one snapshot per room.
+ */
+export const collabUpdates = sqliteTable(
+	'collab_updates',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		room: text('room').notNull(),
+		data: blob('data', { mode: 'buffer' }).notNull()
+	},
+	(t) => [index('collab_updates_room').on(t.room, t.id)]
+);
+
+export const collabSnapshots = sqliteTable('collab_snapshots', {
+	room: text('room').primaryKey(),
+	data: blob('data', { mode: 'buffer' }).notNull(),
+	/** The last update id folded into this snapshot. */
+	upToId: integer('up_to_id').notNull(),
+	updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull()
+});
+
+/** A frozen version of a workshop's matrix: what minutes and commitments cite. */
+export const matrixVersions = sqliteTable(
+	'matrix_versions',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		workshopId: integer('workshop_id')
+			.notNull()
+			.references(() => workshops.id, { onDelete: 'cascade' }),
+		version: integer('version').notNull(),
+		/** SHA-256 (hex) of `content`, the canonical JSON of rows, columns and non-empty cells. */
+		contentHash: text('content_hash').notNull(),
+		content: text('content').notNull(),
+		frozenAt: integer('frozen_at', { mode: 'timestamp_ms' }).notNull(),
+		frozenBy: integer('frozen_by').references(() => users.id),
+		/** Set when the matrix is unfrozen again: this version stays readable but is no longer current. */
+		supersededAt: integer('superseded_at', { mode: 'timestamp_ms' })
+	},
+	(t) => [uniqueIndex('matrix_versions_unique').on(t.workshopId, t.version)]
+);
+
+export const matrixCells = sqliteTable(
+	'matrix_cells',
+	{
+		versionId: integer('version_id')
+			.notNull()
+			.references(() => matrixVersions.id, { onDelete: 'cascade' }),
+		institutionId: integer('institution_id').notNull(),
+		componentId: integer('component_id').notNull(),
+		institutionName: text('institution_name').notNull(),
+		componentName: text('component_name').notNull(),
+		sector: text('sector').notNull(),
+		type: text('type').notNull(),
+		description: text('description').notNull(),
+		sites: text('sites', { mode: 'json' }).$type<string[]>().notNull(),
+		timing: text('timing').notNull(),
+		volume: real('volume'),
+		unit: text('unit').notNull(),
+		valueRupiah: real('value_rupiah'),
+		fundingSource: text('funding_source').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.versionId, t.institutionId, t.componentId] })]
+);

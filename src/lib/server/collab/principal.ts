@@ -1,0 +1,85 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { institutions, settings } from '../db/schema';
+import { rolesIn, type Viewer } from '../auth';
+import { getWorkshop } from '../workshops';
+
+/**
+ * Who is on a live-document connection. Decided on the server at upgrade time, from the session
+ * cookie or a signed token; never from anything the client says later.
+ */
+export type CollabRole = 'moderator' | 'secretariat' | 'representative' | 'viewer';
+export const COLLAB_ROLES: readonly CollabRole[] = ['moderator', 'secretariat', 'representative', 'viewer'];
+
+export type Principal = {
+	workshopId: number;
+	role: CollabRole;
+	/** The institution a representative speaks for; null for every other role. */
+	institutionId: number | null;
+	/** Stable identity used to bind Yjs client ids: `user:<id>`, `attendance:<id>` or a token subject. */
+	subject: string;
+	name: string;
+};
+
+/** The principal for a cookie session on one workshop, or null when it may not open that room. */
+export function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: number): Principal | null {
+	if (!viewer) return null;
+	const workshop = getWorkshop(db, workshopId);
+	if (!workshop) return null;
+	if (viewer.kind === 'account') {
+		const roles = rolesIn(viewer, workshop.forumId);
+		const role: CollabRole | null = roles.includes('moderator') ? 'moderator' : roles.includes('secretariat') ? 'secretariat' : null;
+		return role ? { workshopId, role, institutionId: null, subject: `user:${viewer.user.id}`, name: viewer.user.name } : null;
+	}
+	if (viewer.workshopId !== workshopId) return null;
+	const institution = db.select().from(institutions).where(eq(institutions.id, viewer.institutionId)).get();
+	// A proposed institution has no row in the matrix until the moderator approves it: read-only until then.
+	const role: CollabRole = institution?.approved ? 'representative' : 'viewer';
+	return {
+		workshopId,
+		role,
+		institutionId: role === 'representative' ? viewer.institutionId : null,
+		subject: `attendance:${viewer.attendanceId}`,
+		name: viewer.name
+	};
+}
+
+const SECRET_KEY = 'collab_token_secret';
+
+/** `MUFAKAT_COLLAB_SECRET` if set (shared by several instances), else one made on first use and kept. */
+export function collabSecret(db: Db): string {
+	const fromEnv = process.env.MUFAKAT_COLLAB_SECRET;
+	if (fromEnv) return fromEnv;
+	const row = db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get();
+	if (row) return row.value;
+	const value = randomBytes(32).toString('base64url');
+	db.insert(settings).values({ key: SECRET_KEY, value }).onConflictDoNothing().run();
+	return db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get()!.value;
+}
+
+type TokenPayload = { w: number; r: CollabRole; i: number | null; s: string; n: string; e: number };
+
+/** A short-lived signed token for outside Yjs clients (and the projector's second screen). */
+export function mintCollabToken(secret: string, p: Principal, ttlSeconds = 3600, now = Date.now()): string {
+	const payload: TokenPayload = { w: p.workshopId, r: p.role, i: p.institutionId, s: p.subject, n: p.name, e: now + ttlSeconds * 1000 };
+	const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+	const mac = createHmac('sha256', secret).update(body).digest('base64url');
+	return `v1.${body}.${mac}`;
+}
+
+export function verifyCollabToken(secret: string, token: string, now = Date.now()): Principal | null {
+	const [version, body, mac] = token.split('.');
+	if (version !== 'v1' || !body || !mac) return null;
+	const expected = createHmac('sha256', secret).update(body).digest();
+	const given = Buffer.from(mac, 'base64url');
+	if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+	try {
+		const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
+		if (typeof p.e !== 'number' || p.e < now || !COLLAB_ROLES.includes(p.r) || !Number.isInteger(p.w)) return null;
+		if (p.r === 'representative' && !Number.isInteger(p.i)) return null;
+		return { workshopId: p.w, role: p.r, institutionId: p.r === 'representative' ? p.i : null, subject: `token:${p.s}`, name: String(p.n ?? '') };
+	} catch {
+		return null;
+	}
+}
