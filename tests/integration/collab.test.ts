@@ -276,3 +276,25 @@ describe('durability', () => {
 		expect(snapshots).toBe(1);
 	});
 });
+
+describe('tokens for outside clients', () => {
+	it('lets a moderator mint a representative token that a plain Yjs client can use, and nobody else', async () => {
+		const moderator = new Client(server.url);
+		await moderator.login('moderator@mufakat.test', 'mufakat-demo');
+		const res = await moderator.post('/workshops/1/collab-token', { role: 'representative', institutionId: '14', name: 'Aplikasi PT INKA' });
+		expect(res.status).toBe(200);
+		const body = (await res.json()) as { token: string; room: string; url: string };
+		expect(body.room).toBe('workshop-1');
+		const outside = open({ token: body.token });
+		await outside.synced;
+		cell(outside, PT_INKA, 3).set('unit', 'UMKM');
+		const viewer = open({ token: token({ role: 'viewer' }) });
+		await viewer.synced;
+		await until(() => cell(viewer, PT_INKA, 3).get('unit') === 'UMKM', 5000, 'outside client edit');
+
+		const secretariat = new Client(server.url);
+		await secretariat.login('sekretariat@mufakat.test', 'mufakat-demo');
+		expect((await secretariat.post('/workshops/1/collab-token', { role: 'moderator' })).status).toBe(403);
+		expect((await new Client(server.url).post('/workshops/1/collab-token', { role: 'moderator' })).status).toBe(401);
+	});
+});

@@ -30,7 +30,6 @@ type DeleteSet = { clients: Map<number, { clock: number; len: number }[]> };
 
 class Locator {
 	private readonly own = new Map<number, UpdateItem[]>();
-	private readonly typeNames = new Map<AnyType, string>();
 
 	constructor(
 		private readonly doc: Y.Doc,
@@ -41,7 +40,6 @@ class Locator {
 			list.push(item);
 			this.own.set(item.id.client, list);
 		}
-		for (const [name, type] of doc.share) this.typeNames.set(type, name);
 	}
 
 	/** An item of the update itself containing `id`. */
@@ -62,8 +60,8 @@ class Locator {
 	/** Path of an integrated type: root name, then the map keys leading to it. */
 	pathOfType(type: AnyType, depth = 0): Path | null {
 		if (depth > 16) return null;
-		const name = this.typeNames.get(type);
-		if (name !== undefined) return [name];
+		// Looked up each time: doc.share swaps a loaded root's placeholder for its typed Y.Map on first use.
+		for (const [name, root] of this.doc.share) if (root === type) return [name];
 		const item = type._item;
 		if (!item) return null;
 		return this.pathOfStoredItem(item, depth + 1);

@@ -5,6 +5,7 @@
  * and sent as the same buffer to every socket.
  */
 import * as Y from 'yjs';
+import { roots } from '../../collab/matrix-doc';
 import { authorizeUpdate } from './authz';
 import type { RoomStore } from './persistence';
 import type { Principal } from './principal';
@@ -83,6 +84,8 @@ export class Room {
 			if (snapshot) Y.applyUpdate(this.doc, snapshot);
 			for (const update of updates) Y.applyUpdate(this.doc, update);
 		}, LOAD_ORIGIN);
+		// Give loaded root types their real classes now, before any update is checked against them.
+		roots(this.doc);
 		// Registered after loading: what was loaded is already stored.
 		this.doc.on('update', (update: Uint8Array) => this.onDocUpdate(update));
 		if (!snapshot && updates.length === 0) options.seed(workshopId, this.doc);

@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import * as Y from 'yjs';
+import { canonicalMatrixJson, cellKey, readMatrix, roots } from '../../src/lib/collab/matrix-doc';
+import { getDb, type Db } from '../../src/lib/server/db/client';
+import { seedDemo } from '../../src/lib/server/demo';
+import { liveRooms } from '../../src/lib/server/collab/registry';
+import {
+	addMatrixComponent,
+	addMatrixRow,
+	freezeMatrix,
+	listMatrixVersions,
+	matrixVersionCsv,
+	matrixVersionXlsx,
+	moveMatrixRow,
+	unfreezeMatrix
+} from '../../src/lib/server/matrix';
+import { getWorkshop } from '../../src/lib/server/workshops';
+import { createInstitution } from '../../src/lib/server/institutions';
+import { InputError } from '../../src/lib/server/validation';
+
+// The live rooms use the process-wide database; point it at memory before first use.
+process.env.DATABASE_PATH = ':memory:';
+let db: Db;
+
+beforeAll(() => {
+	db = getDb();
+	seedDemo(db);
+});
+
+const workshop = () => getWorkshop(db, 1)!;
+const write = (fn: (doc: Y.Doc) => void) => liveRooms().change(1, fn);
+
+describe('the live matrix and its frozen versions', () => {
+	it('seeds the room from the workshop: invited institutions × programme components, cells ready', () => {
+		const m = liveRooms().read(1, readMatrix);
+		expect(m.components.map((c) => c.name)).toEqual([
+			'Peningkatan kapasitas warga untuk berpartisipasi',
+			'Monitoring partisipatif program',
+			'Profiling UMKM lapak kelurahan'
+		]);
+		expect(m.rows).toHaveLength(17);
+		expect(m.rows[0]?.sector).toBe('pemerintah');
+		expect(Object.keys(m.cells)).toHaveLength(17 * 3);
+	});
+
+	it('adds a component and a row live, with cells for every new pair', async () => {
+		await addMatrixComponent(db, workshop(), { name: 'Replikasi ke 23 kelurahan' });
+		const media = createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
+		await addMatrixRow(db, workshop(), media.id);
+		await expect(addMatrixRow(db, workshop(), media.id)).rejects.toBeInstanceOf(InputError);
+		const m = liveRooms().read(1, readMatrix);
+		expect(m.components).toHaveLength(4);
+		expect(m.rows.at(-1)?.shortName).toBe('Radio SM');
+		expect(m.cells[cellKey(media.id, m.components[3]!.id)]).toBeDefined();
+		await moveMatrixRow(db, workshop(), media.id, 'up');
+		expect(liveRooms().read(1, readMatrix).rows.at(-2)?.shortName).toBe('Radio SM');
+	});
+
+	it('freezes the content into SQL with the SHA-256 of its canonical JSON, and exports it', async () => {
+		write((doc) => {
+			const c = roots(doc).cells.get(cellKey(14, 3))!;
+			c.set('type', 'PENDANAAN');
+			(c.get('description') as Y.Text).insert(0, 'Pinjaman kemitraan TJSL bagi UMKM lapak, "tahap 1"');
+			c.set('valueRupiah', 250_000_000);
+			c.set('sites', ['35.77.03.1009']);
+		});
+		const expected = createHash('sha256').update(canonicalMatrixJson(liveRooms().read(1, readMatrix))).digest('hex');
+		const { version, contentHash } = await freezeMatrix(db, workshop(), null);
+		expect(version).toBe(1);
+		expect(contentHash).toBe(expected);
+		expect(liveRooms().read(1, (doc) => roots(doc).meta.get('frozen'))).toBe(true);
+		await expect(freezeMatrix(db, workshop(), null)).rejects.toBeInstanceOf(InputError);
+		await expect(addMatrixComponent(db, workshop(), { name: 'Terlambat' })).rejects.toBeInstanceOf(InputError);
+
+		const csv = matrixVersionCsv(db, 1, 1, 'id')!;
+		expect(csv).toContain('Lembaga/Instansi');
+		expect(csv).toContain('PT INKA,Bisnis,Profiling UMKM lapak kelurahan,Pendanaan,"Pinjaman kemitraan TJSL bagi UMKM lapak, ""tahap 1""",35.77.03.1009');
+		expect(csv).toContain('250000000');
+		expect(matrixVersionCsv(db, 1, 1, 'en')).toContain('Funding');
+		const xlsx = await matrixVersionXlsx(db, 1, 1, 'id');
+		expect(xlsx!.subarray(0, 2).toString()).toBe('PK');
+		expect(matrixVersionCsv(db, 1, 9, 'id')).toBeNull();
+	});
+
+	it('unfreezes into a new version and keeps the old one readable', async () => {
+		await unfreezeMatrix(db, workshop());
+		write((doc) => roots(doc).cells.get(cellKey(1, 1))!.set('timing', '2022'));
+		const second = await freezeMatrix(db, workshop(), null);
+		expect(second.version).toBe(2);
+		const versions = listMatrixVersions(db, 1);
+		expect(versions.map((v) => [v.version, v.supersededAt === null])).toEqual([
+			[2, true],
+			[1, false]
+		]);
+		expect(versions[0]!.contentHash).not.toBe(versions[1]!.contentHash);
+		expect(matrixVersionCsv(db, 1, 1, 'id')).not.toContain(',2022,');
+	});
+});
