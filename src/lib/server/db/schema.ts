@@ -310,3 +310,98 @@ export const matrixCells = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.versionId, t.institutionId, t.componentId] })]
 );
+
+export const SIGNER_ROLES = ['party', 'witness', 'acknowledging'] as const;
+export type SignerRole = (typeof SIGNER_ROLES)[number];
+export const SIGNER_STATUSES = ['pending', 'signed', 'declined', 'void'] as const;
+
+/**
+ * A finalised text of the berita acara. A later change makes a new version and voids the
+ * signatures of the old one; every version stays in the archive.
+ */
+export const minutesVersions = sqliteTable(
+	'minutes_versions',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		workshopId: integer('workshop_id')
+			.notNull()
+			.references(() => workshops.id, { onDelete: 'cascade' }),
+		version: integer('version').notNull(),
+		nomor: text('nomor').notNull(),
+		/** Canonical JSON of everything the signers are shown. */
+		content: text('content').notNull(),
+		/** SHA-256 (hex) of `content`: what each signature records as "shown". */
+		textHash: text('text_hash').notNull(),
+		matrixVersionId: integer('matrix_version_id').references(() => matrixVersions.id),
+		finalizedAt: integer('finalized_at', { mode: 'timestamp_ms' }).notNull(),
+		finalizedBy: integer('finalized_by').references(() => users.id),
+		voidedAt: integer('voided_at', { mode: 'timestamp_ms' })
+	},
+	(t) => [uniqueIndex('minutes_versions_unique').on(t.workshopId, t.version)]
+);
+
+export const minutesSigners = sqliteTable(
+	'minutes_signers',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		minutesVersionId: integer('minutes_version_id')
+			.notNull()
+			.references(() => minutesVersions.id, { onDelete: 'cascade' }),
+		attendanceId: integer('attendance_id').references(() => attendance.id),
+		institutionId: integer('institution_id'),
+		role: text('role', { enum: SIGNER_ROLES }).notNull(),
+		/** Snapshot as printed under the signature. */
+		name: text('name').notNull(),
+		jabatan: text('jabatan').notNull(),
+		instansi: text('instansi').notNull(),
+		/**
+		 * The secret in the signing link. Kept in clear so the secretariat can show a signer's QR
+		 * again; "send a fresh link" replaces it and the old link stops working.
+		 */
+		linkToken: text('link_token').notNull().unique(),
+		status: text('status', { enum: SIGNER_STATUSES }).notNull().default('pending'),
+		declineReason: text('decline_reason'),
+		/** The drawn signature as the pad captured it: strokes of [x, y] points in a width × height box. */
+		strokes: text('strokes', { mode: 'json' }).$type<{ width: number; height: number; strokes: [number, number][][] }>(),
+		signaturePng: blob('signature_png', { mode: 'buffer' }),
+		consentText: text('consent_text'),
+		shownHash: text('shown_hash'),
+		signedAt: integer('signed_at', { mode: 'timestamp_ms' }),
+		ip: text('ip'),
+		userAgent: text('user_agent'),
+		createdAt: createdAt()
+	},
+	(t) => [index('minutes_signers_version').on(t.minutesVersionId)]
+);
+
+/** Every sealed PDF ever produced, by version: the secretariat's archive and what /verify checks. */
+export const sealedMinutes = sqliteTable('sealed_minutes', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	minutesVersionId: integer('minutes_version_id')
+		.notNull()
+		.unique()
+		.references(() => minutesVersions.id, { onDelete: 'cascade' }),
+	pdf: blob('pdf', { mode: 'buffer' }).notNull(),
+	sha256: text('sha256').notNull().unique(),
+	certificateFingerprint: text('certificate_fingerprint').notNull(),
+	sealedAt: integer('sealed_at', { mode: 'timestamp_ms' }).notNull()
+});
+
+/**
+ * The forum's sealing certificates. The PKCS#12 is kept re-encrypted under the server's own seal
+ * secret (a file beside the database), never under the passphrase an importer typed.
+ */
+export const sealCertificates = sqliteTable('seal_certificates', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	source: text('source', { enum: ['generated', 'imported'] }).notNull(),
+	p12: blob('p12', { mode: 'buffer' }).notNull(),
+	subject: text('subject').notNull(),
+	fingerprint: text('fingerprint').notNull(),
+	notBefore: integer('not_before', { mode: 'timestamp_ms' }).notNull(),
+	notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
+	active: integer('active', { mode: 'boolean' }).notNull().default(true),
+	createdAt: createdAt()
+});

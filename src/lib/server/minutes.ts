@@ -1,0 +1,398 @@
+/**
+ * The berita acara: a draft co-edited live in the workshop's Y.Doc, finalised into versions whose
+ * exact text is hashed, and signed by each party on their own device.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
+import * as Y from 'yjs';
+import { roots } from '../collab/matrix-doc';
+import { liveRooms } from './collab/registry';
+import { listAttendance } from './attendance';
+import type { Db } from './db/client';
+import { areas, forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
+import { currentMatrixVersion } from './matrix';
+import { listPilotSites } from './programmes';
+import { tanggalTerbilang } from './terbilang';
+import { InputError, InputReader } from './validation';
+import { listAgenda, type Workshop } from './workshops';
+
+export type MinutesVersion = typeof minutesVersions.$inferSelect;
+export type MinutesSigner = typeof minutesSigners.$inferSelect;
+
+export const CONSENT_STATEMENT =
+	'Saya telah membaca berita acara ini dan menyetujui isinya. Saya memahami bahwa tanda tangan yang saya gambar bersama segel sistem adalah tanda tangan elektronik tidak tersertifikasi (PP 71/2019).';
+export const CLOSING_FORMULA = 'Demikian berita acara ini dibuat dengan sebenar-benarnya untuk dipergunakan sebagaimana mestinya.';
+export const UNCERTIFIED_NOTICE =
+	'Tanda tangan yang digambar para pihak bersama segel sistem Mufakat merupakan tanda tangan elektronik tidak tersertifikasi sebagaimana dimaksud dalam PP 71/2019. Keaslian dokumen dapat diperiksa pada halaman verifikasi.';
+
+/** Everything a signer is shown; its canonical JSON is hashed. */
+export type MinutesContent = {
+	workshopId: number;
+	version: number;
+	nomor: string;
+	title: string;
+	subtitle: string;
+	forum: { name: string; shortName: string };
+	openingFormula: string;
+	date: string;
+	place: string;
+	chair: string;
+	moderator: string;
+	notetaker: string;
+	parties: { name: string; jabatan: string; instansi: string; sector: string }[];
+	agenda: string[];
+	agreedPoints: string[];
+	notes: string;
+	matrix: {
+		version: number;
+		contentHash: string;
+		components: string[];
+		rows: { institution: string; sector: string; cells: string[] }[];
+	} | null;
+	commitments: { number: string; statement: string; lead: string; target: string }[];
+	changesSinceLastMeeting: string[];
+	closingFormula: string;
+	placeAndDate: string;
+};
+
+const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
+const KIND_WORDS: Record<string, string> = {
+	lokakarya: 'Lokakarya',
+	rapat_koordinasi: 'Rapat Koordinasi',
+	musyawarah: 'Musyawarah',
+	fgd: 'Diskusi Kelompok Terarah'
+};
+
+export function sha256Hex(text: string | Uint8Array): string {
+	return createHash('sha256').update(text).digest('hex');
+}
+
+function forumOf(db: Db, workshop: Workshop) {
+	return db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+}
+
+function cityOf(db: Db, regencyCode: string | null, fallback: string): string {
+	if (!regencyCode) return fallback;
+	const regency = db.select().from(areas).where(eq(areas.code, regencyCode)).get();
+	return regency ? regency.name.replace(/^(Kabupaten|Kota)\s+/, '') : fallback;
+}
+
+/** Points a forum typically agrees on, as a starting draft the editors then change. */
+function defaultPoints(db: Db, workshop: Workshop): string[] {
+	const points: string[] = [];
+	const programme = workshop.programmeId ? db.select().from(programmes).where(eq(programmes.id, workshop.programmeId)).get() : null;
+	const frozen = currentMatrixVersion(db, workshop.id);
+	if (programme && frozen)
+		points.push(`Menyepakati matriks peran dan kontribusi parapihak ${programme.name} (versi ${frozen.version}) sebagaimana terlampir.`);
+	const sites = workshop.programmeId ? listPilotSites(db, workshop.programmeId) : [];
+	if (sites.length > 0)
+		points.push(`Menyepakati lokasi piloting di ${sites.map((s) => `${s.area?.isKelurahan === false ? 'Desa' : 'Kelurahan'} ${s.area?.name ?? s.areaCode}`).join(' dan ')}.`);
+	points.push('Parapihak melaksanakan peran dan kontribusi masing-masing serta melaporkan kemajuannya kepada sekretariat forum secara berkala.');
+	return points;
+}
+
+/** Creates the live draft (nomor, numbered points, free text) the first time the minutes are opened. */
+export function ensureMinutesDraft(db: Db, workshop: Workshop): void {
+	const exists = liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
+	if (exists) return;
+	const date = new Date(`${workshop.date}T00:00:00Z`);
+	const nomor = `${String(workshop.id).padStart(3, '0')}/BA/${forumOf(db, workshop).shortName.toUpperCase().replace(/\s+/g, '-')}/${ROMAN[date.getUTCMonth()]}/${date.getUTCFullYear()}`;
+	const points = defaultPoints(db, workshop);
+	liveRooms().change(workshop.id, (doc) => {
+		const minutes = roots(doc).minutes;
+		if (minutes.has('points')) return;
+		minutes.set('nomor', nomor);
+		const list = new Y.Array<Y.Text>();
+		list.push(points.map((p) => new Y.Text(p)));
+		minutes.set('points', list);
+		minutes.set('notes', new Y.Text());
+	});
+}
+
+export function readMinutesDraft(doc: Y.Doc): { nomor: string; points: string[]; notes: string } {
+	const m = roots(doc).minutes;
+	const points = m.get('points');
+	const notes = m.get('notes');
+	return {
+		nomor: String(m.get('nomor') ?? ''),
+		points: points instanceof Y.Array ? points.toArray().map((t) => String(t).trim()).filter(Boolean) : [],
+		notes: notes instanceof Y.Text ? notes.toString().trim() : ''
+	};
+}
+
+function buildContent(db: Db, workshop: Workshop, version: number, draft: ReturnType<typeof readMinutesDraft>): MinutesContent {
+	const forum = forumOf(db, workshop);
+	const rows = listAttendance(db, workshop.id);
+	const when = tanggalTerbilang(workshop.date);
+	const kind = KIND_WORDS[workshop.kind] ?? 'Pertemuan';
+	const frozen = currentMatrixVersion(db, workshop.id);
+	const previous = workshop.previousWorkshopId ? db.select().from(workshops).where(eq(workshops.id, workshop.previousWorkshopId)).get() : null;
+	const cellText = (inst: string, comp: string) => {
+		const c = frozen?.cells.find((x) => String(x.institutionId) === inst && String(x.componentId) === comp);
+		return c ? [c.type ? c.type.replace('_', ' ').toLowerCase() : '', c.description].filter(Boolean).join(': ') : '';
+	};
+	return {
+		workshopId: workshop.id,
+		version,
+		nomor: draft.nomor,
+		title: 'BERITA ACARA',
+		subtitle: workshop.title,
+		forum: { name: forum.name, shortName: forum.shortName },
+		openingFormula:
+			`Pada hari ini ${when.words}, bertempat di ${workshop.place}, telah dilaksanakan ${kind} "${workshop.title}"` +
+			(workshop.chairName ? ` yang dipimpin oleh ${workshop.chairName}` : '') +
+			(workshop.moderatorName ? ` dengan moderator ${workshop.moderatorName}` : '') +
+			`, dan dihadiri oleh ${rows.length} orang perwakilan parapihak sebagaimana tercantum dalam daftar hadir terlampir.`,
+		date: workshop.date,
+		place: workshop.place,
+		chair: workshop.chairName,
+		moderator: workshop.moderatorName,
+		notetaker: workshop.notetakerName,
+		parties: rows.map((r) => ({ name: r.name, jabatan: r.jabatan, instansi: r.institutionName, sector: r.sector })),
+		agenda: listAgenda(db, workshop.id).map((a) => a.title),
+		agreedPoints: draft.points,
+		notes: draft.notes,
+		matrix: frozen
+			? {
+					version: frozen.version,
+					contentHash: frozen.contentHash,
+					components: frozen.components.map((c) => c.name),
+					rows: frozen.rows.map((r) => ({ institution: r.name, sector: r.sector, cells: frozen.components.map((c) => cellText(r.id, c.id)) }))
+				}
+			: null,
+		commitments: [],
+		changesSinceLastMeeting: previous ? [`Pertemuan ini menindaklanjuti ${previous.title} (${tanggalTerbilang(previous.date).short}).`] : [],
+		closingFormula: CLOSING_FORMULA,
+		placeAndDate: `${cityOf(db, forum.regencyCode, workshop.place)}, ${when.short}`
+	};
+}
+
+/** Stable JSON (sorted keys) so the hash of the same text is always the same. */
+export function canonicalJson(value: unknown): string {
+	const sort = (v: unknown): unknown =>
+		Array.isArray(v)
+			? v.map(sort)
+			: v && typeof v === 'object'
+				? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+				: v;
+	return JSON.stringify(sort(value));
+}
+
+export function currentMinutesVersion(db: Db, workshopId: number): MinutesVersion | null {
+	return (
+		db
+			.select()
+			.from(minutesVersions)
+			.where(and(eq(minutesVersions.workshopId, workshopId), isNull(minutesVersions.voidedAt)))
+			.orderBy(desc(minutesVersions.version))
+			.get() ?? null
+	);
+}
+
+export function listMinutesVersions(db: Db, workshopId: number): MinutesVersion[] {
+	return db.select().from(minutesVersions).where(eq(minutesVersions.workshopId, workshopId)).orderBy(desc(minutesVersions.version)).all();
+}
+
+export function minutesContent(version: MinutesVersion): MinutesContent {
+	return JSON.parse(version.content) as MinutesContent;
+}
+
+const newLinkToken = () => randomBytes(18).toString('base64url');
+
+/**
+ * Freezes the minutes: the exact text, the frozen matrix version and the attendance go into a new
+ * version with its SHA-256. The previous version and its signatures are void. Signers: one party
+ * per institution present (its first representative to check in), plus the chosen witnesses and
+ * acknowledging official.
+ */
+export function finalizeMinutes(
+	db: Db,
+	workshop: Workshop,
+	userId: number | null,
+	input: FormData | Record<string, unknown> = {}
+): MinutesVersion {
+	const form = new InputReader(input);
+	const attendees = listAttendance(db, workshop.id);
+	const ids = new Set(attendees.map((a) => a.id));
+	const ackRaw = form.text('acknowledgingAttendanceId', { max: 12 });
+	const acknowledging = ackRaw ? Number(ackRaw) : null;
+	if (acknowledging !== null && !ids.has(acknowledging)) form.fail('acknowledgingAttendanceId', 'error.invalidChoice');
+	const witnessesRaw = input instanceof FormData ? input.getAll('witnessAttendanceId').map(String) : ([] as string[]).concat((input.witnessAttendanceId as string[] | string | undefined) ?? []);
+	const witnesses = witnessesRaw.filter(Boolean).map(Number);
+	if (witnesses.some((w) => !ids.has(w) || w === acknowledging)) form.fail('witnessAttendanceId', 'error.invalidChoice');
+	if (attendees.length === 0) form.fail('attendance', 'minutes.noAttendance');
+	const matrixLive = liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
+	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
+	form.done();
+	ensureMinutesDraft(db, workshop);
+	const draft = liveRooms().read(workshop.id, readMinutesDraft);
+	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });
+	if (draft.points.length === 0) throw new InputError({ points: { key: 'minutes.noPoints' } });
+
+	return db.transaction((tx) => {
+		const latest = tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)).get();
+		const version = (latest?.v ?? 0) + 1;
+		const content = canonicalJson(buildContent(db, workshop, version, draft));
+		const now = new Date();
+		const previous = currentMinutesVersion(db, workshop.id);
+		if (previous) {
+			tx.update(minutesVersions).set({ voidedAt: now }).where(eq(minutesVersions.id, previous.id)).run();
+			tx.update(minutesSigners).set({ status: 'void' }).where(eq(minutesSigners.minutesVersionId, previous.id)).run();
+		}
+		const matrix = currentMatrixVersion(db, workshop.id);
+		const row = tx
+			.insert(minutesVersions)
+			.values({ workshopId: workshop.id, version, nomor: draft.nomor, content, textHash: sha256Hex(content), matrixVersionId: matrix?.id ?? null, finalizedAt: now, finalizedBy: userId })
+			.returning()
+			.get();
+		const add = (a: (typeof attendees)[number], role: SignerRole) =>
+			tx.insert(minutesSigners)
+				.values({
+					minutesVersionId: row.id,
+					attendanceId: a.id,
+					institutionId: a.institutionId,
+					role,
+					name: a.name,
+					jabatan: a.jabatan,
+					instansi: a.institutionName,
+					linkToken: newLinkToken()
+				})
+				.run();
+		const special = new Set([acknowledging, ...witnesses]);
+		const seen = new Set<number>();
+		for (const a of attendees) {
+			if (seen.has(a.institutionId) || special.has(a.id) || !a.institutionApproved) continue;
+			seen.add(a.institutionId);
+			add(a, 'party');
+		}
+		for (const w of witnesses) add(attendees.find((a) => a.id === w)!, 'witness');
+		if (acknowledging !== null) add(attendees.find((a) => a.id === acknowledging)!, 'acknowledging');
+		return row;
+	});
+}
+
+export function listSigners(db: Db, minutesVersionId: number): MinutesSigner[] {
+	return db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, minutesVersionId)).orderBy(asc(minutesSigners.id)).all();
+}
+
+export function findSignerByToken(db: Db, token: string) {
+	if (!/^[A-Za-z0-9_-]{10,64}$/.test(token)) return null;
+	const signer = db.select().from(minutesSigners).where(eq(minutesSigners.linkToken, token)).get();
+	if (!signer) return null;
+	const version = db.select().from(minutesVersions).where(eq(minutesVersions.id, signer.minutesVersionId)).get()!;
+	return { signer, version };
+}
+
+/** Replaces a pending signer's link; the old one stops working at once. */
+export function renewSignerLink(db: Db, workshopId: number, signerId: number): string | null {
+	const current = currentMinutesVersion(db, workshopId);
+	if (!current) return null;
+	const token = newLinkToken();
+	const result = db
+		.update(minutesSigners)
+		.set({ linkToken: token })
+		.where(and(eq(minutesSigners.id, signerId), eq(minutesSigners.minutesVersionId, current.id), eq(minutesSigners.status, 'pending')))
+		.run();
+	return result.changes === 1 ? token : null;
+}
+
+export type SignatureStrokes = { width: number; height: number; strokes: [number, number][][] };
+
+/** Validates what a signature pad sent: a few strokes of points inside its box, nothing huge. */
+export function parseStrokes(raw: string): SignatureStrokes | null {
+	try {
+		const value = JSON.parse(raw) as unknown;
+		if (!value || typeof value !== 'object') return null;
+		const { width, height, strokes } = value as Record<string, unknown>;
+		if (typeof width !== 'number' || typeof height !== 'number' || width < 50 || height < 20 || width > 4000 || height > 4000) return null;
+		if (!Array.isArray(strokes) || strokes.length === 0 || strokes.length > 200) return null;
+		let points = 0;
+		let ink = 0;
+		const clean: [number, number][][] = [];
+		for (const stroke of strokes) {
+			if (!Array.isArray(stroke) || stroke.length === 0) return null;
+			const line: [number, number][] = [];
+			for (const point of stroke) {
+				if (!Array.isArray(point) || point.length !== 2) return null;
+				const [x, y] = point as unknown[];
+				if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) return null;
+				if (x < -1 || y < -1 || x > width + 1 || y > height + 1) return null;
+				const prev = line.at(-1);
+				if (prev) ink += Math.hypot(x - prev[0], y - prev[1]);
+				line.push([Math.round(x * 10) / 10, Math.round(y * 10) / 10]);
+				if (++points > 10_000) return null;
+			}
+			clean.push(line);
+		}
+		// A dot or a tap is not a signature.
+		if (ink < 20) return null;
+		return { width, height, strokes: clean };
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Records a drawn signature. Refused when the link is void or used, when the text shown is not the
+ * current version's, when consent is not ticked, or when a joined participant tries another
+ * attendee's link.
+ */
+export function signMinutes(
+	db: Db,
+	token: string,
+	input: FormData | Record<string, unknown>,
+	context: { ip: string; userAgent: string; participantAttendanceId: number | null },
+	now = new Date()
+): MinutesSigner {
+	const found = findSignerByToken(db, token);
+	if (!found) throw new InputError({ token: { key: 'sign.unknownLink' } });
+	const { signer, version } = found;
+	if (context.participantAttendanceId !== null && signer.attendanceId !== context.participantAttendanceId)
+		throw new InputError({ token: { key: 'sign.notYours' } });
+	if (version.voidedAt || signer.status === 'void') throw new InputError({ token: { key: 'sign.versionVoid' } });
+	if (signer.status === 'signed') throw new InputError({ token: { key: 'sign.alreadySigned' } });
+	if (signer.status === 'declined') throw new InputError({ token: { key: 'sign.alreadyDeclined' } });
+	const form = new InputReader(input);
+	const shownHash = form.text('shownHash', { required: true, max: 64 });
+	if (shownHash && shownHash !== version.textHash) form.fail('shownHash', 'sign.textChanged');
+	if (form.text('consent', { max: 10 }) !== 'on') form.fail('consent', 'sign.consentRequired');
+	const strokes = parseStrokes(form.paragraph('strokes', { required: true, max: 400_000 }));
+	if (!strokes) form.fail('strokes', 'sign.drawSignature');
+	form.done();
+	const updated = db
+		.update(minutesSigners)
+		.set({
+			status: 'signed',
+			strokes,
+			consentText: CONSENT_STATEMENT,
+			shownHash,
+			signedAt: now,
+			ip: context.ip.slice(0, 64),
+			userAgent: context.userAgent.slice(0, 400)
+		})
+		.where(and(eq(minutesSigners.id, signer.id), eq(minutesSigners.status, 'pending')))
+		.returning()
+		.get();
+	// Two taps racing: the second finds the row no longer pending.
+	if (!updated) throw new InputError({ token: { key: 'sign.alreadySigned' } });
+	return updated;
+}
+
+export function declineSigning(db: Db, token: string, input: FormData | Record<string, unknown>): void {
+	const found = findSignerByToken(db, token);
+	if (!found || found.version.voidedAt) throw new InputError({ token: { key: 'sign.unknownLink' } });
+	const form = new InputReader(input);
+	const reason = form.paragraph('reason', { required: true, max: 500 });
+	form.done();
+	const result = db
+		.update(minutesSigners)
+		.set({ status: 'declined', declineReason: reason, signedAt: new Date() })
+		.where(and(eq(minutesSigners.id, found.signer.id), eq(minutesSigners.status, 'pending')))
+		.run();
+	if (result.changes !== 1) throw new InputError({ token: { key: 'sign.alreadySigned' } });
+}
+
+/** Pending signers left: sealing waits until everyone has signed or declined. */
+export function signingComplete(signers: MinutesSigner[]): boolean {
+	return signers.length > 0 && signers.every((s) => s.status === 'signed' || s.status === 'declined');
+}

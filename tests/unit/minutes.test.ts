@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { roots } from '../../src/lib/collab/matrix-doc';
+import { liveRooms } from '../../src/lib/server/collab/registry';
+import { getDb, type Db } from '../../src/lib/server/db/client';
+import { seedDemo } from '../../src/lib/server/demo';
+import { importAreas } from '../../src/lib/server/areas';
+import { freezeMatrix } from '../../src/lib/server/matrix';
+import {
+	currentMinutesVersion,
+	declineSigning,
+	ensureMinutesDraft,
+	finalizeMinutes,
+	listSigners,
+	minutesContent,
+	renewSignerLink,
+	signMinutes,
+	signingComplete
+} from '../../src/lib/server/minutes';
+import { InputError } from '../../src/lib/server/validation';
+import { getWorkshop } from '../../src/lib/server/workshops';
+
+process.env.DATABASE_PATH = ':memory:';
+let db: Db;
+const workshop = () => getWorkshop(db, 1)!;
+const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
+const ctx = { ip: '192.168.1.23', userAgent: 'Mozilla/5.0 (Linux; Android 12) Chrome/120 Mobile', participantAttendanceId: null };
+
+function errorKey(fn: () => unknown): string {
+	try {
+		fn();
+	} catch (e) {
+		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
+		throw e;
+	}
+	return 'no error';
+}
+
+beforeAll(() => {
+	db = getDb();
+	importAreas(db);
+	seedDemo(db);
+});
+
+describe('berita acara', () => {
+	it('will not finalise while the matrix is still being edited', () => {
+		expect(errorKey(() => finalizeMinutes(db, workshop(), null))).toBe('minutes.freezeFirst');
+	});
+
+	it('drafts from the workshop and finalises a hashed version with one party per institution', async () => {
+		await freezeMatrix(db, workshop(), null);
+		ensureMinutesDraft(db, workshop());
+		const version = finalizeMinutes(db, workshop(), null, { acknowledgingAttendanceId: '1' });
+		const content = minutesContent(version);
+		expect(content.openingFormula).toMatch(/^Pada hari ini Senin tanggal delapan bulan November tahun dua ribu dua puluh satu, bertempat di Ruang Pertemuan Lt\. 2 Bappelitbangda/);
+		expect(content.placeAndDate).toBe('Madiun, 8 November 2021');
+		expect(content.agreedPoints[0]).toMatch(/matriks peran dan kontribusi parapihak Program Kelurahan Mandiri \(versi 1\)/);
+		expect(content.parties.map((p) => p.name)).toContain('Ahmad Syafiʼi');
+		expect(content.matrix?.components).toHaveLength(3);
+		expect(version.textHash).toMatch(/^[0-9a-f]{64}$/);
+		const signers = listSigners(db, version.id);
+		// 17 institutions; Bappelitbangda's first attendee acknowledges, so its second one signs as party.
+		expect(signers.filter((s) => s.role === 'party')).toHaveLength(17);
+		expect(signers.find((s) => s.role === 'acknowledging')?.name).toBe('Drs. Bambang Setiawan, M.Si.');
+	});
+
+	it('records a drawn signature once, only for the text shown, only by its own attendee', () => {
+		const version = currentMinutesVersion(db, 1)!;
+		const [first, second] = listSigners(db, version.id).filter((s) => s.role === 'party');
+		const good = { consent: 'on', strokes, shownHash: version.textHash };
+		expect(errorKey(() => signMinutes(db, first!.linkToken, { ...good, shownHash: 'a'.repeat(64) }, ctx))).toBe('sign.textChanged');
+		expect(errorKey(() => signMinutes(db, first!.linkToken, { ...good, consent: '' }, ctx))).toBe('sign.consentRequired');
+		expect(errorKey(() => signMinutes(db, first!.linkToken, { ...good, strokes: JSON.stringify({ width: 300, height: 120, strokes: [[[5, 5]]] }) }, ctx))).toBe('sign.drawSignature');
+		expect(errorKey(() => signMinutes(db, first!.linkToken, good, { ...ctx, participantAttendanceId: second!.attendanceId }))).toBe('sign.notYours');
+		const signed = signMinutes(db, first!.linkToken, good, { ...ctx, participantAttendanceId: first!.attendanceId });
+		expect(signed).toMatchObject({ status: 'signed', shownHash: version.textHash, ip: '192.168.1.23' });
+		expect(signed.strokes?.strokes[0]).toHaveLength(4);
+		expect(errorKey(() => signMinutes(db, first!.linkToken, good, ctx))).toBe('sign.alreadySigned');
+		expect(errorKey(() => signMinutes(db, 'not-a-real-link-token', good, ctx))).toBe('sign.unknownLink');
+	});
+
+	it('gives a fresh link that replaces the old one, and records a refusal with its reason', () => {
+		const version = currentMinutesVersion(db, 1)!;
+		const pending = listSigners(db, version.id).filter((s) => s.status === 'pending');
+		const fresh = renewSignerLink(db, 1, pending[0]!.id)!;
+		expect(errorKey(() => signMinutes(db, pending[0]!.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, ctx))).toBe('sign.unknownLink');
+		signMinutes(db, fresh, { consent: 'on', strokes, shownHash: version.textHash }, ctx);
+		expect(errorKey(() => declineSigning(db, pending[1]!.linkToken, { reason: '' }))).toBe('error.required');
+		declineSigning(db, pending[1]!.linkToken, { reason: 'Menunggu disposisi pimpinan' });
+		expect(listSigners(db, version.id).find((s) => s.id === pending[1]!.id)).toMatchObject({ status: 'declined', declineReason: 'Menunggu disposisi pimpinan' });
+		expect(signingComplete(listSigners(db, version.id))).toBe(false);
+	});
+
+	it('voids every signature of the old version when the text changes', () => {
+		const old = currentMinutesVersion(db, 1)!;
+		const oldSigners = listSigners(db, old.id);
+		liveRooms().change(1, (doc) => (roots(doc).minutes.get('points') as Y.Array<Y.Text>).push([new Y.Text('Butir tambahan')]));
+		const next = finalizeMinutes(db, workshop(), null);
+		expect(next.version).toBe(2);
+		expect(next.textHash).not.toBe(old.textHash);
+		expect(listSigners(db, old.id).every((s) => s.status === 'void')).toBe(true);
+		const signedBefore = oldSigners.find((s) => s.status === 'signed')!;
+		expect(errorKey(() => signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
+		expect(listSigners(db, next.id).every((s) => s.status === 'pending')).toBe(true);
+	});
+});
