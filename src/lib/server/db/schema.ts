@@ -405,3 +405,128 @@ export const sealCertificates = sqliteTable('seal_certificates', {
 	active: integer('active', { mode: 'boolean' }).notNull().default(true),
 	createdAt: createdAt()
 });
+
+export const COMMITMENT_TYPES = ['numeric', 'milestone', 'policy'] as const;
+export const COMMITMENT_STATUSES = ['draft', 'active', 'achieved', 'stalled', 'dropped'] as const;
+export const PERIOD_TYPES = ['month', 'quarter', 'semester'] as const;
+export const REPORT_FLAGS = ['on_track', 'at_risk', 'late', 'done'] as const;
+
+/**
+ * A joint commitment (komitmen bersama). Real ones start as a sentence typed in the meeting and are
+ * completed later, so everything but the statement is optional; `missing` fields are prompted for.
+ */
+export const commitments = sqliteTable(
+	'commitments',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		forumId: integer('forum_id')
+			.notNull()
+			.references(() => forums.id, { onDelete: 'cascade' }),
+		programmeId: integer('programme_id').references(() => programmes.id),
+		/** The meeting where it was agreed. */
+		workshopId: integer('workshop_id').references(() => workshops.id),
+		number: text('number').notNull(),
+		statement: text('statement').notNull(),
+		type: text('type', { enum: COMMITMENT_TYPES }).notNull().default('numeric'),
+		indicator: text('indicator').notNull().default(''),
+		unit: text('unit').notNull().default(''),
+		baselineValue: real('baseline_value'),
+		baselineYear: integer('baseline_year'),
+		baselineSource: text('baseline_source').notNull().default(''),
+		targetValue: real('target_value'),
+		/** ISO date. */
+		targetDeadline: text('target_deadline'),
+		/** `up`: more is better (UMKM assisted); `down`: less is better (households in poverty). */
+		direction: text('direction', { enum: ['up', 'down'] }).notNull().default('up'),
+		leadInstitutionId: integer('lead_institution_id').references(() => institutions.id),
+		componentId: integer('component_id').references(() => components.id),
+		status: text('status', { enum: COMMITMENT_STATUSES }).notNull().default('active'),
+		/** Set when promoted from a frozen matrix cell: the link back to what was agreed. */
+		matrixVersionId: integer('matrix_version_id').references(() => matrixVersions.id),
+		sourceInstitutionId: integer('source_institution_id'),
+		sourceComponentId: integer('source_component_id'),
+		/** How a derived target was computed, e.g. {"areaCode":"18.06","minusBaseline":true}. */
+		targetDerivation: text('target_derivation', { mode: 'json' }).$type<{ areaCode: string; minusBaseline: boolean } | null>(),
+		createdAt: createdAt(),
+		updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+	},
+	(t) => [index('commitments_forum').on(t.forumId), index('commitments_programme').on(t.programmeId)]
+);
+
+export const commitmentSupporters = sqliteTable(
+	'commitment_supporters',
+	{
+		commitmentId: integer('commitment_id')
+			.notNull()
+			.references(() => commitments.id, { onDelete: 'cascade' }),
+		institutionId: integer('institution_id')
+			.notNull()
+			.references(() => institutions.id, { onDelete: 'cascade' })
+	},
+	(t) => [primaryKey({ columns: [t.commitmentId, t.institutionId] })]
+);
+
+export const commitmentSites = sqliteTable(
+	'commitment_sites',
+	{
+		commitmentId: integer('commitment_id')
+			.notNull()
+			.references(() => commitments.id, { onDelete: 'cascade' }),
+		areaCode: text('area_code').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.commitmentId, t.areaCode] })]
+);
+
+/** A progress report (laporan kemajuan) for one commitment and one period, monev-style. */
+export const progressReports = sqliteTable(
+	'progress_reports',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		commitmentId: integer('commitment_id')
+			.notNull()
+			.references(() => commitments.id, { onDelete: 'cascade' }),
+		periodType: text('period_type', { enum: PERIOD_TYPES }).notNull(),
+		periodYear: integer('period_year').notNull(),
+		/** 1–12 for months, 1–4 for quarters, 1–2 for semesters. */
+		periodIndex: integer('period_index').notNull(),
+		/** Cumulative realisation at the end of the period, in the commitment's unit. */
+		realisation: real('realisation'),
+		narrative: text('narrative').notNull().default(''),
+		obstacles: text('obstacles').notNull().default(''),
+		followUp: text('follow_up').notNull().default(''),
+		flag: text('flag', { enum: REPORT_FLAGS }).notNull().default('on_track'),
+		reporterName: text('reporter_name').notNull(),
+		reporterInstitutionId: integer('reporter_institution_id').references(() => institutions.id),
+		submittedAt: integer('submitted_at', { mode: 'timestamp_ms' }).notNull(),
+		verifiedAt: integer('verified_at', { mode: 'timestamp_ms' }),
+		verifiedBy: integer('verified_by').references(() => users.id),
+		verificationNote: text('verification_note')
+	},
+	(t) => [uniqueIndex('progress_reports_period').on(t.commitmentId, t.periodType, t.periodYear, t.periodIndex)]
+);
+
+/** Bukti dukung: a file stored on disk under its SHA-256, or a link. */
+export const evidenceFiles = sqliteTable('evidence_files', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	reportId: integer('report_id')
+		.notNull()
+		.references(() => progressReports.id, { onDelete: 'cascade' }),
+	kind: text('kind', { enum: ['photo', 'document', 'link'] }).notNull(),
+	originalName: text('original_name').notNull(),
+	mimeType: text('mime_type').notNull().default(''),
+	size: integer('size').notNull().default(0),
+	sha256: text('sha256').notNull().default(''),
+	url: text('url'),
+	createdAt: createdAt()
+});
+
+/** Beneficiaries as aggregates only (counts per kelurahan and group), never per person. */
+export const beneficiaryCounts = sqliteTable('beneficiary_counts', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	reportId: integer('report_id')
+		.notNull()
+		.references(() => progressReports.id, { onDelete: 'cascade' }),
+	areaCode: text('area_code').notNull(),
+	group: text('group').notNull(),
+	count: integer('count').notNull()
+});
