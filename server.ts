@@ -17,6 +17,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PLAIN_HTTP_HEADER = 'x-mufakat-protocol';
 const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
+// Evidence photos (5 MB each, several per report) arrive as form posts; adapter-node's default limit
+// of 512 KB would cut them off before our own checks could say what is wrong in the user's language.
+process.env.BODY_SIZE_LIMIT ??= '64M';
 // adapter-node's handler sits beside this file once built; imported at run time, not bundled.
 const { handler } = (await import(pathToFileURL(join(here, 'handler.js')).href)) as { handler: NodeHandler };
 

@@ -4,6 +4,8 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { getDb } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
 import { seedDemo } from '$lib/server/demo';
+import { seedDemoCommitments } from '$lib/server/demo-commitments';
+import { completeDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
 
@@ -11,7 +13,12 @@ export const init: ServerInit = async () => {
 	if (building) return;
 	const db = getDb();
 	importAreas(db);
-	if (process.env.MUFAKAT_DEMO !== 'off') seedDemo(db);
+	if (process.env.MUFAKAT_DEMO !== 'off' && seedDemo(db)) {
+		// The 2021 workshop ships signed and sealed (before the later pilot sites exist); the seal's QR
+		// points at this server's verify page.
+		await completeDemoMinutes(db, process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`);
+		seedDemoCommitments(db);
+	}
 };
 
 const session: Handle = async ({ event, resolve }) => {

@@ -7,7 +7,7 @@ export const TEST_SECRET = 'integration-test-secret-0123456789';
 
 export function token(p: Partial<Principal> & Pick<Principal, 'role'>): string {
 	return mintCollabToken(TEST_SECRET, {
-		workshopId: 1,
+		workshopId: 3,
 		institutionId: null,
 		subject: `test-${Math.random().toString(36).slice(2)}`,
 		name: 'Test',

@@ -21,7 +21,7 @@ afterAll(async () => {
 	removeDir(server.dir);
 });
 
-function open(auth: { token?: string; cookie?: string }, room = 'workshop-1'): TestClient {
+function open(auth: { token?: string; cookie?: string }, room = 'workshop-3'): TestClient {
 	const c = connectClient(server.url, room, auth);
 	clients.push(c);
 	return c;
@@ -132,7 +132,7 @@ describe('live matrix over y-websocket', () => {
 		const before = Y.encodeStateVector(forged);
 		roots(forged).cells.get(cellKey(PT_INKA, 1))!.set('timing', 'B');
 		const update = Y.encodeStateAsUpdate(forged, before);
-		const other = rawSocket(`/collab/workshop-1?token=${token({ role: 'representative', institutionId: PT_INKA, subject: 'rep-b' })}`);
+		const other = rawSocket(`/collab/workshop-3?token=${token({ role: 'representative', institutionId: PT_INKA, subject: 'rep-b' })}`);
 		await new Promise((r) => other.ws.once('open', r));
 		const encoder = encoding.createEncoder();
 		encoding.writeVarUint(encoder, 0);
@@ -144,15 +144,15 @@ describe('live matrix over y-websocket', () => {
 	});
 
 	it('refuses unauthenticated and cross-workshop sockets before sending any document data', async () => {
-		const anonymous = rawSocket('/collab/workshop-1');
+		const anonymous = rawSocket('/collab/workshop-3');
 		expect((await anonymous.closed).code).toBe(4401);
 		expect(anonymous.messages).toHaveLength(0);
 
-		const foreignToken = rawSocket(`/collab/workshop-1?token=${token({ role: 'moderator', workshopId: 2 })}`);
+		const foreignToken = rawSocket(`/collab/workshop-3?token=${token({ role: 'moderator', workshopId: 2 })}`);
 		expect((await foreignToken.closed).code).toBe(4403);
 		expect(foreignToken.messages).toHaveLength(0);
 
-		const forged = rawSocket(`/collab/workshop-1?token=${token({ role: 'moderator' }).slice(0, -4)}AAAA`);
+		const forged = rawSocket(`/collab/workshop-3?token=${token({ role: 'moderator' }).slice(0, -4)}AAAA`);
 		expect((await forged.closed).code).toBe(4401);
 
 		// A participant who joined workshop 1 may not open workshop 2's room with their cookie.
@@ -162,19 +162,19 @@ describe('live matrix over y-websocket', () => {
 		const cross = rawSocket('/collab/workshop-2', { cookie: participant.cookieHeader(), origin: server.url });
 		expect((await cross.closed).code).toBe(4403);
 		expect(cross.messages).toHaveLength(0);
-		const own = connectClient(server.url, 'workshop-1', { cookie: participant.cookieHeader() });
+		const own = connectClient(server.url, 'workshop-3', { cookie: participant.cookieHeader() });
 		clients.push(own);
 		await own.synced;
 		expect(roots(own.doc).rows.size).toBeGreaterThan(0);
 		// Cookies from another site's page are not accepted (cross-site WebSocket hijacking).
-		const hijack = rawSocket('/collab/workshop-1', { cookie: participant.cookieHeader(), origin: 'http://evil.example' });
+		const hijack = rawSocket('/collab/workshop-3', { cookie: participant.cookieHeader(), origin: 'http://evil.example' });
 		expect((await hijack.closed).code).toBe(4403);
 	});
 
 	it('closes a socket that sends an oversized message and stays up for everyone else', async () => {
 		const bystander = open({ token: token({ role: 'viewer' }) });
 		await bystander.synced;
-		const big = rawSocket(`/collab/workshop-1?token=${token({ role: 'representative', institutionId: PT_INKA })}`);
+		const big = rawSocket(`/collab/workshop-3?token=${token({ role: 'representative', institutionId: PT_INKA })}`);
 		await new Promise((r) => big.ws.once('open', r));
 		big.ws.send(Buffer.alloc(3 * 1024 * 1024, 1));
 		expect((await big.closed).code).toBe(1009);
@@ -206,7 +206,7 @@ describe('live matrix over y-websocket', () => {
 		let sent = 0;
 		let sockets = 0;
 		while (sent < 2000) {
-			const hostile = rawSocket(`/collab/workshop-1?token=${token({ role: 'representative', institutionId: PT_INKA })}`);
+			const hostile = rawSocket(`/collab/workshop-3?token=${token({ role: 'representative', institutionId: PT_INKA })}`);
 			sockets++;
 			const opened = await Promise.race([new Promise((r) => hostile.ws.once('open', () => r(true))), hostile.closed.then(() => false)]);
 			if (!opened) continue;
@@ -270,7 +270,7 @@ describe('durability', () => {
 		expect(missing).toEqual([]);
 		// And the store really is the log plus snapshots in SQLite.
 		const db = new Database(server.dbPath, { readonly: true });
-		const snapshots = (db.prepare("select count(*) n from collab_snapshots where room = 'workshop-1'").get() as { n: number }).n;
+		const snapshots = (db.prepare("select count(*) n from collab_snapshots where room = 'workshop-3'").get() as { n: number }).n;
 		db.close();
 		// The burst crossed several compactions (every 50 updates here): snapshot plus log tail restore it all.
 		expect(snapshots).toBe(1);
@@ -281,10 +281,10 @@ describe('tokens for outside clients', () => {
 	it('lets a moderator mint a representative token that a plain Yjs client can use, and nobody else', async () => {
 		const moderator = new Client(server.url);
 		await moderator.login('moderator@mufakat.test', 'mufakat-demo');
-		const res = await moderator.post('/workshops/1/collab-token', { role: 'representative', institutionId: '14', name: 'Aplikasi PT INKA' });
+		const res = await moderator.post('/workshops/3/collab-token', { role: 'representative', institutionId: '14', name: 'Aplikasi PT INKA' });
 		expect(res.status).toBe(200);
 		const body = (await res.json()) as { token: string; room: string; url: string };
-		expect(body.room).toBe('workshop-1');
+		expect(body.room).toBe('workshop-3');
 		const outside = open({ token: body.token });
 		await outside.synced;
 		cell(outside, PT_INKA, 3).set('unit', 'UMKM');
@@ -294,7 +294,7 @@ describe('tokens for outside clients', () => {
 
 		const secretariat = new Client(server.url);
 		await secretariat.login('sekretariat@mufakat.test', 'mufakat-demo');
-		expect((await secretariat.post('/workshops/1/collab-token', { role: 'moderator' })).status).toBe(403);
-		expect((await new Client(server.url).post('/workshops/1/collab-token', { role: 'moderator' })).status).toBe(401);
+		expect((await secretariat.post('/workshops/3/collab-token', { role: 'moderator' })).status).toBe(403);
+		expect((await new Client(server.url).post('/workshops/3/collab-token', { role: 'moderator' })).status).toBe(401);
 	});
 });

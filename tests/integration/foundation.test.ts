@@ -147,9 +147,9 @@ describe('the built server', () => {
 	it('gives the secretariat read access but not the moderator’s controls', async () => {
 		const secretariat = new Client(server.url);
 		await secretariat.login(...SECRETARIAT);
-		expect((await secretariat.get('/workshops/1/attendance')).status).toBe(200);
-		const res = await secretariat.post('/workshops/1?/status', { status: 'closed' });
+		expect((await secretariat.get('/workshops/3/attendance')).status).toBe(200);
+		const res = await secretariat.post('/workshops/3?/status', { status: 'closed' });
 		expect(res.status).toBe(403);
-		expect((db.prepare('select status s from workshops where id = 1').get() as { s: string }).s).toBe('live');
+		expect((db.prepare('select status s from workshops where id = 3').get() as { s: string }).s).toBe('live');
 	});
 });

@@ -9,6 +9,8 @@ export const DEMO_PASSWORD = 'mufakat-demo';
 export const DEMO_MODERATOR_EMAIL = 'moderator@mufakat.test';
 export const DEMO_SECRETARIAT_EMAIL = 'sekretariat@mufakat.test';
 export const DEMO_JOIN_CODE = 'TAMAN8';
+/** Workshop ids of the demo: the signed 2021 lokakarya, Tanggamus 2019, and the live follow-up. */
+export const DEMO_WORKSHOPS = { madiun2021: 1, tanggamus: 2, followUp: 3 } as const;
 
 type DemoInstitution = [short: string, official: string, sector: Sector, subtype: string, aliases?: string[]];
 
@@ -128,8 +130,7 @@ export function seedDemo(db: Db): boolean {
 				chairName: 'Drs. Bambang Setiawan, M.Si. (Kepala Bidang Perencanaan, Bappelitbangda)',
 				moderatorName: 'Dian Puspitasari (Forpemma)',
 				notetakerName: 'Sekretariat YBN',
-				status: 'live',
-				joinCode: DEMO_JOIN_CODE
+				status: 'closed'
 			})
 			.returning()
 			.get();
@@ -167,6 +168,7 @@ export function seedDemo(db: Db): boolean {
 				.run();
 		});
 
+		// Tanggamus comes second (workshop 2); the Madiun follow-up, live for the demo, is workshop 3.
 		// Tanggamus: the coordination meeting of 4 October 2019.
 		const tanggamus = db
 			.insert(forums)
@@ -202,6 +204,37 @@ export function seedDemo(db: Db): boolean {
 			.returning()
 			.get();
 		for (const id of tanggamusIds.values()) db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id }).run();
+
+		// Madiun follow-up: the live workshop a newcomer joins with the demo code.
+		const followUp = db
+			.insert(workshops)
+			.values({
+				forumId: madiun.id,
+				programmeId: programme.id,
+				title: 'Rapat Evaluasi dan Replikasi Program Kelurahan Mandiri Kota Madiun',
+				theme: 'Meninjau komitmen bersama dan menyepakati replikasi ke kelurahan lain',
+				kind: 'rapat_koordinasi',
+				date: '2022-05-10',
+				startTime: '09:00',
+				place: 'Aula Kantor Kecamatan Taman, Kota Madiun',
+				chairName: 'Drs. Bambang Setiawan, M.Si. (Kepala Bidang Perencanaan, Bappelitbangda)',
+				moderatorName: 'Dian Puspitasari (Forpemma)',
+				notetakerName: 'Sekretariat YBN',
+				status: 'live',
+				joinCode: DEMO_JOIN_CODE,
+				previousWorkshopId: workshop.id
+			})
+			.returning()
+			.get();
+		[
+			['Pembukaan', 10],
+			['Laporan kemajuan komitmen bersama', 45],
+			['Pemutakhiran matriks peran dan kontribusi', 60],
+			['Kesepakatan replikasi', 30]
+		].forEach(([title, minutes], i) =>
+			db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
+		);
+		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id }).run();
 	});
 	return true;
 }

@@ -76,6 +76,7 @@ export async function renameMatrixComponent(db: Db, workshop: Workshop, componen
 
 export async function moveMatrixComponent(db: Db, workshop: Workshop, componentId: number, direction: 'left' | 'right') {
 	const programmeId = programmeOf(workshop);
+	assertNotFrozen(workshop.id);
 	moveComponent(db, programmeId, componentId, direction === 'left' ? 'up' : 'down');
 	const order = db.select().from(components).where(eq(components.programmeId, programmeId)).orderBy(asc(components.position)).all();
 	liveRooms().change(workshop.id, (doc) => {
@@ -101,6 +102,7 @@ export async function addMatrixRow(db: Db, workshop: Workshop, institutionId: nu
 }
 
 export async function moveMatrixRow(db: Db, workshop: Workshop, institutionId: number, direction: 'up' | 'down') {
+	assertNotFrozen(workshop.id);
 	liveRooms().change(workshop.id, (doc) => {
 		const rows = readMatrix(doc).rows;
 		const index = rows.findIndex((r) => r.id === String(institutionId));

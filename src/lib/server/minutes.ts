@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { roots } from '../collab/matrix-doc';
+import { readMinutesDraft, type MinutesDraft } from '../collab/minutes-draft';
 import { liveRooms } from './collab/registry';
 import { listAttendance } from './attendance';
 import type { Db } from './db/client';
@@ -109,18 +110,7 @@ export function ensureMinutesDraft(db: Db, workshop: Workshop): void {
 	});
 }
 
-export function readMinutesDraft(doc: Y.Doc): { nomor: string; points: string[]; notes: string } {
-	const m = roots(doc).minutes;
-	const points = m.get('points');
-	const notes = m.get('notes');
-	return {
-		nomor: String(m.get('nomor') ?? ''),
-		points: points instanceof Y.Array ? points.toArray().map((t) => String(t).trim()).filter(Boolean) : [],
-		notes: notes instanceof Y.Text ? notes.toString().trim() : ''
-	};
-}
-
-function buildContent(db: Db, workshop: Workshop, version: number, draft: ReturnType<typeof readMinutesDraft>): MinutesContent {
+function buildContent(db: Db, workshop: Workshop, version: number, draft: MinutesDraft): MinutesContent {
 	const forum = forumOf(db, workshop);
 	const rows = listAttendance(db, workshop.id);
 	const when = tanggalTerbilang(workshop.date);
@@ -225,7 +215,8 @@ export function finalizeMinutes(
 	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
 	form.done();
 	ensureMinutesDraft(db, workshop);
-	const draft = liveRooms().read(workshop.id, readMinutesDraft);
+	const raw = liveRooms().read(workshop.id, readMinutesDraft);
+	const draft = { nomor: raw.nomor.trim(), points: raw.points.map((p) => p.trim()).filter(Boolean), notes: raw.notes.trim() };
 	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });
 	if (draft.points.length === 0) throw new InputError({ points: { key: 'minutes.noPoints' } });
 

@@ -161,9 +161,6 @@ function refuse({ principal, doc }: Rules, path: Path, values: unknown[] | null,
 				if (field === 'description') {
 					if (path.length !== 3) return 'bad description path';
 					if (values && values.some((v) => typeof v !== 'string')) return 'description holds text only';
-					const text = r.cells.get(key!)?.get('description');
-					const added = values ? values.reduce<number>((n, v) => n + String(v).length, 0) : 0;
-					if (text instanceof Y.Text && text.length + added > MAX_DESCRIPTION_LENGTH) return `description longer than ${MAX_DESCRIPTION_LENGTH}`;
 					return null;
 				}
 				if (!(CELL_SCALAR_FIELDS as readonly string[]).includes(field) || path.length !== 3) return `unknown cell field ${field}`;
@@ -173,12 +170,9 @@ function refuse({ principal, doc }: Rules, path: Path, values: unknown[] | null,
 			if (root === ROOT.consent) {
 				if (key !== own) return `consent of institution ${key ?? '?'} is not yours`;
 				if (!field || path.length !== 3) return 'bad consent path';
-				if (r.rows.get(own)?.get('locked') === true) return `row ${own} is locked`;
-				if (field !== WHOLE_MATRIX) {
-					const cell = parseCellKey(field);
-					if (!cell || !r.cells.has(field)) return `unknown consent target ${field}`;
-					if (r.components.get(cell.componentId)?.get('locked') === true) return `column ${cell.componentId} is locked`;
-				}
+				// Locks and freezing stop changes to the content, not agreement with it: a moderator locks
+				// the rows, then calls for consent.
+				if (field !== WHOLE_MATRIX && !(parseCellKey(field) && r.cells.has(field))) return `unknown consent target ${field}`;
 				if (values && !values.every((v) => (CONSENT_STATES as readonly unknown[]).includes(v))) return 'invalid consent state';
 				return null;
 			}
@@ -219,11 +213,17 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, principal: Princ
 	}
 
 	const locator = new Locator(doc, newItems);
+	// Net characters each description gains in this update: a replaced selection is judged by its result.
+	const growth = new Map<string, number>();
+	const grow = (path: Path, by: number) => {
+		if (path[0] === ROOT.cells && path[2] === 'description' && path.length === 3) growth.set(path[1]!, (growth.get(path[1]!) ?? 0) + by);
+	};
 	for (const item of newItems) {
 		const path = locator.pathOfNewItem(item);
 		if (!path) return { ok: false, reason: 'update refers to content the server does not have' };
 		const reason = refuse(rules, path, itemValues(item), item.content instanceof Y.ContentType);
 		if (reason) return { ok: false, reason };
+		if (item.content instanceof Y.ContentString && !item.deleted) grow(path, item.length);
 	}
 
 	for (const [client, ranges] of decoded.ds.clients) {
@@ -246,10 +246,18 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, principal: Princ
 					if (!path) return { ok: false, reason: 'deletes content outside the document' };
 					const reason = refuse(rules, path, null, struct.content instanceof Y.ContentType);
 					if (reason) return { ok: false, reason };
+					if (struct.content instanceof Y.ContentString && struct.countable) {
+						const from = Math.max(at, struct.id.clock);
+						grow(path, -(Math.min(end, struct.id.clock + struct.length) - from));
+					}
 				}
 				at = struct.id.clock + struct.length;
 			}
 		}
+	}
+	for (const [key, delta] of growth) {
+		const text = roots(doc).cells.get(key)?.get('description');
+		if (delta > 0 && text instanceof Y.Text && text.length + delta > MAX_DESCRIPTION_LENGTH) return { ok: false, reason: `description longer than ${MAX_DESCRIPTION_LENGTH}` };
 	}
 	return { ok: true, clients: [...clients] };
 }

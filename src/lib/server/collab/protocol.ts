@@ -89,4 +89,30 @@ export function awarenessClients(update: Uint8Array): number[] {
 	return clients;
 }
 
+/**
+ * The same awareness update with only the entries `keep` accepts. Standard clients forward the
+ * presence they hear from others; those entries are dropped, not treated as forgery.
+ */
+export function filterAwarenessUpdate(update: Uint8Array, keep: (client: number) => boolean): Uint8Array | null {
+	const decoder = decoding.createDecoder(update);
+	const count = decoding.readVarUint(decoder);
+	const entries: { client: number; clock: number; state: string }[] = [];
+	for (let i = 0; i < count; i++) {
+		const client = decoding.readVarUint(decoder);
+		const clock = decoding.readVarUint(decoder);
+		const state = decoding.readVarString(decoder);
+		if (keep(client)) entries.push({ client, clock, state });
+	}
+	if (entries.length === count) return update;
+	if (entries.length === 0) return null;
+	const encoder = encoding.createEncoder();
+	encoding.writeVarUint(encoder, entries.length);
+	for (const e of entries) {
+		encoding.writeVarUint(encoder, e.client);
+		encoding.writeVarUint(encoder, e.clock);
+		encoding.writeVarString(encoder, e.state);
+	}
+	return encoding.toUint8Array(encoder);
+}
+
 export { awarenessProtocol };

@@ -13,6 +13,7 @@ import {
 	awarenessClients,
 	awarenessMessage,
 	awarenessProtocol,
+	filterAwarenessUpdate,
 	parseMessage,
 	permissionDeniedMessage,
 	syncStep1Message,
@@ -180,19 +181,18 @@ export class Room {
 				return;
 			}
 			case 'awareness': {
-				const clients = awarenessClients(message.update);
-				for (const client of clients) {
+				awarenessClients(message.update); // validates framing and sizes
+				const subject = conn.principal.subject;
+				const own = filterAwarenessUpdate(message.update, (client) => {
 					const owner = this.bindings.get(client);
-					if (owner !== undefined && owner !== conn.principal.subject) {
-						this.sendTo(conn, permissionDeniedMessage(`awareness client id ${client} belongs to another user`));
-						return;
-					}
-				}
-				for (const client of clients) {
-					if (!this.bindings.has(client)) this.bindings.set(client, conn.principal.subject);
+					return owner === undefined || owner === subject;
+				});
+				if (!own) return;
+				for (const client of awarenessClients(own)) {
+					if (!this.bindings.has(client)) this.bindings.set(client, subject);
 					state.awarenessIds.add(client);
 				}
-				awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, conn);
+				awarenessProtocol.applyAwarenessUpdate(this.awareness, own, conn);
 				return;
 			}
 			case 'query-awareness': {

@@ -16,6 +16,7 @@ import {
 	setPilotStage
 } from '$lib/server/programmes';
 import { qrSvg } from '$lib/server/qr';
+import { followUpReview } from '$lib/server/rollups';
 import {
 	addAgendaItem,
 	agendaMinutes,
@@ -53,7 +54,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		areaResults: areaQuery ? searchVillages(db, areaQuery, forum.regencyCode) : [],
 		joinUrl,
 		joinQr: joinUrl && workshop.status === 'live' ? await qrSvg(joinUrl) : null,
-		previous: previous ? { id: previous.id, title: previous.title } : null
+		previous: previous ? { id: previous.id, title: previous.title } : null,
+		commitmentReview: previous && workshop.programmeId ? followUpReview(db, forum.id, workshop.programmeId, previous.date) : null
 	};
 };
 

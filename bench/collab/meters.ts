@@ -1,0 +1,116 @@
+/**
+ * CPU of the server and of the client workers, the server's memory, and how busy the whole machine
+ * was, all read from /proc so nothing runs inside the server under test. Linux only, like the
+ * machines this benchmark is meant for.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat (almost always 100). */
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** User plus system CPU seconds the process (all its threads) has used since it started. */
+function cpuSeconds(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	// The command name (field 2) is in parentheses and may hold spaces; count fields after it.
+	// What follows starts at field 3 (state), so utime (field 14) and stime (15) are at 11 and 12.
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Busy CPU seconds of the whole machine, all cores together, from the first line of /proc/stat:
+ * user nice system idle iowait irq softirq steal; everything but idle and iowait is busy.
+ */
+function machineBusySeconds(): number {
+	const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+	const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+	return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS_PER_SECOND;
+}
+
+function residentBytes(pid: number): number {
+	const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	if (!match) throw new Error(`no VmRSS for process ${pid}`);
+	return Number(match[1]) * 1024;
+}
+
+/** CPU figures are CPU time over wall time: 100 is one core fully busy, the ceiling is 100 × cores. */
+export type WindowUsage = {
+	serverCpuPercent: number;
+	serverRssMeanBytes: number;
+	serverRssPeakBytes: number;
+	/** All client worker processes together. */
+	clientsCpuPercent: number;
+	/** Every process on the machine: what is left after server and clients is someone else's. */
+	machineCpuPercent: number;
+};
+
+const RSS_SAMPLE_MS = 500;
+
+/**
+ * Meters the measured window from `start()` to `stop()`, from the conductor's side so a lagging
+ * process cannot skew its own figures: CPU from two readings of each process and of the machine,
+ * the server's RSS sampled twice a second.
+ */
+export class WindowMeter {
+	private serverCpuAtStart = 0;
+	private clientsCpuAtStart = 0;
+	private machineAtStart = 0;
+	private wallAtStart = 0;
+	private rssSamples: number[] = [];
+	private sampler: NodeJS.Timeout | undefined;
+
+	constructor(
+		private readonly serverPid: number,
+		private readonly clientPids: number[]
+	) {}
+
+	private clientsCpuSeconds(): number {
+		return this.clientPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+	}
+
+	start(): void {
+		this.serverCpuAtStart = cpuSeconds(this.serverPid);
+		this.clientsCpuAtStart = this.clientsCpuSeconds();
+		this.machineAtStart = machineBusySeconds();
+		this.wallAtStart = performance.now();
+		this.rssSamples = [residentBytes(this.serverPid)];
+		this.sampler = setInterval(() => {
+			// A server that died mid-run is reported by the conductor; stop() then fails on /proc.
+			try {
+				this.rssSamples.push(residentBytes(this.serverPid));
+			} catch {
+				clearInterval(this.sampler);
+			}
+		}, RSS_SAMPLE_MS);
+	}
+
+	stop(): WindowUsage {
+		clearInterval(this.sampler);
+		this.rssSamples.push(residentBytes(this.serverPid));
+		const percentOfWindow = (seconds: number) => (seconds / ((performance.now() - this.wallAtStart) / 1000)) * 100;
+		return {
+			serverCpuPercent: percentOfWindow(cpuSeconds(this.serverPid) - this.serverCpuAtStart),
+			serverRssMeanBytes: this.rssSamples.reduce((sum, bytes) => sum + bytes, 0) / this.rssSamples.length,
+			serverRssPeakBytes: Math.max(...this.rssSamples),
+			clientsCpuPercent: percentOfWindow(this.clientsCpuSeconds() - this.clientsCpuAtStart),
+			machineCpuPercent: percentOfWindow(machineBusySeconds() - this.machineAtStart)
+		};
+	}
+}
+
+/**
+ * Waits, at most `patienceMs`, for a second in which the machine is nearly idle, and returns how
+ * busy that last second was. Other work on the machine (a test run, a build) steals the cores the
+ * server and clients share and would be measured as latency.
+ */
+export async function waitForQuietMachine(patienceMs: number, quietPercent: number): Promise<number> {
+	const giveUpAt = performance.now() + patienceMs;
+	for (;;) {
+		const busyBefore = machineBusySeconds();
+		const startedAt = performance.now();
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		const busyPercent = ((machineBusySeconds() - busyBefore) / ((performance.now() - startedAt) / 1000)) * 100;
+		if (busyPercent < quietPercent || performance.now() >= giveUpAt) return busyPercent;
+	}
+}

@@ -1,0 +1,97 @@
+/**
+ * The three servers the benchmark puts under the same load, and how to start each as its own
+ * process on 127.0.0.1. Each gets a fresh process (and our server a fresh database) per run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClientProtocol } from '../protocol';
+
+export const SERVER_NAMES = ['mufakat', 'reference', 'hocuspocus'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export type ServerUnderTest = {
+	name: ServerName;
+	/** How tables name it. */
+	title: string;
+	protocol: ClientProtocol;
+	/** Our server loads the workshop's cells itself; the peers start with an empty document. */
+	preloaded: boolean;
+	url(port: number): string;
+	start(port: number, scratchDir: string, collabSecret: string): ChildProcess;
+};
+
+const OUTPUT: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+
+/** Environment for a server: ours, minus anything that would change a peer's configuration. */
+function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+	// @y/websocket-server would persist to LevelDB or call a webhook if these were set.
+	delete env.YPERSISTENCE;
+	delete env.CALLBACK_URL;
+	return env;
+}
+
+const mufakat: ServerUnderTest = {
+	name: 'mufakat',
+	title: 'Mufakat',
+	protocol: 'y-websocket',
+	preloaded: true,
+	url: (port) => `ws://127.0.0.1:${port}/collab`,
+	start(port, scratchDir, collabSecret) {
+		// The production entry, as `npm start` runs it; the benchmark never builds it itself.
+		const entry = join(REPO_ROOT, 'build', 'server.js');
+		if (!existsSync(entry)) throw new Error('build/server.js is missing: run `flock /tmp/mufakat-build.lock npm run build` first');
+		return spawn(process.execPath, [entry], {
+			cwd: REPO_ROOT,
+			stdio: OUTPUT,
+			env: serverEnv({
+				PORT: String(port),
+				HOST: '127.0.0.1',
+				ORIGIN: `http://127.0.0.1:${port}`,
+				// An empty database: the server migrates it and loads the demo workshop on start.
+				DATABASE_PATH: join(scratchDir, 'bench.db'),
+				MUFAKAT_COLLAB_SECRET: collabSecret
+			})
+		});
+	}
+};
+
+const reference: ServerUnderTest = {
+	name: 'reference',
+	title: '@y/websocket-server',
+	protocol: 'y-websocket',
+	preloaded: false,
+	url: (port) => `ws://127.0.0.1:${port}`,
+	start(port) {
+		// The package's own server entry (an http server handing upgrades to setupWSConnection),
+		// unchanged: this is what "the reference server" means, down to the `ws` it ships with.
+		const packageJson = createRequire(import.meta.url).resolve('@y/websocket-server/package.json');
+		return spawn(process.execPath, [join(dirname(packageJson), 'src', 'server.js')], {
+			cwd: REPO_ROOT,
+			stdio: OUTPUT,
+			env: serverEnv({ PORT: String(port), HOST: '127.0.0.1' })
+		});
+	}
+};
+
+const hocuspocus: ServerUnderTest = {
+	name: 'hocuspocus',
+	title: 'Hocuspocus',
+	protocol: 'hocuspocus',
+	preloaded: false,
+	url: (port) => `ws://127.0.0.1:${port}`,
+	start(port) {
+		return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'collab', 'servers', 'hocuspocus.ts')], {
+			cwd: REPO_ROOT,
+			stdio: OUTPUT,
+			env: serverEnv({ PORT: String(port) })
+		});
+	}
+};
+
+export const SERVERS: Record<ServerName, ServerUnderTest> = { mufakat, reference, hocuspocus };

@@ -1,0 +1,103 @@
+/**
+ * Reporting periods (month, triwulan, semester) and number formats shared by the server, the pages
+ * and the charts. Pure functions: no database, no Svelte.
+ */
+export const PERIOD_KINDS = ['month', 'quarter', 'semester'] as const;
+export type PeriodKind = (typeof PERIOD_KINDS)[number];
+
+/** How many periods of a kind fit in a year. */
+export const PERIODS_PER_YEAR: Record<PeriodKind, number> = { month: 12, quarter: 4, semester: 2 };
+const MONTHS_PER_PERIOD: Record<PeriodKind, number> = { month: 1, quarter: 3, semester: 6 };
+
+export type Period = { type: PeriodKind; year: number; index: number };
+
+/** Last day of the period as an ISO date: where a timeline places the realisation. */
+export function periodEnd(p: Period): string {
+	const lastMonth = p.index * MONTHS_PER_PERIOD[p.type];
+	const day = new Date(Date.UTC(p.year, lastMonth, 0)).getUTCDate();
+	return `${p.year}-${String(lastMonth).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function periodStart(p: Period): string {
+	const firstMonth = (p.index - 1) * MONTHS_PER_PERIOD[p.type] + 1;
+	return `${p.year}-${String(firstMonth).padStart(2, '0')}-01`;
+}
+
+/** Later end first; for equal ends the shorter period (a month inside a quarter) is the finer report. */
+export function comparePeriods(a: Period, b: Period): number {
+	const byEnd = periodEnd(a).localeCompare(periodEnd(b));
+	if (byEnd !== 0) return byEnd;
+	return MONTHS_PER_PERIOD[b.type] - MONTHS_PER_PERIOD[a.type];
+}
+
+const ROMAN = ['I', 'II', 'III', 'IV'];
+
+/**
+ * Parses the compact period notation used in CSV files and the report form:
+ * `2023-Q1` or `2023-T1` (triwulan), `2023-S2` (semester), `2023-05` (month).
+ */
+export function parsePeriod(text: string): Period | null {
+	const m = /^\s*(\d{4})\s*[-/ ]\s*([QqTtSs]?)\s*(\d{1,2})\s*$/.exec(text);
+	if (!m) return null;
+	const year = Number(m[1]);
+	const letter = m[2]!.toUpperCase();
+	const index = Number(m[3]);
+	const type: PeriodKind = letter === 'Q' || letter === 'T' ? 'quarter' : letter === 'S' ? 'semester' : 'month';
+	if (year < 2000 || year > 2100 || index < 1 || index > PERIODS_PER_YEAR[type]) return null;
+	return { type, year, index };
+}
+
+export function periodCode(p: Period): string {
+	if (p.type === 'month') return `${p.year}-${String(p.index).padStart(2, '0')}`;
+	return `${p.year}-${p.type === 'quarter' ? 'Q' : 'S'}${p.index}`;
+}
+
+type Translate = (key: 'progress.period.quarter' | 'progress.period.semester', params: Record<string, string | number>) => string;
+
+/** "Triwulan II 2023", "Semester I 2022", "Mei 2023" in the page's language. */
+export function periodLabel(p: Period, locale: 'id' | 'en', t: Translate): string {
+	if (p.type === 'month')
+		return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+			new Date(Date.UTC(p.year, p.index - 1, 1))
+		);
+	// Indonesian reports number triwulan and semester in Roman numerals (Triwulan II); English says Q2.
+	const n = locale === 'id' ? (ROMAN[p.index - 1] ?? String(p.index)) : p.index;
+	return t(p.type === 'quarter' ? 'progress.period.quarter' : 'progress.period.semester', { n, year: p.year });
+}
+
+/**
+ * Reads a number as Indonesian offices write it: `1.234,5` and `12,5` use a decimal comma, a dot
+ * followed by exactly three digits groups thousands (`2.500` is two thousand five hundred);
+ * `2.5` and `1,234.5` are read the English way. Returns null for anything else.
+ */
+export function parseDecimal(text: string): number | null {
+	let s = text.trim().replace(/\s/g, '');
+	if (s === '') return null;
+	const lastComma = s.lastIndexOf(',');
+	const lastDot = s.lastIndexOf('.');
+	if (lastComma >= 0 && lastDot >= 0) {
+		const decimal = lastComma > lastDot ? ',' : '.';
+		const group = decimal === ',' ? '.' : ',';
+		s = s.split(group).join('').replace(decimal, '.');
+	} else if (lastComma >= 0) {
+		if (s.indexOf(',') !== lastComma) return null;
+		s = s.replace(',', '.');
+	} else if (/^-?\d{1,3}(\.\d{3})+$/.test(s)) {
+		s = s.replace(/\./g, '');
+	}
+	if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
+	const n = Number(s);
+	return Number.isFinite(n) ? n : null;
+}
+
+/** 1234.5 → "1.234,5" (id) or "1,234.5" (en); at most two decimals. */
+export function formatNumber(n: number | null | undefined, locale: 'id' | 'en' = 'id'): string {
+	if (n == null || !Number.isFinite(n)) return '—';
+	return new Intl.NumberFormat(locale === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: 2 }).format(n);
+}
+
+/** Whole per cent for display; the raw value stays available for "over target". */
+export function formatPercent(n: number | null | undefined, locale: 'id' | 'en' = 'id'): string {
+	if (n == null || !Number.isFinite(n)) return '—';
+	return `${new Intl.NumberFormat(locale === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: 0 }).format(n)}%`;
+}

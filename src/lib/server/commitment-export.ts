@@ -1,0 +1,151 @@
+/**
+ * Commitments and progress as CSV (UTF-8 with BOM, formulas defused) and as an Excel workbook.
+ * The progress sheet starts with the import columns, so an edited export can be imported back.
+ */
+import ExcelJS from 'exceljs';
+import { periodCode } from '../commitments/periods';
+import { translate, type Locale, type MessageKey } from '../i18n/translate';
+import { importTemplateHeader } from './commitment-import';
+import { toCsv } from './csv';
+import type { Db } from './db/client';
+import { listForumProgrammes } from './commitments';
+import { requireForumRole } from './guards';
+import { achievementOf, listReports } from './progress';
+import { commitmentProgress } from './rollups';
+
+type Cell = string | number | null;
+
+const round1 = (n: number | null) => (n == null ? null : Math.round(n * 10) / 10);
+
+function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale) {
+	const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
+	const list = commitmentProgress(db, forumId, { programmeId });
+	const yesNo = (b: boolean) => t(b ? 'commitment.yes' : 'commitment.no');
+	const commitmentHeader = [
+		t('commitment.number'),
+		t('commitment.statement'),
+		t('commitment.programme'),
+		t('commitment.type'),
+		t('commitment.indicator'),
+		t('commitment.unit'),
+		t('commitment.baseline'),
+		t('commitment.baselineYear'),
+		t('commitment.baselineSource'),
+		t('commitment.target'),
+		t('commitment.deadline'),
+		t('commitment.direction'),
+		t('commitment.lead'),
+		t('commitment.supporters'),
+		t('commitment.sites'),
+		t('commitment.component'),
+		t('commitment.status'),
+		t('progress.latestPeriod'),
+		t('progress.realisation'),
+		t('progress.achievement'),
+		t('dashboard.overdue'),
+		t('dashboard.stalled'),
+		t('commitment.missingTitle'),
+		t('commitment.fromMatrix')
+	];
+	const commitmentRows: Cell[][] = list.map((c) => [
+		c.number,
+		c.statement,
+		c.programmeName,
+		t(`commitment.type.${c.type}` as MessageKey),
+		c.indicator,
+		c.unit,
+		c.baselineValue,
+		c.baselineYear,
+		c.baselineSource,
+		c.targetLevel,
+		c.targetDeadline,
+		t(`commitment.direction.${c.direction}` as MessageKey),
+		c.lead?.shortName ?? '',
+		c.supporters.map((s) => s.shortName).join('; '),
+		c.sites.map((s) => `${s.name} (${s.code})`).join('; '),
+		c.componentName,
+		t(`commitment.status.${c.status}` as MessageKey),
+		c.latest ? periodCode(c.latest.period) : '',
+		c.latest?.realisation ?? null,
+		round1(c.achievement.raw),
+		yesNo(c.overdue),
+		yesNo(c.stalled),
+		c.missing.map((m) => t(`commitment.field.${m}` as MessageKey)).join('; '),
+		c.matrixVersionId != null ? yesNo(true) : ''
+	]);
+	const byId = new Map(list.map((c) => [c.id, c]));
+	const reports = listReports(db, list.map((c) => c.id));
+	const progressHeader = [
+		...importTemplateHeader(locale),
+		t('commitment.statement'),
+		t('progress.achievement'),
+		t('progress.reporterInstitution'),
+		t('progress.verified'),
+		t('progress.verifiedBy'),
+		t('progress.verificationNote'),
+		t('progress.evidence'),
+		t('progress.submittedAt')
+	];
+	const progressRows: Cell[][] = reports.map((r) => {
+		const c = byId.get(r.commitmentId)!;
+		return [
+			c.number,
+			periodCode({ type: r.periodType, year: r.periodYear, index: r.periodIndex }),
+			c.type === 'numeric' ? r.realisation : r.realisation == null ? '' : t(r.realisation >= 1 ? 'progress.done' : 'progress.notDone'),
+			t(`progress.flag.${r.flag}` as MessageKey),
+			r.narrative,
+			r.obstacles,
+			r.followUp,
+			r.reporterName,
+			c.statement,
+			round1(achievementOf(c, r.realisation).raw),
+			r.reporterInstitution ?? '',
+			r.verifiedAt ? r.verifiedAt.toISOString().slice(0, 10) : '',
+			r.verifierName ?? '',
+			r.verificationNote ?? '',
+			r.evidence.map((e) => (e.kind === 'link' ? e.url : e.originalName)).join('; '),
+			r.submittedAt.toISOString()
+		];
+	});
+	return { commitmentHeader, commitmentRows, progressHeader, progressRows };
+}
+
+export function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
+	const { commitmentHeader, commitmentRows } = tables(db, forumId, programmeId, locale);
+	return toCsv(commitmentHeader, commitmentRows);
+}
+
+export function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
+	const { progressHeader, progressRows } = tables(db, forumId, programmeId, locale);
+	return toCsv(progressHeader, progressRows);
+}
+
+/** One workbook, two sheets: the commitments and every progress report. */
+export async function commitmentsXlsx(db: Db, forumId: number, programmeId: number | null, locale: Locale): Promise<Buffer> {
+	const data = tables(db, forumId, programmeId, locale);
+	const book = new ExcelJS.Workbook();
+	book.creator = 'Mufakat';
+	const sheet = (name: string, header: string[], rows: Cell[][], widths: number[]) => {
+		const ws = book.addWorksheet(name);
+		ws.addRow(header).font = { bold: true };
+		for (const row of rows) ws.addRow(row);
+		ws.views = [{ state: 'frozen', ySplit: 1 }];
+		ws.columns.forEach((col, i) => {
+			col.width = widths[i] ?? 14;
+			col.alignment = { wrapText: true, vertical: 'top' };
+		});
+	};
+	sheet(translate(locale, 'commitment.sheetCommitments'), data.commitmentHeader, data.commitmentRows, [7, 50, 24, 12, 30, 12, 10, 10, 22, 10, 12, 10, 18, 24, 30, 28, 12, 12, 10, 10, 10, 10, 30, 10]);
+	sheet(translate(locale, 'commitment.sheetProgress'), data.progressHeader, data.progressRows, [7, 10, 10, 14, 50, 30, 30, 22, 40, 10, 18, 12, 22, 24, 30, 22]);
+	return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+/** Staff of the forum only; `?programme=` narrows an export to one programme of that forum. */
+export function exportContext(db: Db, locals: App.Locals, forumIdParam: string, url: URL, stem: string) {
+	const { forum } = requireForumRole(db, locals, Number(forumIdParam));
+	const raw = Number(url.searchParams.get('programme'));
+	const programmeId = listForumProgrammes(db, forum.id).some((p) => p.id === raw) ? raw : null;
+	const day = new Date().toISOString().slice(0, 10);
+	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+	return { forum, programmeId, stem: `${stem}-${slug}${programmeId ? `-p${programmeId}` : ''}-${day}` };
+}

@@ -1,0 +1,136 @@
+/**
+ * The fixed wording of the minutes PDF. It lives beside the renderer rather than in the UI
+ * catalogue because it is part of a document's form, not of the app's screens: an official
+ * berita acara is written in Indonesian (UU 24/2009, Pasal 27); English serves courtesy copies.
+ */
+import type { SignatureRole } from './minutes-document';
+
+export type MinutesLabels = {
+	nomor: string;
+	parties: string;
+	no: string;
+	name: string;
+	jabatan: string;
+	instansi: string;
+	unsur: string;
+	gender: string;
+	time: string;
+	signature: string;
+	agreedPoints: string;
+	notes: string;
+	matrix: string;
+	matrixVersion: (version: number, hash: string) => string;
+	institution: string;
+	continued: string;
+	commitments: string;
+	commitment: string;
+	lead: string;
+	target: string;
+	changes: string;
+	roles: Record<SignatureRole, string>;
+	roleOne: Record<SignatureRole, string>;
+	attendanceAnnex: string;
+	audit: string;
+	documentId: string;
+	textHash: string;
+	matrixHash: string;
+	generatedAt: string;
+	verifyAt: string;
+	signers: string;
+	role: string;
+	signedAt: string;
+	ip: string;
+	device: string;
+	consent: string;
+	shownHash: string;
+	sameAsTextHash: string;
+	signedOn: (time: string) => string;
+	page: (page: number, pages: number) => string;
+};
+
+export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
+	id: {
+		nomor: 'Nomor',
+		parties: 'Yang hadir dan bersepakat',
+		no: 'No',
+		name: 'Nama',
+		jabatan: 'Jabatan',
+		instansi: 'Instansi',
+		unsur: 'Unsur',
+		gender: 'L/P',
+		time: 'Waktu',
+		signature: 'Tanda tangan',
+		agreedPoints: 'Hal-hal yang disepakati',
+		notes: 'Catatan',
+		matrix: 'Matriks Peran dan Kontribusi Parapihak',
+		matrixVersion: (version, hash) => `Versi ${version} yang dibekukan · SHA-256 ${hash}`,
+		institution: 'Lembaga/Instansi',
+		continued: '(lanjutan)',
+		commitments: 'Komitmen Bersama',
+		commitment: 'Komitmen',
+		lead: 'Penanggung Jawab',
+		target: 'Target',
+		changes: 'Perubahan sejak pertemuan sebelumnya',
+		roles: { party: 'Para Pihak', witness: 'Saksi', acknowledging: 'Mengetahui' },
+		roleOne: { party: 'Pihak', witness: 'Saksi', acknowledging: 'Mengetahui' },
+		attendanceAnnex: 'Lampiran: Daftar Hadir',
+		audit: 'Jejak Audit',
+		documentId: 'ID dokumen',
+		textHash: 'Hash teks (SHA-256)',
+		matrixHash: 'Hash matriks (SHA-256)',
+		generatedAt: 'PDF dibuat',
+		verifyAt: 'Verifikasi',
+		signers: 'Penanda tangan',
+		role: 'Peran',
+		signedAt: 'Waktu tanda tangan',
+		ip: 'Alamat IP',
+		device: 'Perangkat',
+		consent: 'Pernyataan yang disetujui',
+		shownHash: 'Hash teks yang ditampilkan',
+		sameAsTextHash: '= hash teks',
+		signedOn: (time) => `ditandatangani ${time}`,
+		page: (page, pages) => `Halaman ${page} dari ${pages}`
+	},
+	en: {
+		nomor: 'Number',
+		parties: 'Present and agreeing',
+		no: 'No',
+		name: 'Name',
+		jabatan: 'Position',
+		instansi: 'Institution',
+		unsur: 'Sector',
+		gender: 'M/F',
+		time: 'Time',
+		signature: 'Signature',
+		agreedPoints: 'Points agreed',
+		notes: 'Notes',
+		matrix: 'Stakeholder Role and Contribution Matrix',
+		matrixVersion: (version, hash) => `Frozen version ${version} · SHA-256 ${hash}`,
+		institution: 'Institution',
+		continued: '(continued)',
+		commitments: 'Joint Commitments',
+		commitment: 'Commitment',
+		lead: 'Responsible party',
+		target: 'Target',
+		changes: 'Changes since the last meeting',
+		roles: { party: 'The Parties', witness: 'Witnesses', acknowledging: 'Acknowledged by' },
+		roleOne: { party: 'Party', witness: 'Witness', acknowledging: 'Acknowledged by' },
+		attendanceAnnex: 'Annex: Attendance List',
+		audit: 'Audit Trail',
+		documentId: 'Document ID',
+		textHash: 'Text hash (SHA-256)',
+		matrixHash: 'Matrix hash (SHA-256)',
+		generatedAt: 'PDF generated',
+		verifyAt: 'Verify',
+		signers: 'Signers',
+		role: 'Role',
+		signedAt: 'Signed at',
+		ip: 'IP address',
+		device: 'Device',
+		consent: 'Statement agreed to',
+		shownHash: 'Hash of the text shown',
+		sameAsTextHash: '= text hash',
+		signedOn: (time) => `signed ${time}`,
+		page: (page, pages) => `Page ${page} of ${pages}`
+	}
+};

@@ -1,0 +1,372 @@
+/**
+ * Progress reports (laporan kemajuan) and their verification, and the achievement arithmetic that
+ * every roll-up, chart and export uses.
+ *
+ * Achievement (capaian) of a numeric commitment from a cumulative realisation r:
+ * - direction up (more is better):   (r − baseline) / (target − baseline); no baseline counts as 0;
+ * - direction down (less is better): (baseline − r) / (baseline − target); needs a baseline.
+ * A target derived "minus the baseline" (a BUMDes in every pekon that lacks one) counts what must be
+ * added, so the level to reach is baseline + target. Milestone and policy commitments are done (100 %)
+ * or not (0 %). The raw value is kept (125 % means beyond the target); displays clamp to 0–100.
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { comparePeriods, parseDecimal, PERIODS_PER_YEAR, type Period, type PeriodKind } from '../commitments/periods';
+import type { Db } from './db/client';
+import { commitments, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from './db/schema';
+import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
+import { InputError, InputReader } from './validation';
+
+export type Commitment = typeof commitments.$inferSelect;
+export type ProgressReport = typeof progressReports.$inferSelect;
+export type EvidenceFile = typeof evidenceFiles.$inferSelect;
+export type ReportFlag = (typeof REPORT_FLAGS)[number];
+
+type Measured = Pick<Commitment, 'type' | 'direction' | 'baselineValue' | 'targetValue' | 'targetDerivation'>;
+
+export type Achievement = {
+	/** Per cent as computed, may be below 0 or above 100. */
+	raw: number | null;
+	/** Clamped to 0–100 for bars. */
+	display: number | null;
+	/** Why there is no figure, as a message key suffix. */
+	missing: 'noReport' | 'noTarget' | 'noBaseline' | 'targetIsBaseline' | null;
+};
+
+/** The level a numeric commitment aims to reach, in its unit. */
+export function targetLevel(c: Measured): number | null {
+	if (c.targetValue == null) return null;
+	if (c.targetDerivation?.minusBaseline) return (c.baselineValue ?? 0) + c.targetValue;
+	return c.targetValue;
+}
+
+export function achievementOf(c: Measured, realisation: number | null | undefined): Achievement {
+	const none = (missing: Achievement['missing']): Achievement => ({ raw: null, display: null, missing });
+	if (realisation == null) return none('noReport');
+	let raw: number;
+	if (c.type !== 'numeric') {
+		raw = realisation >= 1 ? 100 : 0;
+	} else {
+		const target = targetLevel(c);
+		if (target == null) return none('noTarget');
+		if (c.direction === 'down') {
+			if (c.baselineValue == null) return none('noBaseline');
+			if (c.baselineValue === target) return none('targetIsBaseline');
+			raw = ((c.baselineValue - realisation) / (c.baselineValue - target)) * 100;
+		} else {
+			const baseline = c.baselineValue ?? 0;
+			if (baseline === target) return none('targetIsBaseline');
+			raw = ((realisation - baseline) / (target - baseline)) * 100;
+		}
+	}
+	// Float noise (e.g. 99.99999999) must not keep a finished commitment below 100 %.
+	raw = Math.round(raw * 1e6) / 1e6;
+	return { raw, display: Math.min(100, Math.max(0, raw)), missing: null };
+}
+
+export function isAchieved(a: Achievement): boolean {
+	return a.raw != null && a.raw >= 100;
+}
+
+export const reportPeriod = (r: Pick<ProgressReport, 'periodType' | 'periodYear' | 'periodIndex'>): Period => ({
+	type: r.periodType,
+	year: r.periodYear,
+	index: r.periodIndex
+});
+
+/** Latest period first; a later submission wins between equal periods. */
+export function sortReports<T extends Pick<ProgressReport, 'periodType' | 'periodYear' | 'periodIndex' | 'submittedAt'>>(reports: T[]): T[] {
+	return [...reports].sort((a, b) => comparePeriods(reportPeriod(b), reportPeriod(a)) || b.submittedAt.getTime() - a.submittedAt.getTime());
+}
+
+export type Reporter =
+	| { kind: 'staff'; userId: number; name: string }
+	| { kind: 'participant'; institutionId: number; name: string };
+
+/**
+ * The lead institution (penanggung jawab) reports a commitment's cumulative realisation; supporters
+ * report through it, so a figure is never counted twice. Staff may report for any.
+ */
+export function mayReport(commitment: Pick<Commitment, 'leadInstitutionId'>, reporter: Reporter): boolean {
+	if (reporter.kind === 'staff') return true;
+	return commitment.leadInstitutionId != null && commitment.leadInstitutionId === reporter.institutionId;
+}
+
+/** Commitments a representative may report on: those their institution leads, in that forum. */
+export function commitmentsLedBy(db: Db, forumId: number, institutionId: number): Commitment[] {
+	return db
+		.select()
+		.from(commitments)
+		.where(and(eq(commitments.forumId, forumId), eq(commitments.leadInstitutionId, institutionId)))
+		.orderBy(asc(commitments.id))
+		.all();
+}
+
+const MAX_LINKS = 10;
+const MAX_FILES = 10;
+
+/** Reads a decimal field (Indonesian or English notation) through the shared validator. */
+export function readDecimal(form: InputReader, field: string, opts: { required?: boolean; min?: number } = {}): number | null {
+	const text = form.text(field, { max: 40 });
+	if (text === '') {
+		if (opts.required) form.fail(field, 'error.required');
+		return null;
+	}
+	const n = parseDecimal(text);
+	if (n === null) {
+		form.fail(field, 'commitment.notNumber');
+		return null;
+	}
+	if (opts.min !== undefined && n < opts.min) {
+		form.fail(field, 'commitment.notNegative');
+		return null;
+	}
+	return n;
+}
+
+export type ReportValues = {
+	period: Period;
+	realisation: number | null;
+	narrative: string;
+	obstacles: string;
+	followUp: string;
+	flag: ReportFlag;
+};
+
+/** Validates one report's fields (the form and each CSV row use this). */
+export function readReportFields(form: InputReader, commitment: Pick<Commitment, 'type'>): ReportValues | null {
+	const type = form.choice('periodType', PERIOD_TYPES) as PeriodKind | null;
+	const year = form.integer('periodYear', { min: 2000, max: 2100 });
+	const index = form.integer('periodIndex', { min: 1, max: type ? PERIODS_PER_YEAR[type] : 12 });
+	let realisation: number | null;
+	if (commitment.type === 'numeric') realisation = readDecimal(form, 'realisation', { required: true, min: 0 });
+	else {
+		const done = form.choice('done', ['yes', 'no'] as const);
+		realisation = done === 'yes' ? 1 : done === 'no' ? 0 : null;
+	}
+	const narrative = form.paragraph('narrative', { max: 4000 });
+	const obstacles = form.paragraph('obstacles', { max: 2000 });
+	const followUp = form.paragraph('followUp', { max: 2000 });
+	const flag = form.choice('flag', REPORT_FLAGS, { required: false }) ?? 'on_track';
+	if (!type || year === null || index === null) return null;
+	return { period: { type, year, index }, realisation, narrative, obstacles, followUp, flag };
+}
+
+function readLinks(form: InputReader, raw: string): string[] {
+	const links = raw
+		.split(/\s+/)
+		.map((l) => l.trim())
+		.filter(Boolean);
+	if (links.length > MAX_LINKS) form.fail('evidenceLinks', 'progress.tooManyLinks', { max: MAX_LINKS });
+	for (const link of links) {
+		let ok = false;
+		try {
+			const url = new URL(link);
+			ok = (url.protocol === 'http:' || url.protocol === 'https:') && link.length <= 500;
+		} catch {
+			ok = false;
+		}
+		if (!ok) {
+			form.fail('evidenceLinks', 'progress.badLink', { link: link.slice(0, 60) });
+			break;
+		}
+	}
+	return links;
+}
+
+export type SubmitOptions = { evidenceDir?: string; now?: Date };
+
+function field(input: FormData | Record<string, unknown>, name: string): string {
+	const value = input instanceof FormData ? input.get(name) : input[name];
+	return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Files a report for one period, with its evidence, or revises the unverified report already filed
+ * for that period. Everything is checked first (fields, each file's real type and size, links), so
+ * a refusal stores nothing; then the files are written under their hash and the rows in one
+ * transaction.
+ */
+export async function submitReport(
+	db: Db,
+	commitment: Commitment,
+	reporter: Reporter,
+	input: FormData | Record<string, unknown>,
+	opts: SubmitOptions = {}
+): Promise<ProgressReport> {
+	const form = new InputReader(input);
+	if (!mayReport(commitment, reporter)) form.fail('commitment', 'progress.notYourCommitment');
+	const values = readReportFields(form, commitment);
+	const links = readLinks(form, field(input, 'evidenceLinks'));
+	const files = input instanceof FormData ? input.getAll('evidence').filter((f): f is File => typeof f !== 'string' && f.size > 0) : [];
+	if (files.length > MAX_FILES) form.fail('evidence', 'progress.tooManyFiles', { max: MAX_FILES });
+	const prepared: PreparedEvidence[] = [];
+	for (const file of files.slice(0, MAX_FILES)) {
+		// An oversized file is refused on its declared size, without reading it into memory.
+		const result = prepareEvidence(file.name, file.size > MAX_EVIDENCE_BYTES ? null : new Uint8Array(await file.arrayBuffer()), file.size);
+		if ('error' in result) form.fail('evidence', result.error.key, result.error.params);
+		else prepared.push(result);
+	}
+	const existing = values ? findReport(db, commitment.id, values.period) : null;
+	if (existing?.verifiedAt) form.fail('periodIndex', 'progress.periodVerified');
+	else if (existing && reporter.kind === 'participant' && existing.reporterInstitutionId !== reporter.institutionId)
+		form.fail('periodIndex', 'progress.periodTaken');
+	form.done();
+	const v = values!;
+	const now = opts.now ?? new Date();
+	const dir = opts.evidenceDir ?? evidenceDir();
+	const written = prepared.map((p) => writeEvidence(dir, p));
+	try {
+		return db.transaction((tx) => {
+			const row = {
+				realisation: v.realisation,
+				narrative: v.narrative,
+				obstacles: v.obstacles,
+				followUp: v.followUp,
+				flag: v.flag,
+				reporterName: reporter.name,
+				reporterInstitutionId: reporter.kind === 'participant' ? reporter.institutionId : commitment.leadInstitutionId,
+				submittedAt: now
+			};
+			const report = existing
+				? tx.update(progressReports).set(row).where(eq(progressReports.id, existing.id)).returning().get()
+				: tx
+						.insert(progressReports)
+						.values({ commitmentId: commitment.id, periodType: v.period.type, periodYear: v.period.year, periodIndex: v.period.index, ...row })
+						.returning()
+						.get();
+			for (const p of prepared)
+				tx.insert(evidenceFiles)
+					.values({ reportId: report.id, kind: p.kind, originalName: p.name, mimeType: p.mimeType, size: p.size, sha256: p.sha256 })
+					.run();
+			for (const url of links) tx.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: url, url }).run();
+			return report;
+		});
+	} catch (e) {
+		removeUnreferenced(db, dir, written);
+		throw e;
+	}
+}
+
+export function findReport(db: Db, commitmentId: number, period: Period): ProgressReport | null {
+	return (
+		db
+			.select()
+			.from(progressReports)
+			.where(
+				and(
+					eq(progressReports.commitmentId, commitmentId),
+					eq(progressReports.periodType, period.type),
+					eq(progressReports.periodYear, period.year),
+					eq(progressReports.periodIndex, period.index)
+				)
+			)
+			.get() ?? null
+	);
+}
+
+export function getReport(db: Db, forumId: number, reportId: number) {
+	const row = db
+		.select({ report: progressReports, commitment: commitments })
+		.from(progressReports)
+		.innerJoin(commitments, eq(commitments.id, progressReports.commitmentId))
+		.where(and(eq(progressReports.id, reportId), eq(commitments.forumId, forumId)))
+		.get();
+	return row ?? null;
+}
+
+/**
+ * The secretariat confirms a report against its evidence. A verified report that reaches the target
+ * marks an active commitment achieved; the public page shows verified reports only.
+ */
+export function verifyReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): void {
+	const form = new InputReader(input);
+	const note = form.paragraph('note', { max: 1000 });
+	const found = getReport(db, forumId, reportId);
+	if (!found) form.fail('report', 'error.notFound');
+	else if (found.report.verifiedAt) form.fail('report', 'progress.alreadyVerified');
+	form.done();
+	const { report, commitment } = found!;
+	db.transaction((tx) => {
+		tx.update(progressReports).set({ verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id)).run();
+		const latest = sortReports(
+			tx
+				.select()
+				.from(progressReports)
+				.where(eq(progressReports.commitmentId, commitment.id))
+				.all()
+				.map((r) => (r.id === report.id ? { ...r, verifiedAt: now } : r))
+				.filter((r) => r.verifiedAt)
+		)[0];
+		if (latest && latest.id === report.id && commitment.status === 'active' && isAchieved(achievementOf(commitment, report.realisation)))
+			tx.update(commitments).set({ status: 'achieved', updatedAt: now }).where(eq(commitments.id, commitment.id)).run();
+	});
+}
+
+/** Takes a verification back (a mistake, or evidence found wanting), with the reason. */
+export function unverifyReport(db: Db, forumId: number, reportId: number, input: FormData | Record<string, unknown>): void {
+	const form = new InputReader(input);
+	const note = form.paragraph('note', { max: 1000 });
+	const found = getReport(db, forumId, reportId);
+	if (!found) form.fail('report', 'error.notFound');
+	form.done();
+	db.update(progressReports).set({ verifiedAt: null, verifiedBy: null, verificationNote: note || null }).where(eq(progressReports.id, reportId)).run();
+}
+
+export type ReportWithEvidence = ProgressReport & { evidence: EvidenceFile[]; verifierName: string | null; reporterInstitution: string | null };
+
+/** Reports of some commitments, latest period first, with their evidence and who verified them. */
+export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnly?: boolean } = {}): ReportWithEvidence[] {
+	if (commitmentIds.length === 0) return [];
+	const rows = db.select().from(progressReports).where(inArray(progressReports.commitmentId, commitmentIds)).all();
+	const visible = opts.verifiedOnly ? rows.filter((r) => r.verifiedAt) : rows;
+	const ids = visible.map((r) => r.id);
+	const evidence = ids.length ? db.select().from(evidenceFiles).where(inArray(evidenceFiles.reportId, ids)).orderBy(asc(evidenceFiles.id)).all() : [];
+	const verifierIds = [...new Set(visible.map((r) => r.verifiedBy).filter((v): v is number => v != null))];
+	const verifiers = new Map(
+		verifierIds.length ? db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, verifierIds)).all().map((u) => [u.id, u.name]) : []
+	);
+	const instIds = [...new Set(visible.map((r) => r.reporterInstitutionId).filter((v): v is number => v != null))];
+	const insts = new Map(
+		instIds.length
+			? db.select({ id: institutions.id, name: institutions.shortName }).from(institutions).where(inArray(institutions.id, instIds)).all().map((i) => [i.id, i.name])
+			: []
+	);
+	return sortReports(visible).map((r) => ({
+		...r,
+		evidence: evidence.filter((e) => e.reportId === r.id),
+		verifierName: r.verifiedBy != null ? (verifiers.get(r.verifiedBy) ?? null) : null,
+		reporterInstitution: r.reporterInstitutionId != null ? (insts.get(r.reporterInstitutionId) ?? null) : null
+	}));
+}
+
+/** Reports of one commitment as pages show them: period, achievement of each, evidence without paths. */
+export function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boolean } = {}) {
+	return listReports(db, [c.id], opts).map((r) => ({
+		id: r.id,
+		period: reportPeriod(r),
+		realisation: r.realisation,
+		achievement: achievementOf(c, r.realisation).raw,
+		narrative: r.narrative,
+		obstacles: r.obstacles,
+		followUp: r.followUp,
+		flag: r.flag,
+		reporterName: r.reporterName,
+		reporterInstitution: r.reporterInstitution,
+		reporterInstitutionId: r.reporterInstitutionId,
+		submittedAt: r.submittedAt,
+		verifiedAt: r.verifiedAt,
+		verifierName: r.verifierName,
+		verificationNote: r.verificationNote,
+		evidence: r.evidence.map((e) => ({ id: e.id, kind: e.kind, originalName: e.originalName, url: e.url, size: e.size }))
+	}));
+}
+
+/** The period a new report most likely covers: the one after the latest report, else this quarter. */
+export function suggestedPeriod(db: Db, commitmentId: number, today = new Date()): Period {
+	const latest = sortReports(db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)).all())[0];
+	if (!latest) return { type: 'quarter', year: today.getUTCFullYear(), index: Math.floor(today.getUTCMonth() / 3) + 1 };
+	const per = PERIODS_PER_YEAR[latest.periodType];
+	return latest.periodIndex >= per
+		? { type: latest.periodType, year: latest.periodYear + 1, index: 1 }
+		: { type: latest.periodType, year: latest.periodYear, index: latest.periodIndex + 1 };
+}

@@ -1,0 +1,19 @@
+import { error, redirect } from '@sveltejs/kit';
+import type { Db } from './db/client';
+import { findWorkshopByCode } from './workshops';
+import { rolesIn, type Viewer } from './auth';
+import { translate } from '../i18n/translate';
+
+/**
+ * The signed-in representative of this workshop; staff are sent to the forum's commitment pages,
+ * strangers to the join page, participants of another workshop get 403.
+ */
+export function requireRepresentative(db: Db, locals: App.Locals, code: string) {
+	const workshop = findWorkshopByCode(db, code);
+	if (!workshop) error(404, translate(locals.locale, 'join.unknownCode'));
+	const viewer = locals.viewer;
+	if (!viewer) redirect(303, `/join/${workshop.joinCode}`);
+	if (rolesIn(viewer, workshop.forumId).length > 0) redirect(303, `/forums/${workshop.forumId}/commitments`);
+	if (viewer.kind !== 'participant' || viewer.workshopId !== workshop.id) error(403, translate(locals.locale, 'error.forbidden'));
+	return { workshop, viewer: viewer as Extract<Viewer, { kind: 'participant' }> };
+}

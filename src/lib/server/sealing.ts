@@ -1,0 +1,293 @@
+/**
+ * The forum's system seal over the signed minutes: its certificate (generated on first use or
+ * imported as PKCS#12), the sealed PDF archive, and what the public verify page answers.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { and, desc, eq } from 'drizzle-orm';
+import forge from 'node-forge';
+import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
+import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
+import { translate, type MessageKey } from '../i18n/translate';
+import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesSigner } from './minutes';
+import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
+import { renderMinutesPdf } from './pdf/render-minutes';
+import { createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
+import { inspectSealedPdf, sha256Hex, type SealInspection } from './pdf/verify';
+import { InputError } from './validation';
+import type { Workshop } from './workshops';
+
+export const MAX_P12_BYTES = 64 * 1024;
+export const MAX_VERIFY_BYTES = 25 * 1024 * 1024;
+
+let memorySecret: string | null = null;
+
+/**
+ * The passphrase under which seal keys are kept: MUFAKAT_SEAL_SECRET, or a file beside the
+ * database created on first use (mode 600). Keeping it outside the database means a copied
+ * database alone does not hand out the forum's seal.
+ */
+function sealSecret(): string {
+	if (process.env.MUFAKAT_SEAL_SECRET) return process.env.MUFAKAT_SEAL_SECRET;
+	const dbPath = process.env.DATABASE_PATH ?? DEFAULT_DATABASE_PATH;
+	if (dbPath === ':memory:') return (memorySecret ??= randomBytes(32).toString('base64url'));
+	const file = join(dirname(resolve(dbPath)), 'seal.secret');
+	if (!existsSync(file)) {
+		mkdirSync(dirname(file), { recursive: true });
+		writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+		chmodSync(file, 0o600);
+	}
+	return readFileSync(file, 'utf8').trim();
+}
+
+/** Re-encrypts a PKCS#12 under another passphrase (so an importer's passphrase is never kept). */
+function rewrapP12(p12: Buffer, from: string, to: string): Buffer {
+	const SHROUDED = forge.pki.oids.pkcs8ShroudedKeyBag as string;
+	const PLAIN = forge.pki.oids.keyBag as string;
+	const CERT = forge.pki.oids.certBag as string;
+	const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString('binary')), from);
+	const keyBag = parsed.getBags({ bagType: SHROUDED })[SHROUDED]?.[0] ?? parsed.getBags({ bagType: PLAIN })[PLAIN]?.[0];
+	const certs = (parsed.getBags({ bagType: CERT })[CERT] ?? []).map((b: forge.pkcs12.Bag) => b.cert).filter((c): c is forge.pki.Certificate => !!c);
+	if (!keyBag?.key || certs.length === 0) throw new P12Error('noKey', 'no key or certificate');
+	const out = forge.pkcs12.toPkcs12Asn1(keyBag.key, certs, to, { algorithm: 'aes256', generateLocalKeyId: true });
+	return Buffer.from(forge.asn1.toDer(out).getBytes(), 'binary');
+}
+
+export function activeSealCertificate(db: Db, forumId: number) {
+	return (
+		db
+			.select()
+			.from(sealCertificates)
+			.where(and(eq(sealCertificates.forumId, forumId), eq(sealCertificates.active, true)))
+			.orderBy(desc(sealCertificates.id))
+			.get() ?? null
+	);
+}
+
+/** The forum's active seal; a self-signed one (named as not certified) is made on first use. */
+export function ensureSealCertificate(db: Db, forumId: number) {
+	const existing = activeSealCertificate(db, forumId);
+	if (existing && existing.notAfter.getTime() > Date.now()) return existing;
+	const forum = db.select().from(forums).where(eq(forums.id, forumId)).get()!;
+	const made = createSealCertificate(`${forum.shortName} - Mufakat system seal (not certified)`);
+	const info = inspectP12(made.p12, made.passphrase);
+	db.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId)).run();
+	return db
+		.insert(sealCertificates)
+		.values({
+			forumId,
+			source: 'generated',
+			p12: rewrapP12(made.p12, made.passphrase, sealSecret()),
+			subject: info.subject,
+			fingerprint: info.fingerprint,
+			notBefore: info.notBefore,
+			notAfter: info.notAfter
+		})
+		.returning()
+		.get();
+}
+
+/** A PKCS#12 from the secretariat: checked (passphrase, key, validity, key usage), then kept re-wrapped. */
+export async function importSealCertificate(db: Db, forumId: number, form: FormData) {
+	const file = form.get('p12');
+	const passphrase = String(form.get('passphrase') ?? '');
+	if (!(file instanceof File) || file.size === 0) throw new InputError({ p12: { key: 'error.required' } });
+	if (file.size > MAX_P12_BYTES) throw new InputError({ p12: { key: 'minutes.p12.badPassphrase' } });
+	const bytes = Buffer.from(await file.arrayBuffer());
+	try {
+		const info = inspectP12(bytes, passphrase);
+		const p12 = rewrapP12(bytes, passphrase, sealSecret());
+		return db.transaction((tx) => {
+			tx.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId)).run();
+			return tx
+				.insert(sealCertificates)
+				.values({ forumId, source: 'imported', p12, subject: info.subject, fingerprint: info.fingerprint, notBefore: info.notBefore, notAfter: info.notAfter })
+				.returning()
+				.get();
+		});
+	} catch (e) {
+		if (e instanceof P12Error) throw new InputError({ p12: { key: `minutes.p12.${e.reason}` as MessageKey } });
+		throw new InputError({ p12: { key: 'minutes.p12.badPassphrase' } });
+	}
+}
+
+export function sealedMinutesFor(db: Db, minutesVersionId: number) {
+	const row = db
+		.select({ sha256: sealedMinutes.sha256, sealedAt: sealedMinutes.sealedAt })
+		.from(sealedMinutes)
+		.where(eq(sealedMinutes.minutesVersionId, minutesVersionId))
+		.get();
+	return row ?? null;
+}
+
+export function sealedPdf(db: Db, workshopId: number, version: number): Uint8Array | null {
+	const row = db
+		.select({ pdf: sealedMinutes.pdf })
+		.from(sealedMinutes)
+		.innerJoin(minutesVersions, eq(minutesVersions.id, sealedMinutes.minutesVersionId))
+		.where(and(eq(minutesVersions.workshopId, workshopId), eq(minutesVersions.version, version)))
+		.get();
+	return row ? new Uint8Array(row.pdf) : null;
+}
+
+/** "Chrome 120 · Android" from a user agent: enough to recognise a device, no fingerprinting. */
+export function deviceSummary(userAgent: string | null): string {
+	if (!userAgent) return '—';
+	const browser = /(Edg|OPR|Firefox|Chrome|Safari)\/(\d+)/.exec(userAgent);
+	const os = /Android|iPhone|iPad|Windows|Mac OS X|Linux/.exec(userAgent);
+	const name = browser ? `${browser[1] === 'Edg' ? 'Edge' : browser[1] === 'OPR' ? 'Opera' : browser[1]} ${browser[2]}` : 'Browser';
+	return `${name} · ${os ? os[0].replace('Mac OS X', 'macOS') : '?'}`;
+}
+
+const timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Jakarta' });
+
+/** Everything the PDF shows, taken from the finalised version and the signers' own records. */
+export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string): MinutesDocument {
+	const version = currentMinutesVersion(db, workshop.id);
+	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
+	const content = minutesContent(version);
+	const signers = listSigners(db, version.id);
+	const signed = signers.filter((s): s is MinutesSigner & { strokes: SignatureStrokes; signedAt: Date } => s.status === 'signed' && !!s.strokes && !!s.signedAt);
+	const byAttendance = new Map(signed.map((s) => [s.attendanceId, s]));
+	const rows = db.select().from(attendance).where(eq(attendance.workshopId, workshop.id)).orderBy(attendance.checkedInAt).all();
+	const sector = (s: string) => translate('id', `sector.${s}` as MessageKey);
+	return {
+		documentId: `BA-${workshop.id}-v${version.version}`,
+		forum: content.forum,
+		kop: [content.forum.name.toUpperCase(), `Sekretariat ${content.forum.shortName}`, content.place],
+		title: content.title,
+		subtitle: content.subtitle,
+		nomor: content.nomor,
+		openingFormula: content.openingFormula,
+		parties: content.parties.map((p) => ({ name: p.name, jabatan: p.jabatan, instansi: p.instansi })),
+		agreedPoints: content.agreedPoints,
+		notes: content.notes,
+		matrix: content.matrix
+			? { ...content.matrix, rows: content.matrix.rows.map((r) => ({ ...r, sector: sector(r.sector) })) }
+			: null,
+		commitments: content.commitments.map((c, i) => ({ number: i + 1, statement: c.statement, lead: c.lead, target: c.target })),
+		changesSinceLastMeeting: content.changesSinceLastMeeting,
+		closingFormula: content.closingFormula,
+		placeAndDate: content.placeAndDate,
+		signatures: signed.map((s) => ({ role: s.role, name: s.name, jabatan: s.jabatan, instansi: s.instansi, signedAt: s.signedAt, strokes: s.strokes })),
+		attendance: rows.map((r, i) => ({
+			no: i + 1,
+			name: r.name,
+			jabatan: r.jabatan,
+			instansi: r.institutionName,
+			unsur: sector(r.sector),
+			gender: r.gender,
+			time: timeFormat.format(r.checkedInAt),
+			strokes: byAttendance.get(r.id)?.strokes ?? null
+		})),
+		audit: {
+			textHash: version.textHash,
+			matrixHash: content.matrix?.contentHash ?? null,
+			generatedAt: new Date(),
+			verifyUrl: `${origin}/verify`,
+			signers: signers
+				.filter((s) => s.status === 'signed' || s.status === 'declined')
+				.map((s) => ({
+					name: s.status === 'declined' ? `${s.name} (menolak: ${s.declineReason ?? ''})` : s.name,
+					role: s.role,
+					signedAt: s.signedAt ?? new Date(0),
+					ip: s.ip ?? '—',
+					device: deviceSummary(s.userAgent),
+					consent: s.status === 'signed' ? (s.consentText ?? CONSENT_STATEMENT) : '—',
+					shownHash: s.shownHash ?? '—'
+				}))
+		},
+		disclaimer: UNCERTIFIED_NOTICE
+	};
+}
+
+/**
+ * Generates and seals the PDF of the current version once every signer has signed or declined.
+ * Sealing is done once per version: asking again returns the same file.
+ */
+export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: string): Promise<{ sha256: string; pdf: Uint8Array }> {
+	const version = currentMinutesVersion(db, workshop.id);
+	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
+	const existing = db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
+	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf) };
+	if (!signingComplete(listSigners(db, version.id))) throw new InputError({ minutes: { key: 'minutes.notComplete' } });
+	const cert = ensureSealCertificate(db, workshop.forumId);
+	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+	const unsealed = await renderMinutesPdf(buildMinutesDocument(db, workshop, origin));
+	const sealed = await sealPdf(unsealed, { p12: Buffer.from(cert.p12), passphrase: sealSecret() }, {
+		reason: `Berita acara ${version.nomor} v${version.version}`,
+		location: workshop.place,
+		name: `${forum.shortName} - Mufakat`
+	});
+	const sha256 = sha256Hex(sealed);
+	db.transaction((tx) => {
+		tx.insert(sealedMinutes)
+			.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() })
+			.run();
+		tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id)).run();
+	});
+	return { sha256, pdf: sealed };
+}
+
+export type VerifyResult = {
+	verdict: 'genuine' | 'tampered' | 'appended' | 'unknown';
+	fileSha256: string;
+	inspection: SealInspection | null;
+	match: {
+		workshopId: number;
+		workshopTitle: string;
+		version: number;
+		nomor: string;
+		current: boolean;
+		sealedAt: Date;
+		signers: { name: string; role: string; status: string; signedAt: Date | null }[];
+	} | null;
+};
+
+function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonNullable<VerifyResult['match']> {
+	const version = db.select().from(minutesVersions).where(eq(minutesVersions.id, minutesVersionId)).get()!;
+	const workshop = db.select().from(workshops).where(eq(workshops.id, version.workshopId)).get()!;
+	const signers = db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, version.id)).all();
+	return {
+		workshopId: workshop.id,
+		workshopTitle: workshop.title,
+		version: version.version,
+		nomor: version.nomor,
+		current: version.voidedAt === null,
+		sealedAt,
+		signers: signers.map((s) => ({ name: s.name, role: s.role, status: s.status, signedAt: s.signedAt }))
+	};
+}
+
+function findSealed(db: Db, sha256: string) {
+	return db.select({ id: sealedMinutes.minutesVersionId, sealedAt: sealedMinutes.sealedAt }).from(sealedMinutes).where(eq(sealedMinutes.sha256, sha256)).get();
+}
+
+/** What the public verify page says about an uploaded file. */
+export function verifyMinutesPdf(db: Db, bytes: Uint8Array): VerifyResult {
+	const fileSha256 = sha256Hex(bytes);
+	const trusted = db.select({ fingerprint: sealCertificates.fingerprint }).from(sealCertificates).all();
+	let inspection: SealInspection | null = null;
+	try {
+		inspection = inspectSealedPdf(bytes, trusted);
+	} catch {
+		inspection = null;
+	}
+	const exact = findSealed(db, fileSha256);
+	if (exact) return { verdict: 'genuine', fileSha256, inspection, match: describeVersion(db, exact.id, exact.sealedAt) };
+	if (!inspection?.sealed || !inspection.byUs) return { verdict: 'unknown', fileSha256, inspection, match: null };
+	// Bytes added after our seal: the sealed file is the prefix the signature covers.
+	const end = inspection.byteRange ? inspection.byteRange[2]! + inspection.byteRange[3]! : 0;
+	const prefix = end > 0 && end < bytes.length ? findSealed(db, sha256Hex(bytes.subarray(0, end))) : undefined;
+	const match = prefix ? describeVersion(db, prefix.id, prefix.sealedAt) : null;
+	if (!inspection.digestValid) return { verdict: 'tampered', fileSha256, inspection, match };
+	if (!inspection.coversWholeFile) return { verdict: 'appended', fileSha256, inspection, match };
+	return { verdict: 'tampered', fileSha256, inspection, match };
+}
+
+export function verifyMinutesHash(db: Db, hash: string): VerifyResult {
+	const sha = hash.trim().toLowerCase();
+	const found = findSealed(db, sha);
+	return { verdict: found ? 'genuine' : 'unknown', fileSha256: sha, inspection: null, match: found ? describeVersion(db, found.id, found.sealedAt) : null };
+}

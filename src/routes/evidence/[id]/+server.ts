@@ -1,0 +1,39 @@
+import { error } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db/client';
+import { evidenceDir, findEvidence, mayOpenEvidence, readEvidence } from '$lib/server/evidence';
+import { getWorkshop } from '$lib/server/workshops';
+import { translate } from '$lib/i18n/translate';
+import type { RequestHandler } from './$types';
+
+/**
+ * An evidence file, for staff of the forum or a representative of the institution that filed the
+ * report. Served with its sniffed type, never sniffed again by the browser, and sandboxed.
+ */
+export const GET: RequestHandler = ({ locals, params }) => {
+	const db = getDb();
+	const found = findEvidence(db, Number(params.id));
+	if (!found || found.file.kind === 'link') error(404, translate(locals.locale, 'error.notFound'));
+	const viewer = locals.viewer;
+	if (!viewer) error(401, translate(locals.locale, 'error.loginRequired'));
+	const participantForum = viewer.kind === 'participant' ? (getWorkshop(db, viewer.workshopId)?.forumId ?? null) : null;
+	const owner = {
+		forumId: found.commitment.forumId,
+		reporterInstitutionId: found.report.reporterInstitutionId,
+		leadInstitutionId: found.commitment.leadInstitutionId
+	};
+	if (!mayOpenEvidence(viewer, owner, participantForum)) error(403, translate(locals.locale, 'error.forbidden'));
+	const bytes = readEvidence(evidenceDir(), found.file.sha256);
+	if (!bytes) error(404, translate(locals.locale, 'error.notFound'));
+	const name = encodeURIComponent(found.file.originalName);
+	return new Response(new Uint8Array(bytes), {
+		headers: {
+			'content-type': found.file.mimeType,
+			'content-length': String(bytes.byteLength),
+			// PDFs download: a sandboxed page cannot host the browser's PDF viewer.
+			'content-disposition': `${found.file.kind === 'photo' ? 'inline' : 'attachment'}; filename*=UTF-8''${name}`,
+			'x-content-type-options': 'nosniff',
+			'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+			'cache-control': 'private, no-store'
+		}
+	});
+};

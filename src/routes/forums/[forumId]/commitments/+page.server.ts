@@ -1,0 +1,34 @@
+import { createCommitmentsFromText, listForumProgrammes } from '$lib/server/commitments';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { commitmentProgress } from '$lib/server/rollups';
+import { listWorkshops } from '$lib/server/workshops';
+import type { Actions, PageServerLoad } from './$types';
+
+/** The selected programme from `?programme=`; empty means every programme of the forum. */
+function programmeFilter(url: URL, programmes: { id: number }[]): number | null {
+	const raw = Number(url.searchParams.get('programme'));
+	return programmes.some((p) => p.id === raw) ? raw : null;
+}
+
+export const load: PageServerLoad = ({ locals, params, url }) => {
+	const db = getDb();
+	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const programmes = listForumProgrammes(db, forum.id);
+	const programmeId = programmeFilter(url, programmes);
+	return {
+		programmes,
+		programmeId,
+		commitments: commitmentProgress(db, forum.id, { programmeId }),
+		workshops: listWorkshops(db, forum.id).map((w) => ({ id: w.id, title: w.title, date: w.date, programmeId: w.programmeId }))
+	};
+};
+
+export const actions: Actions = {
+	create: async ({ locals, params, request }) => {
+		const db = getDb();
+		const { forum } = requireForumRole(db, locals, Number(params.forumId));
+		return formAction(locals.locale, request, (form) => ({ created: createCommitmentsFromText(db, forum.id, form).length }));
+	}
+};

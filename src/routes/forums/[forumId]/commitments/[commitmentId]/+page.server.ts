@@ -1,0 +1,113 @@
+import { error, redirect } from '@sveltejs/kit';
+import { searchVillages } from '$lib/server/areas';
+import type { Viewer } from '$lib/server/auth';
+import {
+	addCommitmentSite,
+	applyDerivedTarget,
+	deleteCommitment,
+	derivedTarget,
+	getCommitment,
+	getCommitmentDetail,
+	listForumProgrammes,
+	sourceCellOf,
+	updateCommitment
+} from '$lib/server/commitments';
+import { getDb } from '$lib/server/db/client';
+import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { listInstitutions } from '$lib/server/institutions';
+import { listComponents, listPilotSites } from '$lib/server/programmes';
+import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
+import { commitmentProgress } from '$lib/server/rollups';
+import { translate } from '$lib/i18n/translate';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = ({ locals, params, url }) => {
+	const db = getDb();
+	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId));
+	const commitment = getCommitmentDetail(db, forum.id, Number(params.commitmentId));
+	if (!commitment) error(404, translate(locals.locale, 'error.notFound'));
+	const areaQuery = url.searchParams.get('areaQuery')?.slice(0, 60) ?? '';
+	const deriveArea = forum.regencyCode ?? '';
+	return {
+		commitment,
+		progress: commitmentProgress(db, forum.id, { ids: [commitment.id] })[0]!,
+		reports: reportsForPage(db, commitment),
+		institutions: listInstitutions(db, forum.id).map((i) => ({ id: i.id, shortName: i.shortName, sector: i.sector })),
+		programmes: listForumProgrammes(db, forum.id),
+		components: commitment.programmeId ? listComponents(db, commitment.programmeId).map((c) => ({ id: c.id, name: c.name })) : [],
+		pilotSites: commitment.programmeId ? listPilotSites(db, commitment.programmeId).map((s) => ({ code: s.areaCode, stage: s.stage, area: s.area })) : [],
+		areaQuery,
+		areaResults: areaQuery ? searchVillages(db, areaQuery, forum.regencyCode) : [],
+		deriveArea,
+		derivePreview: deriveArea ? derivedTarget(db, deriveArea, commitment.baselineValue) : null,
+		source: sourceCellOf(db, commitment),
+		suggested: suggestedPeriod(db, commitment.id),
+		maxMb: MAX_EVIDENCE_MB,
+		canVerify: roles.includes('secretariat')
+	};
+};
+
+function context(event: RequestEvent, roles?: ('moderator' | 'secretariat')[]) {
+	const db = getDb();
+	const { forum } = requireForumRole(db, event.locals, Number(event.params.forumId), roles);
+	const commitment = getCommitment(db, forum.id, Number(event.params.commitmentId));
+	if (!commitment) error(404, translate(event.locals.locale, 'error.notFound'));
+	// Forum roles belong to accounts only, so past the role check the viewer is an account.
+	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
+	return { db, forum, commitment, user };
+}
+
+const saved = (event: RequestEvent, key: Parameters<typeof translate>[1] = 'workshop.saved', params?: Record<string, string | number>) =>
+	translate(event.locals.locale, key, params);
+
+export const actions: Actions = {
+	update: async (event) => {
+		const { db, forum, commitment } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			updateCommitment(db, forum.id, commitment.id, form);
+			return { saved: saved(event) };
+		});
+	},
+	addSite: async (event) => {
+		const { db, forum, commitment } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			addCommitmentSite(db, forum.id, commitment.id, form);
+			return { saved: saved(event, 'commitment.siteAdded') };
+		});
+	},
+	derive: async (event) => {
+		const { db, forum, commitment } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			const d = applyDerivedTarget(db, forum.id, commitment.id, form);
+			return { saved: saved(event, 'commitment.derived', { villages: d.villages, area: d.areaName, baseline: d.baseline, target: d.target }) };
+		});
+	},
+	report: async (event) => {
+		const { db, commitment, user } = context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await submitReport(db, commitment, { kind: 'staff', userId: user.id, name: user.name }, form);
+			return { saved: saved(event, 'progress.saved') };
+		});
+	},
+	verify: async (event) => {
+		const { db, forum, user } = context(event, ['secretariat']);
+		return formAction(event.locals.locale, event.request, (form) => {
+			verifyReport(db, forum.id, Number(form.get('reportId')), user.id, form);
+			return { saved: saved(event, 'progress.verifiedNotice') };
+		});
+	},
+	unverify: async (event) => {
+		const { db, forum } = context(event, ['secretariat']);
+		return formAction(event.locals.locale, event.request, (form) => {
+			unverifyReport(db, forum.id, Number(form.get('reportId')), form);
+			return { saved: saved(event, 'progress.unverifiedNotice') };
+		});
+	},
+	delete: async (event) => {
+		const { db, forum, commitment } = context(event);
+		deleteCommitment(db, forum.id, commitment.id);
+		redirect(303, `/forums/${forum.id}/commitments`);
+	}
+};

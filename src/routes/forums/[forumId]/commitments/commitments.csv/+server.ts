@@ -1,0 +1,11 @@
+import { commitmentsCsv, exportContext } from '$lib/server/commitment-export';
+import { getDb } from '$lib/server/db/client';
+import type { RequestHandler } from './$types';
+
+export const GET: RequestHandler = ({ locals, params, url }) => {
+	const db = getDb();
+	const { forum, programmeId, stem } = exportContext(db, locals, params.forumId, url, 'komitmen');
+	return new Response(commitmentsCsv(db, forum.id, programmeId, locals.locale), {
+		headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${stem}.csv"`, 'cache-control': 'no-store' }
+	});
+};

@@ -1,0 +1,80 @@
+import { fail } from '@sveltejs/kit';
+import {
+	applyProgressImport,
+	checkProgressImport,
+	IMPORT_COLUMNS,
+	importTemplateHeader,
+	readImportProgramme,
+	readImportText,
+	type ImportCheck
+} from '$lib/server/commitment-import';
+import { listForumProgrammes } from '$lib/server/commitments';
+import type { Viewer } from '$lib/server/auth';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { translate, type Locale } from '$lib/i18n/translate';
+import { periodCode } from '$lib/commitments/periods';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = ({ locals, params, url }) => {
+	const db = getDb();
+	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const programmes = listForumProgrammes(db, forum.id);
+	const raw = Number(url.searchParams.get('programme'));
+	return {
+		programmes,
+		programmeId: programmes.some((p) => p.id === raw) ? raw : (programmes[0]?.id ?? null),
+		template: importTemplateHeader(locals.locale).join(',')
+	};
+};
+
+/** Problems in the user's language, each with its row and the column as the template names it. */
+function describe(check: ImportCheck, locale: Locale) {
+	const header = importTemplateHeader(locale);
+	return {
+		dataRows: check.dataRows,
+		problems: check.problems.map((p) => ({
+			row: p.row,
+			column: p.column ? header[IMPORT_COLUMNS.indexOf(p.column)]! : '',
+			message: translate(locale, p.message.key, p.message.params)
+		})),
+		rows: check.rows.map((r) => ({
+			row: r.row,
+			number: r.commitment.number,
+			statement: r.commitment.statement,
+			period: periodCode(r.period),
+			realisation: r.values.realisation,
+			replaces: r.replaces != null
+		}))
+	};
+}
+
+function context(event: RequestEvent) {
+	const db = getDb();
+	const { forum } = requireForumRole(db, event.locals, Number(event.params.forumId));
+	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
+	return { db, forum, user };
+}
+
+export const actions: Actions = {
+	check: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const programmeId = readImportProgramme(db, forum.id, form);
+			const text = await readImportText(form);
+			return { checked: describe(checkProgressImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
+		});
+	},
+	apply: async (event) => {
+		const { db, forum, user } = context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const programmeId = readImportProgramme(db, forum.id, form);
+			const text = await readImportText(form);
+			const check = checkProgressImport(db, forum.id, programmeId, text);
+			if (check.problems.length > 0) return fail(400, { checked: describe(check, event.locals.locale), csv: text, programmeId });
+			const { applied } = applyProgressImport(db, forum.id, programmeId, text, { name: user.name });
+			return { applied };
+		});
+	}
+};

@@ -1,0 +1,41 @@
+import { error } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { declineSigning, findSignerByToken, minutesContent, signMinutes } from '$lib/server/minutes';
+import { translate } from '$lib/i18n/translate';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Signing happens on the signer's own device from a link (or its QR); no account is needed. */
+export const load: PageServerLoad = ({ params, locals }) => {
+	const found = findSignerByToken(getDb(), params.token);
+	if (!found) error(404, translate(locals.locale, 'sign.unknownLink'));
+	const { signer, version } = found;
+	const participant = locals.viewer?.kind === 'participant' ? locals.viewer.attendanceId : null;
+	return {
+		signer: { name: signer.name, jabatan: signer.jabatan, instansi: signer.instansi, role: signer.role, status: signer.status, signedAt: signer.signedAt, declineReason: signer.declineReason },
+		version: { version: version.version, textHash: version.textHash, voided: version.voidedAt !== null },
+		content: minutesContent(version),
+		notYours: participant !== null && signer.attendanceId !== participant
+	};
+};
+
+function context(request: Request, locals: App.Locals, getClientAddress: () => string) {
+	return {
+		ip: getClientAddress(),
+		userAgent: request.headers.get('user-agent') ?? '',
+		participantAttendanceId: locals.viewer?.kind === 'participant' ? locals.viewer.attendanceId : null
+	};
+}
+
+export const actions: Actions = {
+	sign: async ({ params, request, locals, getClientAddress }) =>
+		formAction(locals.locale, request, (form) => {
+			signMinutes(getDb(), params.token, form, context(request, locals, getClientAddress));
+			return { signed: true };
+		}),
+	decline: async ({ params, request, locals }) =>
+		formAction(locals.locale, request, (form) => {
+			declineSigning(getDb(), params.token, form);
+			return { declined: true };
+		})
+};

@@ -1,0 +1,35 @@
+import { fail } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db/client';
+import { MAX_VERIFY_BYTES, verifyMinutesHash, verifyMinutesPdf, type VerifyResult } from '$lib/server/sealing';
+import { translate } from '$lib/i18n/translate';
+import type { Actions } from './$types';
+
+function present(result: VerifyResult) {
+	return {
+		verdict: result.verdict,
+		fileSha256: result.fileSha256,
+		coversWholeFile: result.inspection?.coversWholeFile ?? null,
+		digestValid: result.inspection?.digestValid ?? null,
+		signerCommonName: result.inspection?.signerCommonName ?? null,
+		match: result.match
+	};
+}
+
+/** Public: anyone holding a copy of the minutes can check it, no account needed. */
+export const actions: Actions = {
+	default: async ({ request, locals }) => {
+		const form = await request.formData();
+		const file = form.get('pdf');
+		const hash = String(form.get('hash') ?? '').trim();
+		const db = getDb();
+		if (file instanceof File && file.size > 0) {
+			if (file.size > MAX_VERIFY_BYTES) return fail(400, { message: translate(locals.locale, 'verify.tooLarge', { mb: MAX_VERIFY_BYTES / 1024 / 1024 }) });
+			return { result: present(verifyMinutesPdf(db, new Uint8Array(await file.arrayBuffer()))) };
+		}
+		if (hash) {
+			if (!/^[0-9a-fA-F]{64}$/.test(hash)) return fail(400, { message: translate(locals.locale, 'verify.badHash') });
+			return { result: present(verifyMinutesHash(db, hash)) };
+		}
+		return fail(400, { message: translate(locals.locale, 'verify.needInput') });
+	}
+};

@@ -1,0 +1,94 @@
+import { fail } from '@sveltejs/kit';
+import { listAttendance } from '$lib/server/attendance';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireWorkshopRole } from '$lib/server/guards';
+import {
+	currentMinutesVersion,
+	ensureMinutesDraft,
+	finalizeMinutes,
+	listMinutesVersions,
+	listSigners,
+	minutesContent,
+	renewSignerLink,
+	signingComplete
+} from '$lib/server/minutes';
+import { qrSvg } from '$lib/server/qr';
+import { activeSealCertificate, importSealCertificate, sealedMinutesFor, sealWorkshopMinutes } from '$lib/server/sealing';
+import { translate } from '$lib/i18n/translate';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = async ({ locals, params, url, depends }) => {
+	depends('app:minutes');
+	const db = getDb();
+	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	ensureMinutesDraft(db, workshop);
+	const current = currentMinutesVersion(db, workshop.id);
+	const signers = current ? listSigners(db, current.id) : [];
+	const link = (token: string) => `${url.origin}/sign/${token}`;
+	const cert = activeSealCertificate(db, workshop.forumId);
+	return {
+		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
+		attendees: listAttendance(db, workshop.id).map((a) => ({ id: a.id, name: a.name, institution: a.shortName })),
+		current: current ? { id: current.id, version: current.version, nomor: current.nomor, textHash: current.textHash, finalizedAt: current.finalizedAt, content: minutesContent(current) } : null,
+		signers: await Promise.all(
+			signers.map(async (s) => ({
+				id: s.id,
+				role: s.role,
+				name: s.name,
+				jabatan: s.jabatan,
+				instansi: s.instansi,
+				status: s.status,
+				signedAt: s.signedAt,
+				declineReason: s.declineReason,
+				link: s.status === 'pending' ? link(s.linkToken) : null,
+				qr: s.status === 'pending' ? await qrSvg(link(s.linkToken)) : null
+			}))
+		),
+		complete: signingComplete(signers),
+		versions: listMinutesVersions(db, workshop.id).map((v) => ({
+			version: v.version,
+			textHash: v.textHash,
+			finalizedAt: v.finalizedAt,
+			voided: v.voidedAt !== null,
+			sealed: sealedMinutesFor(db, v.id)
+		})),
+		certificate: cert ? { source: cert.source, subject: cert.subject, notAfter: cert.notAfter, fingerprint: cert.fingerprint } : null
+	};
+};
+
+function staff(event: RequestEvent) {
+	const db = getDb();
+	const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator', 'secretariat']);
+	return { db, workshop, userId: event.locals.viewer?.kind === 'account' ? event.locals.viewer.user.id : null };
+}
+
+export const actions: Actions = {
+	finalize: async (event) => {
+		const { db, workshop, userId } = staff(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			finalizeMinutes(db, workshop, userId, form);
+			return { saved: translate(event.locals.locale, 'workshop.saved') };
+		});
+	},
+	renewLink: async (event) => {
+		const { db, workshop } = staff(event);
+		const id = Number((await event.request.formData()).get('signerId'));
+		if (!renewSignerLink(db, workshop.id, id)) return fail(400, { message: translate(event.locals.locale, 'error.notFound') });
+		return { saved: translate(event.locals.locale, 'workshop.saved') };
+	},
+	seal: async (event) => {
+		const { db, workshop } = staff(event);
+		return formAction(event.locals.locale, event.request, async () => {
+			await sealWorkshopMinutes(db, workshop, event.url.origin);
+			return { saved: translate(event.locals.locale, 'minutes.sealed') };
+		});
+	},
+	importCertificate: async (event) => {
+		const { db, workshop } = staff(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await importSealCertificate(db, workshop.forumId, form);
+			return { saved: translate(event.locals.locale, 'minutes.imported') };
+		});
+	}
+};

@@ -1,0 +1,169 @@
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/lib/server/db/client';
+import * as schema from '../../src/lib/server/db/schema';
+import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
+import { launchChromium, outputPath } from '../helpers/browser';
+import { removeDir, startServer, type RunningServer } from '../helpers/server';
+
+let server: RunningServer;
+let browser: Browser;
+let sqlite: Database.Database;
+
+beforeAll(async () => {
+	server = await startServer();
+	browser = await launchChromium();
+	sqlite = new Database(server.dbPath);
+	sqlite.pragma('busy_timeout = 5000');
+	// The demo loader seeds these on start-up; seeding is idempotent, so this only fills the gap
+	// while it does not.
+	seedDemoCommitments(drizzle(sqlite, { schema }) as unknown as Db);
+});
+afterAll(async () => {
+	sqlite?.close();
+	await browser?.close();
+	await server?.stop();
+	removeDir(server.dir);
+});
+
+const LAPTOP = { viewport: { width: 1366, height: 900 } };
+const CODE = 'TAMAN8';
+const SECTOR: Record<string, string> = { pemerintah: 'Pemerintah', bisnis: 'Bisnis', komunitas: 'Komunitas', akademisi: 'Akademisi', media: 'Media', mitra: 'Mitra pembangunan' };
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f3ba9b0000000049454e44ae426082', 'hex');
+
+type Cell = { workshopId: number; version: number; institution: string; sector: string; component: string };
+
+/** A filled cell of a current frozen version of forum 1 that no commitment came from yet. */
+function frozenCell(): Cell | undefined {
+	return sqlite
+		.prepare(
+			`select v.workshop_id workshopId, v.version, i.short_name institution, i.sector, c.component_name component
+			   from matrix_cells c join matrix_versions v on v.id = c.version_id join workshops w on w.id = v.workshop_id
+			   join institutions i on i.id = c.institution_id
+			  where w.forum_id = 1 and v.superseded_at is null and i.approved = 1 and trim(c.description) != ''
+			    and not exists (select 1 from commitments k where k.matrix_version_id = v.id and k.source_institution_id = c.institution_id and k.source_component_id = c.component_id)
+			  order by v.workshop_id, c.institution_id, c.component_id limit 1`
+		)
+		.get() as Cell | undefined;
+}
+
+async function login(context: BrowserContext, email: string): Promise<Page> {
+	const page = await context.newPage();
+	await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Kata sandi').fill('mufakat-demo');
+	await page.getByRole('button', { name: 'Masuk' }).click();
+	await page.waitForURL(`${server.url}/`);
+	return page;
+}
+
+async function checkIn(context: BrowserContext, institutionLabel: string, name: string): Promise<Page> {
+	const page = await context.newPage();
+	await page.goto(`${server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
+	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institutionLabel });
+	await page.getByLabel('Nama lengkap').fill(name);
+	await page.getByLabel('Jabatan').fill('Kasi Pemberdayaan');
+	await page.getByLabel('Perempuan (P)').check();
+	await page.getByRole('button', { name: 'Isi daftar hadir' }).click();
+	await page.waitForURL(`**/w/${CODE}`);
+	return page;
+}
+
+const live = (page: Page) => expect.poll(() => page.getByTestId('connection-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+
+/** Until a frozen matrix comes with the demo: a representative writes a cell and the moderator freezes it. */
+async function freezeOneCell(rep: Page, moderatorContext: BrowserContext): Promise<Cell> {
+	const workshopId = (sqlite.prepare('select id from workshops where join_code = ?').get(CODE) as { id: number }).id;
+	await rep.goto(`${server.url}/w/${CODE}/matrix`, { waitUntil: 'networkidle' });
+	await live(rep);
+	const text = 'Kader kelurahan mendampingi 10 kegiatan warga';
+	await rep.getByRole('textbox', { name: /^Uraian peran dan kontribusi/ }).first().pressSequentially(text, { delay: 10 });
+	await rep.getByRole('combobox', { name: /^Jenis kontribusi/ }).first().selectOption('PENDAMPINGAN');
+	const moderator = await login(moderatorContext, 'moderator@mufakat.test');
+	await moderator.goto(`${server.url}/workshops/${workshopId}/matrix`, { waitUntil: 'networkidle' });
+	await live(moderator);
+	await expect.poll(() => moderator.getByTestId('matrix-grid').textContent(), { timeout: 10_000 }).toContain(text);
+	await moderator.getByRole('button', { name: /^Bekukan matriks/ }).click();
+	await moderator.getByRole('button', { name: 'Ya, bekukan' }).click();
+	await expect.poll(() => moderator.getByTestId('versions').textContent(), { timeout: 10_000 }).toContain('Versi');
+	return frozenCell()!;
+}
+
+describe('joint commitments in the browser', () => {
+	it('secretariat promotes a frozen cell, a representative reports with a photo, the secretariat verifies, the public page shows it', async () => {
+		const [repContext, staffContext, moderatorContext, publicContext] = await Promise.all([
+			browser.newContext(LAPTOP),
+			browser.newContext(LAPTOP),
+			browser.newContext(LAPTOP),
+			browser.newContext(LAPTOP)
+		]);
+
+		let cell = frozenCell();
+		const rep = await checkIn(repContext, cell ? `${cell.institution} — ${SECTOR[cell.sector]}` : 'Kel. Taman — Pemerintah', 'Rahayu Setyaningsih');
+		cell ??= await freezeOneCell(rep, moderatorContext);
+
+		// Acceptance: the staff dashboard with the demo programme's two years of reports, as a newcomer finds it.
+		const staff = await login(staffContext, 'sekretariat@mufakat.test');
+		await staff.goto(`${server.url}/forums/1/dashboard`, { waitUntil: 'networkidle' });
+		expect(await staff.getByTestId('commitment-row').count()).toBeGreaterThanOrEqual(8);
+		expect(await staff.getByTestId('commitment-row').filter({ hasText: 'Memperluas lokasi piloting' }).textContent()).toContain('4 / 4');
+		await staff.screenshot({ path: outputPath('dashboard.png'), fullPage: true });
+
+		// The secretariat promotes the cell and completes what the meeting left open.
+		await staff.goto(`${server.url}/forums/1/commitments/promote?workshop=${cell.workshopId}&version=${cell.version}`, { waitUntil: 'networkidle' });
+		await staff.getByRole('button', { name: `Jadikan komitmen: ${cell.institution}, ${cell.component}` }).click();
+		await staff.waitForURL(/\/forums\/1\/commitments\/\d+/);
+		const commitmentId = Number(/commitments\/(\d+)/.exec(staff.url())![1]);
+		const number = (sqlite.prepare('select number from commitments where id = ?').get(commitmentId) as { number: string }).number;
+		await staff.waitForLoadState('networkidle');
+		await expect.poll(() => staff.getByText('Dipromosikan dari matriks beku').count()).toBe(1);
+		await staff.getByLabel('Jenis komitmen').selectOption('numeric');
+		await staff.getByLabel('Indikator', { exact: true }).fill('Kegiatan warga didampingi');
+		await staff.getByLabel('Satuan', { exact: true }).fill('kegiatan');
+		await staff.getByLabel('Nilai data dasar').fill('0');
+		await staff.getByLabel('Tahun data dasar').fill('2026');
+		await staff.getByLabel('Sumber data dasar').fill('Matriks lokakarya');
+		await staff.getByLabel('Nilai target').fill('10');
+		await staff.getByRole('button', { name: 'Simpan', exact: true }).click();
+		await expect.poll(() => staff.getByRole('status').filter({ hasText: 'Tersimpan.' }).count()).toBe(1);
+
+		// The representative files a report for their institution's commitment, with a photo.
+		await rep.goto(`${server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
+		await rep.getByRole('link', { name: 'Laporan kemajuan komitmen lembaga Anda' }).click();
+		await rep.getByRole('link', { name: new RegExp(`^${number}\\. `) }).click();
+		await rep.waitForURL(`**/w/${CODE}/reports/${commitmentId}`);
+		await rep.waitForLoadState('networkidle');
+		await rep.getByLabel(/^Realisasi kumulatif/).fill('4');
+		await rep.getByLabel('Uraian kegiatan').fill('Empat kegiatan warga didampingi kader kelurahan.');
+		await rep.getByLabel('Bukti dukung: foto atau dokumen').setInputFiles({ name: 'kegiatan-warga.png', mimeType: 'image/png', buffer: PNG });
+		await rep.getByRole('button', { name: 'Kirim laporan' }).click();
+		await rep.waitForURL(`**/w/${CODE}/reports?saved=1`);
+		expect(await rep.getByRole('status').textContent()).toContain('menunggu verifikasi');
+
+		// Not on the public page until verified.
+		const visitor = await publicContext.newPage();
+		const row = visitor.locator(`[data-testid="commitment-row"][data-number="${number}"]`);
+		await visitor.goto(`${server.url}/p/1`);
+		expect(await row.textContent()).not.toContain('40%');
+
+		// The secretariat checks the photo and verifies.
+		await staff.goto(`${server.url}/forums/1/commitments/${commitmentId}`, { waitUntil: 'networkidle' });
+		const photo = staff.getByRole('link', { name: 'kegiatan-warga.png' });
+		const response = await staffContext.request.get(server.url + (await photo.getAttribute('href')));
+		expect(response.headers()['content-type']).toBe('image/png');
+		expect((await publicContext.request.get(server.url + (await photo.getAttribute('href')))).status()).toBe(401);
+		await staff.getByRole('button', { name: 'Verifikasi', exact: true }).click();
+		await expect.poll(() => staff.getByRole('status').filter({ hasText: 'Laporan diverifikasi.' }).count()).toBe(1);
+
+		await visitor.reload();
+		await expect.poll(() => row.textContent()).toContain('40%');
+		expect(await row.textContent()).toContain('4 / 10');
+		const html = await visitor.content();
+		expect(html).not.toContain('Rahayu Setyaningsih');
+		expect(html).not.toContain('081234500');
+		await visitor.screenshot({ path: outputPath('commitments-public.png'), fullPage: true });
+
+	});
+});

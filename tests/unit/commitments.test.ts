@@ -1,0 +1,294 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDecimal, parsePeriod } from '../../src/lib/commitments/periods';
+import { importAreas } from '../../src/lib/server/areas';
+import { applyProgressImport, checkProgressImport, parseCsvRecords } from '../../src/lib/server/commitment-import';
+import {
+	applyDerivedTarget,
+	createCommitmentsFromText,
+	derivedTarget,
+	getCommitment,
+	getCommitmentDetail,
+	promoteCellToCommitment,
+	updateCommitment
+} from '../../src/lib/server/commitments';
+import type { Db } from '../../src/lib/server/db/client';
+import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, progressReports } from '../../src/lib/server/db/schema';
+import { seedDemo } from '../../src/lib/server/demo';
+import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
+import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/evidence';
+import { achievementOf, submitReport } from '../../src/lib/server/progress';
+import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/rollups';
+import { InputError } from '../../src/lib/server/validation';
+import { memoryDb } from '../helpers/db';
+
+let db: Db;
+let evidenceDir: string;
+const TODAY = '2026-11-26';
+
+beforeAll(() => {
+	db = memoryDb();
+	importAreas(db);
+	seedDemo(db);
+	seedDemoCommitments(db);
+	evidenceDir = mkdtempSync(join(tmpdir(), 'mufakat-evidence-test-'));
+});
+afterAll(() => rmSync(evidenceDir, { recursive: true, force: true }));
+
+const numeric = { type: 'numeric' as const, direction: 'up' as const, baselineValue: null, targetValue: null, targetDerivation: null };
+const demo = (forumId: number, number: string) =>
+	db.select().from(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.number, number))).get()!;
+const reportCount = () => db.select().from(progressReports).all().length;
+const institutionId = (forumId: number, shortName: string) =>
+	db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.shortName, shortName))).get()!.id;
+
+describe('achievement arithmetic', () => {
+	it('measures growth from the baseline towards the target, keeping the raw value beyond 100 %', () => {
+		const pilots = { ...numeric, baselineValue: 2, targetValue: 4 };
+		expect(achievementOf(pilots, 3)).toEqual({ raw: 50, display: 50, missing: null });
+		expect(achievementOf(pilots, 4).raw).toBe(100);
+		expect(achievementOf(pilots, 5)).toEqual({ raw: 150, display: 100, missing: null });
+		expect(achievementOf(pilots, 1)).toEqual({ raw: -50, display: 0, missing: null });
+	});
+
+	it('counts a missing baseline as zero for direction up, and cannot measure direction down without one', () => {
+		expect(achievementOf({ ...numeric, targetValue: 120 }, 80).raw).toBeCloseTo(66.667, 2);
+		expect(achievementOf({ ...numeric, direction: 'down', targetValue: 350 }, 368)).toEqual({ raw: null, display: null, missing: 'noBaseline' });
+	});
+
+	it('measures reduction for direction down', () => {
+		const poverty = { ...numeric, direction: 'down' as const, baselineValue: 412, targetValue: 350 };
+		expect(achievementOf(poverty, 368).raw).toBeCloseTo(70.968, 2);
+		expect(achievementOf(poverty, 350).raw).toBe(100);
+		expect(achievementOf(poverty, 420).display).toBe(0);
+	});
+
+	it('says why there is no figure: no report, no target, a target equal to the baseline', () => {
+		expect(achievementOf({ ...numeric, targetValue: 5 }, null).missing).toBe('noReport');
+		expect(achievementOf({ ...numeric, baselineValue: 2 }, 3).missing).toBe('noTarget');
+		expect(achievementOf({ ...numeric, baselineValue: 4, targetValue: 4 }, 4).missing).toBe('targetIsBaseline');
+	});
+
+	it('treats milestones and policies as done or not done', () => {
+		expect(achievementOf({ ...numeric, type: 'policy' }, 1).raw).toBe(100);
+		expect(achievementOf({ ...numeric, type: 'milestone' }, 0).raw).toBe(0);
+	});
+
+	it('reads a target derived "minus the baseline" as what must be added', () => {
+		const bumdes = { ...numeric, baselineValue: 132, targetValue: 170, targetDerivation: { areaCode: '18.06', minusBaseline: true } };
+		expect(achievementOf(bumdes, 163).raw).toBeCloseTo((31 / 170) * 100, 6);
+		expect(achievementOf(bumdes, 302).raw).toBe(100);
+	});
+
+	it('reads numbers and periods as Indonesian offices write them', () => {
+		expect(parseDecimal('1.250')).toBe(1250);
+		expect(parseDecimal('12,5')).toBe(12.5);
+		expect(parseDecimal('1.234,5')).toBe(1234.5);
+		expect(parseDecimal('2.5')).toBe(2.5);
+		expect(parseDecimal('dua')).toBeNull();
+		expect(parsePeriod('2023-T2')).toEqual({ type: 'quarter', year: 2023, index: 2 });
+		expect(parsePeriod('2023-S2')).toEqual({ type: 'semester', year: 2023, index: 2 });
+		expect(parsePeriod('2023-05')).toEqual({ type: 'month', year: 2023, index: 5 });
+		expect(parsePeriod('2023-Q5')).toBeNull();
+	});
+});
+
+describe('roll-ups of the demo programme', () => {
+	it('rolls up per kelurahan, institution, component and sector; flags the stalled, overdue training', () => {
+		const d = programmeDashboard(db, 1, { today: TODAY })!;
+		const pilots = d.commitments.find((c) => c.number === '1')!;
+		expect(pilots.achievement.raw).toBe(100);
+		expect(pilots.series.map((p) => p.realisation)).toEqual([2, 2, 3, 3, 4, 4, 4]);
+		const training = d.commitments.find((c) => c.number === '3')!;
+		expect(training.stalled).toBe(true);
+		expect(training.overdue).toBe(true);
+		expect(d.stalled.map((c) => c.number)).toEqual(['3']);
+		expect(d.overdue.map((c) => c.number)).toEqual(['3']);
+
+		// Taman hosts commitments 1 (100 %), 3 (80/120), 5 ((8−2)/(10−2)) and 6 ((412−368)/(412−350)).
+		const taman = d.rollups.byKelurahan.find((r) => r.key === '35.77.03.1009')!;
+		expect(taman.commitments).toBe(4);
+		expect(taman.meanAchievement).toBeCloseTo((100 + (80 / 120) * 100 + 75 + (44 / 62) * 100) / 4, 6);
+		expect(taman.stage).toBe('piloting');
+		expect(d.rollups.byKelurahan.find((r) => r.key === '35.77.03.1004')?.stage).toBe('replication');
+
+		const bappelitbangda = d.rollups.byInstitution.find((r) => r.label === 'Bappelitbangda')!;
+		expect(bappelitbangda.commitments).toBe(3);
+		expect(bappelitbangda.supporting).toBe(1);
+		expect(d.rollups.bySector.find((r) => r.key === 'pemerintah')!.commitments).toBe(6);
+		expect(d.rollups.byComponent.reduce((n, r) => n + r.commitments, 0)).toBe(8);
+		expect(d.totals.incomplete).toBe(1);
+	});
+
+	it('leaves unverified reports out of the public figures', () => {
+		const staff = programmeDashboard(db, 1, { today: TODAY })!.commitments.find((c) => c.number === '4')!;
+		const open = programmeDashboard(db, 1, { today: TODAY, verifiedOnly: true })!.commitments.find((c) => c.number === '4')!;
+		expect(staff.latest?.realisation).toBe(22);
+		expect(open.latest?.realisation).toBe(18);
+		expect(open.achievement.raw).toBeCloseTo((18 / 27) * 100, 6);
+		expect(open.pendingVerification).toBe(0);
+	});
+
+	it('tells a follow-up workshop what changed since the last meeting, one sentence per commitment', () => {
+		const changes = commitmentChangesSince(db, 1, '2021-11-08');
+		expect(changes).toContain('Lokasi piloting: 2 → 4 (target 4)');
+		expect(changes).toContain('Kelurahan yang menyepakati replikasi: 0 → 23 (target 23)');
+		expect(changes).toContain('SK Wali Kota terbit: belum selesai → selesai');
+		expect(changes.find((s) => s.startsWith('Kelurahan dengan profil UMKM lapak'))).toBe('Kelurahan dengan profil UMKM lapak: 0 → 22 (target 27) — belum diverifikasi');
+		expect(commitmentChangesSince(db, 1, '2024-06-30').some((s) => s.startsWith('Lokasi piloting'))).toBe(false);
+	});
+});
+
+describe('commitments from the meeting and from the frozen matrix', () => {
+	it('seeds the demo once: 8 Madiun commitments, and Tanggamus’ 11 with 3 baselines and no deadline', () => {
+		expect(seedDemoCommitments(db)).toBe(false);
+		const tanggamus = db.select().from(commitments).where(eq(commitments.forumId, 2)).all();
+		expect(tanggamus).toHaveLength(11);
+		expect(tanggamus.filter((c) => c.baselineValue != null).map((c) => c.baselineValue)).toEqual([132, 2, 70]);
+		expect(tanggamus.filter((c) => c.targetDeadline)).toHaveLength(0);
+		expect(db.select().from(commitments).where(eq(commitments.forumId, 1)).all()).toHaveLength(8);
+	});
+
+	it('derives the BUMDes target from the official pekon count minus the baseline', () => {
+		const count = derivedTarget(db, '18.06', 132)!;
+		expect(count.villages).toBe(302);
+		expect(count.target).toBe(170);
+		expect(demo(2, '1').targetValue).toBe(170);
+		expect(derivedTarget(db, '18.06.20.2005', 0)).toBeNull();
+
+		const [c] = createCommitmentsFromText(db, 2, { statements: 'Posyandu di setiap pekon yang belum memilikinya', programmeId: '2' });
+		expect(() => applyDerivedTarget(db, 2, c!.id, { areaCode: '99.99' })).toThrow(InputError);
+		const form = { number: c!.number, statement: c!.statement, programmeId: '2', type: 'numeric', baselineValue: '250', direction: 'up', status: 'active' };
+		updateCommitment(db, 2, c!.id, form);
+		expect(applyDerivedTarget(db, 2, c!.id, { areaCode: '18.06' }).target).toBe(52);
+		// A new baseline re-derives the target while nobody typed over it.
+		updateCommitment(db, 2, c!.id, { ...form, baselineValue: '260', targetValue: '52' });
+		expect(getCommitment(db, 2, c!.id)!.targetValue).toBe(42);
+	});
+
+	it('takes plain text now and prompts for what is missing later', () => {
+		const created = createCommitmentsFromText(db, 2, { statements: '1. Rapat TKPK setiap triwulan\n\n2. Data DTKS dibagikan ke pekon', programmeId: '2' });
+		expect(created.map((c) => c.statement)).toEqual(['Rapat TKPK setiap triwulan', 'Data DTKS dibagikan ke pekon']);
+		expect(Number(created[1]!.number)).toBe(Number(created[0]!.number) + 1);
+		expect(getCommitmentDetail(db, 2, created[0]!.id)!.missing).toEqual(['indicator', 'unit', 'baseline', 'target', 'deadline', 'lead', 'supporters']);
+		expect(() => createCommitmentsFromText(db, 2, { statements: '   ' })).toThrow(InputError);
+	});
+
+	it('promotes a frozen cell with its link, volume as target and sites, once', () => {
+		const inka = institutionId(1, 'PT INKA');
+		const version = db
+			.insert(matrixVersions)
+			.values({ workshopId: 1, version: 99, contentHash: 'f'.repeat(64), content: '{"components":[],"rows":[]}', frozenAt: new Date() })
+			.returning()
+			.get();
+		db.insert(matrixCells)
+			.values({
+				versionId: version.id,
+				institutionId: inka,
+				componentId: 3,
+				institutionName: 'PT INKA',
+				componentName: 'Profiling UMKM lapak kelurahan',
+				sector: 'bisnis',
+				type: 'PELATIHAN',
+				description: 'Bimtek pengemasan produk UMKM lapak',
+				sites: ['35.77.03.1009', '99.99.99.9999'],
+				timing: '2022',
+				volume: 40,
+				unit: 'UMKM',
+				valueRupiah: null,
+				fundingSource: 'TJSL'
+			})
+			.run();
+		const input = { workshopId: '1', version: '99', institutionId: String(inka), componentId: '3' };
+		const c = promoteCellToCommitment(db, 1, input);
+		const detail = getCommitmentDetail(db, 1, c.id)!;
+		expect(detail).toMatchObject({ statement: 'Bimtek pengemasan produk UMKM lapak', type: 'numeric', targetValue: 40, unit: 'UMKM', targetDeadline: '2022-12-31', matrixVersionId: version.id });
+		expect(detail.lead?.shortName).toBe('PT INKA');
+		expect(detail.sites.map((s) => s.code)).toEqual(['35.77.03.1009']);
+		expect(detail.missing).toEqual(['indicator', 'baseline', 'supporters']);
+		expect(() => promoteCellToCommitment(db, 1, input)).toThrow(InputError);
+		expect(() => promoteCellToCommitment(db, 2, input)).toThrow(InputError);
+	});
+});
+
+describe('progress reports and evidence', () => {
+	const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+
+	it('recognises evidence by its bytes and its size, not by its name', () => {
+		expect(prepareEvidence('foto.png', png, png.length)).toMatchObject({ kind: 'photo', mimeType: 'image/png' });
+		expect(prepareEvidence('sk.pdf', new TextEncoder().encode('%PDF-1.7\n'), 9)).toMatchObject({ kind: 'document' });
+		expect(prepareEvidence('foto.jpg', new TextEncoder().encode('MZ\x90\x00'), 4)).toEqual({ error: { key: 'progress.evidenceType', params: { name: 'foto.jpg' } } });
+		expect(prepareEvidence('besar.jpg', null, MAX_EVIDENCE_BYTES + 1)).toMatchObject({ error: { key: 'progress.evidenceTooLarge' } });
+	});
+
+	it('lets a representative report only for their institution’s commitments, and stores nothing refused', async () => {
+		const pilots = demo(1, '1');
+		const fields = () => {
+			const form = new FormData();
+			for (const [k, v] of Object.entries({ periodType: 'quarter', periodYear: '2024', periodIndex: '1', realisation: '4', narrative: 'Evaluasi' })) form.set(k, v);
+			return form;
+		};
+		const before = reportCount();
+		const stranger = { kind: 'participant' as const, institutionId: institutionId(1, 'PT INKA'), name: 'Lina' };
+		await expect(submitReport(db, pilots, stranger, fields(), { evidenceDir })).rejects.toThrow(InputError);
+
+		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const bad = fields();
+		bad.append('evidence', new File([png], 'foto.png', { type: 'image/png' }));
+		bad.append('evidence', new File(['<script>'], 'foto2.jpg', { type: 'image/jpeg' }));
+		await expect(submitReport(db, pilots, lead, bad, { evidenceDir })).rejects.toThrow(InputError);
+		expect(reportCount()).toBe(before);
+		expect(readdirSync(evidenceDir)).toEqual([]);
+
+		const good = fields();
+		good.append('evidence', new File([png], 'foto.png', { type: 'image/png' }));
+		good.set('evidenceLinks', 'https://forpemma.example/berita');
+		const report = await submitReport(db, pilots, lead, good, { evidenceDir });
+		expect(reportCount()).toBe(before + 1);
+		expect(readdirSync(evidenceDir)).toHaveLength(1);
+		expect(db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, report.id)).all().map((e) => e.kind)).toEqual(['photo', 'link']);
+	});
+});
+
+describe('CSV import of progress rows', () => {
+	it('parses quoted fields with separators, quotes and line breaks, comma or semicolon separated', () => {
+		expect(parseCsvRecords('\uFEFFa,b\r\n"x, ""y""\nz",2\r\n')).toEqual([['a', 'b'], ['x, "y"\nz', '2']]);
+		expect(parseCsvRecords('a;b\n1,5;2')).toEqual([['a', 'b'], ['1,5', '2']]);
+	});
+
+	it('reports every bad row by its spreadsheet row number, and an import with one bad row changes nothing', () => {
+		const csv = [
+			'Nomor,Periode,Realisasi,Status,Narasi',
+			'5,2024-T1,10,sesuai rencana,"Pendampingan, tahap 1"',
+			'42,2024-T1,3,,',
+			'5,2024-T9,11,,',
+			'5,2024-T2,banyak,,',
+			'7,2024-S1,selesai,terbang,',
+			'5,2024-T1,12,,'
+		].join('\n');
+		const before = reportCount();
+		const check = checkProgressImport(db, 1, 1, csv);
+		expect(check.problems.map((p) => [p.row, p.column, p.message.key])).toEqual([
+			[3, 'number', 'import.unknownCommitment'],
+			[4, 'period', 'import.badPeriod'],
+			[5, 'realisation', 'commitment.notNumber'],
+			[6, 'flag', 'import.badFlag'],
+			[7, 'period', 'import.duplicateRow']
+		]);
+		expect(() => applyProgressImport(db, 1, 1, csv, { name: 'Sekretariat' })).toThrow(InputError);
+		expect(reportCount()).toBe(before);
+	});
+
+	it('refuses a period the secretariat has verified, and applies a good file in one go', () => {
+		expect(checkProgressImport(db, 1, 1, 'Nomor,Periode,Realisasi\n1,2022-T1,2').problems[0]?.message.key).toBe('progress.periodVerified');
+		const before = reportCount();
+		const { applied } = applyProgressImport(db, 1, 1, 'nomor;periode;realisasi;narasi\n5;2024-S1;8,5;"Dua UMKM; satu koperasi"\n7;2024-S1;selesai;', { name: 'Sekretariat' });
+		expect(applied).toBe(2);
+		expect(reportCount()).toBe(before + 2);
+		const row = db.select().from(progressReports).where(and(eq(progressReports.commitmentId, demo(1, '5').id), eq(progressReports.periodYear, 2024))).get()!;
+		expect(row).toMatchObject({ realisation: 8.5, narrative: 'Dua UMKM; satu koperasi', reporterName: 'Sekretariat', verifiedAt: null });
+	});
+});
