@@ -1,10 +1,6 @@
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/lib/server/db/client';
-import * as schema from '../../src/lib/server/db/schema';
-import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
 import { launchChromium, outputPath } from '../helpers/browser';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
 
@@ -15,11 +11,7 @@ let sqlite: Database.Database;
 beforeAll(async () => {
 	server = await startServer();
 	browser = await launchChromium();
-	sqlite = new Database(server.dbPath);
-	sqlite.pragma('busy_timeout = 5000');
-	// The demo loader seeds these on start-up; seeding is idempotent, so this only fills the gap
-	// while it does not.
-	seedDemoCommitments(drizzle(sqlite, { schema }) as unknown as Db);
+	sqlite = new Database(server.dbPath, { readonly: true });
 });
 afterAll(async () => {
 	sqlite?.close();

@@ -127,7 +127,7 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		expect(await tooBig.text()).toMatch(/Berkas (&quot;|")foto-besar\.png(&quot;|") terlalu besar: paling besar 5 MB\. Tidak ada yang disimpan\./);
 
 		expect(count('select count(*) n from progress_reports')).toBe(before);
-		expect(count('select count(*) n from evidence_files')).toBe(0);
+		expect(count("select count(*) n from evidence_files where kind != 'link'")).toBe(0);
 		expect(evidenceFiles()).toEqual([]);
 	});
 
@@ -135,7 +135,9 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		const filed = await postMultipart(rep.client, `/w/${rep.code}/reports/${own}?/report`, report(), [{ name: 'foto.png', type: 'application/octet-stream', bytes: PNG }]);
 		expect(filed.status).toBe(303);
 		expect(filed.headers.get('location')).toBe(`/w/${rep.code}/reports?saved=1`);
-		const evidence = db.prepare('select id, sha256, mime_type m from evidence_files').get() as { id: number; sha256: string; m: string };
+		const evidence = db
+			.prepare('select e.id, e.sha256, e.mime_type m from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ?')
+			.get(own) as { id: number; sha256: string; m: string };
 		expect(evidence.m).toBe('image/png');
 		expect(evidenceFiles()).toEqual([evidence.sha256]);
 

@@ -5,6 +5,7 @@ import { getDb } from '$lib/server/db/client';
 import { getInstitution } from '$lib/server/institutions';
 import { findWorkshopByCode, listAgenda } from '$lib/server/workshops';
 import { translate } from '$lib/i18n/translate';
+import { currentMinutesVersion, listSigners } from '$lib/server/minutes';
 import type { PageServerLoad } from './$types';
 
 /** The participant's own page for one workshop; a session from another workshop gets 403. */
@@ -19,7 +20,11 @@ export const load: PageServerLoad = ({ params, locals }) => {
 		error(403, translate(locals.locale, 'error.forbidden'));
 	const me = viewer.kind === 'participant' ? listAttendance(db, workshop.id).find((r) => r.id === viewer.attendanceId) : undefined;
 	const institution = me ? getInstitution(db, workshop.forumId, me.institutionId) : null;
+	// A representative who is due to sign the current minutes gets their own link here, on their phone.
+	const minutes = me ? currentMinutesVersion(db, workshop.id) : null;
+	const signer = minutes ? listSigners(db, minutes.id).find((s) => s.attendanceId === me!.id && s.status === 'pending') : undefined;
 	return {
+		signLink: signer ? `/sign/${signer.linkToken}` : null,
 		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, code: workshop.joinCode, status: workshop.status },
 		agenda: listAgenda(db, workshop.id),
 		me: me ? { name: me.name, institution: institution?.shortName ?? me.institutionName, approved: institution?.approved ?? true, checkedInAt: me.checkedInAt } : null

@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, renameSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, outputPath, PHONE } from '../helpers/browser';
+import { removeDir, startServer, type RunningServer } from '../helpers/server';
+
+let server: RunningServer;
+let browser: Browser;
+const CODE = 'TAMAN8';
+const LIVE_WORKSHOP = 3;
+
+beforeAll(async () => {
+	server = await startServer();
+	browser = await launchChromium();
+});
+afterAll(async () => {
+	await browser?.close();
+	await server?.stop();
+	removeDir(server.dir);
+});
+
+async function checkIn(context: BrowserContext, institution: string, name: string): Promise<Page> {
+	const page = await context.newPage();
+	await page.goto(`${server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
+	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institution });
+	await page.getByLabel('Nama lengkap').fill(name);
+	await page.getByLabel('Jabatan').fill('Kepala Seksi');
+	await page.getByLabel('Perempuan (P)').check();
+	await page.getByRole('button', { name: 'Isi daftar hadir' }).click();
+	await page.waitForURL(`**/w/${CODE}`);
+	return page;
+}
+
+/** Signs with the mouse as a pen: a few strokes across the pad. */
+async function sign(page: Page) {
+	await page.goto(`${server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
+	await page.getByTestId('my-sign-link').click();
+	await page.waitForURL('**/sign/**', { waitUntil: 'networkidle' });
+	await expect.poll(() => page.getByText('BERITA ACARA').count()).toBeGreaterThan(0);
+	await page.getByLabel(/Saya telah membaca berita acara ini/).check();
+	const pad = (await page.getByTestId('signature-pad').boundingBox())!;
+	for (const [y0, y1] of [
+		[0.6, 0.3],
+		[0.35, 0.7]
+	] as const) {
+		await page.mouse.move(pad.x + pad.width * 0.1, pad.y + pad.height * y0);
+		await page.mouse.down();
+		for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + pad.width * (0.1 + i * 0.06), pad.y + pad.height * (i % 2 ? y1 : y0));
+		await page.mouse.up();
+	}
+	await page.getByRole('button', { name: 'Tanda tangani', exact: true }).click();
+	await expect.poll(() => page.getByTestId('sign-result').textContent(), { timeout: 10_000 }).toContain('Tanda tangan Anda tercatat');
+}
+
+describe('signing the berita acara in real browsers', () => {
+	it('two representatives sign on phones, the secretariat sees both, seals, and the download passes pdfsig', async () => {
+		const [phoneA, phoneB, office] = await Promise.all([browser.newContext(PHONE), browser.newContext(PHONE), browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })]);
+		await checkIn(phoneA, 'Kel. Taman — Pemerintah', 'Rina Kartika');
+		await checkIn(phoneB, 'PT INKA — Bisnis', 'Maria Ulfaʼ');
+
+		const staff = await office.newPage();
+		await staff.goto(`${server.url}/login?next=/workshops/${LIVE_WORKSHOP}/minutes`);
+		await staff.getByLabel('Email').fill('moderator@mufakat.test');
+		await staff.getByLabel('Kata sandi').fill('mufakat-demo');
+		await staff.getByRole('button', { name: 'Masuk' }).click();
+		await staff.waitForURL('**/minutes', { waitUntil: 'networkidle' });
+		const frozen = await office.request.post(`${server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: server.url } });
+		expect(frozen.ok()).toBe(true);
+		await staff.getByRole('button', { name: 'Finalkan teks dan minta tanda tangan' }).click();
+		await expect.poll(() => staff.getByTestId('signed-count').textContent(), { timeout: 10_000 }).toContain('0 dari 2');
+
+		const [a, b] = [await phoneA.newPage(), await phoneB.newPage()];
+		await sign(a);
+		await sign(b);
+		await a.screenshot({ path: outputPath('sign-phone-360.png'), fullPage: false });
+
+		// The secretariat's list fills in without a reload.
+		await expect.poll(() => staff.getByTestId('signed-count').textContent(), { timeout: 15_000 }).toContain('2 dari 2');
+		await staff.getByRole('button', { name: 'Buat dan segel PDF' }).click();
+		const link = staff.getByTestId('download-pdf').first();
+		await link.waitFor({ timeout: 20_000 });
+		const [download] = await Promise.all([staff.waitForEvent('download'), link.click()]);
+		const file = outputPath('berita-acara-signed.pdf');
+		await download.saveAs(file);
+
+		const sig = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
+		expect(sig).toContain('Signature is Valid');
+		expect(sig).toContain('Total document signed');
+		const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+		expect(text).toContain('Rina Kartika');
+		expect(text).toContain('Maria Ulfaʼ');
+
+		// Pictures of the first page and of the page with the signature blocks, for people to look at.
+		const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+		let signaturePage = 1;
+		for (let p = 1; p <= pages; p++) {
+			const pageText = execFileSync('pdftotext', ['-f', String(p), '-l', String(p), file, '-'], { encoding: 'utf8' });
+			if (/PARA PIHAK/i.test(pageText)) {
+				signaturePage = p;
+				break;
+			}
+		}
+		execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', file, outputPath('pdf-first-page')]);
+		execFileSync('pdftoppm', ['-png', '-r', '60', '-f', String(signaturePage), '-l', String(signaturePage), file, outputPath('pdf-signature-page')]);
+		const shots = readdirSync(outputPath('')).filter((f) => f.startsWith('pdf-') && f.endsWith('.png'));
+		for (const shot of shots) renameSync(outputPath(shot), outputPath(shot.replace(/-\d+\.png$/, '.png')));
+		expect(readdirSync(outputPath('')).filter((f) => /^pdf-(first|signature)-page\.png$/.test(f))).toHaveLength(2);
+	});
+});
