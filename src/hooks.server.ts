@@ -5,7 +5,7 @@ import { getDb } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
 import { seedDemo } from '$lib/server/demo';
 import { seedDemoCommitments } from '$lib/server/demo-commitments';
-import { completeDemoMinutes } from '$lib/server/demo-minutes';
+import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
 
@@ -14,10 +14,11 @@ export const init: ServerInit = async () => {
 	const db = getDb();
 	importAreas(db);
 	if (process.env.MUFAKAT_DEMO !== 'off' && seedDemo(db)) {
-		// The 2021 workshop ships signed and sealed (before the later pilot sites exist); the seal's QR
+		// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
 		// points at this server's verify page.
-		await completeDemoMinutes(db, process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`);
+		await prepareDemoMinutes(db);
 		seedDemoCommitments(db);
+		await signDemoMinutes(db, process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`);
 	}
 };
 

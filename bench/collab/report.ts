@@ -144,11 +144,13 @@ export function renderSection(runs: RunResult[], settings: RunSettings, finished
 		`Run ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${settings.command}\`.`,
 		'',
 		`- Machine: ${availableParallelism()} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
-		`  The clients run on the same ${availableParallelism()} cores as the server, so the server competes with its own load.`,
+		`  The clients run on the same ${availableParallelism()} cores as the server (at lower priority), so the server competes with its own load.`,
 		`- Packages: ${versions}.`,
-		`- Load: one room, clients spread over ${settings.workers} worker processes and joining evenly over ${settings.joinSeconds} s;` +
+		`- Load: one room, clients spread over ${settings.workers} worker processes and joining ` +
+			(settings.joinSeconds > 0 ? `evenly over ${settings.joinSeconds} s;` : 'all at once;') +
 			` writers ${writersAt}, each setting its own cell's \`timing\` once a second at a random phase and moving its caret with each edit;` +
-			' readers publish presence once (y-protocols renews it every 15 s).',
+			' readers publish presence once (y-protocols renews it every 15 s) and ' +
+			(settings.fullReaders ? 'apply every update to their Y.Doc.' : 'note edits from the wire once the load starts.'),
 		`  Warm-up ${settings.warmupSeconds} s after every client synced, then ${settings.seconds} s measured, then ${settings.drainSeconds} s for late edits.`,
 		'',
 		...resultsTable(runs),

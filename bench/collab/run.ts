@@ -4,12 +4,13 @@
  * server and Hocuspocus).
  *
  *   npx tsx bench/collab/run.ts [--sizes 50,200,500] [--seconds 20] [--servers mufakat,reference,hocuspocus]
- *                               [--warmup 5] [--workers 4] [--write-docs]
+ *                               [--warmup 5] [--join 15] [--workers 4] [--full-readers] [--write-docs]
  *
  * For every size and server: start the server in its own process, spread the clients over worker
  * processes, wait until every client is synced, warm up, then measure writer-to-reader latency
- * (run.ts collects every sample) and the server process's CPU and RSS. Prints a Markdown section;
- * --write-docs also puts it into docs/benchmarks.md. Our server must be built beforehand.
+ * (run.ts collects every sample) and the CPU and RSS of the server process. Prints a Markdown
+ * section; --write-docs also puts it into docs/benchmarks.md. Our server must be built beforehand.
+ * docs/benchmarks.md explains the method and its choices.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -42,12 +43,12 @@ const WRITER_SHARE = 0.1;
 const CLIENT_NICENESS = 10;
 const DRAIN_SECONDS = 3;
 /**
- * Clients join evenly over one presence-renewal period (y-protocols renews a client's awareness
- * after 15 s without change). Joined in one burst, every reader would renew in the same instant
- * every 15 s and the benchmark would measure that artefact of its own start rather than a room
- * whose participants arrived at different times.
+ * By default clients join evenly over one presence-renewal period (y-protocols renews a client's
+ * awareness after 15 s without change). Joined in one burst, every reader would renew in the same
+ * instant every 15 s and the benchmark would measure that artefact of its own start rather than a
+ * room whose participants arrived at different times. `--join 0` measures the burst on purpose.
  */
-const JOIN_WINDOW_MS = 15_000;
+const DEFAULT_JOIN_SECONDS = 15;
 const SERVER_START_TIMEOUT_MS = 30_000;
 const REPORT_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -56,7 +57,7 @@ const QUIET_PATIENCE_MS = 20_000;
 /** Busy below this, in percent of one core, counts as quiet. */
 const QUIET_PERCENT = 25;
 /** Joining, then syncing hundreds of clients on two shared cores takes a while; a refused socket never finishes. */
-const readyTimeoutMs = (clients: number) => JOIN_WINDOW_MS + 30_000 + 60 * clients;
+const readyTimeoutMs = (clients: number, joinSeconds: number) => joinSeconds * 1000 + 30_000 + 60 * clients;
 
 const writerCount = (clients: number) => Math.max(1, Math.round(clients * WRITER_SHARE));
 
@@ -69,6 +70,7 @@ function parseSettings(): RunSettings & { writeDocs: boolean } {
 			seconds: { type: 'string', default: '20' },
 			servers: { type: 'string', default: SERVER_NAMES.join(',') },
 			warmup: { type: 'string', default: '5' },
+			join: { type: 'string', default: String(DEFAULT_JOIN_SECONDS) },
 			workers: { type: 'string', default: '4' },
 			'full-readers': { type: 'boolean', default: false },
 			'write-docs': { type: 'boolean', default: false }
@@ -85,16 +87,18 @@ function parseSettings(): RunSettings & { writeDocs: boolean } {
 	const seconds = Number(values.seconds);
 	const warmupSeconds = Number(values.warmup);
 	const workers = Number(values.workers);
+	const joinSeconds = Number(values.join);
 	if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be between 1 and 600');
 	if (!(warmupSeconds >= 0 && warmupSeconds <= 120)) throw new Error('--warmup must be between 0 and 120');
 	if (!(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new Error('--workers must be from 1 to 16');
+	if (!(joinSeconds >= 0 && joinSeconds <= 120)) throw new Error('--join must be between 0 and 120');
 	return {
 		sizes,
 		servers,
 		seconds,
 		warmupSeconds,
 		drainSeconds: DRAIN_SECONDS,
-		joinSeconds: JOIN_WINDOW_MS / 1000,
+		joinSeconds,
 		workers,
 		fullReaders: values['full-readers'],
 		writerShare: WRITER_SHARE,
@@ -243,7 +247,7 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 		const connectStartedAt = benchClock();
 		for (let w = 0; w < workerCount; w++) {
 			const worker = adopt(
-				fork(WORKER_ENTRY, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/benchprof'] : [])], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+				fork(WORKER_ENTRY, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 			);
 			workers.push(worker);
 		}
@@ -257,7 +261,8 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 		});
 		await orDeath(Promise.all(workers.map((worker) => nextMessage(worker, 'listening', 30_000, 'starting'))));
 		const cellKeys = MATRIX_CELLS.map((cell) => cellKey(cell.institutionId, cell.componentId));
-		const ready = workers.map((worker) => nextMessage(worker, 'ready', readyTimeoutMs(clients) + 5_000, 'connecting clients'));
+		const readyWithin = readyTimeoutMs(clients, settings.joinSeconds);
+		const ready = workers.map((worker) => nextMessage(worker, 'ready', readyWithin + 5_000, 'connecting clients'));
 		workers.forEach((worker, w) => {
 			// Client i lives in worker i mod workers, which spreads the writers evenly.
 			const share = specs.filter((_, i) => i % workerCount === w);
@@ -270,8 +275,8 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 				seedCells: !server.preloaded && w === 0,
 				fullReaders: settings.fullReaders,
 				clients: share,
-				connectSpacingMs: JOIN_WINDOW_MS / share.length,
-				readyTimeoutMs: readyTimeoutMs(clients)
+				connectSpacingMs: (settings.joinSeconds * 1000) / share.length,
+				readyTimeoutMs: readyWithin
 			});
 		});
 		await orDeath(Promise.all(ready));

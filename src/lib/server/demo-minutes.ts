@@ -62,9 +62,14 @@ export function syntheticSignature(name: string): { width: number; height: numbe
 	return { width, height, strokes };
 }
 
-export async function completeDemoMinutes(db: Db, origin: string): Promise<void> {
+/**
+ * First half: the contributions typed in the room, the frozen matrix and the minutes draft (written
+ * before the later pilot sites exist). The demo commitments are then promoted from the frozen cells,
+ * and `signDemoMinutes` finalises, signs and seals.
+ */
+export async function prepareDemoMinutes(db: Db): Promise<void> {
 	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
-	if (!workshop || workshop.status === 'signed') return;
+	if (!workshop || workshop.status !== 'closed') return;
 	const ids = new Map(db.select().from(institutions).where(eq(institutions.forumId, workshop.forumId)).all().map((i) => [i.shortName, i.id]));
 	liveRooms().change(workshop.id, (doc) => {
 		const r = roots(doc);
@@ -81,6 +86,12 @@ export async function completeDemoMinutes(db: Db, origin: string): Promise<void>
 	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
 	await freezeMatrix(db, workshop, moderator?.id ?? null);
 	ensureMinutesDraft(db, workshop);
+}
+
+export async function signDemoMinutes(db: Db, origin: string): Promise<void> {
+	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
+	if (!workshop || workshop.status !== 'closed') return;
+	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
 	const version = finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledgingAttendanceId: '1' });
 	const signedAt = Date.parse('2021-11-08T11:40:00+07:00');
 	listSigners(db, version.id).forEach((s, i) =>

@@ -214,7 +214,7 @@ export function seedDemo(db: Db): boolean {
 				title: 'Rapat Evaluasi dan Replikasi Program Kelurahan Mandiri Kota Madiun',
 				theme: 'Meninjau komitmen bersama dan menyepakati replikasi ke kelurahan lain',
 				kind: 'rapat_koordinasi',
-				date: '2022-05-10',
+				date: '2024-02-20',
 				startTime: '09:00',
 				place: 'Aula Kantor Kecamatan Taman, Kota Madiun',
 				chairName: 'Drs. Bambang Setiawan, M.Si. (Kepala Bidang Perencanaan, Bappelitbangda)',

@@ -12,6 +12,8 @@ import { listAttendance } from './attendance';
 import type { Db } from './db/client';
 import { areas, forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix';
+import { listCommitments } from './commitments';
+import { commitmentChangesSince } from './rollups';
 import { listPilotSites } from './programmes';
 import { tanggalTerbilang } from './terbilang';
 import { InputError, InputReader } from './validation';
@@ -150,8 +152,20 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 					rows: frozen.rows.map((r) => ({ institution: r.name, sector: r.sector, cells: frozen.components.map((c) => cellText(r.id, c.id)) }))
 				}
 			: null,
-		commitments: [],
-		changesSinceLastMeeting: previous ? [`Pertemuan ini menindaklanjuti ${previous.title} (${tanggalTerbilang(previous.date).short}).`] : [],
+		commitments: listCommitments(db, workshop.forumId)
+			.filter((c) => c.workshopId === workshop.id)
+			.map((c) => ({
+				number: c.number,
+				statement: c.statement,
+				lead: c.lead?.shortName ?? '',
+				target: [c.targetValue !== null ? `${c.targetValue} ${c.unit}`.trim() : '', c.targetDeadline ? `tenggat ${c.targetDeadline}` : ''].filter(Boolean).join(', ')
+			})),
+		changesSinceLastMeeting: previous
+			? [
+					`Pertemuan ini menindaklanjuti ${previous.title} (${tanggalTerbilang(previous.date).short}).`,
+					...(workshop.programmeId ? commitmentChangesSince(db, workshop.programmeId, previous.date) : [])
+				]
+			: [],
 		closingFormula: CLOSING_FORMULA,
 		placeAndDate: `${cityOf(db, forum.regencyCode, workshop.place)}, ${when.short}`
 	};

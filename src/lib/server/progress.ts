@@ -175,11 +175,6 @@ function readLinks(form: InputReader, raw: string): string[] {
 
 export type SubmitOptions = { evidenceDir?: string; now?: Date };
 
-function field(input: FormData | Record<string, unknown>, name: string): string {
-	const value = input instanceof FormData ? input.get(name) : input[name];
-	return typeof value === 'string' ? value : '';
-}
-
 /**
  * Files a report for one period, with its evidence, or revises the unverified report already filed
  * for that period. Everything is checked first (fields, each file's real type and size, links), so
@@ -196,7 +191,7 @@ export async function submitReport(
 	const form = new InputReader(input);
 	if (!mayReport(commitment, reporter)) form.fail('commitment', 'progress.notYourCommitment');
 	const values = readReportFields(form, commitment);
-	const links = readLinks(form, field(input, 'evidenceLinks'));
+	const links = readLinks(form, form.paragraph('evidenceLinks', { max: 6000 }));
 	const files = input instanceof FormData ? input.getAll('evidence').filter((f): f is File => typeof f !== 'string' && f.size > 0) : [];
 	if (files.length > MAX_FILES) form.fail('evidence', 'progress.tooManyFiles', { max: MAX_FILES });
 	const prepared: PreparedEvidence[] = [];

@@ -25,7 +25,7 @@ const MISSED_PERIODS_STOPPED = 2;
 
 export type SeriesPoint = { period: Period; end: string; realisation: number | null; verified: boolean };
 
-export type CommitmentProgress = Omit<CommitmentDetail, 'createdAt' | 'updatedAt'> & {
+export type CommitmentProgress = CommitmentDetail & {
 	targetLevel: number | null;
 	latest: (SeriesPoint & { flag: ReportFlag; narrative: string; obstacles: string; followUp: string }) | null;
 	achievement: Achievement;
@@ -55,11 +55,8 @@ function progressOf(c: CommitmentDetail, reports: ProgressReport[], opts: { toda
 	const lastEnd = last ? periodEnd(reportPeriod(last)) : null;
 	const stoppedReporting =
 		!!last && !!opts.programmeLatestEnd && Math.floor(daysBetween(lastEnd!, opts.programmeLatestEnd) / PERIOD_DAYS[last.periodType]) >= MISSED_PERIODS_STOPPED;
-	const { createdAt: _c, updatedAt: _u, ...rest } = c;
-	void _c;
-	void _u;
 	return {
-		...rest,
+		...c,
 		targetLevel: targetLevel(c),
 		latest: last
 			? {
