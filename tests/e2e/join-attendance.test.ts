@@ -17,7 +17,8 @@ afterAll(async () => {
 });
 
 async function joinAs(page: Page, code: string, person: { institution: string; name: string; jabatan: string; gender: 'L' | 'P'; phone: string }) {
-	await page.goto(`${server.url}/join/${code}`);
+	// Fill the form once hydrated, as a person on a slow phone would after the page settles.
+	await page.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: person.institution });
 	await page.getByLabel('Nama lengkap').fill(person.name);
 	await page.getByLabel('Jabatan').fill(person.jabatan);
@@ -31,7 +32,7 @@ describe('workshop day in a real browser', () => {
 	it('moderator creates a workshop, two phones check in, the projector list shows both without a reload', async () => {
 		const moderatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 		const moderator = await moderatorContext.newPage();
-		await moderator.goto(`${server.url}/forums/1`);
+		await moderator.goto(`${server.url}/forums/1`, { waitUntil: 'networkidle' });
 		await moderator.getByLabel('Email').fill('moderator@mufakat.test');
 		await moderator.getByLabel('Kata sandi').fill('mufakat-demo');
 		await moderator.getByRole('button', { name: 'Masuk' }).click();
@@ -61,7 +62,7 @@ describe('workshop day in a real browser', () => {
 		const phoneA = await (await browser.newContext(PHONE)).newPage();
 		const phoneB = await (await browser.newContext(PHONE)).newPage();
 
-		await phoneA.goto(`${server.url}/join/${code}`);
+		await phoneA.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
 		// Usable at 360 px: nothing sticks out sideways, the button is a full-width tap target.
 		expect(await phoneA.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 		const button = await phoneA.getByRole('button', { name: 'Isi daftar hadir' }).boundingBox();
@@ -78,7 +79,7 @@ describe('workshop day in a real browser', () => {
 
 		// A second check-in of the same person from another phone is refused with a clear message.
 		const phoneC = await (await browser.newContext(PHONE)).newPage();
-		await phoneC.goto(`${server.url}/join/${code}`);
+		await phoneC.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
 		await phoneC.getByLabel('Lembaga/Instansi Anda').selectOption({ label: 'PT INKA — Bisnis' });
 		await phoneC.getByLabel('Nama lengkap').fill('ahmad syafiʼi');
 		await phoneC.getByLabel('Jabatan').fill('Staf TJSL');

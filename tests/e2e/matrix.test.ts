@@ -88,7 +88,7 @@ describe('live role and contribution matrix', () => {
 
 		// A write into PT INKA's cell with Kel. Taman's session, bypassing the UI, is refused and reaches nobody.
 		const inkaCell = await b.locator('tr.own td[data-cell]').first().getAttribute('data-cell');
-		const forger = connectClient(server.url, roomName(1), { cookie: await cookieHeader(laptopA) });
+		const forger = connectClient(server.url, roomName(3), { cookie: await cookieHeader(laptopA) });
 		try {
 			await forger.synced;
 			cellDescription(forger.doc, inkaCell!)!.insert(0, 'DIPALSUKAN ');
