@@ -16,8 +16,9 @@ export type ClientProtocol = 'y-websocket' | 'hocuspocus';
  */
 export const benchClock = (): number => performance.timeOrigin + performance.now();
 
-/** One edit per writer per second: the load the issue specifies. */
+/** One edit per writer per second, from a tenth of the clients: the load the issue specifies. */
 export const WRITE_INTERVAL_MS = 1000;
+export const writerCount = (clients: number): number => Math.max(1, Math.round(clients / 10));
 
 /** The cell field writers overwrite; a plain string in the live document, so one edit is one map set. */
 export const WRITTEN_FIELD = 'timing';

@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cellKey, roomName } from '../../src/lib/collab/matrix-doc';
 import { mintCollabToken } from '../../src/lib/server/collab/principal';
-import { benchClock, type ClientSpec, type ConductorMessage, type Schedule, type WorkerMessage } from './protocol';
-import { renderSection, summarise, writeDocsSection, type RunResult, type RunSettings } from './report';
+import { benchClock, writerCount, type ClientSpec, type ConductorMessage, type Schedule, type WorkerMessage } from './protocol';
+import { DISTURBED_PERCENT, renderSection, summarise, writeDocsSection, type RunResult, type RunSettings } from './report';
 import { WindowMeter, waitForQuietMachine } from './meters';
 import { REPO_ROOT, SERVERS, SERVER_NAMES, type ServerName, type ServerUnderTest } from './servers/index';
 
@@ -39,7 +39,6 @@ const MATRIX_CELLS = Array.from({ length: INSTITUTIONS * COMPONENTS }, (_, i) =>
 	componentId: Math.floor(i / INSTITUTIONS) + 1
 }));
 
-const WRITER_SHARE = 0.1;
 const CLIENT_NICENESS = 10;
 const DRAIN_SECONDS = 3;
 /**
@@ -54,12 +53,8 @@ const REPORT_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 /** Before each run, wait up to this long for other work on the machine to finish. */
 const QUIET_PATIENCE_MS = 20_000;
-/** Busy below this, in percent of one core, counts as quiet. */
-const QUIET_PERCENT = 25;
 /** Joining, then syncing hundreds of clients on two shared cores takes a while; a refused socket never finishes. */
 const readyTimeoutMs = (clients: number, joinSeconds: number) => joinSeconds * 1000 + 30_000 + 60 * clients;
-
-const writerCount = (clients: number) => Math.max(1, Math.round(clients * WRITER_SHARE));
 
 const WORKER_ENTRY = join(REPO_ROOT, 'bench', 'collab', 'worker.ts');
 
@@ -101,7 +96,6 @@ function parseSettings(): RunSettings & { writeDocs: boolean } {
 		joinSeconds,
 		workers,
 		fullReaders: values['full-readers'],
-		writerShare: WRITER_SHARE,
 		command: ['npx tsx bench/collab/run.ts', ...process.argv.slice(2)].join(' '),
 		writeDocs: values['write-docs']
 	};
@@ -215,8 +209,8 @@ function participants(clients: number, secret: string): ClientSpec[] {
 
 async function measure(server: ServerUnderTest, clients: number, settings: RunSettings): Promise<RunResult> {
 	const label = `[${server.name} × ${clients}]`;
-	const busyPercent = await waitForQuietMachine(QUIET_PATIENCE_MS, QUIET_PERCENT);
-	if (busyPercent >= QUIET_PERCENT) log(`${label} other processes keep ${busyPercent.toFixed(0)} % of a core busy; measuring anyway`);
+	const busyPercent = await waitForQuietMachine(QUIET_PATIENCE_MS, DISTURBED_PERCENT);
+	if (busyPercent >= DISTURBED_PERCENT) log(`${label} other processes keep ${busyPercent.toFixed(0)} % of a core busy; measuring anyway`);
 	const port = await freePort();
 	const scratchDir = mkdtempSync(join(tmpdir(), 'mufakat-bench-'));
 	const secret = randomBytes(32).toString('base64url');
@@ -313,6 +307,7 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 		}
 		latencies.sort();
 		const writes = reports.reduce((sum, r) => sum + r.writes, 0);
+		if (writes === 0) throw new Error('no edit was sent inside the measured window');
 		// Every edit should reach every client but its writer.
 		const expected = writes * (clients - 1);
 		const latency = summarise(latencies, expected);
@@ -320,7 +315,6 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 			server: server.name,
 			clients,
 			ok: true,
-			writers: writerCount(clients),
 			latency,
 			delivered: expected > 0 ? latencies.length / expected : 0,
 			disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),

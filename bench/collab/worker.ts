@@ -229,6 +229,8 @@ process.on('message', (message: ConductorMessage) => {
 	}
 });
 
+// Every WebsocketProvider adds a process 'exit' listener of its own; hundreds here are expected.
+process.setMaxListeners(0);
 send({ type: 'listening' });
 
 // Orphaned by a crashed conductor: leave rather than keep hammering the server.

@@ -53,7 +53,7 @@ const mufakat: ServerUnderTest = {
 				PORT: String(port),
 				HOST: '127.0.0.1',
 				ORIGIN: `http://127.0.0.1:${port}`,
-				// An empty database: the server migrates it and loads the demo workshop on start.
+				// An empty database: the server migrates it and loads the demo workshops on start.
 				DATABASE_PATH: join(scratchDir, 'bench.db'),
 				MUFAKAT_COLLAB_SECRET: collabSecret
 			})
