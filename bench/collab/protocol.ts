@@ -69,7 +69,7 @@ export type ConductorMessage =
 			 */
 			fullReaders: boolean;
 			clients: ClientSpec[];
-			/** Pause between opening two sockets, so hundreds of clients do not arrive in one burst. */
+			/** Pause between opening two sockets: this worker's clients join evenly over the join window. */
 			connectSpacingMs: number;
 			readyTimeoutMs: number;
 	  }

@@ -101,8 +101,9 @@ function parseSettings(): RunSettings & { writeDocs: boolean } {
 	};
 }
 
-// Every process this run starts, so that nothing outlives it, whatever way it ends.
+// Every process and scratch directory this run makes, so that nothing outlives it, whatever way it ends.
 const children = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
 function adopt(child: ChildProcess): ChildProcess {
 	children.add(child);
 	child.once('exit', () => children.delete(child));
@@ -110,6 +111,7 @@ function adopt(child: ChildProcess): ChildProcess {
 }
 process.on('exit', () => {
 	for (const child of children) child.kill('SIGKILL');
+	for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
@@ -213,6 +215,7 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 	if (busyPercent >= DISTURBED_PERCENT) log(`${label} other processes keep ${busyPercent.toFixed(0)} % of a core busy; measuring anyway`);
 	const port = await freePort();
 	const scratchDir = mkdtempSync(join(tmpdir(), 'mufakat-bench-'));
+	scratchDirs.add(scratchDir);
 	const secret = randomBytes(32).toString('base64url');
 	const workers: ChildProcess[] = [];
 	let serverProcess: ChildProcess | undefined;
@@ -337,6 +340,7 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 		const running = serverProcess;
 		if (running) await end(running, () => running.kill('SIGTERM'));
 		rmSync(scratchDir, { recursive: true, force: true });
+		scratchDirs.delete(scratchDir);
 	}
 }
 
