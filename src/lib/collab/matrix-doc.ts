@@ -18,6 +18,7 @@
  * matrix. Locked rows/columns and a frozen matrix accept no cell or consent writes.
  */
 import * as Y from 'yjs';
+import { canonicalJson } from '../canonical-json';
 
 export const ROOT = {
 	meta: 'meta',
@@ -184,17 +185,9 @@ export function canonicalMatrixJson(m: Pick<MatrixSnapshot, 'components' | 'rows
 			const c = m.cells[cellKey(row.id, comp.id)];
 			if (c && !isCellEmpty(c)) cells.push([cellKey(row.id, comp.id), c]);
 		}
-	const sortKeys = (value: unknown): unknown =>
-		Array.isArray(value)
-			? value.map(sortKeys)
-			: value && typeof value === 'object'
-				? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
-				: value;
-	return JSON.stringify(
-		sortKeys({
-			components: m.components.map((c) => ({ id: c.id, name: c.name })),
-			rows: m.rows.map((r) => ({ id: r.id, name: r.name, sector: r.sector })),
-			cells
-		})
-	);
+	return canonicalJson({
+		components: m.components.map((c) => ({ id: c.id, name: c.name })),
+		rows: m.rows.map((r) => ({ id: r.id, name: r.name, sector: r.sector })),
+		cells
+	});
 }

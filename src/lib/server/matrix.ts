@@ -2,7 +2,7 @@
  * The role and contribution matrix: structure changes during the live room (SQL and live doc
  * together), freezing the live content into SQL rows with a content hash, and exports.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hashing';
 import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { canonicalMatrixJson, cellKey, readMatrix, roots, type MatrixSnapshot } from '../collab/matrix-doc';
@@ -116,9 +116,6 @@ export async function moveMatrixRow(db: Db, workshop: Workshop, institutionId: n
 	});
 }
 
-export function sha256Hex(text: string): string {
-	return createHash('sha256').update(text).digest('hex');
-}
 
 /**
  * Freezes the live matrix: its content becomes SQL rows and a SHA-256 content hash (version n+1),

@@ -2,7 +2,9 @@
  * The berita acara: a draft co-edited live in the workshop's Y.Doc, finalised into versions whose
  * exact text is hashed, and signed by each party on their own device.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { canonicalJson } from '../canonical-json';
+import { sha256Hex } from './hashing';
 import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { roots } from '../collab/matrix-doc';
@@ -66,9 +68,6 @@ const KIND_WORDS: Record<string, string> = {
 	fgd: 'Diskusi Kelompok Terarah'
 };
 
-export function sha256Hex(text: string | Uint8Array): string {
-	return createHash('sha256').update(text).digest('hex');
-}
 
 function forumOf(db: Db, workshop: Workshop) {
 	return db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
@@ -171,16 +170,6 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 	};
 }
 
-/** Stable JSON (sorted keys) so the hash of the same text is always the same. */
-export function canonicalJson(value: unknown): string {
-	const sort = (v: unknown): unknown =>
-		Array.isArray(v)
-			? v.map(sort)
-			: v && typeof v === 'object'
-				? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
-				: v;
-	return JSON.stringify(sort(value));
-}
 
 export function currentMinutesVersion(db: Db, workshopId: number): MinutesVersion | null {
 	return (

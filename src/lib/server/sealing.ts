@@ -14,7 +14,8 @@ import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CO
 import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
 import { renderMinutesPdf } from './pdf/render-minutes';
 import { createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
-import { inspectSealedPdf, sha256Hex, type SealInspection } from './pdf/verify';
+import { inspectSealedPdf, type SealInspection } from './pdf/verify';
+import { sha256Hex } from './hashing';
 import { InputError } from './validation';
 import type { Workshop } from './workshops';
 

@@ -4,6 +4,7 @@
  * Everything is checked here with Node's crypto; no trust is placed in the file's own claims.
  */
 import { createHash, verify, X509Certificate } from 'node:crypto';
+import { sha256Hex } from '../hashing';
 import { child, children, content, context, DerError, OID, readNode, readOid, readTime, TAG, whole, type DerNode } from './der';
 
 export type SealInspection = {
@@ -22,9 +23,7 @@ export type SealInspection = {
 	problems: string[];
 };
 
-export function sha256Hex(bytes: Uint8Array): string {
-	return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex };
 
 const normaliseFingerprint = (fingerprint: string) => fingerprint.replace(/[^0-9a-f]/gi, '').toLowerCase();
 
