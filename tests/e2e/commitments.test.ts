@@ -1,24 +1,9 @@
-import Database from 'better-sqlite3';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, outputPath } from '../helpers/browser';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/lifecycle';
+import { outputPath } from '../helpers/browser';
 
-let server: RunningServer;
-let browser: Browser;
-let sqlite: Database.Database;
-
-beforeAll(async () => {
-	server = await startServer();
-	browser = await launchChromium();
-	sqlite = new Database(server.dbPath, { readonly: true });
-});
-afterAll(async () => {
-	sqlite?.close();
-	await browser?.close();
-	await server?.stop();
-	removeDir(server.dir);
-});
+const ctx = useTestServer({ browser: true });
 
 const LAPTOP = { viewport: { width: 1366, height: 900 } };
 const CODE = 'TAMAN8';
@@ -29,7 +14,7 @@ type Cell = { workshopId: number; version: number; institution: string; sector: 
 
 /** A filled cell of a current frozen version of forum 1 that no commitment came from yet. */
 function frozenCell(): Cell | undefined {
-	return sqlite
+	return ctx.db
 		.prepare(
 			`select v.workshop_id workshopId, v.version, i.short_name institution, i.sector, c.component_name component
 			   from matrix_cells c join matrix_versions v on v.id = c.version_id join workshops w on w.id = v.workshop_id
@@ -43,17 +28,17 @@ function frozenCell(): Cell | undefined {
 
 async function login(context: BrowserContext, email: string): Promise<Page> {
 	const page = await context.newPage();
-	await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Kata sandi').fill('mufakat-demo');
 	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL(`${server.url}/`);
+	await page.waitForURL(`${ctx.server.url}/`);
 	return page;
 }
 
 async function checkIn(context: BrowserContext, institutionLabel: string, name: string): Promise<Page> {
 	const page = await context.newPage();
-	await page.goto(`${server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institutionLabel });
 	await page.getByLabel('Nama lengkap').fill(name);
 	await page.getByLabel('Jabatan').fill('Kasi Pemberdayaan');
@@ -65,7 +50,7 @@ async function checkIn(context: BrowserContext, institutionLabel: string, name: 
 
 describe('joint commitments in the browser', () => {
 	it('secretariat promotes a frozen cell, a representative reports with a photo, the secretariat verifies, the public page shows it', async () => {
-		const [repContext, staffContext, publicContext] = await Promise.all([browser.newContext(LAPTOP), browser.newContext(LAPTOP), browser.newContext(LAPTOP)]);
+		const [repContext, staffContext, publicContext] = await Promise.all([ctx.browser.newContext(LAPTOP), ctx.browser.newContext(LAPTOP), ctx.browser.newContext(LAPTOP)]);
 
 		// The demo's 2021 workshop ships with its matrix frozen; take a cell no commitment came from yet.
 		const cell = frozenCell();
@@ -74,17 +59,17 @@ describe('joint commitments in the browser', () => {
 
 		// Acceptance: the staff dashboard with the demo programme's two years of reports, as a newcomer finds it.
 		const staff = await login(staffContext, 'sekretariat@mufakat.test');
-		await staff.goto(`${server.url}/forums/1/dashboard`, { waitUntil: 'networkidle' });
+		await staff.goto(`${ctx.server.url}/forums/1/dashboard`, { waitUntil: 'networkidle' });
 		expect(await staff.getByTestId('commitment-row').count()).toBeGreaterThanOrEqual(8);
 		expect(await staff.getByTestId('commitment-row').filter({ hasText: 'Memperluas lokasi piloting' }).textContent()).toContain('4 / 4');
 		await staff.screenshot({ path: outputPath('dashboard.png'), fullPage: true });
 
 		// The secretariat promotes the cell and completes what the meeting left open.
-		await staff.goto(`${server.url}/forums/1/commitments/promote?workshop=${cell!.workshopId}&version=${cell!.version}`, { waitUntil: 'networkidle' });
+		await staff.goto(`${ctx.server.url}/forums/1/commitments/promote?workshop=${cell!.workshopId}&version=${cell!.version}`, { waitUntil: 'networkidle' });
 		await staff.getByRole('button', { name: `Jadikan komitmen: ${cell!.institution}, ${cell!.component}` }).click();
 		await staff.waitForURL(/\/forums\/1\/commitments\/\d+/);
 		const commitmentId = Number(/commitments\/(\d+)/.exec(staff.url())![1]);
-		const number = (sqlite.prepare('select number from commitments where id = ?').get(commitmentId) as { number: string }).number;
+		const number = (ctx.db.prepare('select number from commitments where id = ?').get(commitmentId) as { number: string }).number;
 		await staff.waitForLoadState('networkidle');
 		await expect.poll(() => staff.getByText('Dipromosikan dari matriks beku').count()).toBe(1);
 		await staff.getByLabel('Jenis komitmen').selectOption('numeric');
@@ -98,7 +83,7 @@ describe('joint commitments in the browser', () => {
 		await expect.poll(() => staff.getByRole('status').filter({ hasText: 'Tersimpan.' }).count()).toBe(1);
 
 		// The representative files a report for their institution's commitment, with a photo.
-		await rep.goto(`${server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
+		await rep.goto(`${ctx.server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
 		await rep.getByRole('link', { name: 'Laporan kemajuan komitmen lembaga Anda' }).click();
 		await rep.getByRole('link', { name: new RegExp(`^${number}\\. `) }).click();
 		await rep.waitForURL(`**/w/${CODE}/reports/${commitmentId}`);
@@ -113,15 +98,15 @@ describe('joint commitments in the browser', () => {
 		// Not on the public page until verified.
 		const visitor = await publicContext.newPage();
 		const row = visitor.locator(`[data-testid="commitment-row"][data-number="${number}"]`);
-		await visitor.goto(`${server.url}/p/1`);
+		await visitor.goto(`${ctx.server.url}/p/1`);
 		expect(await row.textContent()).not.toContain('40%');
 
 		// The secretariat checks the photo and verifies.
-		await staff.goto(`${server.url}/forums/1/commitments/${commitmentId}`, { waitUntil: 'networkidle' });
+		await staff.goto(`${ctx.server.url}/forums/1/commitments/${commitmentId}`, { waitUntil: 'networkidle' });
 		const photo = staff.getByRole('link', { name: 'kegiatan-warga.png' });
-		const response = await staffContext.request.get(server.url + (await photo.getAttribute('href')));
+		const response = await staffContext.request.get(ctx.server.url + (await photo.getAttribute('href')));
 		expect(response.headers()['content-type']).toBe('image/png');
-		expect((await publicContext.request.get(server.url + (await photo.getAttribute('href')))).status()).toBe(401);
+		expect((await publicContext.request.get(ctx.server.url + (await photo.getAttribute('href')))).status()).toBe(401);
 		await staff.getByRole('button', { name: 'Verifikasi', exact: true }).click();
 		await expect.poll(() => staff.getByRole('status').filter({ hasText: 'Laporan diverifikasi.' }).count()).toBe(1);
 

@@ -1,24 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, outputPath, PHONE } from '../helpers/browser';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/lifecycle';
+import { outputPath, PHONE } from '../helpers/browser';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-	server = await startServer();
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-	await server?.stop();
-	removeDir(server.dir);
-});
+const ctx = useTestServer({ browser: true });
 
 async function joinAs(page: Page, code: string, person: { institution: string; name: string; jabatan: string; gender: 'L' | 'P'; phone: string }) {
 	// Fill the form once hydrated, as a person on a slow phone would after the page settles.
-	await page.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/join/${code}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: person.institution });
 	await page.getByLabel('Nama lengkap').fill(person.name);
 	await page.getByLabel('Jabatan').fill(person.jabatan);
@@ -30,9 +19,9 @@ async function joinAs(page: Page, code: string, person: { institution: string; n
 
 describe('workshop day in a real browser', () => {
 	it('moderator creates a workshop, two phones check in, the projector list shows both without a reload', async () => {
-		const moderatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+		const moderatorContext = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } });
 		const moderator = await moderatorContext.newPage();
-		await moderator.goto(`${server.url}/forums/1`, { waitUntil: 'networkidle' });
+		await moderator.goto(`${ctx.server.url}/forums/1`, { waitUntil: 'networkidle' });
 		await moderator.getByLabel('Email').fill('moderator@mufakat.test');
 		await moderator.getByLabel('Kata sandi').fill('mufakat-demo');
 		await moderator.getByRole('button', { name: 'Masuk' }).click();
@@ -59,10 +48,10 @@ describe('workshop day in a real browser', () => {
 		await moderator.waitForURL(/\/attendance$/);
 		await expect.poll(() => moderator.getByTestId('attendance-count').textContent()).toContain('0 hadir');
 
-		const phoneA = await (await browser.newContext(PHONE)).newPage();
-		const phoneB = await (await browser.newContext(PHONE)).newPage();
+		const phoneA = await (await ctx.browser.newContext(PHONE)).newPage();
+		const phoneB = await (await ctx.browser.newContext(PHONE)).newPage();
 
-		await phoneA.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
+		await phoneA.goto(`${ctx.server.url}/join/${code}`, { waitUntil: 'networkidle' });
 		// Usable at 360 px: nothing sticks out sideways, the button is a full-width tap target.
 		expect(await phoneA.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 		const button = await phoneA.getByRole('button', { name: 'Isi daftar hadir' }).boundingBox();
@@ -78,8 +67,8 @@ describe('workshop day in a real browser', () => {
 		expect(await phoneB.getByRole('heading', { level: 1 }).textContent()).toContain('Ahmad Syafiʼi');
 
 		// A second check-in of the same person from another phone is refused with a clear message.
-		const phoneC = await (await browser.newContext(PHONE)).newPage();
-		await phoneC.goto(`${server.url}/join/${code}`, { waitUntil: 'networkidle' });
+		const phoneC = await (await ctx.browser.newContext(PHONE)).newPage();
+		await phoneC.goto(`${ctx.server.url}/join/${code}`, { waitUntil: 'networkidle' });
 		await phoneC.getByLabel('Lembaga/Instansi Anda').selectOption({ label: 'PT INKA — Bisnis' });
 		await phoneC.getByLabel('Nama lengkap').fill('ahmad syafiʼi');
 		await phoneC.getByLabel('Jabatan').fill('Staf TJSL');

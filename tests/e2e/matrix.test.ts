@@ -1,23 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/lifecycle';
 import { cellDescription } from '../../src/lib/collab/matrix-edits';
 import { roomName } from '../../src/lib/collab/matrix-doc';
-import { launchChromium, outputPath } from '../helpers/browser';
+import { outputPath } from '../helpers/browser';
 import { connectClient, until } from '../helpers/collab';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-	server = await startServer();
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-	await server?.stop();
-	removeDir(server.dir);
-});
+const ctx = useTestServer({ browser: true });
 
 const LAPTOP = { viewport: { width: 1366, height: 800 } };
 const CODE = 'TAMAN8';
@@ -26,7 +15,7 @@ const CODE = 'TAMAN8';
 async function representative(context: BrowserContext, person: { institution: string; name: string; gender: 'L' | 'P' }): Promise<Page> {
 	const page = await context.newPage();
 	// Fill the form only once it is hydrated: hydration would reset a choice made before it.
-	await page.goto(`${server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: person.institution });
 	await page.getByLabel('Nama lengkap').fill(person.name);
 	await page.getByLabel('Jabatan').fill('Staf');
@@ -44,13 +33,13 @@ const cookieHeader = async (context: BrowserContext) => (await context.cookies()
 describe('live role and contribution matrix', () => {
 	it('two representatives co-edit their own rows, everyone sees both, nobody writes in another row, the frozen version exports', async () => {
 		const [laptopA, laptopB, moderatorContext] = await Promise.all([
-			browser.newContext(LAPTOP),
-			browser.newContext(LAPTOP),
-			browser.newContext({ viewport: { width: 1920, height: 1080 } })
+			ctx.browser.newContext(LAPTOP),
+			ctx.browser.newContext(LAPTOP),
+			ctx.browser.newContext({ viewport: { width: 1920, height: 1080 } })
 		]);
 
 		const projector = await moderatorContext.newPage();
-		await projector.goto(`${server.url}/workshops/3/projector`, { waitUntil: 'networkidle' });
+		await projector.goto(`${ctx.server.url}/workshops/3/projector`, { waitUntil: 'networkidle' });
 		await projector.getByLabel('Email').fill('moderator@mufakat.test');
 		await projector.getByLabel('Kata sandi').fill('mufakat-demo');
 		await projector.getByRole('button', { name: 'Masuk' }).click();
@@ -88,7 +77,7 @@ describe('live role and contribution matrix', () => {
 
 		// A write into PT INKA's cell with Kel. Taman's session, bypassing the UI, is refused and reaches nobody.
 		const inkaCell = await b.locator('tr.own td[data-cell]').first().getAttribute('data-cell');
-		const forger = connectClient(server.url, roomName(3), { cookie: await cookieHeader(laptopA) });
+		const forger = connectClient(ctx.server.url, roomName(3), { cookie: await cookieHeader(laptopA) });
 		try {
 			await forger.synced;
 			cellDescription(forger.doc, inkaCell!)!.insert(0, 'DIPALSUKAN ');
@@ -111,7 +100,7 @@ describe('live role and contribution matrix', () => {
 
 		// The moderator freezes from the matrix page; the representatives' editors become read-only.
 		const moderator = await moderatorContext.newPage();
-		await moderator.goto(`${server.url}/workshops/3/matrix`);
+		await moderator.goto(`${ctx.server.url}/workshops/3/matrix`);
 		await live(moderator);
 		await moderator.getByRole('button', { name: /^Bekukan matriks/ }).click();
 		await moderator.getByRole('button', { name: 'Ya, bekukan' }).click();
@@ -119,7 +108,7 @@ describe('live role and contribution matrix', () => {
 		await expect.poll(() => a.getByTestId('frozen-banner').count()).toBe(1);
 		expect(await descA.getAttribute('readonly')).not.toBeNull();
 
-		const csv = await moderatorContext.request.get(`${server.url}/workshops/3/matrix/versions/1/matrix.csv`);
+		const csv = await moderatorContext.request.get(`${ctx.server.url}/workshops/3/matrix/versions/1/matrix.csv`);
 		expect(csv.status()).toBe(200);
 		expect(csv.headers()['content-disposition']).toMatch(/attachment; filename="matriks-.*-v1\.csv"/);
 		const csvText = await csv.text();
@@ -127,11 +116,11 @@ describe('live role and contribution matrix', () => {
 		expect(csvText).toContain(textB);
 		expect(csvText).toContain('Pelatihan');
 
-		const xlsx = await moderatorContext.request.get(`${server.url}/workshops/3/matrix/versions/1/matrix.xlsx`);
+		const xlsx = await moderatorContext.request.get(`${ctx.server.url}/workshops/3/matrix/versions/1/matrix.xlsx`);
 		expect(xlsx.status()).toBe(200);
 		expect((await xlsx.body()).subarray(0, 2).toString('latin1')).toBe('PK');
 
 		// Representatives cannot download the staff exports (they are sent to sign in).
-		expect((await laptopA.request.get(`${server.url}/workshops/3/matrix/versions/1/matrix.csv`, { maxRedirects: 0 })).status()).toBe(303);
+		expect((await laptopA.request.get(`${ctx.server.url}/workshops/3/matrix/versions/1/matrix.csv`, { maxRedirects: 0 })).status()).toBe(303);
 	});
 });

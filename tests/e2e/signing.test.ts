@@ -1,28 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, renameSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, outputPath, PHONE } from '../helpers/browser';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/lifecycle';
+import { outputPath, PHONE } from '../helpers/browser';
 
-let server: RunningServer;
-let browser: Browser;
+const ctx = useTestServer({ browser: true });
+
 const CODE = 'TAMAN8';
 const LIVE_WORKSHOP = 3;
 
-beforeAll(async () => {
-	server = await startServer();
-	browser = await launchChromium();
-});
-afterAll(async () => {
-	await browser?.close();
-	await server?.stop();
-	removeDir(server.dir);
-});
-
 async function checkIn(context: BrowserContext, institution: string, name: string): Promise<Page> {
 	const page = await context.newPage();
-	await page.goto(`${server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institution });
 	await page.getByLabel('Nama lengkap').fill(name);
 	await page.getByLabel('Jabatan').fill('Kepala Seksi');
@@ -34,7 +24,7 @@ async function checkIn(context: BrowserContext, institution: string, name: strin
 
 /** Signs with the mouse as a pen: a few strokes across the pad. */
 async function sign(page: Page) {
-	await page.goto(`${server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
+	await page.goto(`${ctx.server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
 	await page.getByTestId('my-sign-link').click();
 	await page.waitForURL('**/sign/**', { waitUntil: 'networkidle' });
 	await expect.poll(() => page.getByText('BERITA ACARA').count()).toBeGreaterThan(0);
@@ -55,17 +45,17 @@ async function sign(page: Page) {
 
 describe('signing the berita acara in real browsers', () => {
 	it('two representatives sign on phones, the secretariat sees both, seals, and the download passes pdfsig', async () => {
-		const [phoneA, phoneB, office] = await Promise.all([browser.newContext(PHONE), browser.newContext(PHONE), browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })]);
+		const [phoneA, phoneB, office] = await Promise.all([ctx.browser.newContext(PHONE), ctx.browser.newContext(PHONE), ctx.browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })]);
 		await checkIn(phoneA, 'Kel. Taman — Pemerintah', 'Rina Kartika');
 		await checkIn(phoneB, 'PT INKA — Bisnis', 'Maria Ulfaʼ');
 
 		const staff = await office.newPage();
-		await staff.goto(`${server.url}/login?next=/workshops/${LIVE_WORKSHOP}/minutes`);
+		await staff.goto(`${ctx.server.url}/login?next=/workshops/${LIVE_WORKSHOP}/minutes`);
 		await staff.getByLabel('Email').fill('moderator@mufakat.test');
 		await staff.getByLabel('Kata sandi').fill('mufakat-demo');
 		await staff.getByRole('button', { name: 'Masuk' }).click();
 		await staff.waitForURL('**/minutes', { waitUntil: 'networkidle' });
-		const frozen = await office.request.post(`${server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: server.url } });
+		const frozen = await office.request.post(`${ctx.server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: ctx.server.url } });
 		expect(frozen.ok()).toBe(true);
 		await staff.getByRole('button', { name: 'Finalkan teks dan minta tanda tangan' }).click();
 		await expect.poll(() => staff.getByTestId('signed-count').textContent(), { timeout: 10_000 }).toContain('0 dari 2');

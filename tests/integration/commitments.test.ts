@@ -1,27 +1,15 @@
-import Database from 'better-sqlite3';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/lifecycle';
 import { MAX_EVIDENCE_BYTES } from '../../src/lib/server/evidence';
 import { Client } from '../helpers/http';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
 
-let server: RunningServer;
-let db: Database.Database;
+const ctx = useTestServer();
 
-beforeAll(async () => {
-	server = await startServer();
-	db = new Database(server.dbPath, { readonly: true });
-});
-afterAll(async () => {
-	db?.close();
-	await server?.stop();
-	removeDir(server.dir);
-});
-
-const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+const count = (sql: string, ...args: unknown[]) => (ctx.db.prepare(sql).get(...args) as { n: number }).n;
 const evidenceFiles = () => {
-	const dir = join(server.dir, 'evidence');
+	const dir = join(ctx.server.dir, 'evidence');
 	return existsSync(dir) ? readdirSync(dir) : [];
 };
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f3ba9b0000000049454e44ae426082', 'hex');
@@ -31,11 +19,11 @@ async function postMultipart(client: Client, path: string, fields: Record<string
 	const form = new FormData();
 	for (const [k, v] of Object.entries(fields)) form.append(k, v);
 	for (const f of files) form.append('evidence', new Blob([f.bytes], { type: f.type }), f.name);
-	return fetch(server.url + path, { method: 'POST', body: form, redirect: 'manual', headers: { cookie: client.cookieHeader(), origin: server.url, accept: 'text/html' } });
+	return fetch(ctx.server.url + path, { method: 'POST', body: form, redirect: 'manual', headers: { cookie: client.cookieHeader(), origin: ctx.server.url, accept: 'text/html' } });
 }
 
 async function signedIn(email: string) {
-	const client = new Client(server.url);
+	const client = new Client(ctx.server.url);
 	await client.login(email, 'mufakat-demo');
 	return client;
 }
@@ -43,7 +31,7 @@ async function signedIn(email: string) {
 /** Records a commitment the way the secretariat does: a line of text, then completed. */
 async function commitment(secretariat: Client, statement: string, lead: number, target: string): Promise<number> {
 	expect((await secretariat.post('/forums/1/commitments?/create', { statements: statement, programmeId: '1' })).status).toBe(200);
-	const { id, number } = db.prepare('select id, number from commitments where statement = ?').get(statement) as { id: number; number: string };
+	const { id, number } = ctx.db.prepare('select id, number from commitments where statement = ?').get(statement) as { id: number; number: string };
 	const res = await secretariat.post(`/forums/1/commitments/${id}?/update`, {
 		number,
 		statement,
@@ -64,8 +52,8 @@ async function participantOf(moderator: Client, institutionId: number, name: str
 	const created = await moderator.post('/forums/1/workshops/new', { title: 'Rapat Monev Triwulan', date: '2026-11-26', startTime: '09:00', place: 'Aula Kelurahan Taman', kind: 'rapat_koordinasi', programmeId: '1' });
 	const id = Number(created.headers.get('location')!.split('/').pop());
 	await moderator.post(`/workshops/${id}?/status`, { status: 'live' });
-	const code = (db.prepare('select join_code c from workshops where id = ?').get(id) as { c: string }).c;
-	const client = new Client(server.url);
+	const code = (ctx.db.prepare('select join_code c from workshops where id = ?').get(id) as { c: string }).c;
+	const client = new Client(ctx.server.url);
 	const joined = await client.post(`/join/${code}`, { institutionId: String(institutionId), name, jabatan: 'Staf', gender: 'P', phone: '' });
 	expect(joined.status).toBe(303);
 	return { client, code, workshopId: id };
@@ -135,7 +123,7 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		const filed = await postMultipart(rep.client, `/w/${rep.code}/reports/${own}?/report`, report(), [{ name: 'foto.png', type: 'application/octet-stream', bytes: PNG }]);
 		expect(filed.status).toBe(303);
 		expect(filed.headers.get('location')).toBe(`/w/${rep.code}/reports?saved=1`);
-		const evidence = db
+		const evidence = ctx.db
 			.prepare('select e.id, e.sha256, e.mime_type m from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ?')
 			.get(own) as { id: number; sha256: string; m: string };
 		expect(evidence.m).toBe('image/png');
@@ -146,13 +134,13 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		expect(mine.headers.get('content-type')).toBe('image/png');
 		expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
 		expect((await secretariat.get(`/evidence/${evidence.id}`)).status).toBe(200);
-		expect((await new Client(server.url).get(`/evidence/${evidence.id}`)).status).toBe(401);
+		expect((await new Client(ctx.server.url).get(`/evidence/${evidence.id}`)).status).toBe(401);
 		const inka = await participantOf(await signedIn('moderator@mufakat.test'), 14, 'Lina Marlina');
 		expect((await inka.client.get(`/evidence/${evidence.id}`)).status).toBe(403);
 	});
 
 	it('checks an import row by row and changes nothing while one row is bad', async () => {
-		const number = (id: number) => (db.prepare('select number from commitments where id = ?').get(id) as { number: string }).number;
+		const number = (id: number) => (ctx.db.prepare('select number from commitments where id = ?').get(id) as { number: string }).number;
 		const csv = [
 			'Nomor;Periode;Realisasi;Status;Narasi',
 			`${number(own)};2026-T4;20;sesuai rencana;"Angkatan 2; di balai RW"`,

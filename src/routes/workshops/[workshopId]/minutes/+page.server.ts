@@ -13,7 +13,6 @@ import {
 	renewSignerLink,
 	signingComplete
 } from '$lib/server/minutes';
-import { qrSvg } from '$lib/server/qr';
 import { activeSealCertificate, importSealCertificate, sealedMinutesFor, sealWorkshopMinutes } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -31,20 +30,17 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
 		attendees: listAttendance(db, workshop.id).map((a) => ({ id: a.id, name: a.name, institution: a.shortName })),
 		current: current ? { id: current.id, version: current.version, nomor: current.nomor, textHash: current.textHash, finalizedAt: current.finalizedAt, content: minutesContent(current) } : null,
-		signers: await Promise.all(
-			signers.map(async (s) => ({
-				id: s.id,
-				role: s.role,
-				name: s.name,
-				jabatan: s.jabatan,
-				instansi: s.instansi,
-				status: s.status,
-				signedAt: s.signedAt,
-				declineReason: s.declineReason,
-				link: s.status === 'pending' ? link(s.linkToken) : null,
-				qr: s.status === 'pending' ? await qrSvg(link(s.linkToken)) : null
-			}))
-		),
+		signers: signers.map((s) => ({
+			id: s.id,
+			role: s.role,
+			name: s.name,
+			jabatan: s.jabatan,
+			instansi: s.instansi,
+			status: s.status,
+			signedAt: s.signedAt,
+			declineReason: s.declineReason,
+			link: s.status === 'pending' ? link(s.linkToken) : null
+		})),
 		complete: signingComplete(signers),
 		versions: listMinutesVersions(db, workshop.id).map((v) => ({
 			version: v.version,
