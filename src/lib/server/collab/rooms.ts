@@ -46,6 +46,12 @@ export type RoomOptions = {
 	store: RoomStore;
 	/** Fills a brand-new document (nothing stored yet) from the structured records. */
 	seed: (workshopId: number, doc: Y.Doc) => void;
+	/**
+	 * Brings a loaded document back in step with the structured records (rows and components added,
+	 * renamed or removed in SQL while the room was unloaded). Runs inside a server-origin
+	 * transaction, so whatever it repairs is stored and broadcast like any server change.
+	 */
+	reconcile?: (workshopId: number, doc: Y.Doc) => void;
 	/** Compact after this many appended updates. */
 	compactEvery?: number;
 	/** Unload a room this long after its last connection left. */
@@ -77,7 +83,7 @@ export class Room {
 	constructor(
 		readonly name: string,
 		readonly workshopId: number,
-		private readonly options: Required<Omit<RoomOptions, 'onRejected'>> & Pick<RoomOptions, 'onRejected'>
+		private readonly options: Required<Omit<RoomOptions, 'onRejected' | 'reconcile'>> & Pick<RoomOptions, 'onRejected' | 'reconcile'>
 	) {
 		this.bindings.set(this.doc.clientID, 'server');
 		const { snapshot, updates } = options.store.load(name);
@@ -90,6 +96,7 @@ export class Room {
 		// Registered after loading: what was loaded is already stored.
 		this.doc.on('update', (update: Uint8Array) => this.onDocUpdate(update));
 		if (!snapshot && updates.length === 0) options.seed(workshopId, this.doc);
+		else if (options.reconcile) this.transact((doc) => options.reconcile!(workshopId, doc));
 
 		this.awareness = new awarenessProtocol.Awareness(this.doc);
 		this.awareness.setLocalState(null);
@@ -235,7 +242,7 @@ export class Room {
 
 export class RoomManager {
 	readonly rooms = new Map<number, Room>();
-	private readonly options: Required<Omit<RoomOptions, 'onRejected'>> & Pick<RoomOptions, 'onRejected'>;
+	private readonly options: Required<Omit<RoomOptions, 'onRejected' | 'reconcile'>> & Pick<RoomOptions, 'onRejected' | 'reconcile'>;
 
 	constructor(options: RoomOptions) {
 		this.options = {
