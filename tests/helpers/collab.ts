@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { decodeRefusal, type Refusal } from '../../src/lib/collab/refusals';
 import { mintCollabToken, type Principal } from '../../src/lib/server/collab/principal';
 
 export const TEST_SECRET = 'integration-test-secret-0123456789';
@@ -71,3 +72,24 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The refusals a client was sent, decoded. */
+export function refusals(client: { denied: string[] }): Refusal[] {
+	return client.denied.map(decodeRefusal);
+}
+
+/**
+ * Proves that nothing refused earlier reached `witness`: a legal write made after the refusal
+ * goes through the same ordered broadcast, so once the witness sees it, anything broadcast before
+ * it would have arrived too. Use instead of sleeping and asserting absence.
+ */
+export async function sentinel(baseUrl: string, witness: TestClient, write: (doc: Y.Doc) => void, seen: (doc: Y.Doc) => boolean, auth: { token: string }, room = 'workshop-3'): Promise<void> {
+	const writer = connectClient(baseUrl, room, auth);
+	try {
+		await writer.synced;
+		write(writer.doc);
+		await until(() => seen(witness.doc), 5000, 'sentinel write');
+	} finally {
+		writer.destroy();
+	}
+}

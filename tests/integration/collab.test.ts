@@ -5,7 +5,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
-import { connectClient, sleep, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
+import { connectClient, refusals, sentinel, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { Client } from '../helpers/http';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
 
@@ -70,14 +70,13 @@ describe('live matrix over y-websocket', () => {
 		cell(inka, BAPPELITBANGDA, 2).set('timing', 'DIBAJAK');
 		cell(inka, PT_INKA, 2).set('timing', 'bersama yang dibajak');
 		await until(() => inka.denied.length > 0, 5000, 'permission denied');
-		expect(inka.denied[0]).toMatch(/another institution/);
+		expect(refusals(inka)[0]).toMatchObject({ code: 'foreignRow', institutionId: String(BAPPELITBANGDA) });
 		// Everything built on a refused change is refused too (its clocks follow the refused ones):
 		// the browser client starts afresh after a refusal; a fresh connection writes normally.
 		const again = open({ token: token({ role: 'representative', institutionId: PT_INKA }) });
 		await again.synced;
 		cell(again, PT_INKA, 2).set('timing', 'Triwulan I 2022');
 		await until(() => cell(witness, PT_INKA, 2).get('timing') === 'Triwulan I 2022', 5000, 'allowed edit');
-		await sleep(200);
 		expect(cell(witness, BAPPELITBANGDA, 2).get('timing')).toBe('');
 		const late = open({ token: token({ role: 'viewer' }) });
 		await late.synced;
@@ -92,8 +91,14 @@ describe('live matrix over y-websocket', () => {
 		(cell(viewer, PT_INKA, 1).get('description') as Y.Text).insert(0, 'dari proyektor');
 		roots(viewer.doc).session.set('agendaIndex', 3);
 		await until(() => viewer.denied.length > 0, 5000, 'permission denied');
-		expect(viewer.denied[0]).toMatch(/read-only/);
-		await sleep(200);
+		expect(refusals(viewer)[0]).toEqual({ code: 'readOnly' });
+		await sentinel(
+			server.url,
+			witness,
+			(doc) => roots(doc).cells.get(cellKey(PT_INKA, 1))!.set('unit', 'sentinel-viewer'),
+			(doc) => roots(doc).cells.get(cellKey(PT_INKA, 1))?.get('unit') === 'sentinel-viewer',
+			{ token: token({ role: 'representative', institutionId: PT_INKA }) }
+		);
 		expect(text(witness, PT_INKA, 1)).not.toContain('dari proyektor');
 		expect(roots(witness.doc).session.get('agendaIndex')).not.toBe(3);
 	});
@@ -105,8 +110,15 @@ describe('live matrix over y-websocket', () => {
 		roots(moderator.doc).components.get('2')!.set('locked', true);
 		await until(() => roots(rep.doc).components.get('2')?.get('locked') === true, 5000, 'lock arrives');
 		cell(rep, PT_INKA, 2).set('unit', 'paket');
-		await until(() => rep.denied.some((r) => /column 2 is locked/.test(r)), 5000, 'locked column refusal');
-		await sleep(100);
+		await until(() => refusals(rep).some((r) => r.code === 'columnLocked' && r.componentId === '2'), 5000, 'locked column refusal');
+		const sentinelToken = { token: token({ role: 'representative', institutionId: PT_INKA }) };
+		await sentinel(
+			server.url,
+			moderator,
+			(doc) => roots(doc).cells.get(cellKey(PT_INKA, 1))!.set('unit', 'sentinel-lock'),
+			(doc) => roots(doc).cells.get(cellKey(PT_INKA, 1))?.get('unit') === 'sentinel-lock',
+			sentinelToken
+		);
 		expect(cell(moderator, PT_INKA, 2).get('unit')).toBe('');
 		roots(moderator.doc).components.get('2')!.set('locked', false);
 		await until(() => roots(rep.doc).components.get('2')?.get('locked') === false, 5000, 'unlock arrives');
@@ -115,6 +127,25 @@ describe('live matrix over y-websocket', () => {
 		await other.synced;
 		cell(other, PT_INKA, 1).set('unit', 'dari moderator');
 		await until(() => other.denied.length > 0, 5000, 'moderator refusal');
+		expect(refusals(other)[0]).toEqual({ code: 'notAllowed' });
+
+		// Frozen: content is closed, consent stays open.
+		const staff = new Client(server.url);
+		await staff.login('moderator@mufakat.test', 'mufakat-demo');
+		expect((await staff.post('/workshops/3/matrix?/freeze', {})).status).toBeLessThan(400);
+		await until(() => roots(rep.doc).meta.get('frozen') === true, 5000, 'freeze arrives');
+		const late = open({ token: token({ role: 'representative', institutionId: PT_INKA }) });
+		await late.synced;
+		cell(late, PT_INKA, 3).set('unit', 'setelah beku');
+		await until(() => refusals(late).some((r) => r.code === 'frozen'), 5000, 'frozen refusal');
+		const consenting = open({ token: token({ role: 'representative', institutionId: PT_INKA }) });
+		await consenting.synced;
+		roots(consenting.doc).consent.get(String(PT_INKA))!.set('*', 'agree');
+		await until(() => roots(moderator.doc).consent.get(String(PT_INKA))?.get('*') === 'agree', 5000, 'consent after freezing');
+		expect(cell(moderator, PT_INKA, 3).get('unit')).not.toBe('setelah beku');
+		expect(consenting.denied).toEqual([]);
+		expect((await staff.post('/workshops/3/matrix?/unfreeze', {})).status).toBeLessThan(400);
+		await until(() => roots(rep.doc).meta.get('frozen') === false, 5000, 'unfreeze arrives');
 	});
 
 	it('refuses a Yjs client id that another user already writes with', async () => {
@@ -138,7 +169,7 @@ describe('live matrix over y-websocket', () => {
 		encoding.writeVarUint(encoder, 0);
 		syncProtocol.writeUpdate(encoder, update);
 		other.ws.send(encoding.toUint8Array(encoder));
-		await until(() => other.messages.some((m) => m[0] === 2 && m.toString('utf8').includes('belongs to another user')), 5000, 'client id refusal');
+		await until(() => other.messages.some((m) => m[0] === 2 && m.toString('utf8').includes('foreignClientId')), 5000, 'client id refusal');
 		other.ws.close();
 		expect(cell(first, PT_INKA, 1).get('timing')).toBe('A');
 	});

@@ -6,6 +6,7 @@ import { resolveSession, SESSION_COOKIE } from '../auth';
 import { getDb } from '../db/client';
 import { collabSecret, principalFromViewer, verifyCollabToken, type Principal } from './principal';
 import { liveRooms } from './registry';
+import { log } from '../log';
 import { CLOSE, type Connection } from './rooms';
 
 /** Live documents are served under this path; every other upgrade (Vite's HMR) is left alone. */
@@ -43,7 +44,7 @@ function sameOrigin(req: IncomingMessage): boolean {
 	try {
 		return new URL(origin).host === req.headers.host;
 	} catch {
-		return false;
+		return false; // an unparsable Origin header is not our page
 	}
 }
 
@@ -84,13 +85,17 @@ function serve(ws: WebSocket, principal: Principal) {
 		const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 		try {
 			room.receive(conn, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-		} catch {
+		} catch (error) {
 			// Anything that does not parse or apply cleanly ends this connection only.
+			log('warn', 'socket.malformed', { room: room.name, subject: principal.subject, error });
 			ws.close(CLOSE.malformed, 'malformed message');
 		}
 	});
 	ws.on('close', () => rooms.disconnect(room, conn));
-	ws.on('error', () => ws.terminate());
+	ws.on('error', (error) => {
+		log('warn', 'socket.error', { room: room.name, subject: principal.subject, error });
+		ws.terminate();
+	});
 }
 
 /**
@@ -102,7 +107,8 @@ export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: 
 	let decision: Decision;
 	try {
 		decision = authenticateUpgrade(req);
-	} catch {
+	} catch (error) {
+		log('warn', 'socket.upgrade.failed', { error });
 		decision = { close: CLOSE.malformed, reason: 'bad request' };
 	}
 	websocketServer().handleUpgrade(req, socket, head, (ws) => {

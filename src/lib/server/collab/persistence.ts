@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { collabSnapshots, collabUpdates } from '../db/schema';
 
@@ -7,42 +7,46 @@ import { collabSnapshots, collabUpdates } from '../db/schema';
  * (PostgreSQL, or Redis streams shared by several instances) is an added adapter.
  */
 export interface RoomStore {
-	/** The latest snapshot and every update appended after it, oldest first. */
-	load(room: string): { snapshot: Uint8Array | null; updates: Uint8Array[] };
-	/** Appends one accepted update; must be durable before it returns (the update is then broadcast). */
-	append(room: string, update: Uint8Array): void;
-	/** Replaces the log up to now with one snapshot of the whole document. */
-	compact(room: string, state: Uint8Array): void;
+	/** The latest snapshot and every update appended after it, oldest first; `lastId` is the newest log id read. */
+	load(room: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastId: number };
+	/** Appends one accepted update and returns its log id; durable before it returns (the update is then broadcast). */
+	append(room: string, update: Uint8Array): number;
+	/**
+	 * Replaces the log up to `upToId` with one snapshot of the whole document. The caller passes the
+	 * last id it appended or loaded itself, so a row written by anyone else is never folded away unseen.
+	 */
+	compact(room: string, state: Uint8Array, upToId: number): void;
 }
 
-/** SQLite (WAL): an append costs tens of microseconds and survives kill -9 once it returns. */
+/**
+ * SQLite (WAL, synchronous=FULL): an append is on disk when it returns, so it survives kill -9 and a
+ * power cut alike; it costs about 0.1 ms, which did not show in the live benchmark's latency.
+ */
 export class SqliteRoomStore implements RoomStore {
 	constructor(private readonly db: Db) {}
 
 	load(room: string) {
 		const snap = this.db.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
 		const rows = this.db
-			.select({ data: collabUpdates.data })
+			.select({ id: collabUpdates.id, data: collabUpdates.data })
 			.from(collabUpdates)
 			.where(and(eq(collabUpdates.room, room), gt(collabUpdates.id, snap?.upToId ?? 0)))
 			.orderBy(asc(collabUpdates.id))
 			.all();
-		return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)) };
+		const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : (snap?.upToId ?? 0);
+		return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)), lastId };
 	}
 
-	append(room: string, update: Uint8Array): void {
-		this.db.insert(collabUpdates).values({ room, data: Buffer.from(update.buffer, update.byteOffset, update.byteLength) }).run();
+	append(room: string, update: Uint8Array): number {
+		const result = this.db.insert(collabUpdates).values({ room, data: Buffer.from(update.buffer, update.byteOffset, update.byteLength) }).run();
+		return Number(result.lastInsertRowid);
 	}
 
-	compact(room: string, state: Uint8Array): void {
+	compact(room: string, state: Uint8Array, upToId: number): void {
 		this.db.transaction((tx) => {
-			const last = tx
-				.select({ id: sql<number | null>`max(${collabUpdates.id})` })
-				.from(collabUpdates)
-				.where(eq(collabUpdates.room, room))
-				.get();
 			const previous = tx.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
-			const upToId = last?.id ?? previous?.upToId ?? 0;
+			// Never fold backwards: an older state must not replace a newer snapshot.
+			if (previous && previous.upToId > upToId) return;
 			const data = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
 			tx.insert(collabSnapshots)
 				.values({ room, data, upToId, updatedAt: new Date() })

@@ -73,38 +73,27 @@ export function parseMessage(data: Uint8Array): IncomingMessage {
 	}
 }
 
-/** The client ids an awareness update speaks for (validates the framing on the way). */
-export function awarenessClients(update: Uint8Array): number[] {
-	const decoder = decoding.createDecoder(update);
-	const count = decoding.readVarUint(decoder);
-	if (count > 64) throw new Error('too many awareness states in one message');
-	const clients: number[] = [];
-	for (let i = 0; i < count; i++) {
-		clients.push(decoding.readVarUint(decoder));
-		decoding.readVarUint(decoder); // clock
-		const state = decoding.readVarString(decoder);
-		if (state.length > 4096) throw new Error('awareness state too large');
-		JSON.parse(state);
-	}
-	return clients;
-}
+export type AwarenessEntry = { client: number; clock: number; state: string };
 
-/**
- * The same awareness update with only the entries `keep` accepts. Standard clients forward the
- * presence they hear from others; those entries are dropped, not treated as forgery.
- */
-export function filterAwarenessUpdate(update: Uint8Array, keep: (client: number) => boolean): Uint8Array | null {
+/** Most states one awareness message may carry; a browser sends one. */
+export const MAX_AWARENESS_ENTRIES = 64;
+
+/** Decodes an awareness update; throws on broken framing or an absurd number of entries. */
+export function parseAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
 	const decoder = decoding.createDecoder(update);
 	const count = decoding.readVarUint(decoder);
-	const entries: { client: number; clock: number; state: string }[] = [];
+	if (count > MAX_AWARENESS_ENTRIES) throw new Error('too many awareness states in one message');
+	const entries: AwarenessEntry[] = [];
 	for (let i = 0; i < count; i++) {
 		const client = decoding.readVarUint(decoder);
 		const clock = decoding.readVarUint(decoder);
 		const state = decoding.readVarString(decoder);
-		if (keep(client)) entries.push({ client, clock, state });
+		entries.push({ client, clock, state });
 	}
-	if (entries.length === count) return update;
-	if (entries.length === 0) return null;
+	return entries;
+}
+
+export function encodeAwarenessEntries(entries: AwarenessEntry[]): Uint8Array {
 	const encoder = encoding.createEncoder();
 	encoding.writeVarUint(encoder, entries.length);
 	for (const e of entries) {

@@ -6,14 +6,16 @@
  */
 import * as Y from 'yjs';
 import { roots } from '../../collab/matrix-doc';
-import { authorizeUpdate } from './authz';
+import { encodeRefusal, type Refusal } from '../../collab/refusals';
+import { log } from '../log';
+import { UpdateAuthoriser } from './authz';
 import type { RoomStore } from './persistence';
 import type { Principal } from './principal';
 import {
-	awarenessClients,
 	awarenessMessage,
 	awarenessProtocol,
-	filterAwarenessUpdate,
+	encodeAwarenessEntries,
+	parseAwarenessUpdate,
 	parseMessage,
 	permissionDeniedMessage,
 	syncStep1Message,
@@ -24,13 +26,17 @@ import {
 export const SERVER_ORIGIN = Symbol('mufakat-server');
 const LOAD_ORIGIN = Symbol('mufakat-load');
 
-/** Close codes 4400–4499 are final for y-websocket clients: they stop reconnecting. */
+/**
+ * Close codes. y-websocket treats 4400–4499 as final (it stops reconnecting); every other code
+ * makes it retry, which is what a socket cut off for falling behind must do.
+ */
 export const CLOSE = {
 	malformed: 4400,
 	unauthenticated: 4401,
 	forbidden: 4403,
 	notFound: 4404,
-	slowConsumer: 4408,
+	/** "Try again later": the client reconnects by itself and resynchronises. */
+	slowConsumer: 1013,
 	shuttingDown: 1012
 } as const;
 
@@ -42,7 +48,43 @@ export interface Connection {
 	close(code: number, reason: string): void;
 }
 
-export type RoomOptions = {
+export type RoomLimits = {
+	/** Compact after this many appended updates. */
+	compactEvery: number;
+	/** Unload a room this long after its last connection left. */
+	idleMs: number;
+	/** Send awareness at most this often per room. */
+	awarenessIntervalMs: number;
+	/** Cut off a socket with more than this many bytes queued. */
+	maxBufferedBytes: number;
+	/** Refuse updates once the room's stored document would pass this size. */
+	maxRoomBytes: number;
+	/** Bytes of updates one connection may send per minute (refusals count at least `refusalCost`). */
+	writeBytesPerMinute: number;
+	/** Awareness client ids one connection may speak for (a browser tab uses one). */
+	awarenessIdsPerConnection: number;
+	/** Largest awareness state accepted, in characters of its JSON. */
+	maxAwarenessStateBytes: number;
+	/** Awareness messages one connection may send per second (a burst of twice that is allowed). */
+	awarenessPerSecond: number;
+};
+
+export const DEFAULT_LIMITS: RoomLimits = {
+	compactEvery: 300,
+	idleMs: 30_000,
+	awarenessIntervalMs: 100,
+	maxBufferedBytes: 8 * 1024 * 1024,
+	maxRoomBytes: 8 * 1024 * 1024,
+	writeBytesPerMinute: 2 * 1024 * 1024,
+	awarenessIdsPerConnection: 2,
+	maxAwarenessStateBytes: 2048,
+	awarenessPerSecond: 10
+};
+
+/** Each refusal costs a shadow rebuild: a connection that keeps sending refused updates runs out of budget. */
+const REFUSAL_COST = 64 * 1024;
+
+export type RoomOptions = Partial<RoomLimits> & {
 	store: RoomStore;
 	/** Fills a brand-new document (nothing stored yet) from the structured records. */
 	seed: (workshopId: number, doc: Y.Doc) => void;
@@ -52,18 +94,31 @@ export type RoomOptions = {
 	 * transaction, so whatever it repairs is stored and broadcast like any server change.
 	 */
 	reconcile?: (workshopId: number, doc: Y.Doc) => void;
-	/** Compact after this many appended updates. */
-	compactEvery?: number;
-	/** Unload a room this long after its last connection left. */
-	idleMs?: number;
-	/** Send awareness at most this often per room. */
-	awarenessIntervalMs?: number;
-	/** Cut off a socket with more than this many bytes queued. */
-	maxBufferedBytes?: number;
-	onRejected?: (principal: Principal, reason: string) => void;
+	onRejected?: (principal: Principal, refusal: Refusal) => void;
 };
+type ResolvedOptions = RoomLimits & Pick<RoomOptions, 'store' | 'seed' | 'reconcile' | 'onRejected'>;
 
-type ConnState = { awarenessIds: Set<number> };
+/** A budget that refills continuously: `capacity` units, `perMs` units regained per millisecond. */
+class Budget {
+	private level: number;
+	private at = Date.now();
+	constructor(
+		private readonly capacity: number,
+		private readonly perMs: number
+	) {
+		this.level = capacity;
+	}
+	take(amount: number): boolean {
+		const now = Date.now();
+		this.level = Math.min(this.capacity, this.level + (now - this.at) * this.perMs);
+		this.at = now;
+		if (this.level < amount) return false;
+		this.level -= amount;
+		return true;
+	}
+}
+
+type ConnState = { awarenessIds: Set<number>; writes: Budget; awarenessMessages: Budget };
 
 export class Room {
 	readonly doc = new Y.Doc({ gc: true });
@@ -71,6 +126,7 @@ export class Room {
 	readonly connections = new Map<Connection, ConnState>();
 	/** Yjs client id → the subject that first wrote with it. */
 	readonly bindings = new Map<number, string>();
+	private readonly authoriser: UpdateAuthoriser;
 	private pendingUpdates: Uint8Array[] = [];
 	private pendingAwareness = new Set<number>();
 	private updateFlushScheduled = false;
@@ -78,24 +134,34 @@ export class Room {
 	private lastAwarenessFlush = 0;
 	private appendedSinceCompact = 0;
 	private compactScheduled = false;
+	/** The newest log id this room loaded or appended: compaction folds up to here and no further. */
+	private lastLogId = 0;
+	/** Size of the stored document: exact after loading and compaction, plus each update since. */
+	private storedBytes = 0;
+	/** True while an update the authoriser already applied to the shadow is applied to the served doc. */
+	private applyingAuthorised = false;
 	unloadTimer: NodeJS.Timeout | null = null;
 
 	constructor(
 		readonly name: string,
 		readonly workshopId: number,
-		private readonly options: Required<Omit<RoomOptions, 'onRejected' | 'reconcile'>> & Pick<RoomOptions, 'onRejected' | 'reconcile'>
+		private readonly options: ResolvedOptions
 	) {
+		const started = Date.now();
 		this.bindings.set(this.doc.clientID, 'server');
-		const { snapshot, updates } = options.store.load(name);
+		const { snapshot, updates, lastId } = options.store.load(name);
+		this.lastLogId = lastId;
 		this.doc.transact(() => {
 			if (snapshot) Y.applyUpdate(this.doc, snapshot);
 			for (const update of updates) Y.applyUpdate(this.doc, update);
 		}, LOAD_ORIGIN);
 		// Give loaded root types their real classes now, before any update is checked against them.
 		roots(this.doc);
+		this.storedBytes = (snapshot?.byteLength ?? 0) + updates.reduce((sum, u) => sum + u.byteLength, 0);
+		this.authoriser = new UpdateAuthoriser(this.doc);
 		// Registered after loading: what was loaded is already stored.
 		this.doc.on('update', (update: Uint8Array) => this.onDocUpdate(update));
-		if (!snapshot && updates.length === 0) options.seed(workshopId, this.doc);
+		if (!snapshot && updates.length === 0) this.transact((doc) => options.seed(workshopId, doc));
 		else if (options.reconcile) this.transact((doc) => options.reconcile!(workshopId, doc));
 
 		this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -104,11 +170,16 @@ export class Room {
 			for (const id of [...added, ...updated, ...removed]) this.pendingAwareness.add(id);
 			this.scheduleAwarenessFlush();
 		});
+		log('info', 'room.load', { room: name, snapshotBytes: snapshot?.byteLength ?? 0, updates: updates.length, ms: Date.now() - started });
 	}
 
 	/** Persist first, then queue for the batched broadcast. */
 	private onDocUpdate(update: Uint8Array) {
-		this.options.store.append(this.name, update);
+		// The authoriser's shadow already holds client updates it accepted; everything else (the
+		// server's own changes) must reach it too, or the two documents drift apart.
+		if (!this.applyingAuthorised) this.authoriser.follow(update);
+		this.lastLogId = this.options.store.append(this.name, update);
+		this.storedBytes += update.byteLength;
 		this.pendingUpdates.push(update);
 		if (++this.appendedSinceCompact >= this.options.compactEvery && !this.compactScheduled) {
 			this.compactScheduled = true;
@@ -150,7 +221,9 @@ export class Room {
 
 	private sendTo(conn: Connection, message: Uint8Array) {
 		if (conn.bufferedAmount() > this.options.maxBufferedBytes) {
-			conn.close(CLOSE.slowConsumer, 'too far behind');
+			log('warn', 'socket.slow', { room: this.name, subject: conn.principal.subject, buffered: conn.bufferedAmount() });
+			conn.close(CLOSE.slowConsumer, 'too far behind, reconnect');
+			this.leave(conn);
 			return;
 		}
 		conn.send(message);
@@ -161,10 +234,21 @@ export class Room {
 			clearTimeout(this.unloadTimer);
 			this.unloadTimer = null;
 		}
-		this.connections.set(conn, { awarenessIds: new Set() });
+		const { writeBytesPerMinute, awarenessPerSecond } = this.options;
+		this.connections.set(conn, {
+			awarenessIds: new Set(),
+			writes: new Budget(writeBytesPerMinute, writeBytesPerMinute / 60_000),
+			awarenessMessages: new Budget(awarenessPerSecond * 2, awarenessPerSecond / 1000)
+		});
 		this.sendTo(conn, syncStep1Message(this.doc));
 		const states = [...this.awareness.getStates().keys()];
 		if (states.length > 0) this.sendTo(conn, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+	}
+
+	private refuse(conn: Connection, refusal: Refusal) {
+		log('info', 'update.refused', { room: this.name, subject: conn.principal.subject, role: conn.principal.role, ...refusal });
+		this.options.onRejected?.(conn.principal, refusal);
+		this.sendTo(conn, permissionDeniedMessage(encodeRefusal(refusal)));
 	}
 
 	/** Handles one frame from a connection. Throws on malformed input; the caller closes the socket. */
@@ -176,38 +260,66 @@ export class Room {
 			case 'sync-step-1':
 				this.sendTo(conn, syncStep2Message(this.doc, message.stateVector));
 				return;
-			case 'update': {
-				const verdict = authorizeUpdate(this.doc, message.update, conn.principal, this.bindings);
-				if (!verdict.ok) {
-					this.options.onRejected?.(conn.principal, verdict.reason);
-					this.sendTo(conn, permissionDeniedMessage(verdict.reason));
-					return;
-				}
-				for (const client of verdict.clients) if (!this.bindings.has(client)) this.bindings.set(client, conn.principal.subject);
-				Y.applyUpdate(this.doc, message.update, conn);
+			case 'update':
+				this.receiveUpdate(conn, state, message.update);
 				return;
-			}
-			case 'awareness': {
-				awarenessClients(message.update); // validates framing and sizes
-				const subject = conn.principal.subject;
-				const own = filterAwarenessUpdate(message.update, (client) => {
-					const owner = this.bindings.get(client);
-					return owner === undefined || owner === subject;
-				});
-				if (!own) return;
-				for (const client of awarenessClients(own)) {
-					if (!this.bindings.has(client)) this.bindings.set(client, subject);
-					state.awarenessIds.add(client);
-				}
-				awarenessProtocol.applyAwarenessUpdate(this.awareness, own, conn);
+			case 'awareness':
+				this.receiveAwareness(conn, state, message.update);
 				return;
-			}
 			case 'query-awareness': {
 				const states = [...this.awareness.getStates().keys()];
 				this.sendTo(conn, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
 				return;
 			}
 		}
+	}
+
+	private receiveUpdate(conn: Connection, state: ConnState, update: Uint8Array) {
+		if (!state.writes.take(update.byteLength)) return this.refuse(conn, { code: 'writeRate' });
+		if (this.storedBytes + update.byteLength > this.options.maxRoomBytes) return this.refuse(conn, { code: 'roomFull', limit: this.options.maxRoomBytes });
+		const verdict = this.authoriser.authorize(update, conn.principal, this.bindings);
+		if (!verdict.ok) {
+			state.writes.take(Math.min(REFUSAL_COST, Number.MAX_SAFE_INTEGER));
+			return this.refuse(conn, verdict.refusal);
+		}
+		if (!verdict.changed) return;
+		for (const client of verdict.clients) if (!this.bindings.has(client)) this.bindings.set(client, conn.principal.subject);
+		this.applyingAuthorised = true;
+		try {
+			Y.applyUpdate(this.doc, update, conn);
+		} finally {
+			this.applyingAuthorised = false;
+		}
+	}
+
+	/**
+	 * Presence is forwarded only for the client ids this connection owns (at most a few), each
+	 * state small, at a bounded rate; anything beyond is dropped, so one participant cannot flood
+	 * everyone else's sockets.
+	 */
+	private receiveAwareness(conn: Connection, state: ConnState, update: Uint8Array) {
+		const entries = parseAwarenessUpdate(update);
+		if (!state.awarenessMessages.take(1)) return;
+		const subject = conn.principal.subject;
+		const kept = entries.filter((entry) => {
+			if (entry.state.length > this.options.maxAwarenessStateBytes) return false;
+			const owner = this.bindings.get(entry.client);
+			// Standard providers echo presence they heard from others: dropped, not treated as forgery.
+			if (owner !== undefined && owner !== subject) return false;
+			if (!state.awarenessIds.has(entry.client) && state.awarenessIds.size >= this.options.awarenessIdsPerConnection) return false;
+			try {
+				JSON.parse(entry.state);
+			} catch {
+				return false;
+			}
+			return true;
+		});
+		if (kept.length === 0) return;
+		for (const { client } of kept) {
+			if (!this.bindings.has(client)) this.bindings.set(client, subject);
+			state.awarenessIds.add(client);
+		}
+		awarenessProtocol.applyAwarenessUpdate(this.awareness, kept.length === entries.length ? update : encodeAwarenessEntries(kept), conn);
 	}
 
 	leave(conn: Connection) {
@@ -226,32 +338,42 @@ export class Room {
 		return result;
 	}
 
-	compact() {
+	/**
+	 * Folds the log into one snapshot, up to the last update this room itself appended or loaded.
+	 * A failure (disk full, a locked database) is logged and the log kept: the room goes on serving.
+	 */
+	compact(): boolean {
 		this.compactScheduled = false;
-		this.appendedSinceCompact = 0;
-		this.options.store.compact(this.name, Y.encodeStateAsUpdate(this.doc));
+		const started = Date.now();
+		try {
+			const state = Y.encodeStateAsUpdate(this.doc);
+			this.options.store.compact(this.name, state, this.lastLogId);
+			this.appendedSinceCompact = 0;
+			this.storedBytes = state.byteLength;
+			log('info', 'room.compact', { room: this.name, bytes: state.byteLength, upToId: this.lastLogId, ms: Date.now() - started });
+			return true;
+		} catch (error) {
+			log('error', 'room.compact.failed', { room: this.name, error });
+			return false;
+		}
 	}
 
 	destroy() {
 		if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
 		if (this.unloadTimer) clearTimeout(this.unloadTimer);
 		this.awareness.destroy();
+		this.authoriser.destroy();
 		this.doc.destroy();
 	}
 }
 
 export class RoomManager {
 	readonly rooms = new Map<number, Room>();
-	private readonly options: Required<Omit<RoomOptions, 'onRejected' | 'reconcile'>> & Pick<RoomOptions, 'onRejected' | 'reconcile'>;
+	private readonly options: ResolvedOptions;
 
 	constructor(options: RoomOptions) {
-		this.options = {
-			compactEvery: 300,
-			idleMs: 30_000,
-			awarenessIntervalMs: 100,
-			maxBufferedBytes: 8 * 1024 * 1024,
-			...options
-		};
+		const limits = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RoomOptions;
+		this.options = { ...DEFAULT_LIMITS, ...limits };
 	}
 
 	/** The loaded room, loading it (synchronously, completely) if needed. */
@@ -299,6 +421,7 @@ export class RoomManager {
 			room.compact();
 			room.destroy();
 			this.rooms.delete(room.workshopId);
+			log('info', 'room.unload', { room: room.name });
 		}, this.options.idleMs);
 		room.unloadTimer.unref();
 	}

@@ -14,7 +14,9 @@ export function openDatabase(path: string, migrationsFolder = resolve('drizzle')
 	if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
 	const sqlite = new Database(path);
 	sqlite.pragma('journal_mode = WAL');
-	sqlite.pragma('synchronous = NORMAL');
+	// FULL, not NORMAL: with NORMAL a power cut (a hall laptop's battery dying) may roll back the
+	// last commits, and the live-document log holds edits everyone in the room has already seen.
+	sqlite.pragma('synchronous = FULL');
 	sqlite.pragma('foreign_keys = ON');
 	sqlite.pragma('busy_timeout = 5000');
 	const db = drizzle(sqlite, { schema });
