@@ -353,6 +353,8 @@ export class Room {
 			log('info', 'room.compact', { room: this.name, bytes: state.byteLength, upToId: this.lastLogId, ms: Date.now() - started });
 			return true;
 		} catch (error) {
+			// Try again after another `compactEvery` updates rather than on every update.
+			this.appendedSinceCompact = 0;
 			log('error', 'room.compact.failed', { room: this.name, error });
 			return false;
 		}
