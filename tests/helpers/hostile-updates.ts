@@ -6,7 +6,10 @@
 import * as Y from 'yjs';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 
-export const CONTENT_KINDS: [string, () => Y.AbstractContent][] = [
+/** Yjs does not export its content base class by name. */
+type Content = Y.Item['content'];
+
+export const CONTENT_KINDS: [string, () => Content][] = [
 	['string', () => new Y.ContentString('PENDANAAN')],
 	['any', () => new Y.ContentAny([{ not: 'plain' }])],
 	['binary', () => new Y.ContentBinary(new Uint8Array([1, 2, 3]))],
@@ -35,7 +38,7 @@ export function updateAfter(state: Uint8Array, edit: (doc: Y.Doc) => void): Uint
 }
 
 /** One item written under `key` of `map` with arbitrary content (what `map.set` would do with a value). */
-export function writeRawMapEntry(doc: Y.Doc, map: Y.Map<unknown>, key: string, content: Y.AbstractContent): void {
+export function writeRawMapEntry(doc: Y.Doc, map: Y.Map<unknown>, key: string, content: Content): void {
 	const current = map._map.get(key) ?? null;
 	const item = new Y.Item(Y.createID(doc.clientID, Y.getState(doc.store, doc.clientID)), current, current?.lastId ?? null, null, null, map, key, content);
 	doc.transact((tr) => item.integrate(tr, 0));
@@ -56,7 +59,7 @@ export function hostileContentUpdates(state: Uint8Array, institutionId: number, 
 	for (const [kind, content] of CONTENT_KINDS)
 		updates.push({
 			name: `${kind} as consent`,
-			update: updateAfter(state, (doc) => writeRawMapEntry(doc, roots(doc).consent.get(String(institutionId))!, '*', content()))
+			update: updateAfter(state, (doc) => writeRawMapEntry(doc, roots(doc).consent.get(String(institutionId))! as Y.Map<unknown>, '*', content()))
 		});
 	return updates;
 }

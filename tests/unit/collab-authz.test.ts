@@ -40,7 +40,7 @@ function editOffline(served: Y.Doc, edit: (doc: Y.Doc) => void): { client: Y.Doc
 }
 
 function judge(served: Y.Doc, principal: Principal, update: Uint8Array, bindings = new Map<number, string>()): Verdict {
-	const authoriser = new UpdateAuthoriser(served);
+	const authoriser = new UpdateAuthoriser(served, (code) => !code.startsWith('99'));
 	const verdict = authoriser.authorize(update, principal, bindings);
 	if (verdict.ok) Y.applyUpdate(served, update);
 	return verdict;
@@ -138,10 +138,11 @@ describe('authorisation by effect', () => {
 			(doc) => cell(doc).set('valueRupiah', -5),
 			(doc) => cell(doc).set('volume', Number.NaN),
 			(doc) => cell(doc).set('sites', ['Madiun']),
+			(doc) => cell(doc).set('sites', ['99.99.99.9999']),
 			(doc) => cell(doc).set('timing', 'x'.repeat(301)),
 			(doc) => cell(doc).set('extra', 'x'),
 			(doc) => cell(doc).delete('unit'),
-			(doc) => roots(doc).consent.get(String(OWN))!.set('*', 'yes'),
+			(doc) => roots(doc).consent.get(String(OWN))!.set('*', 'yes' as never),
 			(doc) => roots(doc).consent.get(String(OWN))!.set('99:99', 'agree')
 		];
 		for (const edit of bad) expect(judge(served, rep(), editOffline(served, edit).update).ok).toBe(false);

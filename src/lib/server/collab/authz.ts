@@ -89,7 +89,10 @@ function isPlainText(text: unknown, maxLength: number): boolean {
 const isCount = (v: unknown, max: number) => v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < max);
 const isShortString = (v: unknown, max = 300) => typeof v === 'string' && v.length <= max;
 
-function validCellScalar(field: string, value: unknown): boolean {
+/** Whether an official area code exists (the area table); without one, the format alone is checked. */
+export type SiteLookup = (code: string) => boolean;
+
+function validCellScalar(field: string, value: unknown, knownSite: SiteLookup): boolean {
 	switch (field) {
 		case 'type':
 			return value === '' || (CONTRIBUTION_TYPES as readonly unknown[]).includes(value);
@@ -97,7 +100,7 @@ function validCellScalar(field: string, value: unknown): boolean {
 		case 'valueRupiah':
 			return isCount(value, 1e15);
 		case 'sites':
-			return Array.isArray(value) && value.length <= 50 && value.every((s) => typeof s === 'string' && SITE_CODE.test(s));
+			return Array.isArray(value) && value.length <= 50 && value.every((s) => typeof s === 'string' && SITE_CODE.test(s) && knownSite(s));
 		case 'timing':
 		case 'unit':
 		case 'fundingSource':
@@ -130,9 +133,10 @@ type RoomFacts = {
 	rowLocked(institutionId: string): boolean;
 	columnLocked(componentId: string): boolean;
 	hasCell(key: string): boolean;
+	knownSite: SiteLookup;
 };
 
-function factsOf(doc: Y.Doc): RoomFacts {
+function factsOf(doc: Y.Doc, knownSite: SiteLookup): RoomFacts {
 	const map = (name: string) => doc.getMap<unknown>(name);
 	const flag = (root: string, id: string) => {
 		const entry = map(root).get(id);
@@ -142,7 +146,8 @@ function factsOf(doc: Y.Doc): RoomFacts {
 		frozen: map(ROOT.meta).get('frozen') === true,
 		rowLocked: (id) => flag(ROOT.rows, id),
 		columnLocked: (id) => flag(ROOT.components, id),
-		hasCell: (key) => map(ROOT.cells).get(key) instanceof Y.Map
+		hasCell: (key) => map(ROOT.cells).get(key) instanceof Y.Map,
+		knownSite
 	};
 }
 
@@ -178,7 +183,7 @@ function judgeRepresentative(principal: Principal, change: Change, facts: RoomFa
 				if (k === null || !(CELL_SCALAR_FIELDS as readonly string[]).includes(k)) return { code: 'invalidValue', field: k ?? '?', ...where };
 				const value = plainValue(type, k);
 				if (value === NOT_PLAIN && type.get(k) instanceof Y.AbstractType) return { code: 'sharedType', field: k, ...where };
-				if (!validCellScalar(k, value)) return { code: 'invalidValue', field: k, ...where };
+				if (!validCellScalar(k, value, facts.knownSite)) return { code: 'invalidValue', field: k, ...where };
 			}
 			return null;
 		}
@@ -274,7 +279,10 @@ const AUTHORISING = Symbol('mufakat-authorising');
 export class UpdateAuthoriser {
 	private shadow: Y.Doc;
 
-	constructor(private readonly served: Y.Doc) {
+	constructor(
+		private readonly served: Y.Doc,
+		private readonly knownSite: SiteLookup = () => true
+	) {
 		this.shadow = this.copyOfServed();
 	}
 
@@ -332,7 +340,7 @@ export class UpdateAuthoriser {
 			}
 		}
 		if (!failure && changes.length > 0) {
-			const facts = factsOf(shadow);
+			const facts = factsOf(shadow, this.knownSite);
 			for (const change of changes) {
 				const path = pathOf(shadow, change.type);
 				failure = path ? judge(principal, { ...change, path }, facts) : { code: 'notAllowed' };

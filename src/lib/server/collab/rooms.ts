@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { roots } from '../../collab/matrix-doc';
 import { encodeRefusal, type Refusal } from '../../collab/refusals';
 import { log } from '../log';
-import { UpdateAuthoriser } from './authz';
+import { UpdateAuthoriser, type SiteLookup } from './authz';
 import type { RoomStore } from './persistence';
 import type { Principal } from './principal';
 import {
@@ -94,9 +94,11 @@ export type RoomOptions = Partial<RoomLimits> & {
 	 * transaction, so whatever it repairs is stored and broadcast like any server change.
 	 */
 	reconcile?: (workshopId: number, doc: Y.Doc) => void;
+	/** Whether a pilot-site code exists in the area table; cells may name only real places. */
+	knownSite?: SiteLookup;
 	onRejected?: (principal: Principal, refusal: Refusal) => void;
 };
-type ResolvedOptions = RoomLimits & Pick<RoomOptions, 'store' | 'seed' | 'reconcile' | 'onRejected'>;
+type ResolvedOptions = RoomLimits & Pick<RoomOptions, 'store' | 'seed' | 'reconcile' | 'knownSite' | 'onRejected'>;
 
 /** A budget that refills continuously: `capacity` units, `perMs` units regained per millisecond. */
 class Budget {
@@ -158,7 +160,7 @@ export class Room {
 		// Give loaded root types their real classes now, before any update is checked against them.
 		roots(this.doc);
 		this.storedBytes = (snapshot?.byteLength ?? 0) + updates.reduce((sum, u) => sum + u.byteLength, 0);
-		this.authoriser = new UpdateAuthoriser(this.doc);
+		this.authoriser = new UpdateAuthoriser(this.doc, options.knownSite);
 		// Registered after loading: what was loaded is already stored.
 		this.doc.on('update', (update: Uint8Array) => this.onDocUpdate(update));
 		if (!snapshot && updates.length === 0) this.transact((doc) => options.seed(workshopId, doc));
