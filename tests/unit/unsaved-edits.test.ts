@@ -12,6 +12,8 @@ import {
 	shouldReapplyAutomatically,
 	type UnsavedEdit
 } from '../../src/lib/collab/unsaved-edits';
+import { describeRefusal } from '../../src/lib/components/matrix/format';
+import { translate, type Locale, type MessageKey } from '../../src/lib/i18n/translate';
 
 const TAMAN = '5';
 const INKA = '14';
@@ -204,5 +206,22 @@ describe('words the server refused are kept, not lost', () => {
 		expect(parseUnsavedEdit({ ...edit, cellKey: 'bukan' })).toBeNull();
 		expect(parseUnsavedEdit({ ...edit, fields: { volume: 'banyak' } })).toBeNull();
 		expect(parseUnsavedEdit({ ...edit, refusal: 'row 5 is locked' })?.refusal).toEqual({ code: 'notAllowed' });
+	});
+});
+
+describe('refusal reasons', () => {
+	const tr = (locale: Locale) => (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
+	const snapshot = readMatrix(serverDoc());
+
+	it('name the institution and the component as the matrix shows them, in the reader’s language', () => {
+		expect(describeRefusal({ code: 'rowLocked', institutionId: TAMAN }, snapshot, tr('id'))).toBe('baris Kel. Taman dikunci moderator');
+		expect(describeRefusal({ code: 'rowLocked', institutionId: TAMAN }, snapshot, tr('en'))).toBe('the moderator locked the row of Kel. Taman');
+		expect(describeRefusal({ code: 'columnLocked', componentId: '2' }, snapshot, tr('id'))).toBe('kolom Komponen 2 dikunci moderator');
+		expect(describeRefusal({ code: 'invalidValue', field: 'valueRupiah' }, snapshot, tr('id'))).toBe('isian Nilai (Rupiah) tidak sah');
+		expect(describeRefusal({ code: 'descriptionTooLong', limit: 2000 }, snapshot, tr('en'))).toBe('the description is longer than 2000 characters');
+	});
+
+	it('fall back to the id for a row the matrix no longer has', () => {
+		expect(describeRefusal({ code: 'foreignRow', institutionId: '99' }, snapshot, tr('id'))).toBe('baris 99 bukan milik lembaga Anda');
 	});
 });
