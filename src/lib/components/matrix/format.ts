@@ -1,5 +1,9 @@
 import type { MessageKey } from '$lib/i18n';
-import type { ConsentState, ContributionType } from '$lib/collab/matrix-doc';
+import type { ConsentState, ContributionType, MatrixSnapshot } from '$lib/collab/matrix-doc';
+import type { Refusal } from '$lib/collab/refusals';
+import type { UnsavedField } from '$lib/collab/unsaved-edits';
+
+type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
 const rupiah = new Intl.NumberFormat('id-ID', { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
 const plain = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 2 });
@@ -36,4 +40,33 @@ export function formatClock(totalSeconds: number): string {
 	const sec = s % 60;
 	const pad = (n: number) => String(n).padStart(2, '0');
 	return h > 0 ? `${h}:${pad(m)}:${pad(sec)}` : `${pad(m)}:${pad(sec)}`;
+}
+
+/** The label a person sees on each cell field, for messages that name one. */
+export const FIELD_LABEL: Record<UnsavedField, MessageKey> = {
+	type: 'matrix.type',
+	description: 'matrix.description',
+	sites: 'matrix.sites',
+	timing: 'matrix.timing',
+	volume: 'matrix.volume',
+	unit: 'matrix.unit',
+	valueRupiah: 'matrix.valueRupiah',
+	fundingSource: 'matrix.fundingSource'
+};
+
+/**
+ * Why the server refused an edit, in the reader's language, naming the institution and the
+ * component as the matrix shows them (ids only when the snapshot no longer has them).
+ * `t` is passed in so that pages and tests translate alike.
+ */
+export function describeRefusal(refusal: Refusal, snapshot: Pick<MatrixSnapshot, 'rows' | 'components'>, t: Translate): string {
+	const row = refusal.institutionId === undefined ? undefined : snapshot.rows.find((r) => r.id === refusal.institutionId);
+	const component = refusal.componentId === undefined ? undefined : snapshot.components.find((c) => c.id === refusal.componentId);
+	const field = refusal.field && refusal.field in FIELD_LABEL ? t(FIELD_LABEL[refusal.field as UnsavedField]) : (refusal.field ?? '');
+	return t(`collab.refusal.${refusal.code}`, {
+		institution: row ? row.shortName || row.name : (refusal.institutionId ?? ''),
+		component: component ? component.name : (refusal.componentId ?? ''),
+		field,
+		limit: refusal.limit ?? ''
+	});
 }
