@@ -35,6 +35,7 @@ import {
 	applyUnsavedEdit,
 	canRetry,
 	collectUnsavedEdits,
+	restoreConsent,
 	hasLanded,
 	mergeUnsavedEdits,
 	shouldReapplyAutomatically,
@@ -360,6 +361,7 @@ export class MatrixConnection {
 		const { oldDoc, oldCopy, refusal, freshDoc } = pending;
 		const own = this.me.institutionId === null ? null : String(this.me.institutionId);
 		const incoming = own === null ? [] : collectUnsavedEdits(oldDoc, freshDoc, own, { refusal, savedAt: Date.now() });
+		if (own !== null) restoreConsent(oldDoc, freshDoc, own, this.origin);
 		const stored = await this.updateUnsaved((edits) => mergeUnsavedEdits(edits, incoming));
 		if (this.pendingResync !== pending) return;
 		this.pendingResync = null;

@@ -116,6 +116,27 @@ function cellEditableInDoc(doc: Y.Doc, key: string): boolean {
 }
 
 /**
+ * Consent the person gave on the refused doc that the server does not have, written into the
+ * fresh doc. Consent stays open under locks and after freezing, so it is never kept aside: it
+ * only travelled in the same refused update as something else. Returns how many marks it wrote.
+ */
+export function restoreConsent(localDoc: Y.Doc, freshDoc: Y.Doc, institutionId: string, origin?: unknown): number {
+	const mine = roots(localDoc).consent.get(institutionId);
+	const marks = roots(freshDoc).consent.get(institutionId);
+	if (!mine || !marks) return 0;
+	let written = 0;
+	freshDoc.transact(() => {
+		for (const [target, state] of mine.entries()) {
+			if (marks.get(target) === state) continue;
+			if (target !== '*' && !roots(freshDoc).cells.has(target)) continue;
+			marks.set(target, state);
+			written++;
+		}
+	}, origin);
+	return written;
+}
+
+/**
  * Writes the saved values into the cell, as one update. Returns false, writing nothing, when the
  * cell is not editable now (missing, row or column locked, matrix frozen).
  */
