@@ -5,7 +5,7 @@ import { liveRooms } from '../../src/lib/server/collab/registry';
 import { getDb, type Db } from '../../src/lib/server/db/client';
 import { seedDemo } from '../../src/lib/server/demo';
 import { importAreas } from '../../src/lib/server/areas';
-import { freezeMatrix } from '../../src/lib/server/matrix';
+import { freezeMatrix } from '../../src/lib/server/matrix/freeze';
 import {
 	currentMinutesVersion,
 	declineSigning,
