@@ -9,12 +9,20 @@ import { liveRooms } from '../collab/registry';
 import type { Db } from '../db/client';
 import { matrixCells, matrixVersions } from '../db/schema';
 import { sha256Hex } from '../hashing';
+import { log } from '../log';
 import { InputError } from '../validation';
 import type { Workshop } from '../workshops';
 
 export type MatrixVersion = typeof matrixVersions.$inferSelect;
 
-function currentVersionRow(db: Db, workshopId: number) {
+export type FreezeResult = {
+	version: number;
+	contentHash: string;
+	/** True when the matrix was already frozen (a second click, a second moderator): nothing new was stored. */
+	alreadyFrozen: boolean;
+};
+
+function currentVersionRow(db: Pick<Db, 'select'>, workshopId: number) {
 	return db
 		.select()
 		.from(matrixVersions)
@@ -28,52 +36,71 @@ export function isMatrixFrozen(db: Db, workshopId: number): boolean {
 	return currentVersionRow(db, workshopId) !== undefined;
 }
 
-/** Freezes the live matrix into version n+1. */
-export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | null): Promise<{ version: number; contentHash: string }> {
+/**
+ * Freezes the live matrix once. Asking again while it is frozen (two moderators, a double click,
+ * two requests racing) stores nothing and answers with the version already frozen.
+ *
+ * The check and the write happen in one IMMEDIATE transaction: it takes SQLite's write lock before
+ * reading, so even two processes cannot both find "not frozen" and both write a version.
+ */
+export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | null): Promise<FreezeResult> {
 	const rooms = liveRooms();
 	const snapshot = rooms.read(workshop.id, readMatrix);
-	if (snapshot.frozen) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
 	const content = canonicalMatrixJson(snapshot);
 	const contentHash = sha256Hex(content);
-	const saved = db.transaction((tx) => {
-		const latest = tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)).get();
-		const version = (latest?.v ?? 0) + 1;
-		const row = tx
-			.insert(matrixVersions)
-			.values({ workshopId: workshop.id, version, contentHash, content, frozenAt: new Date(), frozenBy: userId })
-			.returning()
-			.get();
-		for (const r of snapshot.rows)
-			for (const c of snapshot.components) {
-				const cell = snapshot.cells[cellKey(r.id, c.id)];
-				if (!cell) continue;
-				tx.insert(matrixCells)
-					.values({
-						versionId: row.id,
-						institutionId: Number(r.id),
-						componentId: Number(c.id),
-						institutionName: r.shortName || r.name,
-						componentName: c.name,
-						sector: r.sector,
-						type: cell.type,
-						description: cell.description,
-						sites: cell.sites,
-						timing: cell.timing,
-						volume: cell.volume,
-						unit: cell.unit,
-						valueRupiah: cell.valueRupiah,
-						fundingSource: cell.fundingSource
-					})
-					.run();
-			}
-		return { version, contentHash };
-	});
-	rooms.change(workshop.id, (doc) => {
-		const meta = roots(doc).meta;
-		meta.set('frozen', true);
-		meta.set('version', saved.version);
-		roots(doc).session.set('consentCall', null);
-	});
+	const saved = db.transaction(
+		(tx): FreezeResult | null => {
+			const current = currentVersionRow(tx, workshop.id);
+			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
+			// The doc says frozen but SQL has no current version: not something a second click explains.
+			if (snapshot.frozen) return null;
+			const latest = tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)).get();
+			const version = (latest?.v ?? 0) + 1;
+			const row = tx
+				.insert(matrixVersions)
+				.values({ workshopId: workshop.id, version, contentHash, content, frozenAt: new Date(), frozenBy: userId })
+				.returning()
+				.get();
+			for (const r of snapshot.rows)
+				for (const c of snapshot.components) {
+					const cell = snapshot.cells[cellKey(r.id, c.id)];
+					if (!cell) continue;
+					tx.insert(matrixCells)
+						.values({
+							versionId: row.id,
+							institutionId: Number(r.id),
+							componentId: Number(c.id),
+							institutionName: r.shortName || r.name,
+							componentName: c.name,
+							sector: r.sector,
+							type: cell.type,
+							description: cell.description,
+							sites: cell.sites,
+							timing: cell.timing,
+							volume: cell.volume,
+							unit: cell.unit,
+							valueRupiah: cell.valueRupiah,
+							fundingSource: cell.fundingSource
+						})
+						.run();
+				}
+			return { version, contentHash, alreadyFrozen: false };
+		},
+		{ behavior: 'immediate' }
+	);
+	if (!saved) {
+		log('warn', 'matrix.freeze.inconsistent', { workshop: workshop.id, reason: 'live doc frozen without a current version' });
+		throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
+	}
+	// Also when already frozen: a crash between the SQL write and this one left the doc open.
+	if (!snapshot.frozen || snapshot.version !== saved.version)
+		rooms.change(workshop.id, (doc) => {
+			const r = roots(doc);
+			if (r.meta.get('frozen') !== true) r.meta.set('frozen', true);
+			if (r.meta.get('version') !== saved.version) r.meta.set('version', saved.version);
+			if (r.session.get('consentCall') !== null) r.session.set('consentCall', null);
+		});
+	if (saved.alreadyFrozen) log('info', 'matrix.freeze.repeated', { workshop: workshop.id, version: saved.version });
 	return saved;
 }
 

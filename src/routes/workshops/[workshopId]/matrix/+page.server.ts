@@ -68,7 +68,8 @@ export const actions: Actions = {
 		const { db, workshop, userId } = moderatorContext(event);
 		return formAction(event.locals.locale, event.request, async () => {
 			const frozen = await freezeMatrix(db, workshop, userId);
-			return { saved: translate(event.locals.locale, 'freeze.done', { version: frozen.version }), frozen };
+			const message = frozen.alreadyFrozen ? 'freeze.already' : 'freeze.done';
+			return { saved: translate(event.locals.locale, message, { version: frozen.version }), frozen };
 		});
 	},
 	unfreeze: async (event) => {
