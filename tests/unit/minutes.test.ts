@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { roots } from '../../src/lib/collab/matrix-doc';
 import { liveRooms } from '../../src/lib/server/collab/registry';
 import { getDb, type Db } from '../../src/lib/server/db/client';
+import { sealedMinutes } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
 import { importAreas } from '../../src/lib/server/areas';
-import { freezeMatrix } from '../../src/lib/server/matrix';
+import { freezeMatrix } from '../../src/lib/server/matrix/freeze';
 import {
 	currentMinutesVersion,
 	declineSigning,
@@ -17,6 +19,7 @@ import {
 	signMinutes,
 	signingComplete
 } from '../../src/lib/server/minutes';
+import { sealWorkshopMinutes } from '../../src/lib/server/sealing';
 import { InputError } from '../../src/lib/server/validation';
 import { getWorkshop } from '../../src/lib/server/workshops';
 
@@ -102,5 +105,19 @@ describe('berita acara', () => {
 		const signedBefore = oldSigners.find((s) => s.status === 'signed')!;
 		expect(errorKey(() => signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
 		expect(listSigners(db, next.id).every((s) => s.status === 'pending')).toBe(true);
+	});
+});
+
+describe('sealing', () => {
+	it('seals a version once, even when two requests ask at the same time', async () => {
+		const version = currentMinutesVersion(db, 1)!;
+		for (const s of listSigners(db, version.id).filter((x) => x.status === 'pending'))
+			signMinutes(db, s.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, ctx);
+		const [first, second] = await Promise.all([sealWorkshopMinutes(db, workshop(), 'http://mufakat.test'), sealWorkshopMinutes(db, workshop(), 'http://mufakat.test')]);
+		expect(first.alreadySealed).toBe(false);
+		expect(second).toMatchObject({ sha256: first.sha256, alreadySealed: true });
+		expect(db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).all()).toHaveLength(1);
+		const later = await sealWorkshopMinutes(db, workshop(), 'http://mufakat.test');
+		expect(later).toMatchObject({ sha256: first.sha256, alreadySealed: true });
 	});
 });

@@ -8,9 +8,9 @@ import {
 	findWorkshopByCode,
 	listAgenda,
 	moveAgendaItem,
-	setInvitations,
 	setWorkshopStatus
 } from '../../src/lib/server/workshops';
+import { setWorkshopInvitations } from '../../src/lib/server/matrix/structure';
 import { createInstitution } from '../../src/lib/server/institutions';
 import { createProgramme } from '../../src/lib/server/programmes';
 import { InputError } from '../../src/lib/server/validation';
@@ -68,6 +68,6 @@ describe('workshops', () => {
 		const other = db.insert(forums).values({ name: 'Lain', shortName: 'L' }).returning().get().id;
 		const foreign = createInstitution(db, other, { officialName: 'Dinas Lain', sector: 'pemerintah' });
 		const w = createWorkshop(db, forumId, details);
-		expect(() => setInvitations(db, w, [foreign.id])).toThrow(InputError);
+		expect(() => setWorkshopInvitations(db, w, [foreign.id])).toThrow(InputError);
 	});
 });

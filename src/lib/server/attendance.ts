@@ -1,4 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { refreshLiveStructure } from './collab/registry';
 import type { Db } from './db/client';
 import { attendance, institutions, persons, representations, SECTORS } from './db/schema';
 import { createInstitution, getInstitution } from './institutions';
@@ -14,7 +15,8 @@ export function nameKey(name: string): string {
 
 /**
  * Checks a representative in: picks or proposes their institution, records the daftar hadir
- * snapshot and the dated representation, all in one transaction.
+ * snapshot and the dated representation, all in one transaction. An approved institution that
+ * was not invited becomes a matrix row at once.
  */
 export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>, now = new Date()): AttendanceRow {
 	if (workshop.status !== 'live') throw new InputError({ code: { key: 'error.workshopNotLive' } });
@@ -35,7 +37,7 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 	}
 	form.done();
 
-	return db.transaction((tx) => {
+	const row = db.transaction((tx) => {
 		if (proposing) {
 			const data = input instanceof FormData ? Object.fromEntries(input) : input;
 			// Same connection, so this insert is part of the open transaction.
@@ -85,6 +87,8 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 			.returning()
 			.get();
 	});
+	refreshLiveStructure(db, [workshop.id], 'attendance');
+	return row;
 }
 
 export function listAttendance(db: Db, workshopId: number) {

@@ -21,7 +21,7 @@ import {
 	workshops
 } from './db/schema';
 import { evidenceDir, removeUnreferenced } from './evidence';
-import { getMatrixVersion } from './matrix';
+import { getMatrixVersion } from './matrix/freeze';
 import { readDecimal, type Commitment } from './progress';
 import { InputError, InputReader } from './validation';
 

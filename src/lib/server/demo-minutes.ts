@@ -9,7 +9,7 @@ import { cellKey, roots, type ContributionType } from '../collab/matrix-doc';
 import { liveRooms } from './collab/registry';
 import type { Db } from './db/client';
 import { institutions, users, workshops } from './db/schema';
-import { freezeMatrix } from './matrix';
+import { freezeMatrix } from './matrix/freeze';
 import { ensureMinutesDraft, finalizeMinutes, listSigners, signMinutes } from './minutes';
 import { sealWorkshopMinutes } from './sealing';
 import { DEMO_MODERATOR_EMAIL } from './demo';

@@ -1,6 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { refreshLiveStructure, workshopsWithLiveDoc } from './collab/registry';
+import { matrixInstitutions } from './collab/seed';
 import type { Db } from './db/client';
-import { institutions, SECTORS, type Sector } from './db/schema';
+import { institutions, SECTORS, workshops, type Sector } from './db/schema';
 import { InputReader } from './validation';
 
 export type Institution = typeof institutions.$inferSelect;
@@ -80,15 +82,31 @@ export function updateInstitution(db: Db, forumId: number, id: number, input: Fo
 	if (values.officialName) assertUniqueName(db, forumId, form, values.shortName, id);
 	form.done();
 	db.update(institutions).set(values).where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))).run();
+	refreshLiveStructure(db, workshopsWithRow(db, forumId, id), 'institution.update');
 }
 
+/** An approved institution that was invited or checked in becomes a matrix row. */
 export function approveInstitution(db: Db, forumId: number, id: number): boolean {
 	const result = db
 		.update(institutions)
 		.set({ approved: true })
 		.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id)))
 		.run();
+	if (result.changes === 1) refreshLiveStructure(db, workshopsWithRow(db, forumId, id), 'institution.approve');
 	return result.changes === 1;
+}
+
+/** The forum's live matrices that have this institution as a row: where its record shows. */
+function workshopsWithRow(db: Db, forumId: number, institutionId: number): number[] {
+	const forumWorkshops = db
+		.select({ id: workshops.id })
+		.from(workshops)
+		.where(eq(workshops.forumId, forumId))
+		.all()
+		.map((w) => w.id);
+	return workshopsWithLiveDoc(db, forumWorkshops).filter((workshopId) =>
+		matrixInstitutions(db, workshopId, forumId).some((i) => i.id === institutionId)
+	);
 }
 
 export type SectorCoverage = { sector: Sector; count: number }[];

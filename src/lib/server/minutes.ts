@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalJson } from '../canonical-json';
 import { sha256Hex } from './hashing';
+import { log } from './log';
 import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { roots } from '../collab/matrix-doc';
@@ -13,7 +14,7 @@ import { liveRooms } from './collab/registry';
 import { listAttendance } from './attendance';
 import type { Db } from './db/client';
 import { areas, forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
-import { currentMatrixVersion } from './matrix';
+import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
 import { listPilotSites } from './programmes';
@@ -321,7 +322,9 @@ export function parseStrokes(raw: string): SignatureStrokes | null {
 		// A dot or a tap is not a signature.
 		if (ink < 20) return null;
 		return { width, height, strokes: clean };
-	} catch {
+	} catch (e) {
+		// Unparseable strokes are refused like any other bad drawing; the operator may want to see why.
+		log('debug', 'sign.strokesUnreadable', { error: e });
 		return null;
 	}
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from './db/client';
 import { describeAreas, findArea } from './areas';
 import { components, pilotSites, PILOT_STAGES, programmes } from './db/schema';
@@ -27,49 +27,6 @@ export function listComponents(db: Db, programmeId: number) {
 		.where(eq(components.programmeId, programmeId))
 		.orderBy(asc(components.position), asc(components.id))
 		.all();
-}
-
-export function addComponent(db: Db, programmeId: number, input: FormData | Record<string, unknown>) {
-	const form = new InputReader(input);
-	const name = form.text('name', { required: true, max: 160 });
-	const kind = form.choice('kind', ['focus', 'action'] as const, { required: false }) ?? 'focus';
-	form.done();
-	const last = db
-		.select({ max: sql<number | null>`max(${components.position})` })
-		.from(components)
-		.where(eq(components.programmeId, programmeId))
-		.get();
-	return db
-		.insert(components)
-		.values({ programmeId, name, kind, position: (last?.max ?? 0) + 1 })
-		.returning()
-		.get();
-}
-
-export function renameComponent(db: Db, programmeId: number, id: number, input: FormData | Record<string, unknown>) {
-	const form = new InputReader(input);
-	const name = form.text('name', { required: true, max: 160 });
-	form.done();
-	db.update(components)
-		.set({ name })
-		.where(and(eq(components.programmeId, programmeId), eq(components.id, id)))
-		.run();
-}
-
-export function removeComponent(db: Db, programmeId: number, id: number): void {
-	db.delete(components).where(and(eq(components.programmeId, programmeId), eq(components.id, id))).run();
-}
-
-/** Swaps a component with its neighbour; positions are rewritten densely so order stays unambiguous. */
-export function moveComponent(db: Db, programmeId: number, id: number, direction: 'up' | 'down'): void {
-	const list = listComponents(db, programmeId);
-	const index = list.findIndex((c) => c.id === id);
-	const target = direction === 'up' ? index - 1 : index + 1;
-	if (index < 0 || target < 0 || target >= list.length) return;
-	[list[index], list[target]] = [list[target]!, list[index]!];
-	db.transaction((tx) => {
-		list.forEach((c, i) => tx.update(components).set({ position: i + 1 }).where(eq(components.id, c.id)).run());
-	});
 }
 
 export function listPilotSites(db: Db, programmeId: number) {

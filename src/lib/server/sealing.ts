@@ -10,12 +10,13 @@ import forge from 'node-forge';
 import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
 import { translate, type MessageKey } from '../i18n/translate';
-import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesSigner } from './minutes';
+import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesSigner, type MinutesVersion } from './minutes';
 import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
 import { renderMinutesPdf } from './pdf/render-minutes';
 import { createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
 import { inspectSealedPdf, type SealInspection } from './pdf/verify';
 import { sha256Hex } from './hashing';
+import { log } from './log';
 import { InputError } from './validation';
 import type { Workshop } from './workshops';
 
@@ -203,15 +204,38 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 	};
 }
 
+export type SealResult = {
+	sha256: string;
+	pdf: Uint8Array;
+	/** True when this version had already been sealed (or was being sealed): the same file is returned. */
+	alreadySealed: boolean;
+};
+
+/** Seals in progress in this process, by minutes version: a second request waits for the first. */
+const sealing = new Map<number, Promise<SealResult>>();
+
 /**
  * Generates and seals the PDF of the current version once every signer has signed or declined.
- * Sealing is done once per version: asking again returns the same file.
+ * Sealing is done once per version: asking again, even while the first request is still rendering,
+ * returns the same file.
  */
-export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: string): Promise<{ sha256: string; pdf: Uint8Array }> {
+export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: string): Promise<SealResult> {
 	const version = currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
 	const existing = db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
-	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf) };
+	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf), alreadySealed: true };
+	const pending = sealing.get(version.id);
+	if (pending) return { ...(await pending), alreadySealed: true };
+	const run = sealVersion(db, workshop, version, origin);
+	sealing.set(version.id, run);
+	try {
+		return await run;
+	} finally {
+		sealing.delete(version.id);
+	}
+}
+
+async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, origin: string): Promise<SealResult> {
 	if (!signingComplete(listSigners(db, version.id))) throw new InputError({ minutes: { key: 'minutes.notComplete' } });
 	const cert = ensureSealCertificate(db, workshop.forumId);
 	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
@@ -222,13 +246,23 @@ export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: st
 		name: `${forum.shortName} - Mufakat`
 	});
 	const sha256 = sha256Hex(sealed);
-	db.transaction((tx) => {
-		tx.insert(sealedMinutes)
-			.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() })
-			.run();
-		tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id)).run();
-	});
-	return { sha256, pdf: sealed };
+	// Another process may have sealed the same version meanwhile: the first stored file wins.
+	return db.transaction(
+		(tx) => {
+			const first = tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
+			if (first) {
+				log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });
+				return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true };
+			}
+			tx.insert(sealedMinutes)
+				.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() })
+				.run();
+			tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id)).run();
+			log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256 });
+			return { sha256, pdf: sealed, alreadySealed: false };
+		},
+		{ behavior: 'immediate' }
+	);
 }
 
 export type VerifyResult = {
@@ -272,7 +306,9 @@ export function verifyMinutesPdf(db: Db, bytes: Uint8Array): VerifyResult {
 	let inspection: SealInspection | null = null;
 	try {
 		inspection = inspectSealedPdf(bytes, trusted);
-	} catch {
+	} catch (e) {
+		// Not a PDF we can parse: the hash lookup below still answers.
+		log('debug', 'verify.unreadable', { bytes: bytes.length, error: e });
 		inspection = null;
 	}
 	const exact = findSealed(db, fileSha256);

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { refreshLiveStructure } from './collab/registry';
 import type { Db } from './db/client';
 import {
 	agendaItems,
-	institutions,
 	programmes,
 	workshopInvitations,
 	workshops,
@@ -92,6 +92,8 @@ export function updateWorkshop(db: Db, workshop: Workshop, input: FormData | Rec
 	const { form, values } = readDetails(db, workshop.forumId, input);
 	form.done();
 	db.update(workshops).set(values).where(eq(workshops.id, workshop.id)).run();
+	// Another programme means other matrix columns.
+	if (values.programmeId !== workshop.programmeId) refreshLiveStructure(db, [workshop.id], 'workshop.programme');
 }
 
 const NEXT_STATUS: Record<WorkshopStatus, WorkshopStatus[]> = {
@@ -157,24 +159,6 @@ export function listInvitedInstitutionIds(db: Db, workshopId: number): number[] 
 		.where(eq(workshopInvitations.workshopId, workshopId))
 		.all()
 		.map((r) => r.id);
-}
-
-/** Replaces the invitation list in one transaction; ids from another forum are refused. */
-export function setInvitations(db: Db, workshop: Workshop, institutionIds: number[]): void {
-	const own = new Set(
-		db
-			.select({ id: institutions.id })
-			.from(institutions)
-			.where(eq(institutions.forumId, workshop.forumId))
-			.all()
-			.map((r) => r.id)
-	);
-	if (institutionIds.some((id) => !own.has(id))) throw new InputError({ invited: { key: 'error.invalidChoice' } });
-	db.transaction((tx) => {
-		tx.delete(workshopInvitations).where(eq(workshopInvitations.workshopId, workshop.id)).run();
-		for (const institutionId of new Set(institutionIds))
-			tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId }).run();
-	});
 }
 
 /** Total agenda length, shown so the moderator sees whether the day fits. */

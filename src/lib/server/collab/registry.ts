@@ -1,7 +1,11 @@
-import { getDb } from '../db/client';
+import { inArray } from 'drizzle-orm';
+import { roomName } from '../../collab/matrix-doc';
+import { getDb, type Db } from '../db/client';
+import { collabSnapshots, collabUpdates } from '../db/schema';
+import { log } from '../log';
 import { SqliteRoomStore } from './persistence';
 import { RoomManager } from './rooms';
-import { seedWorkshopDoc } from './seed';
+import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorkshopDoc } from './seed';
 
 /**
  * One room manager per process, on globalThis: the production entry (server.ts) and the SvelteKit
@@ -17,9 +21,48 @@ export function liveRooms(): RoomManager {
 		holder[KEY] = new RoomManager({
 			store: new SqliteRoomStore(db),
 			seed: (workshopId, doc) => seedWorkshopDoc(db, workshopId, doc),
+			reconcile: (workshopId, doc) => {
+				const report = reconcileWorkshopDoc(db, workshopId, doc);
+				if (reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
+			},
 			idleMs: Number(process.env.MUFAKAT_ROOM_IDLE_MS ?? 30_000),
 			compactEvery: Number(process.env.MUFAKAT_COMPACT_EVERY ?? 300)
 		});
 	}
 	return holder[KEY];
+}
+
+/**
+ * The workshops among `workshopIds` that have a live document, loaded in this process or stored.
+ * The others have none yet and will be seeded from SQL when first opened, so a structural change
+ * must not create one for them.
+ */
+export function workshopsWithLiveDoc(db: Db, workshopIds: number[]): number[] {
+	if (workshopIds.length === 0) return [];
+	const names = workshopIds.map(roomName);
+	const stored = new Set([
+		...db.select({ room: collabSnapshots.room }).from(collabSnapshots).where(inArray(collabSnapshots.room, names)).all(),
+		...db.selectDistinct({ room: collabUpdates.room }).from(collabUpdates).where(inArray(collabUpdates.room, names)).all()
+	].map((r) => r.room));
+	// Not `liveRooms()`: asking must not open the process-wide database (unit tests pass their own).
+	const loaded = (globalThis as Holder)[KEY]?.rooms;
+	return workshopIds.filter((id) => stored.has(roomName(id)) || loaded?.has(id));
+}
+
+/**
+ * Brings the live documents of these workshops in step with SQL after a structural change (the
+ * SQL change is already committed): each one is reconciled in a server-origin transaction, so the
+ * repair is stored and broadcast to everyone connected. A failure here leaves SQL right and the
+ * document behind; it is logged, and the next load of the room reconciles it again.
+ */
+export function refreshLiveStructure(db: Db, workshopIds: number[], change: string): void {
+	for (const workshopId of workshopsWithLiveDoc(db, [...new Set(workshopIds)])) {
+		const room = roomName(workshopId);
+		try {
+			const report = liveRooms().change(workshopId, (doc) => reconcileWorkshopDoc(db, workshopId, doc));
+			if (reconcileChanged(report)) log('info', 'matrix.structure', { room, change, ...reconcileLogFields(report) });
+		} catch (e) {
+			log('error', 'matrix.structure.failed', { room, change, error: e });
+		}
+	}
 }

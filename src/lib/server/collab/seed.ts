@@ -1,38 +1,18 @@
-import { and, eq, inArray, max } from 'drizzle-orm';
+/**
+ * The matrix structure of a workshop's live document as the structured records define it: columns
+ * are the components of the workshop's programme, rows its institutions. Seeding a new document and
+ * repairing a stored one are the same projection, so a room opened after a change made while it
+ * was unloaded looks exactly like one that was open when the change happened.
+ */
+import { and, eq, max } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { cellKey, newCellMap, roots, type ConsentState } from '../../collab/matrix-doc';
+import { cellKey, newCellMap, parseCellKey, roots, WHOLE_MATRIX, type ConsentState } from '../../collab/matrix-doc';
 import type { Db } from '../db/client';
-import { attendance, components, institutions, matrixVersions, workshopInvitations, workshops } from '../db/schema';
+import { attendance, institutions, matrixVersions, workshopInvitations, workshops } from '../db/schema';
+import { listComponents } from '../programmes';
 
 type RowInput = { id: number; officialName: string; shortName: string; sector: string };
 type ComponentInput = { id: number; name: string };
-
-export function addRowToDoc(doc: Y.Doc, inst: RowInput, position: number) {
-	const r = roots(doc);
-	const key = String(inst.id);
-	if (r.rows.has(key)) return;
-	const row = new Y.Map<unknown>();
-	row.set('name', inst.officialName);
-	row.set('shortName', inst.shortName);
-	row.set('sector', inst.sector);
-	row.set('position', position);
-	row.set('locked', false);
-	r.rows.set(key, row);
-	if (!r.consent.has(key)) r.consent.set(key, new Y.Map<ConsentState>());
-	for (const componentId of r.components.keys()) if (!r.cells.has(cellKey(key, componentId))) r.cells.set(cellKey(key, componentId), newCellMap());
-}
-
-export function addComponentToDoc(doc: Y.Doc, component: ComponentInput, position: number) {
-	const r = roots(doc);
-	const key = String(component.id);
-	if (r.components.has(key)) return;
-	const col = new Y.Map<unknown>();
-	col.set('name', component.name);
-	col.set('position', position);
-	col.set('locked', false);
-	r.components.set(key, col);
-	for (const rowId of r.rows.keys()) if (!r.cells.has(cellKey(rowId, key))) r.cells.set(cellKey(rowId, key), newCellMap());
-}
 
 /** The institutions that form the matrix rows: invited ones plus any that checked in. */
 export function matrixInstitutions(db: Db, workshopId: number, forumId: number) {
@@ -69,13 +49,175 @@ export function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): void {
 	r.session.set('followMe', false);
 	r.session.set('followTarget', 'matrix');
 	r.session.set('consentCall', null);
-	const cols = workshop.programmeId
-		? db.select().from(components).where(eq(components.programmeId, workshop.programmeId)).orderBy(components.position).all()
-		: [];
-	cols.forEach((c, i) => addComponentToDoc(doc, c, i + 1));
-	matrixInstitutions(db, workshopId, workshop.forumId).forEach((inst, i) => addRowToDoc(doc, inst, i + 1));
+	reconcileWorkshopDoc(db, workshopId, doc);
 }
 
-export function institutionsByIds(db: Db, ids: number[]) {
-	return ids.length ? db.select().from(institutions).where(inArray(institutions.id, ids)).all() : [];
+/** What a reconciliation changed; ids are the doc's keys (SQL ids as strings). */
+export type ReconcileReport = {
+	addedComponents: string[];
+	removedComponents: string[];
+	renamedComponents: string[];
+	movedComponents: string[];
+	addedRows: string[];
+	removedRows: string[];
+	renamedRows: string[];
+	addedCells: number;
+	removedCells: number;
+	addedConsentMaps: number;
+	removedConsentMaps: number;
+	/** Consent marks removed with their cell or row. */
+	removedConsent: number;
+};
+
+export function reconcileChanged(report: ReconcileReport): boolean {
+	return Object.values(report).some((v) => (Array.isArray(v) ? v.length > 0 : v > 0));
+}
+
+/** The non-empty parts of a report, as operator-log fields. */
+export function reconcileLogFields(report: ReconcileReport): Record<string, string | number> {
+	return Object.fromEntries(
+		Object.entries(report)
+			.filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v > 0))
+			.map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])
+	);
+}
+
+function addComponentMap(doc: Y.Doc, component: ComponentInput, position: number) {
+	const col = new Y.Map<unknown>();
+	col.set('name', component.name);
+	col.set('position', position);
+	col.set('locked', false);
+	roots(doc).components.set(String(component.id), col);
+}
+
+function addRowMap(doc: Y.Doc, inst: RowInput, position: number) {
+	const row = new Y.Map<unknown>();
+	row.set('name', inst.officialName);
+	row.set('shortName', inst.shortName);
+	row.set('sector', inst.sector);
+	row.set('position', position);
+	row.set('locked', false);
+	roots(doc).rows.set(String(inst.id), row);
+}
+
+/**
+ * Brings a document's structure in step with SQL: components and rows added, renamed, moved or
+ * removed (with their cells and consent marks), missing cells and consent maps created. Cell
+ * content is never touched, and nothing is written when everything already matches (a Y.Map `set`
+ * of an equal value would still be an update), so calling it on a matching document is free.
+ *
+ * Column positions follow the programme's order (1..n). Row order lives only in the document
+ * (the moderator arranges rows on the matrix page), so existing rows keep their positions and new
+ * rows go to the end.
+ */
+export function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): ReconcileReport {
+	const report: ReconcileReport = {
+		addedComponents: [],
+		removedComponents: [],
+		renamedComponents: [],
+		movedComponents: [],
+		addedRows: [],
+		removedRows: [],
+		renamedRows: [],
+		addedCells: 0,
+		removedCells: 0,
+		addedConsentMaps: 0,
+		removedConsentMaps: 0,
+		removedConsent: 0
+	};
+	const workshop = db.select().from(workshops).where(eq(workshops.id, workshopId)).get();
+	if (!workshop) return report;
+	const r = roots(doc);
+	const cols = workshop.programmeId ? listComponents(db, workshop.programmeId) : [];
+	const rows = matrixInstitutions(db, workshopId, workshop.forumId);
+	const colIds = new Set(cols.map((c) => String(c.id)));
+	const rowIds = new Set(rows.map((i) => String(i.id)));
+
+	for (const id of [...r.components.keys()])
+		if (!colIds.has(id)) {
+			r.components.delete(id);
+			report.removedComponents.push(id);
+		}
+	for (const id of [...r.rows.keys()])
+		if (!rowIds.has(id)) {
+			r.rows.delete(id);
+			report.removedRows.push(id);
+		}
+
+	cols.forEach((c, i) => {
+		const key = String(c.id);
+		const col = r.components.get(key);
+		if (!col) {
+			addComponentMap(doc, c, i + 1);
+			report.addedComponents.push(key);
+			return;
+		}
+		if (col.get('name') !== c.name) {
+			col.set('name', c.name);
+			report.renamedComponents.push(key);
+		}
+		if (col.get('position') !== i + 1) {
+			col.set('position', i + 1);
+			report.movedComponents.push(key);
+		}
+	});
+
+	let lastRow = Math.max(0, ...[...r.rows.values()].map((row) => Number(row.get('position') ?? 0)));
+	for (const inst of rows) {
+		const key = String(inst.id);
+		const row = r.rows.get(key);
+		if (!row) {
+			addRowMap(doc, inst, ++lastRow);
+			report.addedRows.push(key);
+			continue;
+		}
+		let renamed = false;
+		for (const [field, value] of [
+			['name', inst.officialName],
+			['shortName', inst.shortName],
+			['sector', inst.sector]
+		] as const)
+			if (row.get(field) !== value) {
+				row.set(field, value);
+				renamed = true;
+			}
+		if (renamed) report.renamedRows.push(key);
+	}
+
+	// A cell or consent mark belongs to its row and column: it goes when either goes.
+	const cellExists = (key: string) => {
+		const parsed = parseCellKey(key);
+		return !parsed || (rowIds.has(parsed.institutionId) && colIds.has(parsed.componentId));
+	};
+	for (const key of [...r.cells.keys()])
+		if (!cellExists(key)) {
+			r.cells.delete(key);
+			report.removedCells++;
+		}
+	for (const rowId of rowIds)
+		for (const colId of colIds)
+			if (!r.cells.has(cellKey(rowId, colId))) {
+				r.cells.set(cellKey(rowId, colId), newCellMap());
+				report.addedCells++;
+			}
+
+	for (const [institutionId, marks] of [...r.consent.entries()]) {
+		if (!rowIds.has(institutionId)) {
+			report.removedConsent += marks.size;
+			report.removedConsentMaps++;
+			r.consent.delete(institutionId);
+			continue;
+		}
+		for (const target of [...marks.keys()])
+			if (target !== WHOLE_MATRIX && !cellExists(target)) {
+				marks.delete(target);
+				report.removedConsent++;
+			}
+	}
+	for (const rowId of rowIds)
+		if (!r.consent.has(rowId)) {
+			r.consent.set(rowId, new Y.Map<ConsentState>());
+			report.addedConsentMaps++;
+		}
+	return report;
 }

@@ -3,18 +3,8 @@ import { searchVillages } from '$lib/server/areas';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';
 import { listInstitutions } from '$lib/server/institutions';
-import {
-	addComponent,
-	addPilotSite,
-	listComponents,
-	listPilotSites,
-	listProgrammes,
-	moveComponent,
-	removeComponent,
-	removePilotSite,
-	renameComponent,
-	setPilotStage
-} from '$lib/server/programmes';
+import { addComponent, moveComponent, removeComponent, renameComponent, setWorkshopInvitations } from '$lib/server/matrix/structure';
+import { addPilotSite, listComponents, listPilotSites, listProgrammes, removePilotSite, setPilotStage } from '$lib/server/programmes';
 import { qrSvg } from '$lib/server/qr';
 import { followUpReview } from '$lib/server/rollups';
 import {
@@ -25,7 +15,6 @@ import {
 	listInvitedInstitutionIds,
 	moveAgendaItem,
 	removeAgendaItem,
-	setInvitations,
 	setWorkshopStatus,
 	updateWorkshop
 } from '$lib/server/workshops';
@@ -109,28 +98,30 @@ export const actions: Actions = {
 	},
 	addComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		const programmeId = programmeOf(event, workshop);
 		return formAction(event.locals.locale, event.request, (form) => {
-			addComponent(db, programmeId, form);
+			addComponent(db, workshop, form);
 			return { saved: translate(event.locals.locale, 'workshop.saved') };
 		});
 	},
 	renameComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		const programmeId = programmeOf(event, workshop);
 		return formAction(event.locals.locale, event.request, (form) => {
-			renameComponent(db, programmeId, idOf(form), form);
+			renameComponent(db, workshop, idOf(form), form);
 			return { saved: translate(event.locals.locale, 'workshop.saved') };
 		});
 	},
 	moveComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		const form = await event.request.formData();
-		moveComponent(db, programmeOf(event, workshop), idOf(form), directionOf(form));
+		return formAction(event.locals.locale, event.request, (form) => {
+			moveComponent(db, workshop, idOf(form), directionOf(form));
+		});
 	},
 	removeComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		removeComponent(db, programmeOf(event, workshop), idOf(await event.request.formData()));
+		return formAction(event.locals.locale, event.request, (form) => {
+			removeComponent(db, workshop, idOf(form));
+			return { saved: translate(event.locals.locale, 'workshop.saved') };
+		});
 	},
 	addPilot: async (event) => {
 		const { db, workshop } = moderatorContext(event);
@@ -155,7 +146,7 @@ export const actions: Actions = {
 	invite: async (event) => {
 		const { db, workshop } = moderatorContext(event);
 		return formAction(event.locals.locale, event.request, (form) => {
-			setInvitations(db, workshop, form.getAll('institutionId').map(Number));
+			setWorkshopInvitations(db, workshop, form.getAll('institutionId').map(Number));
 			return { saved: translate(event.locals.locale, 'invite.saved') };
 		});
 	}

@@ -2,17 +2,9 @@ import type { Viewer } from '$lib/server/auth';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';
-import {
-	addMatrixComponent,
-	addMatrixRow,
-	collabPrincipalFor,
-	freezeMatrix,
-	matrixPageData,
-	moveMatrixComponent,
-	moveMatrixRow,
-	renameMatrixComponent,
-	unfreezeMatrix
-} from '$lib/server/matrix';
+import { freezeMatrix, unfreezeMatrix } from '$lib/server/matrix/freeze';
+import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
+import { addComponent, addInstitutionToWorkshop, moveComponent, moveRow, renameComponent } from '$lib/server/matrix/structure';
 import { listAgenda } from '$lib/server/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -21,7 +13,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
 	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
 	return {
-		matrix: await matrixPageData(db, workshop),
+		matrix: matrixPageData(db, workshop),
 		principal: collabPrincipalFor(db, locals.viewer, workshop.id),
 		agenda: listAgenda(db, workshop.id).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes }))
 	};
@@ -41,42 +33,43 @@ const idOf = (form: FormData, field = 'id') => Number(form.get(field));
 export const actions: Actions = {
 	addComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, async (form) => {
-			await addMatrixComponent(db, workshop, form);
+		return formAction(event.locals.locale, event.request, (form) => {
+			addComponent(db, workshop, form);
 			return { saved: translate(event.locals.locale, 'matrix.componentAdded') };
 		});
 	},
 	renameComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, async (form) => {
-			await renameMatrixComponent(db, workshop, idOf(form), form);
+		return formAction(event.locals.locale, event.request, (form) => {
+			renameComponent(db, workshop, idOf(form), form);
 			return { saved: translate(event.locals.locale, 'workshop.saved') };
 		});
 	},
 	moveComponent: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, async (form) => {
-			await moveMatrixComponent(db, workshop, idOf(form), form.get('direction') === 'left' ? 'left' : 'right');
+		return formAction(event.locals.locale, event.request, (form) => {
+			moveComponent(db, workshop, idOf(form), form.get('direction') === 'left' ? 'up' : 'down');
 		});
 	},
 	addRow: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, async (form) => {
-			await addMatrixRow(db, workshop, idOf(form, 'institutionId'));
+		return formAction(event.locals.locale, event.request, (form) => {
+			addInstitutionToWorkshop(db, workshop, idOf(form, 'institutionId'));
 			return { saved: translate(event.locals.locale, 'matrix.rowAdded') };
 		});
 	},
 	moveRow: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, async (form) => {
-			await moveMatrixRow(db, workshop, idOf(form, 'institutionId'), form.get('direction') === 'up' ? 'up' : 'down');
+		return formAction(event.locals.locale, event.request, (form) => {
+			moveRow(db, workshop, idOf(form, 'institutionId'), form.get('direction') === 'up' ? 'up' : 'down');
 		});
 	},
 	freeze: async (event) => {
 		const { db, workshop, userId } = moderatorContext(event);
 		return formAction(event.locals.locale, event.request, async () => {
 			const frozen = await freezeMatrix(db, workshop, userId);
-			return { saved: translate(event.locals.locale, 'freeze.done', { version: frozen.version }), frozen };
+			const message = frozen.alreadyFrozen ? 'freeze.already' : 'freeze.done';
+			return { saved: translate(event.locals.locale, message, { version: frozen.version }), frozen };
 		});
 	},
 	unfreeze: async (event) => {

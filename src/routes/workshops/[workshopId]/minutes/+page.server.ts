@@ -76,8 +76,8 @@ export const actions: Actions = {
 	seal: async (event) => {
 		const { db, workshop } = staff(event);
 		return formAction(event.locals.locale, event.request, async () => {
-			await sealWorkshopMinutes(db, workshop, event.url.origin);
-			return { saved: translate(event.locals.locale, 'minutes.sealed') };
+			const sealed = await sealWorkshopMinutes(db, workshop, event.url.origin);
+			return { saved: translate(event.locals.locale, sealed.alreadySealed ? 'minutes.alreadySealed' : 'minutes.sealed') };
 		});
 	},
 	importCertificate: async (event) => {

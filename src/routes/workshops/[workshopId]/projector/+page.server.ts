@@ -1,6 +1,6 @@
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix';
+import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
 import { qrSvg } from '$lib/server/qr';
 import { listAgenda } from '$lib/server/workshops';
 import type { PageServerLoad } from './$types';

@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { matrixVersionCsv } from '$lib/server/matrix';
+import { matrixVersionCsv } from '$lib/server/matrix/exports';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 

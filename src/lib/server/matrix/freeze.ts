@@ -1,0 +1,138 @@
+/**
+ * Freezing the live matrix: its content becomes SQL rows and a SHA-256 content hash (a numbered
+ * version), and the live doc stops accepting cell writes. Minutes and commitments cite the current
+ * (not superseded) version.
+ */
+import { and, desc, eq, isNull, max } from 'drizzle-orm';
+import { canonicalMatrixJson, cellKey, readMatrix, roots } from '../../collab/matrix-doc';
+import { liveRooms } from '../collab/registry';
+import type { Db } from '../db/client';
+import { matrixCells, matrixVersions } from '../db/schema';
+import { sha256Hex } from '../hashing';
+import { log } from '../log';
+import { InputError } from '../validation';
+import type { Workshop } from '../workshops';
+
+export type MatrixVersion = typeof matrixVersions.$inferSelect;
+
+export type FreezeResult = {
+	version: number;
+	contentHash: string;
+	/** True when the matrix was already frozen (a second click, a second moderator): nothing new was stored. */
+	alreadyFrozen: boolean;
+};
+
+function currentVersionRow(db: Pick<Db, 'select'>, workshopId: number) {
+	return db
+		.select()
+		.from(matrixVersions)
+		.where(and(eq(matrixVersions.workshopId, workshopId), isNull(matrixVersions.supersededAt)))
+		.orderBy(desc(matrixVersions.version))
+		.get();
+}
+
+/** Frozen means a current version exists; read from SQL so that asking never creates a live doc. */
+export function isMatrixFrozen(db: Db, workshopId: number): boolean {
+	return currentVersionRow(db, workshopId) !== undefined;
+}
+
+/**
+ * Freezes the live matrix once. Asking again while it is frozen (two moderators, a double click,
+ * two requests racing) stores nothing and answers with the version already frozen.
+ *
+ * The check and the write happen in one IMMEDIATE transaction: it takes SQLite's write lock before
+ * reading, so even two processes cannot both find "not frozen" and both write a version.
+ */
+export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | null): Promise<FreezeResult> {
+	const rooms = liveRooms();
+	const snapshot = rooms.read(workshop.id, readMatrix);
+	const content = canonicalMatrixJson(snapshot);
+	const contentHash = sha256Hex(content);
+	const saved = db.transaction(
+		(tx): FreezeResult | null => {
+			const current = currentVersionRow(tx, workshop.id);
+			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
+			// The doc says frozen but SQL has no current version: not something a second click explains.
+			if (snapshot.frozen) return null;
+			const latest = tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)).get();
+			const version = (latest?.v ?? 0) + 1;
+			const row = tx
+				.insert(matrixVersions)
+				.values({ workshopId: workshop.id, version, contentHash, content, frozenAt: new Date(), frozenBy: userId })
+				.returning()
+				.get();
+			for (const r of snapshot.rows)
+				for (const c of snapshot.components) {
+					const cell = snapshot.cells[cellKey(r.id, c.id)];
+					if (!cell) continue;
+					tx.insert(matrixCells)
+						.values({
+							versionId: row.id,
+							institutionId: Number(r.id),
+							componentId: Number(c.id),
+							institutionName: r.shortName || r.name,
+							componentName: c.name,
+							sector: r.sector,
+							type: cell.type,
+							description: cell.description,
+							sites: cell.sites,
+							timing: cell.timing,
+							volume: cell.volume,
+							unit: cell.unit,
+							valueRupiah: cell.valueRupiah,
+							fundingSource: cell.fundingSource
+						})
+						.run();
+				}
+			return { version, contentHash, alreadyFrozen: false };
+		},
+		{ behavior: 'immediate' }
+	);
+	if (!saved) {
+		log('warn', 'matrix.freeze.inconsistent', { workshop: workshop.id, reason: 'live doc frozen without a current version' });
+		throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
+	}
+	// Also when already frozen: a crash between the SQL write and this one left the doc open.
+	if (!snapshot.frozen || snapshot.version !== saved.version)
+		rooms.change(workshop.id, (doc) => {
+			const r = roots(doc);
+			if (r.meta.get('frozen') !== true) r.meta.set('frozen', true);
+			if (r.meta.get('version') !== saved.version) r.meta.set('version', saved.version);
+			if (r.session.get('consentCall') !== null) r.session.set('consentCall', null);
+		});
+	if (saved.alreadyFrozen) log('info', 'matrix.freeze.repeated', { workshop: workshop.id, version: saved.version });
+	return saved;
+}
+
+/** Opens the matrix for editing again; the frozen version stays readable but is no longer current. */
+export async function unfreezeMatrix(db: Db, workshop: Workshop): Promise<void> {
+	const frozen = liveRooms().read(workshop.id, (doc) => roots(doc).meta.get('frozen') === true);
+	if (!frozen && !isMatrixFrozen(db, workshop.id)) throw new InputError({ matrix: { key: 'error.matrixNotFrozen' } });
+	db.update(matrixVersions)
+		.set({ supersededAt: new Date() })
+		.where(and(eq(matrixVersions.workshopId, workshop.id), isNull(matrixVersions.supersededAt)))
+		.run();
+	liveRooms().change(workshop.id, (doc) => roots(doc).meta.set('frozen', false));
+}
+
+export function listMatrixVersions(db: Db, workshopId: number): MatrixVersion[] {
+	return db.select().from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)).orderBy(desc(matrixVersions.version)).all();
+}
+
+export function getMatrixVersion(db: Db, workshopId: number, version: number) {
+	const row = db
+		.select()
+		.from(matrixVersions)
+		.where(and(eq(matrixVersions.workshopId, workshopId), eq(matrixVersions.version, version)))
+		.get();
+	if (!row) return null;
+	const cells = db.select().from(matrixCells).where(eq(matrixCells.versionId, row.id)).all();
+	const content = JSON.parse(row.content) as { components: { id: string; name: string }[]; rows: { id: string; name: string; sector: string }[] };
+	return { ...row, cells, components: content.components, rows: content.rows };
+}
+
+/** The current (not superseded) frozen version, if any: what minutes and commitments cite. */
+export function currentMatrixVersion(db: Db, workshopId: number) {
+	const row = currentVersionRow(db, workshopId);
+	return row ? getMatrixVersion(db, workshopId, row.version) : null;
+}
