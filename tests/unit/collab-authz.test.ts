@@ -2,9 +2,9 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { applyTextEdit } from '../../src/lib/collab/matrix-edits';
-import { addComponentToDoc, addRowToDoc } from '../../src/lib/server/collab/seed';
 import { UpdateAuthoriser, type Verdict } from '../../src/lib/server/collab/authz';
 import type { Principal } from '../../src/lib/server/collab/principal';
+import { buildMatrixDoc } from '../helpers/matrix-doc';
 import { CONTENT_KINDS, hostileContentUpdates, hostileEffectUpdates } from '../helpers/hostile-updates';
 
 const OWN = 14;
@@ -15,11 +15,18 @@ function servedDoc(): Y.Doc {
 	doc.transact(() => {
 		roots(doc).meta.set('frozen', false);
 		roots(doc).session.set('agendaIndex', 0);
-		addComponentToDoc(doc, { id: 1, name: 'Kelembagaan' }, 1);
-		addComponentToDoc(doc, { id: 2, name: 'Ekonomi' }, 2);
-		addComponentToDoc(doc, { id: 3, name: 'Lingkungan' }, 3);
-		addRowToDoc(doc, { id: OTHER, officialName: 'Bappelitbangda', shortName: 'Bappeda', sector: 'pemerintah' }, 1);
-		addRowToDoc(doc, { id: OWN, officialName: 'PT INKA', shortName: 'INKA', sector: 'bisnis' }, 2);
+		buildMatrixDoc(
+			doc,
+			[
+				{ id: 1, name: 'Kelembagaan' },
+				{ id: 2, name: 'Ekonomi' },
+				{ id: 3, name: 'Lingkungan' }
+			],
+			[
+				{ id: OTHER, name: 'Bappelitbangda', sector: 'pemerintah' },
+				{ id: OWN, name: 'PT INKA', sector: 'bisnis' }
+			]
+		);
 		const minutes = roots(doc).minutes;
 		minutes.set('points', new Y.Array<Y.Text>());
 		minutes.set('notes', new Y.Text());

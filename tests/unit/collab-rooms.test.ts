@@ -6,15 +6,14 @@ import { SqliteRoomStore } from '../../src/lib/server/collab/persistence';
 import type { Principal } from '../../src/lib/server/collab/principal';
 import { parseMessage, updateMessage } from '../../src/lib/server/collab/protocol';
 import { RoomManager, type Connection } from '../../src/lib/server/collab/rooms';
-import { addComponentToDoc, addRowToDoc } from '../../src/lib/server/collab/seed';
 import { collabSnapshots, collabUpdates } from '../../src/lib/server/db/schema';
 import * as decoding from 'lib0/decoding';
 import { memoryDb } from '../helpers/db';
+import { buildMatrixDoc } from '../helpers/matrix-doc';
 
 const OWN = 14;
 const seed = (_workshopId: number, doc: Y.Doc) => {
-	addComponentToDoc(doc, { id: 1, name: 'Kelembagaan' }, 1);
-	addRowToDoc(doc, { id: OWN, officialName: 'PT INKA', shortName: 'INKA', sector: 'bisnis' }, 1);
+	buildMatrixDoc(doc, [{ id: 1, name: 'Kelembagaan' }], [{ id: OWN, name: 'PT INKA', sector: 'bisnis' }]);
 };
 const rep: Principal = { workshopId: 3, role: 'representative', institutionId: OWN, subject: 'rep', name: 'Rep' };
 

@@ -2,6 +2,7 @@ import { inArray } from 'drizzle-orm';
 import { roomName } from '../../collab/matrix-doc';
 import { getDb, type Db } from '../db/client';
 import { collabSnapshots, collabUpdates } from '../db/schema';
+import { findArea } from '../areas';
 import { log } from '../log';
 import { SqliteRoomStore } from './persistence';
 import { RoomManager } from './rooms';
@@ -14,6 +15,24 @@ import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorksho
 const KEY = Symbol.for('mufakat.collab.rooms');
 type Holder = { [KEY]?: RoomManager };
 
+/** A positive number from the environment, or undefined to keep the room's default. */
+function numberFromEnv(name: string): number | undefined {
+	const value = Number(process.env[name]);
+	return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function memoised(lookup: (code: string) => boolean): (code: string) => boolean {
+	const known = new Map<string, boolean>();
+	return (code) => {
+		let found = known.get(code);
+		if (found === undefined) {
+			found = lookup(code);
+			if (known.size < 100_000) known.set(code, found);
+		}
+		return found;
+	};
+}
+
 export function liveRooms(): RoomManager {
 	const holder = globalThis as Holder;
 	if (!holder[KEY]) {
@@ -25,8 +44,12 @@ export function liveRooms(): RoomManager {
 				const report = reconcileWorkshopDoc(db, workshopId, doc);
 				if (reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
 			},
-			idleMs: Number(process.env.MUFAKAT_ROOM_IDLE_MS ?? 30_000),
-			compactEvery: Number(process.env.MUFAKAT_COMPACT_EVERY ?? 300)
+			// Site codes repeat across a matrix: look each up once per process.
+			knownSite: memoised((code) => findArea(db, code) !== null),
+			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
+			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
+			maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
+			writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
 		});
 	}
 	return holder[KEY];
