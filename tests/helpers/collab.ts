@@ -71,7 +71,6 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
 	}
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The refusals a client was sent, decoded. */
 export function refusals(client: { denied: string[] }): Refusal[] {
