@@ -4,7 +4,7 @@ import { useTestServer } from '../helpers/lifecycle';
 import { cellDescription } from '../../src/lib/collab/matrix-edits';
 import { roomName } from '../../src/lib/collab/matrix-doc';
 import { outputPath } from '../helpers/browser';
-import { connectClient, until } from '../helpers/collab';
+import { connectClient, refusals, until } from '../helpers/collab';
 
 const ctx = useTestServer({ browser: true });
 
@@ -81,7 +81,7 @@ describe('live role and contribution matrix', () => {
 		try {
 			await forger.synced;
 			cellDescription(forger.doc, inkaCell!)!.insert(0, 'DIPALSUKAN ');
-			await until(() => forger.denied.some((reason) => /another institution/.test(reason)), 5000, 'permission denied');
+			await until(() => refusals(forger).some((r) => r.code === 'foreignRow'), 5000, 'permission denied');
 		} finally {
 			forger.destroy();
 		}

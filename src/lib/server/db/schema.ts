@@ -5,8 +5,17 @@ import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex 
 export const SECTORS = ['pemerintah', 'bisnis', 'komunitas', 'akademisi', 'media', 'mitra'] as const;
 export type Sector = (typeof SECTORS)[number];
 
-export const FORUM_ROLES = ['moderator', 'secretariat'] as const;
+/** Observers read a forum's pages (monitoring, minutes) and change nothing. */
+export const FORUM_ROLES = ['moderator', 'secretariat', 'observer'] as const;
 export type ForumRole = (typeof FORUM_ROLES)[number];
+
+/** The level of government a forum works at; it decides which regions its area search puts first. */
+export const FORUM_LEVELS = ['desa', 'kecamatan', 'kabupaten', 'provinsi', 'nasional'] as const;
+export type ForumLevel = (typeof FORUM_LEVELS)[number];
+
+/** Single-use links: an invitation to a forum role, a password reset, a participant's re-entry. */
+export const ACCESS_LINK_KINDS = ['invite', 'reset', 'reentry'] as const;
+export type AccessLinkKind = (typeof ACCESS_LINK_KINDS)[number];
 
 export const WORKSHOP_KINDS = ['lokakarya', 'rapat_koordinasi', 'musyawarah', 'fgd'] as const;
 export type WorkshopKind = (typeof WORKSHOP_KINDS)[number];
@@ -30,6 +39,20 @@ export const forums = sqliteTable('forums', {
 	regencyCode: text('regency_code'),
 	/** What the region calls a village: kelurahan, desa, pekon, kampung, nagari, gampong. */
 	villageWord: text('village_word').notNull().default('kelurahan'),
+	level: text('level', { enum: FORUM_LEVELS }).notNull().default('kabupaten'),
+	/** Where the berita acara says it was made ("Madiun"); defaults to the region's name. */
+	place: text('place').notNull().default(''),
+	secretariatAddress: text('secretariat_address').notNull().default(''),
+	/** IANA zone from the region: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT). */
+	timeZone: text('time_zone').notNull().default('Asia/Jakarta'),
+	/**
+	 * Berita acara number: `{n}` running number, `{forum}` short name, `{month}` Roman month,
+	 * `{year}`; e.g. `{n}/BA/{forum}/{month}/{year}`.
+	 */
+	numberingPattern: text('numbering_pattern').notNull().default('{n}/BA/{forum}/{month}/{year}'),
+	/** SHA-256 of the letterhead logo (re-encoded PNG or JPEG) stored under the data folder. */
+	logoSha256: text('logo_sha256'),
+	logoMime: text('logo_mime'),
 	createdAt: createdAt()
 });
 
@@ -38,8 +61,40 @@ export const users = sqliteTable('users', {
 	email: text('email').notNull().unique(),
 	name: text('name').notNull(),
 	passwordHash: text('password_hash').notNull(),
+	/** The instance administrator: creates forums and invites their first staff. */
+	isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+	/** A deactivated account cannot sign in; its sessions end at once. */
+	active: integer('active', { mode: 'boolean' }).notNull().default(true),
+	/** Loaded with the demo; signs in only while the demo is on. */
+	isDemo: integer('is_demo', { mode: 'boolean' }).notNull().default(false),
 	createdAt: createdAt()
 });
+
+/**
+ * Single-use links, stored as the SHA-256 of their token: an invitation to a forum role (the
+ * invitee sets their own password), a password reset, or a participant's re-entry into a workshop
+ * after losing their session.
+ */
+export const accessLinks = sqliteTable(
+	'access_links',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		kind: text('kind', { enum: ACCESS_LINK_KINDS }).notNull(),
+		tokenHash: text('token_hash').notNull().unique(),
+		forumId: integer('forum_id').references(() => forums.id, { onDelete: 'cascade' }),
+		role: text('role', { enum: FORUM_ROLES }),
+		/** Who the invitation is for (shown on the acceptance page); the invitee may correct it. */
+		name: text('name').notNull().default(''),
+		email: text('email').notNull().default(''),
+		userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+		attendanceId: integer('attendance_id'),
+		createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+		expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+		usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+		createdAt: createdAt()
+	},
+	(t) => [index('access_links_forum').on(t.forumId)]
+);
 
 export const forumMembers = sqliteTable(
 	'forum_members',
@@ -72,6 +127,10 @@ export const institutions = sqliteTable(
 		parentId: integer('parent_id'),
 		/** Proposed by a participant at join time; the moderator approves it. */
 		approved: integer('approved', { mode: 'boolean' }).notNull().default(true),
+		/** Retired institutions stay in old records but are offered nowhere new. */
+		retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
+		/** Set when merged into another institution (a duplicate proposed at join time). */
+		mergedIntoId: integer('merged_into_id'),
 		createdAt: createdAt()
 	},
 	(t) => [index('institutions_forum').on(t.forumId)]
@@ -110,6 +169,8 @@ export const programmes = sqliteTable('programmes', {
 	name: text('name').notNull(),
 	vision: text('vision').notNull().default(''),
 	legalBasis: text('legal_basis').notNull().default(''),
+	/** Listed on the public front door; an unlisted programme's page is reachable only by its link. */
+	listed: integer('listed', { mode: 'boolean' }).notNull().default(true),
 	createdAt: createdAt()
 });
 
@@ -222,10 +283,30 @@ export const attendance = sqliteTable(
 		sector: text('sector', { enum: SECTORS }).notNull(),
 		gender: text('gender', { enum: ['L', 'P'] }).notNull(),
 		phone: text('phone').notNull().default(''),
-		checkedInAt: integer('checked_in_at', { mode: 'timestamp_ms' }).notNull()
+		checkedInAt: integer('checked_in_at', { mode: 'timestamp_ms' }).notNull(),
+		/** The person who signs the berita acara for their institution (chosen by staff). */
+		signatory: integer('signatory', { mode: 'boolean' }).notNull().default(false),
+		/** Removed by staff (a mistaken or duplicate entry): kept for the audit trail, counted nowhere. */
+		removedAt: integer('removed_at', { mode: 'timestamp_ms' })
 	},
 	(t) => [uniqueIndex('attendance_person_once').on(t.workshopId, t.institutionId, t.nameKey)]
 );
+
+/** Every staff correction of the daftar hadir: who changed which entry, from what to what. */
+export const attendanceAudit = sqliteTable('attendance_audit', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	attendanceId: integer('attendance_id')
+		.notNull()
+		.references(() => attendance.id, { onDelete: 'cascade' }),
+	workshopId: integer('workshop_id')
+		.notNull()
+		.references(() => workshops.id, { onDelete: 'cascade' }),
+	action: text('action', { enum: ['edit', 'remove', 'restore', 'reentry', 'signatory'] }).notNull(),
+	before: text('before', { mode: 'json' }).$type<Record<string, unknown>>(),
+	after: text('after', { mode: 'json' }).$type<Record<string, unknown>>(),
+	byUserId: integer('by_user_id').references(() => users.id, { onDelete: 'set null' }),
+	at: createdAt()
+});
 
 /**
  * Sessions for accounts (userId set) and for joined participants (workshop + attendance set).
