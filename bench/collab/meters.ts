@@ -43,6 +43,8 @@ export type WindowUsage = {
 	clientsCpuPercent: number;
 	/** Every process on the machine: what is left after server and clients is someone else's. */
 	machineCpuPercent: number;
+	/** Length of the metered window. */
+	windowSeconds: number;
 };
 
 const RSS_SAMPLE_MS = 500;
@@ -88,8 +90,10 @@ export class WindowMeter {
 	stop(): WindowUsage {
 		clearInterval(this.sampler);
 		this.rssSamples.push(residentBytes(this.serverPid));
-		const percentOfWindow = (seconds: number) => (seconds / ((performance.now() - this.wallAtStart) / 1000)) * 100;
+		const windowSeconds = (performance.now() - this.wallAtStart) / 1000;
+		const percentOfWindow = (seconds: number) => (seconds / windowSeconds) * 100;
 		return {
+			windowSeconds,
 			serverCpuPercent: percentOfWindow(cpuSeconds(this.serverPid) - this.serverCpuAtStart),
 			serverRssMeanBytes: this.rssSamples.reduce((sum, bytes) => sum + bytes, 0) / this.rssSamples.length,
 			serverRssPeakBytes: Math.max(...this.rssSamples),

@@ -20,8 +20,14 @@ export const benchClock = (): number => performance.timeOrigin + performance.now
 export const WRITE_INTERVAL_MS = 1000;
 export const writerCount = (clients: number): number => Math.max(1, Math.round(clients / 10));
 
-/** The cell field writers overwrite; a plain string in the live document, so one edit is one map set. */
-export const WRITTEN_FIELD = 'timing';
+/**
+ * The cell fields writers overwrite: plain strings in the live document, so one edit is one map
+ * set. Writer i takes cell i of the matrix (51 cells) and the first of these fields; writers past
+ * the 51st take the next field of the same cells, so up to 153 writers (1530 clients) never share
+ * a field and no edit overwrites another writer's.
+ */
+export const WRITTEN_FIELDS = ['timing', 'unit', 'fundingSource'] as const;
+export type WrittenField = (typeof WRITTEN_FIELDS)[number];
 
 /**
  * A writer's value: its send time first, so a reader can parse it with parseFloat, then the
@@ -40,8 +46,38 @@ export type ClientSpec = {
 	name: string;
 	/** A collab token; only our server checks it, the peers ignore it. */
 	token: string;
-	/** The cell key this client edits once a second, or null for a reader. */
-	writesCell: string | null;
+	/** The cell and field this client edits once a second, or null for a reader. */
+	writes: { cell: string; field: WrittenField } | null;
+};
+
+/** A participant of the reconnect wave (wave.ts). */
+export type WaveClientSpec = {
+	name: string;
+	token: string;
+	/**
+	 * The cell (of its own institution) a representative edits while offline; null for the watcher,
+	 * a viewer that stays connected throughout and shows when the server has passed everything on.
+	 */
+	cell: string | null;
+	/** Seeds its edits, so a run can be repeated exactly. */
+	seed: number;
+};
+
+/** A state vector as a plain map: Yjs client id → next clock. */
+export type StateVector = Map<number, number>;
+
+/** One wave participant's account of the wave, sent back to the conductor. */
+export type WaveClientReport = {
+	name: string;
+	watcher: boolean;
+	/** ms from the reconnect instant to the server's sync step 2 on the new connection; null if it never came. */
+	syncedAfterMs: number | null;
+	/** Its state vector at the reconnect instant and after every change from then on. */
+	timeline: { afterMs: number; stateVector: StateVector }[];
+	/** Why the server refused any of its updates (wave and before). */
+	refusals: string[];
+	/** A digest of its whole document at the report (canonical JSON of every root, SHA-256). */
+	digest: string;
 };
 
 /** When writers run and which edits count, in benchClock milliseconds. */
@@ -75,6 +111,28 @@ export type ConductorMessage =
 	  }
 	| ({ type: 'start' } & Schedule)
 	| { type: 'report' }
+	| {
+			type: 'wave-prepare';
+			protocol: ClientProtocol;
+			url: string;
+			room: string;
+			cellKeys: string[];
+			seedCells: boolean;
+			clients: WaveClientSpec[];
+			/** Offline edits each client makes. */
+			edits: number;
+			readyTimeoutMs: number;
+	  }
+	| {
+			type: 'wave-reconnect';
+			/** benchClock time at which every client reconnects. */
+			at: number;
+			/** The union of every client's state vector after its offline edits: everything, once all is accepted. */
+			target: StateVector;
+			/** Report once every participant holds `target`, or this long after the last change, or at the timeout. */
+			quietMs: number;
+			timeoutMs: number;
+	  }
 	| { type: 'stop' };
 
 export type WorkerMessage =
@@ -92,4 +150,14 @@ export type WorkerMessage =
 			disconnects: number;
 			/** 99th percentile of this worker's event-loop delay from the window's start to the report. */
 			loopDelayP99Ms: number;
-	  };
+			/** Updates the server refused (none expected: every writer edits only its own institution's cell). */
+			refusals: number;
+	  }
+	| {
+			type: 'wave-prepared';
+			/** Each client's state vector after its offline edits. */
+			stateVectors: StateVector[];
+			/** Bytes each client will send on reconnecting (its offline edits as one update), summed. */
+			offlineBytes: number;
+	  }
+	| { type: 'wave-report'; clients: WaveClientReport[] };

@@ -3,11 +3,13 @@
  * between marker comments, so a new run replaces its own section and leaves the rest of the file.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, SERVERS, type ServerName } from './servers/index';
+import type { CoreMode, Placement } from './harness';
 import type { WindowUsage } from './meters';
-import { writerCount } from './protocol';
+import { writerCount, WRITTEN_FIELDS } from './protocol';
+import type { WaveResult, WaveSettings } from './wave';
 
 export type Latency = { p50: number; p95: number; p99: number; max: number };
 
@@ -21,6 +23,8 @@ export type RunResult = {
 			/** Remote edits observed in the window over those that should have been (writes × other clients). */
 			delivered: number;
 			disconnects: number;
+			/** Updates the server refused (every writer edits its own institution's cell: expected 0). */
+			refusals: number;
 			usage: WindowUsage;
 			/** The worst worker's event-loop delay p99: how far the clients themselves lag. */
 			clientLoopDelayP99Ms: number;
@@ -36,8 +40,10 @@ export type RunSettings = {
 	drainSeconds: number;
 	joinSeconds: number;
 	workers: number;
+	cores: CoreMode;
 	/** Readers apply every update to a Y.Doc instead of noting edits from the wire. */
 	fullReaders: boolean;
+	wave: WaveSettings;
 	command: string;
 };
 
@@ -82,19 +88,19 @@ function cpuModel(): string {
 
 function resultsTable(runs: RunResult[]): string[] {
 	const lines = [
-		'| clients | server | p50 ms | p95 ms | p99 ms | max ms | delivered | drops | server CPU | server RSS mean / peak MiB | clients CPU | other CPU | client lag p99 ms |',
-		'|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+		'| clients | server | p50 ms | p95 ms | p99 ms | max ms | delivered | drops | refused | server CPU | server RSS mean / peak MiB | clients CPU | other CPU | client lag p99 ms |',
+		'|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 	];
 	for (const run of runs) {
 		const title = SERVERS[run.server].title;
 		if (!run.ok) {
-			lines.push(`| ${run.clients} | ${title} | failed: ${run.error.replaceAll('|', '/')} |${' |'.repeat(10)}`);
+			lines.push(`| ${run.clients} | ${title} | failed: ${run.error.replaceAll('|', '/')} |${' |'.repeat(11)}`);
 			continue;
 		}
 		const { latency, usage } = run;
 		lines.push(
 			`| ${run.clients} | ${title}${disturbed(run) ? ` ${DISTURBED}` : ''} | ${ms(latency.p50)} | ${ms(latency.p95)} | ${ms(latency.p99)} | ${ms(latency.max)} | ` +
-				`${(run.delivered * 100).toFixed(2)} % | ${run.disconnects} | ${percent(usage.serverCpuPercent)} | ` +
+				`${(run.delivered * 100).toFixed(2)} % | ${run.disconnects} | ${run.refusals} | ${percent(usage.serverCpuPercent)} | ` +
 				`${mib(usage.serverRssMeanBytes)} / ${mib(usage.serverRssPeakBytes)} | ${percent(usage.clientsCpuPercent)} | ${percent(otherCpuPercent(run))} | ` +
 				`${ms(run.clientLoopDelayP99Ms)} |`
 		);
@@ -149,32 +155,84 @@ function goalCheck(runs: RunResult[]): string[] {
 	];
 }
 
-export function renderSection(runs: RunResult[], settings: RunSettings, finishedAt: Date): string {
-	const versions = ['yjs', 'y-websocket', 'ws', '@y/websocket-server', '@hocuspocus/server', '@hocuspocus/provider']
+function waveTable(waves: WaveResult[]): string[] {
+	const ms = (value: number | null) => (value === null ? 'never' : value.toFixed(0));
+	const lines = [
+		'| server | representatives (institutions) | offline edits each | sent on reconnect | refused (clients) | synced ms p50 / last | server passed every edit on, ms | clients converged ms p50 / last | identical to a fresh reader | server CPU ms | server RSS peak MiB | other CPU |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+	];
+	const notes: string[] = [];
+	for (const wave of waves) {
+		const title = SERVERS[wave.server].title;
+		const who = `${wave.clients} (${wave.institutions})`;
+		if (!wave.ok) {
+			lines.push(`| ${title} | ${who} | ${wave.edits} | failed: ${wave.error.replaceAll('|', '/')} |${' |'.repeat(8)}`);
+			continue;
+		}
+		const mark = wave.otherCpuPercent > DISTURBED_PERCENT ? ` ${DISTURBED}` : '';
+		lines.push(
+			`| ${title}${mark} | ${who} | ${wave.edits} | ${(wave.offlineBytes / 1024).toFixed(0)} KiB | ${wave.refusals} (${wave.refusedClients}) | ` +
+				`${ms(wave.syncedP50Ms)} / ${ms(wave.syncedMaxMs)} | ${ms(wave.serverPassedAllMs)} | ${ms(wave.convergedP50Ms)} / ${ms(wave.convergedMaxMs)} | ` +
+				`${wave.identical} of ${wave.clients}${wave.serverHoldsAll ? '' : ' (server lacks edits)'} | ${wave.serverCpuMs.toFixed(0)} | ${mib(wave.serverRssPeakBytes)} | ${percent(wave.otherCpuPercent)} |`
+		);
+		if (wave.reasons.length) notes.push(`- ${title} refused with: ${wave.reasons.map((reason) => `“${reason}”`).join('; ')}.`);
+	}
+	return notes.length ? [...lines, '', ...notes] : lines;
+}
+
+function placementLine(where: Placement, workers: number): string {
+	if (where.mode === 'pinned')
+		return (
+			`  Cores: the server alone on CPU ${where.serverCpus.join(',')}, the ${workers} client workers and the conductor on CPU ${where.clientCpus.join(',')} (taskset, checked for every thread). ` +
+			`Server CPU is out of ${100 * where.serverCpus.length} % (its core), clients CPU out of ${100 * where.clientCpus.length} %.`
+		);
+	return `  Cores: shared. The clients run on the same ${where.cpus.length} cores as the server (at nice ${where.clientNiceness}), so the server competes with its own load.`;
+}
+
+export function renderSection(runs: RunResult[], waves: WaveResult[], settings: RunSettings, where: Placement, finishedAt: Date): string {
+	const versions = ['yjs', 'y-protocols', 'lib0', 'ws', '@y/websocket-server', '@hocuspocus/server']
 		.map((name) => `${name} ${packageVersion(name)}`)
 		.join(', ');
 	const writersAt = settings.sizes.map((n) => `${writerCount(n)} of ${n}`).join(', ');
+	const fields = WRITTEN_FIELDS.map((field) => `\`${field}\``);
+	const room = settings.sizes.length
+		? [
+				`- Load: one room, clients spread over ${settings.workers} worker processes and joining ` +
+					(settings.joinSeconds > 0 ? `evenly over ${settings.joinSeconds} s;` : 'all at once;') +
+					` writers ${writersAt}, each setting its own cell's ${fields[0]} (past 51 writers ${fields.slice(1).join(', then ')}) once a second at a random phase and moving its caret with each edit;` +
+					' readers publish presence once (renewed every 15 s) and ' +
+					(settings.fullReaders ? 'apply every update to their Y.Doc.' : 'note edits from the wire once the load starts.'),
+				`  Warm-up ${settings.warmupSeconds} s after every client synced, then ${settings.seconds} s measured, then ${settings.drainSeconds} s for late edits.`,
+				'',
+				...resultsTable(runs),
+				'',
+				...(runs.some(disturbed)
+					? [`${DISTURBED}: other processes took more than ${DISTURBED_PERCENT} % of a core during the window; not comparable with the other rows.`, '']
+					: []),
+				...ratioTable(runs, settings.sizes),
+				'',
+				...goalCheck(runs)
+			]
+		: [];
+	const wave = waves.length
+		? [
+				'#### Reconnect wave',
+				'',
+				`${settings.wave.clients} representatives of ${waves[0]!.institutions} institutions (representative i holds a token for the institution of matrix cell i mod 51 and edits that cell) sync, go offline, ` +
+					`make ${settings.wave.edits} edits each to their cell, then all reconnect in the same instant.`,
+				'',
+				...waveTable(waves),
+				''
+			]
+		: [];
 	return [
 		`Run ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${settings.command}\`.`,
 		'',
-		`- Machine: ${availableParallelism()} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
-		`  The clients run on the same ${availableParallelism()} cores as the server (at lower priority), so the server competes with its own load.`,
-		`- Packages: ${versions}.`,
-		`- Load: one room, clients spread over ${settings.workers} worker processes and joining ` +
-			(settings.joinSeconds > 0 ? `evenly over ${settings.joinSeconds} s;` : 'all at once;') +
-			` writers ${writersAt}, each setting its own cell's \`timing\` once a second at a random phase and moving its caret with each edit;` +
-			' readers publish presence once (y-protocols renews it every 15 s) and ' +
-			(settings.fullReaders ? 'apply every update to their Y.Doc.' : 'note edits from the wire once the load starts.'),
-		`  Warm-up ${settings.warmupSeconds} s after every client synced, then ${settings.seconds} s measured, then ${settings.drainSeconds} s for late edits.`,
-		'',
-		...resultsTable(runs),
-		'',
-		...(runs.some(disturbed)
-			? [`${DISTURBED}: other processes took more than ${DISTURBED_PERCENT} % of a core during the window; not comparable with the other rows.`, '']
-			: []),
-		...ratioTable(runs, settings.sizes),
-		'',
-		...goalCheck(runs)
+		`- Machine: ${cpus().length} × ${cpuModel()}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
+		placementLine(where, settings.workers),
+		`- Packages: ${versions}. Every server gets the same light client (bench/collab/connections.ts), in its protocol.`,
+		...room,
+		...wave
 	].join('\n');
 }
 

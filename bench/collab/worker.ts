@@ -4,23 +4,29 @@
  *
  * Forked by run.ts with an IPC channel; it connects its clients when told, reports when every one
  * of them is synced and sees the whole matrix, runs the writers on the conductor's schedule,
- * records how late every remote edit arrives, and hands the samples back.
+ * records how late every remote edit arrives, and hands the samples back. For the reconnect wave
+ * (wave.ts) it connects representatives, takes them offline, makes their offline edits, then
+ * reconnects them all at the conductor's instant and times their convergence.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { newCellMap, roots } from '../../src/lib/collab/matrix-doc';
-import { carriesDocumentUpdate, connect, type LiveConnection, type MessageTap } from './connections';
+import { connect, type DocumentTap, type LiveConnection } from './connections';
+import { covers, documentDigest, stateVectorOf } from './doc-state';
+import { makeOfflineEdits } from './offline-edits';
 import {
 	EDIT_ON_THE_WIRE,
 	WRITE_INTERVAL_MS,
-	WRITTEN_FIELD,
+	WRITTEN_FIELDS,
 	benchClock,
 	editValue,
-	type ClientProtocol,
 	type ClientSpec,
 	type ConductorMessage,
 	type Schedule,
+	type StateVector,
+	type WaveClientReport,
+	type WaveClientSpec,
 	type WorkerMessage
 } from './protocol';
 
@@ -61,29 +67,26 @@ function record(sentAt: number, arrivedAt: number, schedule: Schedule): void {
 
 /**
  * A listening reader's view of the wire. Applying 50 updates a second to 450 Y.Docs costs more CPU
- * than two cores can spare next to the server, and the clients, not the server, would then set the
- * latency. So once the load starts a reader notes the edits in each update message as it arrives
- * and keeps the message from its provider. The server cannot tell: neither provider answers an
- * update, and presence, pings and resyncs still go through the provider as before.
+ * than the clients' core can spare, and the clients, not the server, would then set the latency.
+ * So once the load starts a reader notes the edits inside each document payload as it arrives
+ * and does not apply it. The server cannot tell: no protocol answers an update, and presence,
+ * pings and resyncs go on as before.
  */
-function listeningTap(protocol: ClientProtocol): MessageTap {
-	return (message) => {
-		if (!measuring || !carriesDocumentUpdate(protocol, message)) return true;
-		const arrivedAt = benchClock();
-		const text = Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('latin1');
-		for (const [, sentAt] of text.matchAll(EDIT_ON_THE_WIRE)) record(Number(sentAt), arrivedAt, measuring);
-		return false;
-	};
-}
+const listeningTap: DocumentTap = (payload) => {
+	if (!measuring) return true;
+	const arrivedAt = benchClock();
+	const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
+	for (const [, sentAt] of text.matchAll(EDIT_ON_THE_WIRE)) record(Number(sentAt), arrivedAt, measuring);
+	return false;
+};
 
 function join(order: Extract<ConductorMessage, { type: 'connect' }>, spec: ClientSpec, index: number): Participant {
 	const doc = new Y.Doc();
 	const awareness = new Awareness(doc);
 	// Everyone is present with a name and no caret yet; only writers move their caret later.
 	awareness.setLocalState({ user: { name: spec.name, color: COLOURS[index % COLOURS.length] }, cursor: null });
-	const listens = !spec.writesCell && !order.fullReaders;
-	const tap = listens ? listeningTap(order.protocol) : undefined;
-	const link = connect(order.protocol, { url: order.url, room: order.room, doc, awareness, token: spec.token, tap });
+	const listens = !spec.writes && !order.fullReaders;
+	const link = connect(order.protocol, { url: order.url, room: order.room, doc, awareness, token: spec.token, onDocument: listens ? listeningTap : undefined });
 	return { spec, doc, awareness, link, listens };
 }
 
@@ -94,8 +97,9 @@ function recordArrivals({ doc }: Participant, schedule: Schedule): void {
 		if (transaction.local) return;
 		const arrivedAt = benchClock();
 		for (const event of events) {
-			if (event.target === cells || !(event instanceof Y.YMapEvent) || !event.keysChanged.has(WRITTEN_FIELD)) continue;
-			record(Number.parseFloat(String(event.target.get(WRITTEN_FIELD))), arrivedAt, schedule);
+			if (event.target === cells || !(event instanceof Y.YMapEvent)) continue;
+			for (const field of WRITTEN_FIELDS)
+				if (event.keysChanged.has(field)) record(Number.parseFloat(String(event.target.get(field))), arrivedAt, schedule);
 		}
 	});
 }
@@ -105,15 +109,15 @@ function recordArrivals({ doc }: Participant, schedule: Schedule): void {
  * The schedule is fixed in advance: a writer that falls behind catches up instead of quietly
  * offering less load while the server struggles.
  */
-function startWriting({ doc, awareness }: Participant, cellKey: string, schedule: Schedule): void {
+function startWriting({ doc, awareness }: Participant, { cell: cellKey, field }: NonNullable<ClientSpec['writes']>, schedule: Schedule): void {
 	const cell = roots(doc).cells.get(cellKey);
 	if (!cell) throw new Error(`cell ${cellKey} missing when writing starts`);
 	let sequence = 0;
 	let dueAt = schedule.writeFrom + Math.random() * WRITE_INTERVAL_MS;
 	const writeOnce = () => {
 		const sentAt = benchClock();
-		doc.transact(() => cell.set(WRITTEN_FIELD, editValue(sentAt, sequence)));
-		awareness.setLocalStateField('cursor', { cell: cellKey, field: WRITTEN_FIELD, offset: sequence % 20 });
+		doc.transact(() => cell.set(field, editValue(sentAt, sequence)));
+		awareness.setLocalStateField('cursor', { cell: cellKey, field, offset: sequence % 20 });
 		if (sentAt >= schedule.measureFrom && sentAt < schedule.measureUntil) writesMeasured++;
 		sequence++;
 		dueAt += WRITE_INTERVAL_MS;
@@ -187,8 +191,8 @@ function start(schedule: Schedule): void {
 	measuring = schedule;
 	for (const participant of participants) {
 		if (!participant.listens) recordArrivals(participant, schedule);
-		const cellKey = participant.spec.writesCell;
-		if (cellKey) startWriting(participant, cellKey, schedule);
+		const writes = participant.spec.writes;
+		if (writes) startWriting(participant, writes, schedule);
 	}
 	// Enabled now and reset when the window opens: a worker already lagging by more than the
 	// warm-up still measures itself from whenever it gets there.
@@ -196,9 +200,118 @@ function start(schedule: Schedule): void {
 	setTimeout(() => loopDelay.reset(), schedule.measureFrom - benchClock());
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reconnect wave (the conductor's side is wave.ts).
+
+type WaveParticipant = {
+	spec: WaveClientSpec;
+	doc: Y.Doc;
+	link: LiveConnection;
+	syncedAt: number | null;
+	timeline: { at: number; stateVector: StateVector }[];
+};
+
+const waveParticipants: WaveParticipant[] = [];
+
+const holds = (doc: Y.Doc, target: StateVector) => covers(stateVectorOf(doc), target);
+
+/** Connects every participant, waits until all are synced, then takes the representatives offline and makes their edits. */
+async function prepareWave(order: Extract<ConductorMessage, { type: 'wave-prepare' }>): Promise<Extract<WorkerMessage, { type: 'wave-prepared' }>> {
+	for (const [index, spec] of order.clients.entries()) {
+		const doc = new Y.Doc();
+		const awareness = new Awareness(doc);
+		awareness.setLocalState({ user: { name: spec.name, color: COLOURS[index % COLOURS.length] }, cursor: spec.cell ? { cell: spec.cell, field: 'description' } : null });
+		const link = connect(order.protocol, { url: order.url, room: order.room, doc, awareness, token: spec.token });
+		waveParticipants.push({ spec, doc, link, syncedAt: null, timeline: [] });
+	}
+	let timer: NodeJS.Timeout | undefined;
+	const deadline = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => {
+			const closes = [...new Set(waveParticipants.map((p) => p.link.lastClose()))].join(', ');
+			reject(new Error(`wave clients did not all sync within ${order.readyTimeoutMs / 1000} s; last close: ${closes}`));
+		}, order.readyTimeoutMs);
+	});
+	try {
+		await Promise.race([
+			Promise.all(
+				waveParticipants.map(async ({ doc, link }, index) => {
+					await link.synced;
+					if (order.seedCells && index === 0) {
+						const { cells } = roots(doc);
+						doc.transact(() => {
+							for (const key of order.cellKeys) if (!cells.has(key)) cells.set(key, newCellMap());
+						});
+					}
+					await seesWholeMatrix(doc, order.cellKeys);
+				})
+			),
+			deadline
+		]);
+	} finally {
+		clearTimeout(timer);
+	}
+	const editors = waveParticipants.filter((p) => p.spec.cell !== null);
+	await Promise.all(editors.map(({ link }) => link.goOffline()));
+	let offlineBytes = 0;
+	for (const { spec, doc } of editors) {
+		const before = Y.encodeStateVector(doc);
+		makeOfflineEdits(doc, spec.cell!, order.edits, spec.seed);
+		offlineBytes += Y.encodeStateAsUpdate(doc, before).byteLength;
+	}
+	return { type: 'wave-prepared', stateVectors: editors.map(({ doc }) => stateVectorOf(doc)), offlineBytes };
+}
+
+/** At the conductor's instant every representative reconnects; reports once all hold the target, or things go quiet. */
+function reconnectWave(order: Extract<ConductorMessage, { type: 'wave-reconnect' }>): void {
+	let lastChange = 0;
+	let reported = false;
+	const report = () => {
+		if (reported) return;
+		reported = true;
+		clearInterval(poll);
+		const reports: WaveClientReport[] = waveParticipants.map((p) => ({
+			name: p.spec.name,
+			watcher: p.spec.cell === null,
+			syncedAfterMs: p.syncedAt === null ? null : p.syncedAt - order.at,
+			timeline: p.timeline.map(({ at, stateVector }) => ({ afterMs: at - order.at, stateVector })),
+			refusals: [...p.link.refusals()],
+			digest: documentDigest(p.doc)
+		}));
+		send({ type: 'wave-report', clients: reports });
+	};
+	const poll = setInterval(() => {
+		const now = benchClock();
+		if (now < order.at) return;
+		const allSynced = waveParticipants.every((p) => p.syncedAt !== null || p.spec.cell === null);
+		if (waveParticipants.every((p) => holds(p.doc, order.target))) report();
+		else if (now - order.at > order.timeoutMs) report();
+		else if (allSynced && now - Math.max(lastChange, order.at) > order.quietMs) report();
+	}, 50);
+	setTimeout(
+		() => {
+			for (const participant of waveParticipants) {
+				const { doc, link, timeline, spec } = participant;
+				timeline.push({ at: benchClock(), stateVector: stateVectorOf(doc) });
+				doc.on('update', () => {
+					lastChange = benchClock();
+					timeline.push({ at: lastChange, stateVector: stateVectorOf(doc) });
+				});
+				if (spec.cell === null) {
+					participant.syncedAt = order.at;
+					continue;
+				}
+				link.whenSynced().then(() => (participant.syncedAt = benchClock()));
+				link.reconnect();
+			}
+		},
+		Math.max(0, order.at - benchClock())
+	);
+}
+
 function stop(): void {
 	for (const timer of writerTimers) clearTimeout(timer);
 	for (const { link } of participants) link.destroy();
+	for (const { link } of waveParticipants) link.destroy();
 	// Sockets closing politely can hold the loop open; the conductor has already taken the report.
 	setTimeout(() => process.exit(0), 200);
 }
@@ -220,8 +333,15 @@ process.on('message', (message: ConductorMessage) => {
 				latenciesMs: Float64Array.from(latenciesMs),
 				writes: writesMeasured,
 				disconnects: participants.reduce((sum, p) => sum + p.link.disconnects(), 0),
-				loopDelayP99Ms: loopDelay.percentile(99) / 1e6
+				loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+				refusals: participants.reduce((sum, p) => sum + p.link.refusals().length, 0)
 			});
+			break;
+		case 'wave-prepare':
+			prepareWave(message).then(send, (error: unknown) => send({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }));
+			break;
+		case 'wave-reconnect':
+			reconnectWave(message);
 			break;
 		case 'stop':
 			stop();
@@ -229,8 +349,6 @@ process.on('message', (message: ConductorMessage) => {
 	}
 });
 
-// Every WebsocketProvider adds a process 'exit' listener of its own; hundreds here are expected.
-process.setMaxListeners(0);
 send({ type: 'listening' });
 
 // Orphaned by a crashed conductor: leave rather than keep hammering the server.

@@ -22,10 +22,18 @@ export type ServerUnderTest = {
 	/** Our server loads the workshop's cells itself; the peers start with an empty document. */
 	preloaded: boolean;
 	url(port: number): string;
-	start(port: number, scratchDir: string, collabSecret: string): ChildProcess;
+	/** Starts the server; `cpus`, when given, confines it (every thread) to those CPUs. */
+	start(port: number, scratchDir: string, collabSecret: string, cpus: number[] | null): ChildProcess;
 };
 
-const OUTPUT: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+/**
+ * Runs `node <args>`, through `taskset -c <cpus>` when pinned: taskset sets the affinity and execs
+ * node in the same process, so the pid is node's and every thread node starts inherits it.
+ */
+function launch(args: string[], env: NodeJS.ProcessEnv, cpus: number[] | null): ChildProcess {
+	const options = { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env };
+	return cpus ? spawn('taskset', ['-c', cpus.join(','), process.execPath, ...args], options) : spawn(process.execPath, args, options);
+}
 
 /** Environment for a server: ours, minus anything that would change a peer's configuration. */
 function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -42,22 +50,22 @@ const mufakat: ServerUnderTest = {
 	protocol: 'y-websocket',
 	preloaded: true,
 	url: (port) => `ws://127.0.0.1:${port}/collab`,
-	start(port, scratchDir, collabSecret) {
+	start(port, scratchDir, collabSecret, cpus) {
 		// The production entry, as `npm start` runs it; the benchmark never builds it itself.
 		const entry = join(REPO_ROOT, 'build', 'server.js');
 		if (!existsSync(entry)) throw new Error('build/server.js is missing: run `flock /tmp/mufakat-build.lock npm run build` first');
-		return spawn(process.execPath, [entry], {
-			cwd: REPO_ROOT,
-			stdio: OUTPUT,
-			env: serverEnv({
+		return launch(
+			[entry],
+			serverEnv({
 				PORT: String(port),
 				HOST: '127.0.0.1',
 				ORIGIN: `http://127.0.0.1:${port}`,
 				// An empty database: the server migrates it and loads the demo workshops on start.
 				DATABASE_PATH: join(scratchDir, 'bench.db'),
 				MUFAKAT_COLLAB_SECRET: collabSecret
-			})
-		});
+			}),
+			cpus
+		);
 	}
 };
 
@@ -67,15 +75,11 @@ const reference: ServerUnderTest = {
 	protocol: 'y-websocket',
 	preloaded: false,
 	url: (port) => `ws://127.0.0.1:${port}`,
-	start(port) {
+	start(port, _scratchDir, _secret, cpus) {
 		// The package's own server entry (an http server handing upgrades to setupWSConnection),
 		// unchanged: this is what "the reference server" means, down to the `ws` it ships with.
 		const packageJson = createRequire(import.meta.url).resolve('@y/websocket-server/package.json');
-		return spawn(process.execPath, [join(dirname(packageJson), 'src', 'server.js')], {
-			cwd: REPO_ROOT,
-			stdio: OUTPUT,
-			env: serverEnv({ PORT: String(port), HOST: '127.0.0.1' })
-		});
+		return launch([join(dirname(packageJson), 'src', 'server.js')], serverEnv({ PORT: String(port), HOST: '127.0.0.1' }), cpus);
 	}
 };
 
@@ -85,12 +89,8 @@ const hocuspocus: ServerUnderTest = {
 	protocol: 'hocuspocus',
 	preloaded: false,
 	url: (port) => `ws://127.0.0.1:${port}`,
-	start(port) {
-		return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'collab', 'servers', 'hocuspocus.ts')], {
-			cwd: REPO_ROOT,
-			stdio: OUTPUT,
-			env: serverEnv({ PORT: String(port) })
-		});
+	start(port, _scratchDir, _secret, cpus) {
+		return launch(['--import', 'tsx', join(REPO_ROOT, 'bench', 'collab', 'servers', 'hocuspocus.ts')], serverEnv({ PORT: String(port) }), cpus);
 	}
 };
 
