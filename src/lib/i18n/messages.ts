@@ -760,7 +760,19 @@ export const id = {
 	'participant.matrixReadOnly': 'Anda dapat melihat matriks, tetapi tidak dapat mengubahnya.',
 	'participant.rowLocked': 'Moderator mengunci baris lembaga Anda; isinya tidak dapat diubah untuk sementara.',
 	'participant.following': 'Moderator sedang menunjukkan: {target}',
-	'workshop.matrixProjector': 'Proyektor matriks'
+	'workshop.matrixProjector': 'Proyektor matriks',
+	// ── issue 9: first run, accounts, invitations ──
+	//
+	//
+	// ── issue 9: forums, letterhead, front door, territory ──
+	//
+	//
+	// ── issue 9: programme setup, institutions, attendance corrections ──
+	//
+	//
+	// ── issue 9: hall network, backups ──
+	//
+	//
 } as const;
 
 export type MessageKey = keyof typeof id;
@@ -1523,5 +1535,17 @@ export const en: Record<MessageKey, string> = {
 	'participant.matrixReadOnly': 'You can see the matrix but not change it.',
 	'participant.rowLocked': 'The moderator has locked your institution’s row; it cannot change for now.',
 	'participant.following': 'The moderator is showing: {target}',
-	'workshop.matrixProjector': 'Matrix projector'
+	'workshop.matrixProjector': 'Matrix projector',
+	// ── issue 9: first run, accounts, invitations ──
+	//
+	//
+	// ── issue 9: forums, letterhead, front door, territory ──
+	//
+	//
+	// ── issue 9: programme setup, institutions, attendance corrections ──
+	//
+	//
+	// ── issue 9: hall network, backups ──
+	//
+	//
 };
