@@ -76,7 +76,7 @@ export function endSession(db: Db, token: string): void {
 }
 
 export type Viewer =
-	| { kind: 'account'; user: { id: number; name: string; email: string }; roles: { forumId: number; role: ForumRole }[] }
+	| { kind: 'account'; user: { id: number; name: string; email: string; isAdmin: boolean }; roles: { forumId: number; role: ForumRole }[] }
 	| {
 			kind: 'participant';
 			workshopId: number;
@@ -95,13 +95,13 @@ export function resolveSession(db: Db, token: string, now = Date.now()): Viewer 
 	if (!session) return null;
 	if (session.userId != null) {
 		const user = db.select().from(users).where(eq(users.id, session.userId)).get();
-		if (!user) return null;
+		if (!user || !user.active) return null;
 		const roles = db
 			.select({ forumId: forumMembers.forumId, role: forumMembers.role })
 			.from(forumMembers)
 			.where(eq(forumMembers.userId, user.id))
 			.all();
-		return { kind: 'account', user: { id: user.id, name: user.name, email: user.email }, roles };
+		return { kind: 'account', user: { id: user.id, name: user.name, email: user.email, isAdmin: user.isAdmin }, roles };
 	}
 	if (session.workshopId != null && session.attendanceId != null) {
 		const row = db.select().from(attendance).where(eq(attendance.id, session.attendanceId)).get();

@@ -21,3 +21,11 @@ export function requireWorkshopRole(db: Db, locals: App.Locals, workshopId: numb
 	const { forum, roles: held } = requireForumRole(db, locals, workshop.forumId, roles);
 	return { workshop, forum, roles: held };
 }
+
+/** The instance administrator (creates forums, invites their first staff); 401/403 otherwise. */
+export function requireAdmin(locals: App.Locals) {
+	const viewer = locals.viewer;
+	if (viewer?.kind !== 'account') error(401, translate(locals.locale, 'error.loginRequired'));
+	if (!viewer.user.isAdmin) error(403, translate(locals.locale, 'error.forbidden'));
+	return viewer.user;
+}
