@@ -129,7 +129,10 @@ export class Room {
 	/** Yjs client id → the subject that first wrote with it. */
 	readonly bindings = new Map<number, string>();
 	private readonly authoriser: UpdateAuthoriser;
+	/** Accepted this turn, not yet broadcast. */
 	private pendingUpdates: Uint8Array[] = [];
+	/** Accepted, not yet appended to the store (appended before the turn's broadcast). */
+	private unstored: Uint8Array[] = [];
 	private pendingAwareness = new Set<number>();
 	private updateFlushScheduled = false;
 	private awarenessTimer: NodeJS.Timeout | null = null;
@@ -162,7 +165,7 @@ export class Room {
 		this.storedBytes = (snapshot?.byteLength ?? 0) + updates.reduce((sum, u) => sum + u.byteLength, 0);
 		this.authoriser = new UpdateAuthoriser(this.doc, options.knownSite);
 		// Registered after loading: what was loaded is already stored.
-		this.doc.on('update', (update: Uint8Array) => this.onDocUpdate(update));
+		this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
 		if (!snapshot && updates.length === 0) this.transact((doc) => options.seed(workshopId, doc));
 		else if (options.reconcile) this.transact((doc) => options.reconcile!(workshopId, doc));
 
@@ -175,14 +178,20 @@ export class Room {
 		log('info', 'room.load', { room: name, snapshotBytes: snapshot?.byteLength ?? 0, updates: updates.length, ms: Date.now() - started });
 	}
 
-	/** Persist first, then queue for the batched broadcast. */
-	private onDocUpdate(update: Uint8Array) {
+	/**
+	 * Every change to the served document: queued, then stored and broadcast together at the end of
+	 * the event-loop turn (one disk flush and one message for everything that arrived in the turn).
+	 * Nothing is sent before it is stored. The server's own changes (structure, freezing) are stored
+	 * at once, so SQL and the live document never disagree after a crash.
+	 */
+	private onDocUpdate(update: Uint8Array, origin: unknown) {
 		// The authoriser's shadow already holds client updates it accepted; everything else (the
 		// server's own changes) must reach it too, or the two documents drift apart.
 		if (!this.applyingAuthorised) this.authoriser.follow(update);
-		this.lastLogId = this.options.store.append(this.name, update);
 		this.storedBytes += update.byteLength;
+		this.unstored.push(update);
 		this.pendingUpdates.push(update);
+		if (origin === SERVER_ORIGIN) this.storeQueued();
 		if (++this.appendedSinceCompact >= this.options.compactEvery && !this.compactScheduled) {
 			this.compactScheduled = true;
 			setImmediate(() => this.compact());
@@ -193,8 +202,24 @@ export class Room {
 		}
 	}
 
+	/** Appends what is queued for storage; throws if the store fails (nothing is then broadcast). */
+	private storeQueued() {
+		if (this.unstored.length === 0) return;
+		this.lastLogId = this.options.store.append(this.name, this.unstored);
+		this.unstored = [];
+	}
+
 	private flushUpdates() {
 		this.updateFlushScheduled = false;
+		try {
+			this.storeQueued();
+		} catch (error) {
+			// Not stored means not sent: the clients keep their edits and resend them on reconnect.
+			log('error', 'room.append.failed', { room: this.name, error });
+			this.pendingUpdates = [];
+			for (const conn of [...this.connections.keys()]) conn.close(CLOSE.shuttingDown, 'storage failed, reconnect');
+			return;
+		}
 		const updates = this.pendingUpdates;
 		this.pendingUpdates = [];
 		if (updates.length === 0 || this.connections.size === 0) return;
@@ -348,6 +373,7 @@ export class Room {
 		this.compactScheduled = false;
 		const started = Date.now();
 		try {
+			this.storeQueued();
 			const state = Y.encodeStateAsUpdate(this.doc);
 			this.options.store.compact(this.name, state, this.lastLogId);
 			this.appendedSinceCompact = 0;
