@@ -35,17 +35,17 @@ export function listAccounts(db: Db): AccountSummary[] {
  * Deactivating ends the account's sessions at once; it can no longer sign in. An administrator
  * cannot deactivate themself, so the instance always keeps one.
  */
-export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): boolean {
+export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): { name: string } | null {
 	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
 	return db.transaction(() => {
-		const changed = db.update(users).set({ active }).where(eq(users.id, userId)).run().changes === 1;
-		if (changed && !active) {
-			const admins = db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))).get();
-			const target = db.select({ isAdmin: users.isAdmin }).from(users).where(eq(users.id, userId)).get();
-			if (target?.isAdmin && (admins?.n ?? 0) === 0) throw new InputError({ account: { key: 'admin.lastAdmin' } });
+		const target = db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }).get();
+		if (!target) return null;
+		if (!active) {
+			const others = db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))).get();
+			if (target.isAdmin && (others?.n ?? 0) === 0) throw new InputError({ account: { key: 'admin.lastAdmin' } });
 			endSessionsOf(db, userId);
 		}
-		return changed;
+		return { name: target.name };
 	});
 }
 
