@@ -4,6 +4,7 @@ import { LinkRefused } from './access-links';
 
 /** Unknown (or revoked) links are not found; used and expired ones are gone for good. */
 const STATUS = { unknown: 404, used: 410, expired: 410 } as const;
+const MESSAGE = { unknown: 'link.unknown', used: 'link.used', expired: 'link.expired' } as const;
 
 export function formatMoment(date: Date, locale: Locale): string {
 	return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
@@ -15,7 +16,7 @@ export function formatMoment(date: Date, locale: Locale): string {
 }
 
 function refuse(locale: Locale, e: LinkRefused): never {
-	error(STATUS[e.reason], translate(locale, `link.${e.reason}`, { date: e.expiresAt ? formatMoment(e.expiresAt, locale) : '' }));
+	error(STATUS[e.reason], translate(locale, MESSAGE[e.reason], { date: e.expiresAt ? formatMoment(e.expiresAt, locale) : '' }));
 }
 
 /**
