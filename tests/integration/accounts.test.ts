@@ -178,7 +178,9 @@ describe('first run, invitations and roles on an empty database without the demo
 				expect((await client.post(path, fields)).status, `${who} ${path}`).toBe(status);
 			}
 		}
-		for (const client of [participant, observer, kupang]) expect((await client.get(`/forums/${forumId}/people`)).status).toBe(403);
+		// A participant opening a staff page is sent to the sign-in page; accounts without the role are refused.
+		expect((await participant.get(`/forums/${forumId}/people`)).headers.get('location')).toMatch(/^\/login\?next=/);
+		for (const client of [observer, kupang]) expect((await client.get(`/forums/${forumId}/people`)).status).toBe(403);
 		expect((await observer.get('/admin')).status).toBe(403);
 		expect({ users: users(), links: links(), members: members(), hashes: ctx.db.prepare('select token_hash, expires_at from access_links order by id').all(), active: count('select count(*) n from users where active = 1') }).toEqual(before);
 		expect((await new Client(ctx.server.url).get(open)).status).toBe(200);
