@@ -3,7 +3,9 @@ import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getDb } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
-import { seedDemo } from '$lib/server/demo';
+import { markDemoAccounts, seedDemo } from '$lib/server/demo';
+import { demoModeOn } from '$lib/server/accounts/demo-mode';
+import { issueSetupToken, setupBaseUrl } from '$lib/server/accounts/setup';
 import { seedDemoCommitments } from '$lib/server/demo-commitments';
 import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
@@ -13,7 +15,12 @@ export const init: ServerInit = async () => {
 	if (building) return;
 	const db = getDb();
 	importAreas(db);
-	if (process.env.MUFAKAT_DEMO !== 'off' && seedDemo(db)) {
+	markDemoAccounts(db);
+	// Until an administrator exists, each start prints a fresh one-time address (the last one stops
+	// working); only whoever can read this console can use it.
+	const setupToken = issueSetupToken(db);
+	if (setupToken) console.log(`Setup: ${setupBaseUrl()}/setup/${setupToken}`);
+	if (demoModeOn() && seedDemo(db)) {
 		// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
 		// points at this server's verify page.
 		await prepareDemoMinutes(db);
@@ -37,7 +44,7 @@ const i18n: Handle = async ({ event, resolve }) => {
 };
 
 /** Staff areas need an account before any load or action runs; finer role checks live in each layout. */
-const STAFF_PREFIXES = ['/forums', '/workshops', '/api/areas'];
+const STAFF_PREFIXES = ['/forums', '/workshops', '/api/areas', '/admin', '/account'];
 
 const guards: Handle = async ({ event, resolve }) => {
 	const path = event.url.pathname;

@@ -1,5 +1,6 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { and, eq, gt, lt, ne } from 'drizzle-orm';
+import { demoModeOn } from './accounts/demo-mode';
 import type { Db } from './db/client';
 import { attendance, forumMembers, sessions, users, type ForumRole } from './db/schema';
 
@@ -16,25 +17,49 @@ export function hashPassword(password: string): string {
 }
 
 export function verifyPassword(password: string, stored: string): boolean {
+	const parsed = parseHash(stored);
+	if (!parsed) return false;
+	const actual = scryptSync(password, parsed.salt, parsed.key.length, parsed.params);
+	return timingSafeEqual(parsed.key, actual);
+}
+
+function parseHash(stored: string) {
 	const [scheme, n, r, p, salt, key] = stored.split('$');
-	if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
-	const expected = Buffer.from(key, 'base64');
-	const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, {
-		N: Number(n),
-		r: Number(r),
-		p: Number(p)
-	});
-	return timingSafeEqual(expected, actual);
+	if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return null;
+	return { params: { N: Number(n), r: Number(r), p: Number(p) }, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+}
+
+function scryptOffLoop(password: string, salt: Buffer, keylen: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
+	return new Promise((resolve, reject) => scrypt(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** Same scheme as `hashPassword`, computed on libuv's thread pool so other requests keep moving. */
+export async function hashPasswordAsync(password: string): Promise<string> {
+	const salt = randomBytes(16);
+	const key = await scryptOffLoop(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+	return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+	const parsed = parseHash(stored);
+	if (!parsed) return false;
+	const actual = await scryptOffLoop(password, parsed.salt, parsed.key.length, parsed.params);
+	return timingSafeEqual(parsed.key, actual);
+}
+
+/** Whether this account may sign in now: active, and a demo account only while the demo is on. */
+export function maySignIn(user: { active: boolean; isDemo: boolean }): boolean {
+	return user.active && (!user.isDemo || demoModeOn());
 }
 
 function hashToken(token: string): string {
 	return createHash('sha256').update(token).digest('hex');
 }
 
-export function createUser(db: Db, input: { email: string; name: string; password: string }) {
+export function createUser(db: Db, input: { email: string; name: string; password: string; isDemo?: boolean }) {
 	const [user] = db
 		.insert(users)
-		.values({ email: input.email.toLowerCase(), name: input.name, passwordHash: hashPassword(input.password) })
+		.values({ email: input.email.toLowerCase(), name: input.name, passwordHash: hashPassword(input.password), isDemo: input.isDemo ?? false })
 		.returning()
 		.all();
 	return user!;
@@ -47,7 +72,7 @@ export function authenticate(db: Db, email: string, password: string) {
 		verifyPassword(password, hashPassword('x'));
 		return null;
 	}
-	return verifyPassword(password, user.passwordHash) ? user : null;
+	return verifyPassword(password, user.passwordHash) && maySignIn(user) ? user : null;
 }
 
 export type SessionGrant =
@@ -75,6 +100,13 @@ export function endSession(db: Db, token: string): void {
 	db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
 }
 
+/** Ends every session of an account (deactivation, reset), or every one but `keepToken`'s (own password change). */
+export function endSessionsOf(db: Db, userId: number, keepToken?: string): number {
+	const mine = eq(sessions.userId, userId);
+	const where = keepToken ? and(mine, ne(sessions.tokenHash, hashToken(keepToken))) : mine;
+	return db.delete(sessions).where(where).run().changes;
+}
+
 export type Viewer =
 	| { kind: 'account'; user: { id: number; name: string; email: string; isAdmin: boolean }; roles: { forumId: number; role: ForumRole }[] }
 	| {
@@ -95,7 +127,7 @@ export function resolveSession(db: Db, token: string, now = Date.now()): Viewer 
 	if (!session) return null;
 	if (session.userId != null) {
 		const user = db.select().from(users).where(eq(users.id, session.userId)).get();
-		if (!user || !user.active) return null;
+		if (!user || !maySignIn(user)) return null;
 		const roles = db
 			.select({ forumId: forumMembers.forumId, role: forumMembers.role })
 			.from(forumMembers)

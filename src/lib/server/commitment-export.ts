@@ -9,7 +9,7 @@ import { importTemplateHeader } from './commitment-import';
 import { toCsv } from './csv';
 import type { Db } from './db/client';
 import { listForumProgrammes } from './commitments';
-import { requireForumRole } from './guards';
+import { READ_ROLES, requireForumRole } from './guards';
 import { achievementOf, listReports } from './progress';
 import { commitmentProgress } from './rollups';
 
@@ -140,9 +140,9 @@ export async function commitmentsXlsx(db: Db, forumId: number, programmeId: numb
 	return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-/** Staff of the forum only; `?programme=` narrows an export to one programme of that forum. */
+/** Anyone with a role in the forum, observers included (exports only read); `?programme=` narrows an export to one programme of that forum. */
 export function exportContext(db: Db, locals: App.Locals, forumIdParam: string, url: URL, stem: string) {
-	const { forum } = requireForumRole(db, locals, Number(forumIdParam));
+	const { forum } = requireForumRole(db, locals, Number(forumIdParam), READ_ROLES);
 	const raw = Number(url.searchParams.get('programme'));
 	const programmeId = listForumProgrammes(db, forum.id).some((p) => p.id === raw) ? raw : null;
 	const day = new Date().toISOString().slice(0, 10);

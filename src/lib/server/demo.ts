@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Db } from './db/client';
 import { createUser, grantRole } from './auth';
-import { attendance, components, forums, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
+import { attendance, components, forums, users, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
 import { nameKey } from './attendance';
 
 /** Demo accounts; the README gives these. */
@@ -79,14 +79,22 @@ function insertInstitutions(db: Db, forumId: number, list: DemoInstitution[]): M
 	return ids;
 }
 
+/**
+ * Databases seeded before accounts had a demo flag: their demo accounts (the README's published
+ * logins) must still be refused once the demo is switched off.
+ */
+export function markDemoAccounts(db: Db): void {
+	db.update(users).set({ isDemo: true }).where(inArray(users.email, [DEMO_MODERATOR_EMAIL, DEMO_SECRETARIAT_EMAIL])).run();
+}
+
 /** Loads the demo forums into an empty database; does nothing when any forum exists. */
 export function seedDemo(db: Db): boolean {
 	const existing = db.select({ n: sql<number>`count(*)` }).from(forums).get();
 	if (existing && existing.n > 0) return false;
 
 	db.transaction(() => {
-		const moderator = createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD });
-		const secretariat = createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD });
+		const moderator = createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
+		const secretariat = createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
 
 		// Madiun: the 8 November 2021 workshop.
 		const madiun = db

@@ -21,7 +21,8 @@ export async function formAction<T>(
 				Object.entries(e.errors).map(([field, msg]) => [field, translate(locale, msg.key, msg.params)])
 			);
 			const values = Object.fromEntries(
-				[...form.entries()].filter(([k, v]) => typeof v === 'string' && k !== 'password').map(([k, v]) => [k, v as string])
+				// Passwords (password, passwordConfirm, currentPassword …) are never sent back to the page.
+				[...form.entries()].filter(([k, v]) => typeof v === 'string' && !/password/i.test(k)).map(([k, v]) => [k, v as string])
 			);
 			return fail(400, { errors, values, action: form.get('_action')?.toString() ?? null });
 		}

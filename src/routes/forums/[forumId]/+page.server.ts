@@ -1,6 +1,6 @@
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { requireForumRole } from '$lib/server/guards';
+import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
 import { createProgramme, listComponents, listPilotSites, listProgrammes } from '$lib/server/programmes';
 import { listWorkshops } from '$lib/server/workshops';
@@ -8,7 +8,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	const institutions = listInstitutions(db, forum.id, { includeProposed: true });
 	const coverage = sectorCoverage(institutions);
 	return {

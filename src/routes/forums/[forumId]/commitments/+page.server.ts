@@ -1,7 +1,7 @@
 import { createCommitmentsFromText, listForumProgrammes } from '$lib/server/commitments';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { requireForumRole } from '$lib/server/guards';
+import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { commitmentProgress } from '$lib/server/rollups';
 import { listWorkshops } from '$lib/server/workshops';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,7 +14,7 @@ function programmeFilter(url: URL, programmes: { id: number }[]): number | null 
 
 export const load: PageServerLoad = ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	const programmes = listForumProgrammes(db, forum.id);
 	const programmeId = programmeFilter(url, programmes);
 	return {

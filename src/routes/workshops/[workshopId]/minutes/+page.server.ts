@@ -2,7 +2,7 @@ import { fail } from '@sveltejs/kit';
 import { listAttendance } from '$lib/server/attendance';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { requireWorkshopRole } from '$lib/server/guards';
+import { canEditForum, READ_ROLES, requireWorkshopRole } from '$lib/server/guards';
 import {
 	currentMinutesVersion,
 	ensureMinutesDraft,
@@ -20,11 +20,13 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url, depends }) => {
 	depends('app:minutes');
 	const db = getDb();
-	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
-	ensureMinutesDraft(db, workshop);
+	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
+	// Observers read the finalised minutes; the live draft and the signing links are for staff.
+	const canEdit = canEditForum(roles);
+	if (canEdit) ensureMinutesDraft(db, workshop);
 	const current = currentMinutesVersion(db, workshop.id);
 	const signers = current ? listSigners(db, current.id) : [];
-	const link = (token: string) => `${url.origin}/sign/${token}`;
+	const link = (token: string) => (canEdit ? `${url.origin}/sign/${token}` : null);
 	const cert = activeSealCertificate(db, workshop.forumId);
 	return {
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
@@ -49,6 +51,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			voided: v.voidedAt !== null,
 			sealed: sealedMinutesFor(db, v.id)
 		})),
+		canEdit,
 		certificate: cert ? { source: cert.source, subject: cert.subject, notAfter: cert.notAfter, fingerprint: cert.fingerprint } : null
 	};
 };

@@ -15,7 +15,7 @@ import {
 import { getDb } from '$lib/server/db/client';
 import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
 import { formAction } from '$lib/server/forms';
-import { requireForumRole } from '$lib/server/guards';
+import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { listInstitutions } from '$lib/server/institutions';
 import { listComponents, listPilotSites } from '$lib/server/programmes';
 import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
@@ -25,7 +25,7 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	const commitment = getCommitmentDetail(db, forum.id, Number(params.commitmentId));
 	if (!commitment) error(404, translate(locals.locale, 'error.notFound'));
 	const areaQuery = url.searchParams.get('areaQuery')?.slice(0, 60) ?? '';

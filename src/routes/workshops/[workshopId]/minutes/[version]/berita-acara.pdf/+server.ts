@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
-import { requireWorkshopRole } from '$lib/server/guards';
+import { READ_ROLES, requireWorkshopRole } from '$lib/server/guards';
 import { sealedPdf } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
@@ -8,7 +8,7 @@ import type { RequestHandler } from './$types';
 /** The sealed file exactly as stored: never re-rendered, or the seal would no longer match. */
 export const GET: RequestHandler = ({ locals, params }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
 	const pdf = sealedPdf(db, workshop.id, Number(params.version));
 	if (!pdf) error(404, translate(locals.locale, 'error.notFound'));
 	return new Response(Buffer.from(pdf), {

@@ -1,0 +1,67 @@
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { endSessionsOf, hashPasswordAsync, verifyPasswordAsync } from '../auth';
+import type { Db } from '../db/client';
+import { forumMembers, forums, users, type ForumRole } from '../db/schema';
+import { InputError, InputReader } from '../validation';
+import { readNewPassword, readPassword } from './fields';
+
+export type AccountSummary = {
+	id: number;
+	name: string;
+	email: string;
+	isAdmin: boolean;
+	active: boolean;
+	isDemo: boolean;
+	roles: { forumId: number; forumName: string; role: ForumRole }[];
+};
+
+/** Every account with its roles in each forum, for the administrator. */
+export function listAccounts(db: Db): AccountSummary[] {
+	const roles = db
+		.select({ userId: forumMembers.userId, forumId: forumMembers.forumId, forumName: forums.shortName, role: forumMembers.role })
+		.from(forumMembers)
+		.innerJoin(forums, eq(forums.id, forumMembers.forumId))
+		.orderBy(asc(forums.shortName))
+		.all();
+	return db
+		.select({ id: users.id, name: users.name, email: users.email, isAdmin: users.isAdmin, active: users.active, isDemo: users.isDemo })
+		.from(users)
+		.orderBy(asc(users.name))
+		.all()
+		.map((u) => ({ ...u, roles: roles.filter((r) => r.userId === u.id).map(({ forumId, forumName, role }) => ({ forumId, forumName, role })) }));
+}
+
+/**
+ * Deactivating ends the account's sessions at once; it can no longer sign in. An administrator
+ * cannot deactivate themself, so the instance always keeps one.
+ */
+export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): { name: string } | null {
+	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
+	return db.transaction(() => {
+		const target = db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }).get();
+		if (!target) return null;
+		if (!active) {
+			const others = db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))).get();
+			if (target.isAdmin && (others?.n ?? 0) === 0) throw new InputError({ account: { key: 'admin.lastAdmin' } });
+			endSessionsOf(db, userId);
+		}
+		return { name: target.name };
+	});
+}
+
+/** Own password: the current one is required; every other session of the account ends, this one stays. */
+export async function changeOwnPassword(db: Db, userId: number, source: FormData | Record<string, unknown>, keepSessionToken?: string) {
+	const user = db.select().from(users).where(eq(users.id, userId)).get();
+	if (!user) throw new InputError({ currentPassword: { key: 'error.notFound' } });
+	const reader = new InputReader(source);
+	const current = readPassword(reader, source, 'currentPassword');
+	const password = readNewPassword(reader, source, user.email);
+	reader.done();
+	if (!(await verifyPasswordAsync(current, user.passwordHash))) throw new InputError({ currentPassword: { key: 'account.currentWrong' } });
+	if (password === current) throw new InputError({ password: { key: 'account.sameAsCurrent' } });
+	const passwordHash = await hashPasswordAsync(password);
+	return db.transaction(() => {
+		db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+		return { endedSessions: endSessionsOf(db, userId, keepSessionToken) };
+	});
+}

@@ -1,0 +1,53 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { endSessionsOf, hashPasswordAsync } from '../auth';
+import type { Db } from '../db/client';
+import { accessLinks, users } from '../db/schema';
+import { InputError, InputReader } from '../validation';
+import { consumeLink, DAY_MS, LinkRefused, newLinkToken, usableLink } from './access-links';
+import { readNewPassword } from './fields';
+
+export const RESET_DAYS = 1;
+
+/**
+ * A single-use link that sets a new password for an account (issued by the administrator or
+ * `npm run admin -- reset-password`). Earlier unused reset links of the account stop working.
+ * Null for an unknown or deactivated account.
+ */
+export function issueResetLink(db: Db, userId: number, createdBy: number | null, now = Date.now()) {
+	const user = db.select().from(users).where(eq(users.id, userId)).get();
+	if (!user) return null;
+	if (!user.active) throw new InputError({ account: { key: 'admin.resetInactive' } });
+	const { token, tokenHash } = newLinkToken();
+	const link = db.transaction(() => {
+		db.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt))).run();
+		return db
+			.insert(accessLinks)
+			.values({ kind: 'reset', tokenHash, userId, name: user.name, email: user.email, createdBy, expiresAt: new Date(now + RESET_DAYS * DAY_MS) })
+			.returning()
+			.get();
+	});
+	return { token, link, user };
+}
+
+/** The account a reset link is for, or `LinkRefused`. */
+export function resetTarget(db: Db, token: string, now = Date.now()) {
+	const link = usableLink(db, 'reset', token, now);
+	const user = link.userId != null ? db.select().from(users).where(eq(users.id, link.userId)).get() : undefined;
+	if (!user || !user.active) throw new LinkRefused('unknown');
+	return { link, user };
+}
+
+/** Sets the new password (typed twice); every session of the account ends. */
+export async function resetPassword(db: Db, token: string, source: FormData | Record<string, unknown>, now = Date.now()) {
+	const { user } = resetTarget(db, token, now);
+	const reader = new InputReader(source);
+	const password = readNewPassword(reader, source, user.email);
+	reader.done();
+	const passwordHash = await hashPasswordAsync(password);
+	return db.transaction(() => {
+		consumeLink(db, 'reset', token, now);
+		db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
+		endSessionsOf(db, user.id);
+		return user;
+	});
+}
