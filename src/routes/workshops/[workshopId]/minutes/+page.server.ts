@@ -3,6 +3,7 @@ import { listAttendance } from '$lib/server/attendance';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';
+import { publicBaseUrl, verifyAddress } from '$lib/server/network';
 import {
 	currentMinutesVersion,
 	ensureMinutesDraft,
@@ -24,7 +25,8 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	ensureMinutesDraft(db, workshop);
 	const current = currentMinutesVersion(db, workshop.id);
 	const signers = current ? listSigners(db, current.id) : [];
-	const link = (token: string) => `${url.origin}/sign/${token}`;
+	const base = publicBaseUrl(url);
+	const link = (token: string) => `${base.url}/sign/${token}`;
 	const cert = activeSealCertificate(db, workshop.forumId);
 	return {
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
@@ -49,6 +51,8 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			voided: v.voidedAt !== null,
 			sealed: sealedMinutesFor(db, v.id)
 		})),
+		networkWarning: base.warning,
+		verify: verifyAddress(base.url),
 		certificate: cert ? { source: cert.source, subject: cert.subject, notAfter: cert.notAfter, fingerprint: cert.fingerprint } : null
 	};
 };
@@ -76,7 +80,7 @@ export const actions: Actions = {
 	seal: async (event) => {
 		const { db, workshop } = staff(event);
 		return formAction(event.locals.locale, event.request, async () => {
-			const sealed = await sealWorkshopMinutes(db, workshop, event.url.origin);
+			const sealed = await sealWorkshopMinutes(db, workshop, publicBaseUrl(event.url).url);
 			return { saved: translate(event.locals.locale, sealed.alreadySealed ? 'minutes.alreadySealed' : 'minutes.sealed') };
 		});
 	},
