@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { backupFileName, backupStream, dataPaths } from '$lib/server/backup';
 import { getDb } from '$lib/server/db/client';
 import { requireAdmin } from '$lib/server/guards';
@@ -13,7 +12,19 @@ export const GET: RequestHandler = ({ locals }) => {
 	const admin = requireAdmin(locals);
 	log('info', 'backup.download', { user: admin.id });
 	const archive = backupStream(getDb().$client, dataPaths());
-	return new Response(Readable.toWeb(archive) as ReadableStream<Uint8Array>, {
+	const chunks = archive[Symbol.asyncIterator]();
+	const body = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			const next = await chunks.next();
+			if (next.done) controller.close();
+			else controller.enqueue(next.value as Buffer);
+		},
+		// The administrator cancelled the download: stop copying (the temporary copy is removed).
+		cancel() {
+			archive.destroy();
+		}
+	});
+	return new Response(body, {
 		headers: {
 			'content-type': 'application/gzip',
 			'content-disposition': `attachment; filename="${backupFileName()}"`,
