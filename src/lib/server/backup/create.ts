@@ -91,7 +91,8 @@ export async function* backupTar(source: Database.Database, paths: DataPaths, op
 	const temp = mkdtempSync(join(tmpdir(), 'mufakat-backup-'));
 	try {
 		const copyPath = join(temp, DATABASE_NAME);
-		await source.backup(copyPath, options.oneStep ? { progress: () => 0x7fffffff } : {});
+		if (options.oneStep) await source.backup(copyPath, { progress: () => 0x7fffffff });
+		else await source.backup(copyPath);
 		const { lastMigrationAt, referencedEvidence } = inspectCopy(copyPath);
 
 		const files: ManifestFile[] = [];
