@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { attachCollab, closeCollab } from './src/lib/server/collab/index';
+import { startupLines } from './src/lib/server/network';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -36,7 +37,7 @@ const server = createServer((req, res) => {
 attachCollab(server);
 
 server.listen(port, host, () => {
-	console.log(`Mufakat listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+	for (const line of startupLines({ host, port })) console.log(line);
 });
 
 function shutdown(signal: string) {

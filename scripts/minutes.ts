@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getDb } from '../src/lib/server/db/client';
 import { currentMinutesVersion, listSigners, signingComplete } from '../src/lib/server/minutes';
+import { serverBaseUrl } from '../src/lib/server/network';
 import { sealWorkshopMinutes } from '../src/lib/server/sealing';
 import { getWorkshop } from '../src/lib/server/workshops';
 
@@ -30,7 +31,7 @@ if (!signingComplete(signers)) {
 	const pending = signers.filter((s) => s.status === 'pending').map((s) => s.name);
 	fail(`workshop ${workshop.id} is not fully signed: ${pending.length} of ${signers.length} still to sign (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''})`);
 }
-const origin = values.origin ?? process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`;
+const origin = values.origin ?? serverBaseUrl().url;
 const { pdf, sha256 } = await sealWorkshopMinutes(db, workshop, origin);
 writeFileSync(values.out, pdf);
 console.log(`${values.out}: berita acara ${version.nomor} v${version.version}, ${pdf.length} bytes, sha256 ${sha256}`);

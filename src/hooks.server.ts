@@ -9,6 +9,7 @@ import { issueSetupToken, setupBaseUrl } from '$lib/server/accounts/setup';
 import { seedDemoCommitments } from '$lib/server/demo-commitments';
 import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
+import { serverBaseUrl } from '$lib/server/network';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
 
 export const init: ServerInit = async () => {
@@ -22,10 +23,10 @@ export const init: ServerInit = async () => {
 	if (setupToken) console.log(`Setup: ${setupBaseUrl()}/setup/${setupToken}`);
 	if (demoModeOn() && seedDemo(db)) {
 		// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
-		// points at this server's verify page.
+		// points at this server's verify page (PUBLIC_URL, else the address phones on the LAN use).
 		await prepareDemoMinutes(db);
 		seedDemoCommitments(db);
-		await signDemoMinutes(db, process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`);
+		await signDemoMinutes(db, serverBaseUrl().url);
 	}
 };
 

@@ -28,9 +28,10 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts the built production server (build/server.js) on a random loopback port with its own
- * SQLite file, in its own process group so that stopping it leaves nothing behind.
+ * SQLite file, in its own process group so that stopping it leaves nothing behind. `env` overrides
+ * the defaults; a variable given as undefined is not passed at all (a server without ORIGIN).
  */
-export async function startServer(opts: { dir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dir?: string; env?: Record<string, string | undefined> } = {}): Promise<RunningServer> {
 	const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mufakat-test-'));
 	const dbPath = join(dir, 'mufakat.db');
 	const port = await freePort();

@@ -881,6 +881,22 @@ export const id = {
 	//
 	//
 	// ── issue 9: hall network, backups ──
+	'network.loopbackOnly': 'Ponsel peserta tidak bisa membuka alamat ini: sambungkan laptop ke jaringan aula atau atur PUBLIC_URL',
+	'network.hostLoopback': 'Server hanya menerima sambungan dari komputer ini (HOST berisi alamat loopback): jalankan dengan HOST=0.0.0.0.',
+	'network.originLoopback': 'ORIGIN berisi alamat loopback, sehingga formulir yang dikirim dari ponsel ditolak: kosongkan ORIGIN di jaringan aula, atau isi dengan alamat yang dibuka peserta.',
+	'network.verifyLocalOnly': 'Alamat verifikasi di PDF hanya bisa dibuka di jaringan ini: {url}. Bila berita acara akan diperiksa dari luar, atur PUBLIC_URL ke alamat publik forum sebelum menyegel.',
+	'backup.title': 'Cadangan dan pemulihan',
+	'backup.intro': 'Satu arsip (.tar.gz) berisi salinan utuh basis data, berkas bukti dukung, logo kop surat, serta kunci segel forum beserta rahasianya. Simpan di tempat aman: siapa pun yang memegangnya dapat menyegel atas nama forum.',
+	'backup.download': 'Unduh cadangan',
+	'backup.live': 'Cadangan dibuat dari basis data yang sedang berjalan; lokakarya dan penandatanganan dapat terus berlangsung.',
+	'backup.contents': 'Isi saat ini: basis data {size}, {evidence} berkas bukti dukung, {logos} logo.',
+	'backup.sealSecretFile': 'Rahasia segel: berkas seal.secret di folder data (ikut di arsip).',
+	'backup.sealSecretEnv': 'Rahasia segel diatur lewat MUFAKAT_SEAL_SECRET dan tidak ikut di arsip: simpan nilainya bersama arsip, karena tanpa itu kunci segel tidak bisa dibuka setelah pemulihan.',
+	'backup.sealSecretNone': 'Belum ada rahasia segel: belum pernah ada berita acara yang disegel di server ini.',
+	'backup.cli': 'Dari baris perintah (misalnya lewat cron):',
+	'backup.restoreTitle': 'Memulihkan',
+	'backup.restoreHelp': 'Hentikan server, lalu jalankan di komputer tujuan. Pemulihan hanya masuk ke folder data yang belum berisi basis data, dan memeriksa hash SHA-256 setiap berkas lebih dulu.',
+	'backup.docs': 'Langkah lengkap ada di docs/operations.md.',
 	//
 	//
 } as const;
@@ -1766,6 +1782,22 @@ export const en: Record<MessageKey, string> = {
 	//
 	//
 	// ── issue 9: hall network, backups ──
+	'network.loopbackOnly': 'Participants’ phones cannot open this address: connect the laptop to the hall’s network or set PUBLIC_URL',
+	'network.hostLoopback': 'The server accepts connections from this computer only (HOST is a loopback address): start it with HOST=0.0.0.0.',
+	'network.originLoopback': 'ORIGIN is a loopback address, so forms sent from phones are refused: leave ORIGIN unset on a hall’s network, or set it to the address participants open.',
+	'network.verifyLocalOnly': 'The verify address in the PDF opens only on this network: {url}. If the minutes will be checked from elsewhere, set PUBLIC_URL to the forum’s public address before sealing.',
+	'backup.title': 'Backup and restore',
+	'backup.intro': 'One archive (.tar.gz) holding a complete copy of the database, the evidence files, the letterhead logos, and the forums’ seal keys with their secret. Keep it somewhere safe: whoever holds it can seal in the forums’ name.',
+	'backup.download': 'Download a backup',
+	'backup.live': 'The backup is taken from the running database; workshops and signing can go on meanwhile.',
+	'backup.contents': 'Now: database {size}, {evidence} evidence files, {logos} logos.',
+	'backup.sealSecretFile': 'Seal secret: the file seal.secret in the data folder (included in the archive).',
+	'backup.sealSecretEnv': 'The seal secret is set through MUFAKAT_SEAL_SECRET and is not in the archive: keep its value with the archive, or the seal keys cannot be opened after a restore.',
+	'backup.sealSecretNone': 'No seal secret yet: no minutes have been sealed on this server.',
+	'backup.cli': 'From the command line (from cron, for example):',
+	'backup.restoreTitle': 'Restoring',
+	'backup.restoreHelp': 'Stop the server, then run this on the target computer. A restore goes only into a data folder that holds no database yet, and checks every file’s SHA-256 first.',
+	'backup.docs': 'The full steps are in docs/operations.md.',
 	//
 	//
 };

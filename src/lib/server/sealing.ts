@@ -32,15 +32,20 @@ let memorySecret: string | null = null;
  */
 function sealSecret(): string {
 	if (process.env.MUFAKAT_SEAL_SECRET) return process.env.MUFAKAT_SEAL_SECRET;
-	const dbPath = process.env.DATABASE_PATH ?? DEFAULT_DATABASE_PATH;
-	if (dbPath === ':memory:') return (memorySecret ??= randomBytes(32).toString('base64url'));
-	const file = join(dirname(resolve(dbPath)), 'seal.secret');
+	const file = sealSecretFile();
+	if (!file) return (memorySecret ??= randomBytes(32).toString('base64url'));
 	if (!existsSync(file)) {
 		mkdirSync(dirname(file), { recursive: true });
 		writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
 		chmodSync(file, 0o600);
 	}
 	return readFileSync(file, 'utf8').trim();
+}
+
+/** Where the seal secret is kept when MUFAKAT_SEAL_SECRET is not set (null for an in-memory database). */
+export function sealSecretFile(): string | null {
+	const dbPath = process.env.DATABASE_PATH ?? DEFAULT_DATABASE_PATH;
+	return dbPath === ':memory:' ? null : join(dirname(resolve(dbPath)), 'seal.secret');
 }
 
 /** Re-encrypts a PKCS#12 under another passphrase (so an importer's passphrase is never kept). */

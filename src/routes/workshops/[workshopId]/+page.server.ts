@@ -5,6 +5,7 @@ import { requireWorkshopRole } from '$lib/server/guards';
 import { listInstitutions } from '$lib/server/institutions';
 import { addComponent, moveComponent, removeComponent, renameComponent, setWorkshopInvitations } from '$lib/server/matrix/structure';
 import { addPilotSite, listComponents, listPilotSites, listProgrammes, removePilotSite, setPilotStage } from '$lib/server/programmes';
+import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
 import { followUpReview } from '$lib/server/rollups';
 import {
@@ -29,7 +30,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const { workshop, forum } = requireWorkshopRole(db, locals, Number(params.workshopId));
 	const agenda = listAgenda(db, workshop.id);
 	const areaQuery = url.searchParams.get('areaQuery')?.slice(0, 60) ?? '';
-	const joinUrl = workshop.joinCode ? `${url.origin}/join/${workshop.joinCode}` : null;
+	const base = publicBaseUrl(url);
+	const joinUrl = workshop.joinCode ? `${base.url}/join/${workshop.joinCode}` : null;
 	const previous = workshop.previousWorkshopId ? getWorkshop(db, workshop.previousWorkshopId) : null;
 	return {
 		agenda,
@@ -43,6 +45,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		areaResults: areaQuery ? searchVillages(db, areaQuery, forum.regencyCode) : [],
 		joinUrl,
 		joinQr: joinUrl && workshop.status === 'live' ? await qrSvg(joinUrl) : null,
+		networkWarning: base.warning,
 		previous: previous ? { id: previous.id, title: previous.title } : null,
 		commitmentReview: previous && workshop.programmeId ? followUpReview(db, forum.id, workshop.programmeId, previous.date) : null
 	};

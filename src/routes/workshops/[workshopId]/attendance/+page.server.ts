@@ -3,6 +3,7 @@ import { listAttendance } from '$lib/server/attendance';
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
 import { approveInstitution, listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
+import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,14 +15,16 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	const rows = listAttendance(db, workshop.id);
 	const present = rows.map((r) => ({ sector: r.sector, approved: r.institutionApproved }));
 	const coverage = sectorCoverage(present);
-	const joinUrl = workshop.joinCode && workshop.status === 'live' ? `${url.origin}/join/${workshop.joinCode}` : null;
+	const base = publicBaseUrl(url);
+	const joinUrl = workshop.joinCode && workshop.status === 'live' ? `${base.url}/join/${workshop.joinCode}` : null;
 	return {
 		rows,
 		institutionsPresent: new Set(rows.map((r) => r.institutionId)).size,
 		institutionsTotal: listInstitutions(db, workshop.forumId).length,
 		missing: missingSectors(coverage),
 		joinUrl,
-		joinQr: joinUrl ? await qrSvg(joinUrl) : null
+		joinQr: joinUrl ? await qrSvg(joinUrl) : null,
+		networkWarning: base.warning
 	};
 };
 

@@ -3,6 +3,7 @@ import { listAttendance } from '$lib/server/attendance';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { canEditForum, READ_ROLES, requireWorkshopRole } from '$lib/server/guards';
+import { publicBaseUrl, verifyAddress } from '$lib/server/network';
 import {
 	currentMinutesVersion,
 	ensureMinutesDraft,
@@ -26,7 +27,8 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	if (canEdit) ensureMinutesDraft(db, workshop);
 	const current = currentMinutesVersion(db, workshop.id);
 	const signers = current ? listSigners(db, current.id) : [];
-	const link = (token: string) => (canEdit ? `${url.origin}/sign/${token}` : null);
+	const base = publicBaseUrl(url);
+	const link = (token: string) => (canEdit ? `${base.url}/sign/${token}` : null);
 	const cert = activeSealCertificate(db, workshop.forumId);
 	return {
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
@@ -52,6 +54,8 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			sealed: sealedMinutesFor(db, v.id)
 		})),
 		canEdit,
+		networkWarning: base.warning,
+		verify: verifyAddress(base.url),
 		certificate: cert ? { source: cert.source, subject: cert.subject, notAfter: cert.notAfter, fingerprint: cert.fingerprint } : null
 	};
 };
@@ -79,7 +83,7 @@ export const actions: Actions = {
 	seal: async (event) => {
 		const { db, workshop } = staff(event);
 		return formAction(event.locals.locale, event.request, async () => {
-			const sealed = await sealWorkshopMinutes(db, workshop, event.url.origin);
+			const sealed = await sealWorkshopMinutes(db, workshop, publicBaseUrl(event.url).url);
 			return { saved: translate(event.locals.locale, sealed.alreadySealed ? 'minutes.alreadySealed' : 'minutes.sealed') };
 		});
 	},

@@ -1,6 +1,7 @@
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
 import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
+import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
 import { listAgenda } from '$lib/server/workshops';
 import type { PageServerLoad } from './$types';
@@ -8,13 +9,15 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
 	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
-	const joinUrl = workshop.joinCode && workshop.status === 'live' ? `${url.origin}/join/${workshop.joinCode}` : null;
+	const base = publicBaseUrl(url);
+	const joinUrl = workshop.joinCode && workshop.status === 'live' ? `${base.url}/join/${workshop.joinCode}` : null;
 	const matrix = await matrixPageData(db, workshop);
 	return {
 		principal: collabPrincipalFor(db, locals.viewer, workshop.id),
 		agenda: listAgenda(db, workshop.id).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes })),
 		pilotSites: matrix.pilotSites,
 		joinUrl,
-		joinQr: joinUrl ? await qrSvg(joinUrl) : null
+		joinQr: joinUrl ? await qrSvg(joinUrl) : null,
+		networkWarning: base.warning
 	};
 };
