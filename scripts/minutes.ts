@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { getDb } from '../src/lib/server/db/client';
 import { currentMinutesVersion, listSigners, signingComplete } from '../src/lib/server/minutes';
 import { sealWorkshopMinutes } from '../src/lib/server/sealing';
-import { getWorkshop } from '../src/lib/server/workshops';
+import { getWorkshop } from '../src/lib/server/workshops/workshops';
 
 function fail(message: string): never {
 	console.error(`minutes: ${message}`);

@@ -21,7 +21,7 @@ import {
 } from '../../src/lib/server/minutes';
 import { sealWorkshopMinutes } from '../../src/lib/server/sealing';
 import { InputError } from '../../src/lib/server/validation';
-import { getWorkshop } from '../../src/lib/server/workshops';
+import { getWorkshop } from '../../src/lib/server/workshops/workshops';
 
 process.env.DATABASE_PATH = ':memory:';
 let db: Db;

@@ -4,7 +4,7 @@ import type { Db } from './db/client';
 import type { ForumRole } from './db/schema';
 import { getForum } from './forums';
 import { translate } from '$lib/i18n/translate';
-import { getWorkshop } from './workshops';
+import { getWorkshop } from './workshops/workshops';
 
 /** The forum, if the signed-in account holds one of `roles` there; 403/404 otherwise. */
 export function requireForumRole(db: Db, locals: App.Locals, forumId: number, roles: readonly ForumRole[] = ['moderator', 'secretariat']) {

@@ -18,7 +18,7 @@ import { inspectSealedPdf, type SealInspection } from './pdf/verify';
 import { sha256Hex } from './hashing';
 import { log } from './log';
 import { InputError } from './validation';
-import type { Workshop } from './workshops';
+import type { Workshop } from './workshops/workshops';
 
 export const MAX_P12_BYTES = 64 * 1024;
 export const MAX_VERIFY_BYTES = 25 * 1024 * 1024;

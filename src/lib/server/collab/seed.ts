@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { cellKey, newCellMap, parseCellKey, roots, WHOLE_MATRIX, type ConsentState } from '../../collab/matrix-doc';
 import type { Db } from '../db/client';
 import { attendance, institutions, matrixVersions, workshopInvitations, workshops } from '../db/schema';
-import { listComponents } from '../programmes';
+import { listComponents } from '../programmes/programmes';
 
 type RowInput = { id: number; officialName: string; shortName: string; sector: string };
 type ComponentInput = { id: number; name: string };

@@ -6,8 +6,8 @@ import { principalFromViewer } from '../collab/principal';
 import { liveRooms } from '../collab/registry';
 import type { Db } from '../db/client';
 import { institutions } from '../db/schema';
-import { listPilotSites } from '../programmes';
-import type { Workshop } from '../workshops';
+import { listPilotSites } from '../programmes/programmes';
+import type { Workshop } from '../workshops/workshops';
 import { listMatrixVersions } from './freeze';
 
 export function matrixPageData(db: Db, workshop: Workshop) {

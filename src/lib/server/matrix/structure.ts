@@ -13,9 +13,9 @@ import { liveRooms, refreshLiveStructure } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
 import type { Db } from '../db/client';
 import { commitments, components, institutions, workshopInvitations, workshops } from '../db/schema';
-import { getInstitution } from '../institutions';
+import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
-import type { Workshop } from '../workshops';
+import type { Workshop } from '../workshops/workshops';
 import { isMatrixFrozen } from './freeze';
 
 export type Component = typeof components.$inferSelect;

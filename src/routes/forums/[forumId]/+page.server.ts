@@ -1,9 +1,9 @@
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';
-import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
-import { createProgramme, listComponents, listPilotSites, listProgrammes } from '$lib/server/programmes';
-import { listWorkshops } from '$lib/server/workshops';
+import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions/institutions';
+import { createProgramme, listComponents, listPilotSites, listProgrammes } from '$lib/server/programmes/programmes';
+import { listWorkshops } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params }) => {

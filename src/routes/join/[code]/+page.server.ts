@@ -1,11 +1,11 @@
 import { error, redirect } from '@sveltejs/kit';
-import { checkIn } from '$lib/server/attendance';
+import { checkIn } from '$lib/server/workshops/attendance';
 import { startSession } from '$lib/server/auth';
 import { setSessionCookie } from '$lib/server/cookies';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { listInstitutions } from '$lib/server/institutions';
-import { findWorkshopByCode, listInvitedInstitutionIds } from '$lib/server/workshops';
+import { listInstitutions } from '$lib/server/institutions/institutions';
+import { findWorkshopByCode, listInvitedInstitutionIds } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 

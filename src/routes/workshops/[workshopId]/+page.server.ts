@@ -2,9 +2,9 @@ import { getDb } from '$lib/server/db/client';
 import { searchVillages } from '$lib/server/areas';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { listInstitutions } from '$lib/server/institutions';
+import { listInstitutions } from '$lib/server/institutions/institutions';
 import { addComponent, moveComponent, removeComponent, renameComponent, setWorkshopInvitations } from '$lib/server/matrix/structure';
-import { addPilotSite, listComponents, listPilotSites, listProgrammes, removePilotSite, setPilotStage } from '$lib/server/programmes';
+import { addPilotSite, listComponents, listPilotSites, listProgrammes, removePilotSite, setPilotStage } from '$lib/server/programmes/programmes';
 import { qrSvg } from '$lib/server/qr';
 import { followUpReview } from '$lib/server/rollups';
 import {
@@ -17,7 +17,7 @@ import {
 	removeAgendaItem,
 	setWorkshopStatus,
 	updateWorkshop
-} from '$lib/server/workshops';
+} from '$lib/server/workshops/workshops';
 import { InputError } from '$lib/server/validation';
 import { WORKSHOP_STATUSES } from '$lib/server/db/schema';
 import { error } from '@sveltejs/kit';

@@ -2,7 +2,7 @@ import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';
-import { approveInstitution, createInstitution, listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
+import { approveInstitution, createInstitution, listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions/institutions';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 

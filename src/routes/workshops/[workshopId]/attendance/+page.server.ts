@@ -1,8 +1,8 @@
 import { fail } from '@sveltejs/kit';
-import { listAttendance } from '$lib/server/attendance';
+import { listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { approveInstitution, listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
+import { approveInstitution, listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions/institutions';
 import { qrSvg } from '$lib/server/qr';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';

@@ -1,5 +1,5 @@
 import { fail } from '@sveltejs/kit';
-import { listAttendance } from '$lib/server/attendance';
+import { listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';

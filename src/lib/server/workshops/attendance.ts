@@ -1,11 +1,11 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { refreshLiveStructure } from './collab/registry';
-import type { Db } from './db/client';
-import { attendance, institutions, persons, representations, SECTORS } from './db/schema';
-import { createInstitution, getInstitution } from './institutions';
-import { InputError, InputReader } from './validation';
+import { refreshLiveStructure } from '../collab/registry';
+import type { Db } from '../db/client';
+import { attendance, institutions, persons, representations, SECTORS } from '../db/schema';
+import { createInstitution, getInstitution } from '../institutions/institutions';
+import { InputError, InputReader } from '../validation';
 import type { Workshop } from './workshops';
-import { toCsv } from './csv';
+import { toCsv } from '../csv';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
 

@@ -1,9 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { refreshLiveStructure, workshopsWithLiveDoc } from './collab/registry';
-import { matrixInstitutions } from './collab/seed';
-import type { Db } from './db/client';
-import { institutions, SECTORS, workshops, type Sector } from './db/schema';
-import { InputReader } from './validation';
+import { refreshLiveStructure, workshopsWithLiveDoc } from '../collab/registry';
+import { matrixInstitutions } from '../collab/seed';
+import type { Db } from '../db/client';
+import { institutions, SECTORS, workshops, type Sector } from '../db/schema';
+import { InputReader } from '../validation';
 
 export type Institution = typeof institutions.$inferSelect;
 

@@ -1,8 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
-import type { Db } from './db/client';
-import { describeAreas, findArea } from './areas';
-import { components, pilotSites, PILOT_STAGES, programmes } from './db/schema';
-import { InputError, InputReader } from './validation';
+import type { Db } from '../db/client';
+import { describeAreas, findArea } from '../areas';
+import { components, pilotSites, PILOT_STAGES, programmes } from '../db/schema';
+import { InputError, InputReader } from '../validation';
 
 export function listProgrammes(db: Db, forumId: number) {
 	return db.select().from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id)).all();
