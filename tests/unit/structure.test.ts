@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { cellKey, readMatrix, roomName, roots, WHOLE_MATRIX } from '../../src/lib/collab/matrix-doc';
-import { checkIn } from '../../src/lib/server/workshops/attendance';
+import { checkIn } from '../../src/lib/server/workshops/join';
 import { liveRooms } from '../../src/lib/server/collab/registry';
 import { matrixInstitutions } from '../../src/lib/server/collab/seed';
 import { getDb, type Db } from '../../src/lib/server/db/client';

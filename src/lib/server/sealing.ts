@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import forge from 'node-forge';
 import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
@@ -152,7 +152,13 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 	const signers = listSigners(db, version.id);
 	const signed = signers.filter((s): s is MinutesSigner & { strokes: SignatureStrokes; signedAt: Date } => s.status === 'signed' && !!s.strokes && !!s.signedAt);
 	const byAttendance = new Map(signed.map((s) => [s.attendanceId, s]));
-	const rows = db.select().from(attendance).where(eq(attendance.workshopId, workshop.id)).orderBy(attendance.checkedInAt).all();
+	// Entries staff removed are not in the daftar hadir.
+	const rows = db
+		.select()
+		.from(attendance)
+		.where(and(eq(attendance.workshopId, workshop.id), isNull(attendance.removedAt)))
+		.orderBy(attendance.checkedInAt)
+		.all();
 	const sector = (s: string) => translate('id', `sector.${s}` as MessageKey);
 	return {
 		documentId: `BA-${workshop.id}-v${version.version}`,

@@ -6,7 +6,7 @@ import { principalFromViewer } from '../collab/principal';
 import { liveRooms } from '../collab/registry';
 import type { Db } from '../db/client';
 import { institutions } from '../db/schema';
-import { listPilotSites } from '../programmes/programmes';
+import { listPilotSites } from '../programmes/pilot-sites';
 import type { Workshop } from '../workshops/workshops';
 import { listMatrixVersions } from './freeze';
 

@@ -1,11 +1,8 @@
-import { and, asc, eq } from 'drizzle-orm';
-import { refreshLiveStructure } from '../collab/registry';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { attendance, institutions, persons, representations, SECTORS } from '../db/schema';
-import { createInstitution, getInstitution } from '../institutions/institutions';
-import { InputError, InputReader } from '../validation';
-import type { Workshop } from './workshops';
+import { attendance, institutions } from '../db/schema';
 import { toCsv } from '../csv';
+import { listInvitedInstitutionIds, type Workshop } from './workshops';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
 
@@ -13,85 +10,8 @@ export function nameKey(name: string): string {
 	return name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
-/**
- * Checks a representative in: picks or proposes their institution, records the daftar hadir
- * snapshot and the dated representation, all in one transaction. An approved institution that
- * was not invited becomes a matrix row at once.
- */
-export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>, now = new Date()): AttendanceRow {
-	if (workshop.status !== 'live') throw new InputError({ code: { key: 'error.workshopNotLive' } });
-	const form = new InputReader(input);
-	const name = form.text('name', { required: true, max: 120 });
-	const jabatan = form.text('jabatan', { required: true, max: 120 });
-	const gender = form.choice('gender', ['L', 'P'] as const);
-	const phone = form.phone('phone');
-	const institutionChoice = form.text('institutionId', { required: true, max: 12 });
-	let institution = null as ReturnType<typeof getInstitution>;
-	const proposing = institutionChoice === 'new';
-	if (proposing) {
-		form.text('newInstitutionName', { required: true, max: 160 });
-		form.choice('newInstitutionSector', SECTORS);
-	} else if (institutionChoice) {
-		institution = getInstitution(db, workshop.forumId, Number(institutionChoice));
-		if (!institution || !institution.approved) form.fail('institutionId', 'error.invalidChoice');
-	}
-	form.done();
-
-	const row = db.transaction((tx) => {
-		if (proposing) {
-			const data = input instanceof FormData ? Object.fromEntries(input) : input;
-			// Same connection, so this insert is part of the open transaction.
-			institution = createInstitution(
-				db,
-				workshop.forumId,
-				{ officialName: data.newInstitutionName, sector: data.newInstitutionSector },
-				{ proposed: true }
-			);
-		}
-		const inst = institution!;
-		const key = nameKey(name);
-		const already = tx
-			.select()
-			.from(attendance)
-			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, inst.id), eq(attendance.nameKey, key)))
-			.get();
-		if (already) throw new InputError({ name: { key: 'error.alreadyCheckedIn', params: { name: already.name } } });
-		if (phone) {
-			const samePhone = tx
-				.select()
-				.from(attendance)
-				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone)))
-				.get();
-			if (samePhone)
-				throw new InputError({ phone: { key: 'error.alreadyCheckedIn', params: { name: samePhone.name } } });
-		}
-		const person = tx.insert(persons).values({ forumId: workshop.forumId, name, gender: gender!, phone }).returning().get();
-		tx.insert(representations)
-			.values({ personId: person.id, institutionId: inst.id, jabatan, fromDate: workshop.date })
-			.run();
-		return tx
-			.insert(attendance)
-			.values({
-				workshopId: workshop.id,
-				institutionId: inst.id,
-				personId: person.id,
-				name,
-				nameKey: key,
-				jabatan,
-				institutionName: inst.officialName,
-				sector: inst.sector,
-				gender: gender!,
-				phone,
-				checkedInAt: now
-			})
-			.returning()
-			.get();
-	});
-	refreshLiveStructure(db, [workshop.id], 'attendance');
-	return row;
-}
-
-export function listAttendance(db: Db, workshopId: number) {
+/** The daftar hadir in check-in order; entries removed by staff only when asked for (the audit view). */
+export function listAttendance(db: Db, workshopId: number, opts: { includeRemoved?: boolean } = {}) {
 	return db
 		.select({
 			row: attendance,
@@ -100,7 +20,7 @@ export function listAttendance(db: Db, workshopId: number) {
 		})
 		.from(attendance)
 		.innerJoin(institutions, eq(institutions.id, attendance.institutionId))
-		.where(eq(attendance.workshopId, workshopId))
+		.where(opts.includeRemoved ? eq(attendance.workshopId, workshopId) : and(eq(attendance.workshopId, workshopId), isNull(attendance.removedAt)))
 		.orderBy(asc(attendance.checkedInAt), asc(attendance.id))
 		.all()
 		.map((r) => ({ ...r.row, shortName: r.shortName, institutionApproved: r.approved }));
@@ -130,4 +50,29 @@ export function attendanceCsv(
 			return cells;
 		})
 	);
+}
+
+export type AttendanceCount = {
+	people: number;
+	/** Invited institutions with someone present, out of `invited`. */
+	invitedPresent: number;
+	invited: number;
+	/** Institutions present without an invitation (they joined from the forum's list or proposed themselves). */
+	uninvitedPresent: number;
+};
+
+/**
+ * What the daftar hadir counts: people present, and present institutions against the invited
+ * ones (not against every institution of the forum). Removed entries count nowhere.
+ */
+export function countAttendance(db: Db, workshop: Pick<Workshop, 'id'>): AttendanceCount {
+	const rows = listAttendance(db, workshop.id);
+	const present = new Set(rows.map((r) => r.institutionId));
+	const invited = new Set(listInvitedInstitutionIds(db, workshop.id));
+	return {
+		people: rows.length,
+		invitedPresent: [...invited].filter((id) => present.has(id)).length,
+		invited: invited.size,
+		uninvitedPresent: [...present].filter((id) => !invited.has(id)).length
+	};
 }

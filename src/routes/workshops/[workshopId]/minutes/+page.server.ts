@@ -11,7 +11,8 @@ import {
 	listSigners,
 	minutesContent,
 	renewSignerLink,
-	signingComplete
+	signingComplete,
+	workshopOfficials
 } from '$lib/server/minutes';
 import { activeSealCertificate, importSealCertificate, sealedMinutesFor, sealWorkshopMinutes } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
@@ -20,7 +21,7 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url, depends }) => {
 	depends('app:minutes');
 	const db = getDb();
-	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop, forum, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
 	ensureMinutesDraft(db, workshop);
 	const current = currentMinutesVersion(db, workshop.id);
 	const signers = current ? listSigners(db, current.id) : [];
@@ -29,6 +30,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	return {
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
 		attendees: listAttendance(db, workshop.id).map((a) => ({ id: a.id, name: a.name, institution: a.shortName })),
+		officials: workshopOfficials(workshop, forum.name),
 		current: current ? { id: current.id, version: current.version, nomor: current.nomor, textHash: current.textHash, finalizedAt: current.finalizedAt, content: minutesContent(current) } : null,
 		signers: signers.map((s) => ({
 			id: s.id,

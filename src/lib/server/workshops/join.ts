@@ -1,0 +1,110 @@
+/**
+ * Joining a workshop: the institutions a representative may choose (the invited ones first, then
+ * the forum's other active ones, then "propose a new institution") and the check-in itself.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import { refreshLiveStructure } from '../collab/registry';
+import type { Db } from '../db/client';
+import { attendance, persons, representations, SECTORS, type Sector } from '../db/schema';
+import { createInstitution, getInstitution, listInstitutions } from '../institutions/institutions';
+import { InputError, InputReader } from '../validation';
+import { nameKey, type AttendanceRow } from './attendance';
+import { listInvitedInstitutionIds, type Workshop } from './workshops';
+
+export type JoinChoice = { id: number; shortName: string; officialName: string; sector: Sector };
+
+/** Approved, active institutions: invited ones first, then the rest of the forum's; retired ones never. */
+export function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>): { invited: JoinChoice[]; others: JoinChoice[] } {
+	const invitedIds = new Set(listInvitedInstitutionIds(db, workshop.id));
+	const byName = (a: JoinChoice, b: JoinChoice) => a.shortName.localeCompare(b.shortName, 'id');
+	const all = listInstitutions(db, workshop.forumId).map((i) => ({ id: i.id, shortName: i.shortName, officialName: i.officialName, sector: i.sector }));
+	return {
+		invited: all.filter((i) => invitedIds.has(i.id)).sort(byName),
+		others: all.filter((i) => !invitedIds.has(i.id)).sort(byName)
+	};
+}
+
+/**
+ * Checks a representative in: picks or proposes their institution, records the daftar hadir
+ * snapshot and the dated representation, all in one transaction. An approved institution that
+ * was not invited becomes a matrix row at once.
+ */
+export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>, now = new Date()): AttendanceRow {
+	if (workshop.status !== 'live') throw new InputError({ code: { key: 'error.workshopNotLive' } });
+	const form = new InputReader(input);
+	const name = form.text('name', { required: true, max: 120 });
+	const jabatan = form.text('jabatan', { required: true, max: 120 });
+	const gender = form.choice('gender', ['L', 'P'] as const);
+	const phone = form.phone('phone');
+	const institutionChoice = form.text('institutionId', { required: true, max: 12 });
+	let institution = null as ReturnType<typeof getInstitution>;
+	const proposing = institutionChoice === 'new';
+	if (proposing) {
+		form.text('newInstitutionName', { required: true, max: 160 });
+		form.choice('newInstitutionSector', SECTORS);
+	} else if (institutionChoice) {
+		institution = getInstitution(db, workshop.forumId, Number(institutionChoice));
+		if (!institution || !institution.approved || institution.retiredAt !== null) form.fail('institutionId', 'error.invalidChoice');
+	}
+	form.done();
+
+	const row = db.transaction((tx) => {
+		if (proposing) {
+			const data = input instanceof FormData ? Object.fromEntries(input) : input;
+			// Same connection, so this insert is part of the open transaction.
+			institution = createInstitution(
+				db,
+				workshop.forumId,
+				{ officialName: data.newInstitutionName, sector: data.newInstitutionSector },
+				{ proposed: true }
+			);
+		}
+		const inst = institution!;
+		const key = nameKey(name);
+		const already = tx
+			.select()
+			.from(attendance)
+			.where(
+				and(
+					eq(attendance.workshopId, workshop.id),
+					eq(attendance.institutionId, inst.id),
+					eq(attendance.nameKey, key),
+					isNull(attendance.removedAt)
+				)
+			)
+			.get();
+		if (already) throw new InputError({ name: { key: 'error.alreadyCheckedIn', params: { name: already.name } } });
+		if (phone) {
+			const samePhone = tx
+				.select()
+				.from(attendance)
+				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone), isNull(attendance.removedAt)))
+				.get();
+			if (samePhone)
+				throw new InputError({ phone: { key: 'error.alreadyCheckedIn', params: { name: samePhone.name } } });
+		}
+		const person = tx.insert(persons).values({ forumId: workshop.forumId, name, gender: gender!, phone }).returning().get();
+		tx.insert(representations)
+			.values({ personId: person.id, institutionId: inst.id, jabatan, fromDate: workshop.date })
+			.run();
+		return tx
+			.insert(attendance)
+			.values({
+				workshopId: workshop.id,
+				institutionId: inst.id,
+				personId: person.id,
+				name,
+				nameKey: key,
+				jabatan,
+				institutionName: inst.officialName,
+				sector: inst.sector,
+				gender: gender!,
+				phone,
+				checkedInAt: now
+			})
+			.returning()
+			.get();
+	});
+	refreshLiveStructure(db, [workshop.id], 'attendance');
+	return row;
+}
