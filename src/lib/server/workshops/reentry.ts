@@ -54,9 +54,9 @@ export function inspectReentryLink(db: Db, token: string, now = new Date()): Ree
 		: undefined;
 	if (!link || link.attendanceId === null) throw new InputError({ token: { key: 'reentry.unknown' } });
 	if (link.usedAt) throw new InputError({ token: { key: 'reentry.used' } });
-	if (link.expiresAt.getTime() <= now.getTime()) throw new InputError({ token: { key: 'reentry.expired' } });
 	const entry = db.select().from(attendance).where(eq(attendance.id, link.attendanceId)).get();
 	if (!entry || entry.removedAt) throw new InputError({ token: { key: 'reentry.entryRemoved' } });
+	if (link.expiresAt.getTime() <= now.getTime()) throw new InputError({ token: { key: 'reentry.expired' } });
 	const workshop = db.select().from(workshops).where(eq(workshops.id, entry.workshopId)).get();
 	if (!workshop) throw new InputError({ token: { key: 'reentry.unknown' } });
 	return { linkId: link.id, workshop, attendanceId: entry.id, name: entry.name, institutionName: entry.institutionName };
