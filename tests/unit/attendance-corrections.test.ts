@@ -114,7 +114,7 @@ describe('attendance corrections', () => {
 	});
 
 	it('refuses an entry of another workshop as not found', () => {
-		const other = setWorkshopStatus(db, createWorkshop(db, workshop.forumId, { title: 'Lain', date: '2026-12-01', startTime: '09:00', place: 'Aula' }), 'live');
+		const other = setWorkshopStatus(db, createWorkshop(db, workshop.forumId, { title: 'Lain', date: '2026-12-01', startTime: '09:00', place: 'Aula', kind: 'lokakarya' }), 'live');
 		const stranger = checkIn(db, other, { institutionId: String(bappeda), name: 'Orang Lain', jabatan: 'Staf', gender: 'L', phone: '' });
 		expect(errorKey(() => removeAttendance(db, workshop, stranger.id, staffId))).toBe('error.notFound');
 		expect(errorKey(() => issueReentryLink(db, workshop, stranger.id, staffId))).toBe('error.notFound');
