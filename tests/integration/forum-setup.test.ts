@@ -128,6 +128,38 @@ describe('a participant who lost their session', () => {
 	});
 });
 
+describe('institutions page', () => {
+	it('merges a duplicate proposed at the door into the institution it duplicates', async () => {
+		const phone = new Client(ctx.server.url);
+		const joined = await phone.post('/join/TAMAN8', { institutionId: 'new', newInstitutionName: 'Bapeda Madiun', newInstitutionSector: 'pemerintah', name: 'Agus Salim', jabatan: 'Staf', gender: 'L', phone: '' });
+		expect(joined.status).toBe(303);
+		const duplicate = one<{ id: number }>("select id from institutions where official_name = 'Bapeda Madiun'").id;
+
+		const mod = await moderator();
+		const page = await (await mod.get('/forums/1/institutions')).text();
+		expect(page).toContain('Bapeda Madiun');
+		expect(page).toContain('Gabungkan lembaga ganda');
+		const self = await mod.post('/forums/1/institutions?/merge', { _action: 'merge', duplicateId: String(duplicate), survivorId: String(duplicate) });
+		expect(self.status).toBe(400);
+		expect(await self.text()).toContain('Lembaga tidak dapat digabungkan dengan dirinya sendiri.');
+
+		expect((await mod.post('/forums/1/institutions?/merge', { _action: 'merge', id: String(duplicate), duplicateId: String(duplicate), survivorId: '1' })).status).toBe(200);
+		expect(one<{ merged: number }>('select merged_into_id merged from institutions where id = ?', duplicate).merged).toBe(1);
+		expect(one<{ inst: number }>("select institution_id inst from attendance where name = 'Agus Salim'").inst).toBe(1);
+		expect(await (await phone.get('/w/TAMAN8')).text()).toContain('Bappelitbangda');
+		const joinList = await (await new Client(ctx.server.url).get('/join/TAMAN8')).text();
+		expect(joinList).not.toContain('Bapeda Madiun');
+		expect(joinList).toContain('Lembaga yang diundang');
+	});
+
+	it('shows the workshop setup page with the same programme setup', async () => {
+		const html = await (await (await moderator()).get('/workshops/3')).text();
+		expect(html).toContain('href="/forums/1/programmes/1"');
+		expect(html).toContain('data-testid="component-list"');
+		expect(html).toContain('data-testid="pilot-list"');
+	});
+});
+
 describe('the new actions, asked by someone who may not', () => {
 	it('answer 403 to a participant, an observer and a moderator of another forum, and change nothing', async () => {
 		const participant = new Client(ctx.server.url);
