@@ -11,7 +11,7 @@ import { getDb } from '../src/lib/server/db/client';
 import { currentMinutesVersion, listSigners, signingComplete } from '../src/lib/server/minutes';
 import { serverBaseUrl } from '../src/lib/server/network';
 import { sealWorkshopMinutes } from '../src/lib/server/sealing';
-import { getWorkshop } from '../src/lib/server/workshops';
+import { getWorkshop } from '../src/lib/server/workshops/workshops';
 
 function fail(message: string): never {
 	console.error(`minutes: ${message}`);

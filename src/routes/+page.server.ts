@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { forumsOf } from '$lib/server/forums';
-import { normaliseJoinCode } from '$lib/server/workshops';
+import { normaliseJoinCode } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals }) => {

@@ -78,12 +78,12 @@ describe('workshop day in a real browser', () => {
 
 		// The moderator's page was never reloaded.
 		await expect.poll(() => moderator.getByTestId('attendance-count').textContent(), { timeout: 15_000 }).toContain('2 hadir');
-		expect(await moderator.getByRole('cell', { name: 'Sri Wulandari' }).isVisible()).toBe(true);
-		expect(await moderator.getByRole('cell', { name: 'Ahmad Syafiʼi' }).isVisible()).toBe(true);
+		expect(await moderator.getByRole('cell', { name: 'Sri Wulandari', exact: true }).isVisible()).toBe(true);
+		expect(await moderator.getByRole('cell', { name: 'Ahmad Syafiʼi', exact: true }).isVisible()).toBe(true);
 
 		await moderator.setViewportSize({ width: 1920, height: 1080 });
 		await moderator.getByRole('button', { name: 'Tampilan proyektor' }).click();
-		const nameSize = await moderator.getByRole('cell', { name: 'Sri Wulandari' }).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+		const nameSize = await moderator.getByRole('cell', { name: 'Sri Wulandari', exact: true }).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
 		expect(nameSize).toBeGreaterThanOrEqual(24);
 		expect(await moderator.getByRole('columnheader', { name: 'No. HP' }).count()).toBe(0);
 		await moderator.screenshot({ path: outputPath('attendance-projector-1920.png') });

@@ -3,9 +3,10 @@ import { eq } from 'drizzle-orm';
 import { memoryDb } from '../helpers/db';
 import type { Db } from '../../src/lib/server/db/client';
 import { attendance, institutions, persons } from '../../src/lib/server/db/schema';
-import { attendanceCsv, checkIn, listAttendance } from '../../src/lib/server/attendance';
-import { createInstitution } from '../../src/lib/server/institutions';
-import { createWorkshop, setWorkshopStatus, type Workshop } from '../../src/lib/server/workshops';
+import { attendanceCsv, listAttendance } from '../../src/lib/server/workshops/attendance';
+import { checkIn } from '../../src/lib/server/workshops/join';
+import { createInstitution } from '../../src/lib/server/institutions/institutions';
+import { createWorkshop, setWorkshopStatus, type Workshop } from '../../src/lib/server/workshops/workshops';
 import { forums } from '../../src/lib/server/db/schema';
 import { InputError } from '../../src/lib/server/validation';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDb } from '../helpers/db';
 import { forums } from '../../src/lib/server/db/schema';
-import { createInstitution, listInstitutions, missingSectors, sectorCoverage } from '../../src/lib/server/institutions';
+import { createInstitution, listInstitutions, missingSectors, sectorCoverage } from '../../src/lib/server/institutions/institutions';
 import { seedDemo } from '../../src/lib/server/demo';
 import { InputError } from '../../src/lib/server/validation';
 

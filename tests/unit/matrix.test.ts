@@ -8,8 +8,8 @@ import { liveRooms } from '../../src/lib/server/collab/registry';
 import { freezeMatrix, listMatrixVersions, unfreezeMatrix } from '../../src/lib/server/matrix/freeze';
 import { matrixVersionCsv, matrixVersionXlsx } from '../../src/lib/server/matrix/exports';
 import { addComponent, addInstitutionToWorkshop, moveRow } from '../../src/lib/server/matrix/structure';
-import { getWorkshop } from '../../src/lib/server/workshops';
-import { createInstitution } from '../../src/lib/server/institutions';
+import { getWorkshop } from '../../src/lib/server/workshops/workshops';
+import { createInstitution } from '../../src/lib/server/institutions/institutions';
 import { InputError } from '../../src/lib/server/validation';
 
 // The live rooms use the process-wide database; point it at memory before first use.

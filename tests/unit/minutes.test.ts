@@ -21,7 +21,7 @@ import {
 } from '../../src/lib/server/minutes';
 import { sealWorkshopMinutes } from '../../src/lib/server/sealing';
 import { InputError } from '../../src/lib/server/validation';
-import { getWorkshop } from '../../src/lib/server/workshops';
+import { getWorkshop } from '../../src/lib/server/workshops/workshops';
 
 process.env.DATABASE_PATH = ':memory:';
 let db: Db;
@@ -53,7 +53,7 @@ describe('berita acara', () => {
 	it('drafts from the workshop and finalises a hashed version with one party per institution', async () => {
 		await freezeMatrix(db, workshop(), null);
 		ensureMinutesDraft(db, workshop());
-		const version = finalizeMinutes(db, workshop(), null, { acknowledgingAttendanceId: '1' });
+		const version = finalizeMinutes(db, workshop(), null, { acknowledging: '1' });
 		const content = minutesContent(version);
 		expect(content.openingFormula).toMatch(/^Pada hari ini Senin tanggal delapan bulan November tahun dua ribu dua puluh satu, bertempat di Ruang Pertemuan Lt\. 2 Bappelitbangda/);
 		expect(content.placeAndDate).toBe('Madiun, 8 November 2021');

@@ -2,13 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { cellKey, readMatrix, roomName, roots, WHOLE_MATRIX } from '../../src/lib/collab/matrix-doc';
-import { checkIn } from '../../src/lib/server/attendance';
+import { checkIn } from '../../src/lib/server/workshops/join';
 import { liveRooms } from '../../src/lib/server/collab/registry';
 import { matrixInstitutions } from '../../src/lib/server/collab/seed';
 import { getDb, type Db } from '../../src/lib/server/db/client';
 import { collabSnapshots, collabUpdates, commitments } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
-import { createInstitution, updateInstitution } from '../../src/lib/server/institutions';
+import { createInstitution, updateInstitution } from '../../src/lib/server/institutions/institutions';
 import { freezeMatrix } from '../../src/lib/server/matrix/freeze';
 import {
 	addComponent,
@@ -18,9 +18,9 @@ import {
 	renameComponent,
 	setWorkshopInvitations
 } from '../../src/lib/server/matrix/structure';
-import { listComponents } from '../../src/lib/server/programmes';
+import { listComponents } from '../../src/lib/server/programmes/programmes';
 import { InputError } from '../../src/lib/server/validation';
-import { getWorkshop } from '../../src/lib/server/workshops';
+import { getWorkshop } from '../../src/lib/server/workshops/workshops';
 
 // Structure operations reach the process-wide live rooms; point their database at memory first.
 process.env.DATABASE_PATH = ':memory:';

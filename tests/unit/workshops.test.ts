@@ -9,10 +9,10 @@ import {
 	listAgenda,
 	moveAgendaItem,
 	setWorkshopStatus
-} from '../../src/lib/server/workshops';
+} from '../../src/lib/server/workshops/workshops';
 import { setWorkshopInvitations } from '../../src/lib/server/matrix/structure';
-import { createInstitution } from '../../src/lib/server/institutions';
-import { createProgramme } from '../../src/lib/server/programmes';
+import { createInstitution } from '../../src/lib/server/institutions/institutions';
+import { createProgramme } from '../../src/lib/server/programmes/programmes';
 import { InputError } from '../../src/lib/server/validation';
 
 let db: Db;

@@ -137,7 +137,8 @@ export function resolveSession(db: Db, token: string, now = Date.now()): Viewer 
 	}
 	if (session.workshopId != null && session.attendanceId != null) {
 		const row = db.select().from(attendance).where(eq(attendance.id, session.attendanceId)).get();
-		if (!row || row.workshopId !== session.workshopId) return null;
+		// An entry removed by staff ends its session, even one its cookie still names.
+		if (!row || row.workshopId !== session.workshopId || row.removedAt) return null;
 		return {
 			kind: 'participant',
 			workshopId: row.workshopId,

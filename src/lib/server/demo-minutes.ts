@@ -92,7 +92,7 @@ export async function signDemoMinutes(db: Db, origin: string): Promise<void> {
 	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
 	if (!workshop || workshop.status !== 'closed') return;
 	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
-	const version = finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledgingAttendanceId: '1' });
+	const version = finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledging: '1' });
 	const signedAt = Date.parse('2021-11-08T11:40:00+07:00');
 	listSigners(db, version.id).forEach((s, i) =>
 		signMinutes(

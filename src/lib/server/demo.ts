@@ -2,7 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Db } from './db/client';
 import { createUser, grantRole } from './auth';
 import { attendance, components, forums, users, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
-import { nameKey } from './attendance';
+import { nameKey } from './workshops/attendance';
 
 /** Demo accounts; the README gives these. */
 export const DEMO_PASSWORD = 'mufakat-demo';

@@ -4,7 +4,7 @@ import type { Db } from './db/client';
 import { FORUM_ROLES, type ForumRole } from './db/schema';
 import { getForum } from './forums';
 import { translate } from '$lib/i18n/translate';
-import { getWorkshop } from './workshops';
+import { getWorkshop } from './workshops/workshops';
 
 /**
  * Every forum role may read a forum's pages (forum page, commitments, dashboard, minutes); pass

@@ -11,16 +11,17 @@ import * as Y from 'yjs';
 import { roots } from '../collab/matrix-doc';
 import { readMinutesDraft, type MinutesDraft } from '../collab/minutes-draft';
 import { liveRooms } from './collab/registry';
-import { listAttendance } from './attendance';
+import { listAttendance } from './workshops/attendance';
+import { partySignatories } from './workshops/attendance-corrections';
 import type { Db } from './db/client';
 import { areas, forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
-import { listPilotSites } from './programmes';
+import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
 import { InputError, InputReader } from './validation';
-import { listAgenda, type Workshop } from './workshops';
+import { listAgenda, type Workshop } from './workshops/workshops';
 
 export type MinutesVersion = typeof minutesVersions.$inferSelect;
 export type MinutesSigner = typeof minutesSigners.$inferSelect;
@@ -193,11 +194,39 @@ export function minutesContent(version: MinutesVersion): MinutesContent {
 
 const newLinkToken = () => randomBytes(18).toString('base64url');
 
+/** Who runs the meeting: they may sign (the "Mengetahui" block, or as witnesses) without checking in. */
+export const WORKSHOP_OFFICIALS = ['chair', 'moderator', 'notetaker'] as const;
+export type WorkshopOfficial = (typeof WORKSHOP_OFFICIALS)[number];
+const OFFICIAL_JABATAN: Record<WorkshopOfficial, string> = { chair: 'Pimpinan Rapat', moderator: 'Moderator', notetaker: 'Notulis' };
+
+export type OfficialSigner = { key: WorkshopOfficial; name: string; jabatan: string; instansi: string };
+
+/**
+ * The workshop's chair, moderator and notetaker as they would sign. Their names are typed as
+ * "Name (jabatan, instansi)"; the part in brackets is printed as the instansi, the forum otherwise.
+ */
+export function workshopOfficials(workshop: Pick<Workshop, 'chairName' | 'moderatorName' | 'notetakerName'>, forumName: string): OfficialSigner[] {
+	const typed: Record<WorkshopOfficial, string> = { chair: workshop.chairName, moderator: workshop.moderatorName, notetaker: workshop.notetakerName };
+	return WORKSHOP_OFFICIALS.filter((key) => typed[key].trim()).map((key) => {
+		const match = /^(.*?)\s*\((.+)\)\s*$/.exec(typed[key].trim());
+		return {
+			key,
+			name: (match ? match[1]! : typed[key]).trim(),
+			jabatan: OFFICIAL_JABATAN[key],
+			instansi: match ? match[2]!.trim() : forumName
+		};
+	});
+}
+
+type SignerChoice = { attendanceId: number } | { official: OfficialSigner };
+
 /**
  * Freezes the minutes: the exact text, the frozen matrix version and the attendance go into a new
  * version with its SHA-256. The previous version and its signatures are void. Signers: one party
- * per institution present (its first representative to check in), plus the chosen witnesses and
- * acknowledging official.
+ * per institution present (the representative staff chose as its signatory, else the first to
+ * check in), plus the chosen witnesses and acknowledging official, who may be attendees or the
+ * workshop's chair, moderator or notetaker (`acknowledging` and `witness` take an attendance id
+ * or one of those three words).
  */
 export function finalizeMinutes(
 	db: Db,
@@ -207,13 +236,20 @@ export function finalizeMinutes(
 ): MinutesVersion {
 	const form = new InputReader(input);
 	const attendees = listAttendance(db, workshop.id);
-	const ids = new Set(attendees.map((a) => a.id));
-	const ackRaw = form.text('acknowledgingAttendanceId', { max: 12 });
-	const acknowledging = ackRaw ? Number(ackRaw) : null;
-	if (acknowledging !== null && !ids.has(acknowledging)) form.fail('acknowledgingAttendanceId', 'error.invalidChoice');
-	const witnessesRaw = input instanceof FormData ? input.getAll('witnessAttendanceId').map(String) : ([] as string[]).concat((input.witnessAttendanceId as string[] | string | undefined) ?? []);
-	const witnesses = witnessesRaw.filter(Boolean).map(Number);
-	if (witnesses.some((w) => !ids.has(w) || w === acknowledging)) form.fail('witnessAttendanceId', 'error.invalidChoice');
+	const officials = workshopOfficials(workshop, forumOf(db, workshop).name);
+	const choose = (value: string): SignerChoice | null => {
+		const official = officials.find((o) => o.key === value);
+		if (official) return { official };
+		const id = /^\d{1,12}$/.test(value) ? Number(value) : NaN;
+		return attendees.some((a) => a.id === id) ? { attendanceId: id } : null;
+	};
+	const ackRaw = form.text('acknowledging', { max: 12 });
+	const acknowledging = ackRaw ? choose(ackRaw) : null;
+	if (ackRaw && !acknowledging) form.fail('acknowledging', 'error.invalidChoice');
+	const witnessesRaw = input instanceof FormData ? input.getAll('witness').map(String) : ([] as string[]).concat((input.witness as string[] | string | undefined) ?? []);
+	const witnessValues = [...new Set(witnessesRaw.filter(Boolean))];
+	const witnesses = witnessValues.map(choose);
+	if (witnesses.some((w) => w === null) || witnessValues.includes(ackRaw)) form.fail('witness', 'error.invalidChoice');
 	if (attendees.length === 0) form.fail('attendance', 'minutes.noAttendance');
 	const matrixLive = liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
 	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
@@ -223,6 +259,15 @@ export function finalizeMinutes(
 	const draft = { nomor: raw.nomor.trim(), points: raw.points.map((p) => p.trim()).filter(Boolean), notes: raw.notes.trim() };
 	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });
 	if (draft.points.length === 0) throw new InputError({ points: { key: 'minutes.noPoints' } });
+	// The name, jabatan and instansi printed under the signature, as they are today.
+	const signerSnapshot = (choice: SignerChoice) => {
+		if ('official' in choice) {
+			const { name, jabatan, instansi } = choice.official;
+			return { attendanceId: null, institutionId: null, name, jabatan, instansi };
+		}
+		const a = attendees.find((x) => x.id === choice.attendanceId)!;
+		return { attendanceId: a.id, institutionId: a.institutionId, name: a.name, jabatan: a.jabatan, instansi: a.institutionName };
+	};
 
 	return db.transaction((tx) => {
 		const latest = tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)).get();
@@ -240,28 +285,16 @@ export function finalizeMinutes(
 			.values({ workshopId: workshop.id, version, nomor: draft.nomor, content, textHash: sha256Hex(content), matrixVersionId: matrix?.id ?? null, finalizedAt: now, finalizedBy: userId })
 			.returning()
 			.get();
-		const add = (a: (typeof attendees)[number], role: SignerRole) =>
+		const add = (choice: SignerChoice, role: SignerRole) =>
 			tx.insert(minutesSigners)
-				.values({
-					minutesVersionId: row.id,
-					attendanceId: a.id,
-					institutionId: a.institutionId,
-					role,
-					name: a.name,
-					jabatan: a.jabatan,
-					instansi: a.institutionName,
-					linkToken: newLinkToken()
-				})
+				.values({ minutesVersionId: row.id, role, linkToken: newLinkToken(), ...signerSnapshot(choice) })
 				.run();
-		const special = new Set([acknowledging, ...witnesses]);
-		const seen = new Set<number>();
-		for (const a of attendees) {
-			if (seen.has(a.institutionId) || special.has(a.id) || !a.institutionApproved) continue;
-			seen.add(a.institutionId);
-			add(a, 'party');
-		}
-		for (const w of witnesses) add(attendees.find((a) => a.id === w)!, 'witness');
-		if (acknowledging !== null) add(attendees.find((a) => a.id === acknowledging)!, 'acknowledging');
+		const special = new Set(
+			[acknowledging, ...witnesses].flatMap((c) => (c && 'attendanceId' in c ? [c.attendanceId] : []))
+		);
+		for (const a of partySignatories(attendees.filter((x) => x.institutionApproved), special)) add({ attendanceId: a.id }, 'party');
+		for (const w of witnesses) add(w!, 'witness');
+		if (acknowledging) add(acknowledging, 'acknowledging');
 		return row;
 	});
 }

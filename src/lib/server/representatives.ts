@@ -1,6 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import type { Db } from './db/client';
-import { findWorkshopByCode } from './workshops';
+import { findWorkshopByCode } from './workshops/workshops';
 import { rolesIn, type Viewer } from './auth';
 import { translate } from '../i18n/translate';
 

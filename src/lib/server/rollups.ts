@@ -12,7 +12,7 @@ import type { AreaPath } from './areas';
 import { listCommitments, type CommitmentDetail } from './commitments';
 import type { Db } from './db/client';
 import { components, forums, progressReports, programmes, type PilotStage } from './db/schema';
-import { listPilotSites } from './programmes';
+import { listPilotSites } from './programmes/pilot-sites';
 import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from './progress';
 
 /**

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import forge from 'node-forge';
 import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
@@ -18,7 +18,7 @@ import { inspectSealedPdf, type SealInspection } from './pdf/verify';
 import { sha256Hex } from './hashing';
 import { log } from './log';
 import { InputError } from './validation';
-import type { Workshop } from './workshops';
+import type { Workshop } from './workshops/workshops';
 
 export const MAX_P12_BYTES = 64 * 1024;
 export const MAX_VERIFY_BYTES = 25 * 1024 * 1024;
@@ -157,7 +157,13 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 	const signers = listSigners(db, version.id);
 	const signed = signers.filter((s): s is MinutesSigner & { strokes: SignatureStrokes; signedAt: Date } => s.status === 'signed' && !!s.strokes && !!s.signedAt);
 	const byAttendance = new Map(signed.map((s) => [s.attendanceId, s]));
-	const rows = db.select().from(attendance).where(eq(attendance.workshopId, workshop.id)).orderBy(attendance.checkedInAt).all();
+	// Entries staff removed are not in the daftar hadir.
+	const rows = db
+		.select()
+		.from(attendance)
+		.where(and(eq(attendance.workshopId, workshop.id), isNull(attendance.removedAt)))
+		.orderBy(attendance.checkedInAt)
+		.all();
 	const sector = (s: string) => translate('id', `sector.${s}` as MessageKey);
 	return {
 		documentId: `BA-${workshop.id}-v${version.version}`,

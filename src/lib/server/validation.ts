@@ -94,6 +94,11 @@ export class InputReader {
 		return value;
 	}
 
+	/** A checkbox: a browser sends `on` when ticked and nothing at all when not. */
+	checked(field: string): boolean {
+		return ['on', 'true', '1'].includes(this.raw(field).trim());
+	}
+
 	/** Throws the collected errors, if any. Call before writing anything. */
 	done(): void {
 		if (Object.keys(this.errors).length > 0) throw new InputError(this.errors);

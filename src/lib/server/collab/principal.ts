@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { institutions, settings } from '../db/schema';
 import { rolesIn, type Viewer } from '../auth';
-import { getWorkshop } from '../workshops';
+import { getWorkshop } from '../workshops/workshops';
 
 /**
  * Who is on a live-document connection. Decided on the server at upgrade time, from the session

@@ -5,7 +5,7 @@ import { collabSnapshots, collabUpdates } from '../db/schema';
 import { findArea } from '../areas';
 import { log } from '../log';
 import { SqliteRoomStore } from './persistence';
-import { RoomManager } from './rooms';
+import { CLOSE, RoomManager } from './rooms';
 import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorkshopDoc } from './seed';
 
 /**
@@ -88,4 +88,22 @@ export function refreshLiveStructure(db: Db, workshopIds: number[], change: stri
 			log('error', 'matrix.structure.failed', { room, change, error: e });
 		}
 	}
+}
+
+/**
+ * Ends the live connections of these attendance entries in a workshop's room, if it is loaded in
+ * this process: `final` after a removal (the client stops retrying), otherwise with a code the
+ * client retries, so it reconnects with the rights its corrected entry now gives.
+ */
+export function closeParticipantConnections(workshopId: number, attendanceIds: number[], opts: { final: boolean }): void {
+	if (attendanceIds.length === 0) return;
+	const subjects = new Set(attendanceIds.map((id) => `attendance:${id}`));
+	// Not `liveRooms()`: with no rooms loaded there is nobody to disconnect.
+	const closed = (globalThis as Holder)[KEY]?.closeConnections(
+		workshopId,
+		(p) => subjects.has(p.subject),
+		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
+		opts.final ? 'attendance entry removed' : 'attendance entry corrected'
+	);
+	if (closed) log('info', 'room.participantClosed', { room: roomName(workshopId), connections: closed, final: opts.final });
 }

@@ -37,7 +37,9 @@ export const CLOSE = {
 	notFound: 4404,
 	/** "Try again later": the client reconnects by itself and resynchronises. */
 	slowConsumer: 1013,
-	shuttingDown: 1012
+	shuttingDown: 1012,
+	/** Who the connection speaks for changed (staff corrected an attendance entry): reconnect with the new rights. */
+	rightsChanged: 4000
 } as const;
 
 export interface Connection {
@@ -426,6 +428,23 @@ export class RoomManager {
 	disconnect(room: Room, conn: Connection) {
 		room.leave(conn);
 		if (room.connections.size === 0) this.scheduleUnload(room);
+	}
+
+	/**
+	 * Closes the connections of a loaded room whose principal matches: a participant whose
+	 * attendance entry was removed (a final 44xx code) or whose institution changed (a code the client
+	 * retries, so it reconnects with its new rights). Rooms that are not loaded have no connections.
+	 */
+	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number {
+		const room = this.rooms.get(workshopId);
+		if (!room) return 0;
+		let closed = 0;
+		for (const conn of [...room.connections.keys()])
+			if (match(conn.principal)) {
+				conn.close(code, reason);
+				closed++;
+			}
+		return closed;
 	}
 
 	/** Runs a server-side change on a workshop's live document (loaded on demand). */

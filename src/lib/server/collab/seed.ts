@@ -4,17 +4,20 @@
  * repairing a stored one are the same projection, so a room opened after a change made while it
  * was unloaded looks exactly like one that was open when the change happened.
  */
-import { and, eq, max } from 'drizzle-orm';
+import { and, eq, isNull, max } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { cellKey, newCellMap, parseCellKey, roots, WHOLE_MATRIX, type ConsentState } from '../../collab/matrix-doc';
 import type { Db } from '../db/client';
 import { attendance, institutions, matrixVersions, workshopInvitations, workshops } from '../db/schema';
-import { listComponents } from '../programmes';
+import { listComponents } from '../programmes/programmes';
 
 type RowInput = { id: number; officialName: string; shortName: string; sector: string };
 type ComponentInput = { id: number; name: string };
 
-/** The institutions that form the matrix rows: invited ones plus any that checked in. */
+/**
+ * The institutions that form the matrix rows: invited ones plus any with someone present (entries
+ * removed by staff do not count). With nobody invited or present, every active institution.
+ */
 export function matrixInstitutions(db: Db, workshopId: number, forumId: number) {
 	const invited = db
 		.select({ id: workshopInvitations.institutionId })
@@ -25,12 +28,12 @@ export function matrixInstitutions(db: Db, workshopId: number, forumId: number) 
 	const present = db
 		.select({ id: attendance.institutionId })
 		.from(attendance)
-		.where(eq(attendance.workshopId, workshopId))
+		.where(and(eq(attendance.workshopId, workshopId), isNull(attendance.removedAt)))
 		.all()
 		.map((r) => r.id);
 	const ids = [...new Set([...invited, ...present])];
 	const all = db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true))).all();
-	const chosen = ids.length > 0 ? all.filter((i) => ids.includes(i.id)) : all;
+	const chosen = ids.length > 0 ? all.filter((i) => ids.includes(i.id)) : all.filter((i) => i.retiredAt === null);
 	const sectorOrder = ['pemerintah', 'komunitas', 'bisnis', 'akademisi', 'media', 'mitra'];
 	return chosen.sort((a, b) => sectorOrder.indexOf(a.sector) - sectorOrder.indexOf(b.sector) || a.id - b.id);
 }

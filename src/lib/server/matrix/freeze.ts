@@ -11,7 +11,7 @@ import { matrixCells, matrixVersions } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { log } from '../log';
 import { InputError } from '../validation';
-import type { Workshop } from '../workshops';
+import type { Workshop } from '../workshops/workshops';
 
 export type MatrixVersion = typeof matrixVersions.$inferSelect;
 

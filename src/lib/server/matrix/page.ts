@@ -1,13 +1,13 @@
 /** What the matrix pages (moderator, projector, participant) load besides the live doc itself. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { readMatrix } from '../../collab/matrix-doc';
 import type { Viewer } from '../auth';
 import { principalFromViewer } from '../collab/principal';
 import { liveRooms } from '../collab/registry';
 import type { Db } from '../db/client';
 import { institutions } from '../db/schema';
-import { listPilotSites } from '../programmes';
-import type { Workshop } from '../workshops';
+import { listPilotSites } from '../programmes/pilot-sites';
+import type { Workshop } from '../workshops/workshops';
 import { listMatrixVersions } from './freeze';
 
 export function matrixPageData(db: Db, workshop: Workshop) {
@@ -16,7 +16,7 @@ export function matrixPageData(db: Db, workshop: Workshop) {
 	const candidates = db
 		.select({ id: institutions.id, shortName: institutions.shortName, sector: institutions.sector })
 		.from(institutions)
-		.where(and(eq(institutions.forumId, workshop.forumId), eq(institutions.approved, true)))
+		.where(and(eq(institutions.forumId, workshop.forumId), eq(institutions.approved, true), isNull(institutions.retiredAt)))
 		.orderBy(asc(institutions.shortName))
 		.all()
 		.filter((i) => !rowIds.has(i.id));

@@ -13,21 +13,45 @@ import { liveRooms, refreshLiveStructure } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
 import type { Db } from '../db/client';
 import { commitments, components, institutions, workshopInvitations, workshops } from '../db/schema';
-import { getInstitution } from '../institutions';
+import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
-import type { Workshop } from '../workshops';
+import type { Workshop } from '../workshops/workshops';
 import { isMatrixFrozen } from './freeze';
 
 export type Component = typeof components.$inferSelect;
 
-function programmeOf(workshop: Workshop): number {
-	if (!workshop.programmeId) throw new InputError({ programmeId: { key: 'component.needProgramme' } });
-	return workshop.programmeId;
+/**
+ * Whose components are changed: a programme, named directly (programme setup) or through one of its
+ * workshops (workshop setup, matrix page). Both reach the same columns.
+ */
+/** `id` is the workshop's own id when the scope is a workshop. */
+export type ComponentScope = { programmeId: number | null; id?: number };
+
+function programmeOf(scope: ComponentScope): number {
+	if (!scope.programmeId) throw new InputError({ programmeId: { key: 'component.needProgramme' } });
+	return scope.programmeId;
 }
 
 /** A frozen matrix is what the minutes cite: its structure changes only after unfreezing. */
 function assertMatrixOpen(db: Db, workshopId: number) {
 	if (isMatrixFrozen(db, workshopId)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
+}
+
+/**
+ * Components are shared by every workshop of the programme, so a column change waits while any of
+ * them has a frozen matrix that is not yet signed (its minutes are about to cite that version).
+ * Signed workshops keep their own frozen copy and do not hold the programme back.
+ */
+function assertProgrammeOpen(db: Db, programmeId: number, scope: ComponentScope) {
+	const frozen = db
+		.select({ id: workshops.id, title: workshops.title, status: workshops.status })
+		.from(workshops)
+		.where(eq(workshops.programmeId, programmeId))
+		.all()
+		.filter((w) => w.status !== 'signed' && isMatrixFrozen(db, w.id));
+	if (frozen.length === 0) return;
+	if (frozen.some((w) => w.id === scope.id)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
+	throw new InputError({ matrix: { key: 'component.frozenIn', params: { title: frozen[0]!.title } } });
 }
 
 function workshopsOfProgramme(db: Db, programmeId: number): number[] {
@@ -49,9 +73,9 @@ function findComponent(db: Db, programmeId: number, componentId: number): Compon
 	return found;
 }
 
-export function addComponent(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>): Component {
-	const programmeId = programmeOf(workshop);
-	assertMatrixOpen(db, workshop.id);
+export function addComponent(db: Db, scope: ComponentScope, input: FormData | Record<string, unknown>): Component {
+	const programmeId = programmeOf(scope);
+	assertProgrammeOpen(db, programmeId, scope);
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 160 });
 	const kind = form.choice('kind', ['focus', 'action'] as const, { required: false }) ?? 'focus';
@@ -72,9 +96,9 @@ export function addComponent(db: Db, workshop: Workshop, input: FormData | Recor
 	return component;
 }
 
-export function renameComponent(db: Db, workshop: Workshop, componentId: number, input: FormData | Record<string, unknown>): void {
-	const programmeId = programmeOf(workshop);
-	assertMatrixOpen(db, workshop.id);
+export function renameComponent(db: Db, scope: ComponentScope, componentId: number, input: FormData | Record<string, unknown>): void {
+	const programmeId = programmeOf(scope);
+	assertProgrammeOpen(db, programmeId, scope);
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 160 });
 	form.done();
@@ -84,9 +108,9 @@ export function renameComponent(db: Db, workshop: Workshop, componentId: number,
 }
 
 /** Swaps a component with its neighbour; positions are rewritten densely so order stays unambiguous. */
-export function moveComponent(db: Db, workshop: Workshop, componentId: number, direction: 'up' | 'down'): void {
-	const programmeId = programmeOf(workshop);
-	assertMatrixOpen(db, workshop.id);
+export function moveComponent(db: Db, scope: ComponentScope, componentId: number, direction: 'up' | 'down'): void {
+	const programmeId = programmeOf(scope);
+	assertProgrammeOpen(db, programmeId, scope);
 	findComponent(db, programmeId, componentId);
 	const moved = db.transaction((tx) => {
 		const list = tx
@@ -110,9 +134,9 @@ export function moveComponent(db: Db, workshop: Workshop, componentId: number, d
  * its cells and consent marks. Frozen versions keep their own copy. A component that commitments
  * report against stays: removing it would orphan months of progress reports.
  */
-export function removeComponent(db: Db, workshop: Workshop, componentId: number): void {
-	const programmeId = programmeOf(workshop);
-	assertMatrixOpen(db, workshop.id);
+export function removeComponent(db: Db, scope: ComponentScope, componentId: number): void {
+	const programmeId = programmeOf(scope);
+	assertProgrammeOpen(db, programmeId, scope);
 	const component = findComponent(db, programmeId, componentId);
 	db.transaction((tx) => {
 		const used = tx.select({ id: commitments.id }).from(commitments).where(eq(commitments.componentId, componentId)).get();
@@ -127,15 +151,19 @@ export function removeComponent(db: Db, workshop: Workshop, componentId: number)
  * every approved one while nobody is invited or present). Ids from another forum are refused.
  */
 export function setWorkshopInvitations(db: Db, workshop: Workshop, institutionIds: number[]): void {
-	const own = new Set(
+	const own = new Map(
 		db
-			.select({ id: institutions.id })
+			.select({ id: institutions.id, retiredAt: institutions.retiredAt })
 			.from(institutions)
 			.where(eq(institutions.forumId, workshop.forumId))
 			.all()
-			.map((r) => r.id)
+			.map((r) => [r.id, r])
 	);
 	if (institutionIds.some((id) => !own.has(id))) throw new InputError({ invited: { key: 'error.invalidChoice' } });
+	// A retired institution keeps the invitations it had, but is not invited anew.
+	const already = new Set(listInvited(db, workshop.id));
+	const retired = institutionIds.find((id) => own.get(id)!.retiredAt !== null && !already.has(id));
+	if (retired !== undefined) throw new InputError({ invited: { key: 'institution.retiredNotOffered' } });
 	assertMatrixOpen(db, workshop.id);
 	db.transaction((tx) => {
 		tx.delete(workshopInvitations).where(eq(workshopInvitations.workshopId, workshop.id)).run();
@@ -145,11 +173,20 @@ export function setWorkshopInvitations(db: Db, workshop: Workshop, institutionId
 	refreshLiveStructure(db, [workshop.id], 'invitations');
 }
 
+function listInvited(db: Db, workshopId: number): number[] {
+	return db
+		.select({ id: workshopInvitations.institutionId })
+		.from(workshopInvitations)
+		.where(eq(workshopInvitations.workshopId, workshopId))
+		.all()
+		.map((r) => r.id);
+}
+
 /** Adds one institution as a matrix row (by inviting it), from the matrix page during the workshop. */
 export function addInstitutionToWorkshop(db: Db, workshop: Workshop, institutionId: number): void {
 	assertMatrixOpen(db, workshop.id);
 	const inst = getInstitution(db, workshop.forumId, institutionId);
-	if (!inst || !inst.approved) throw new InputError({ institutionId: { key: 'error.invalidChoice' } });
+	if (!inst || !inst.approved || inst.retiredAt) throw new InputError({ institutionId: { key: 'error.invalidChoice' } });
 	if (matrixInstitutions(db, workshop.id, workshop.forumId).some((i) => i.id === institutionId))
 		throw new InputError({ institutionId: { key: 'error.alreadyInMatrix' } });
 	db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId }).onConflictDoNothing().run();

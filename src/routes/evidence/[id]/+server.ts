@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { evidenceDir, findEvidence, mayOpenEvidence, readEvidence } from '$lib/server/evidence';
-import { getWorkshop } from '$lib/server/workshops';
+import { getWorkshop } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 

@@ -1,14 +1,14 @@
 import { getDb } from '$lib/server/db/client';
-import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
-import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions';
-import { createProgramme, listComponents, listPilotSites, listProgrammes } from '$lib/server/programmes';
-import { listWorkshops } from '$lib/server/workshops';
-import type { Actions, PageServerLoad } from './$types';
+import { listInstitutions, missingSectors, sectorCoverage } from '$lib/server/institutions/institutions';
+import { listPilotSites } from '$lib/server/programmes/pilot-sites';
+import { listComponents, listProgrammes } from '$lib/server/programmes/programmes';
+import { listWorkshops } from '$lib/server/workshops/workshops';
+import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
+	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	const institutions = listInstitutions(db, forum.id, { includeProposed: true });
 	const coverage = sectorCoverage(institutions);
 	return {
@@ -21,17 +21,7 @@ export const load: PageServerLoad = ({ locals, params }) => {
 		institutionCount: institutions.filter((i) => i.approved).length,
 		pendingCount: institutions.filter((i) => !i.approved).length,
 		coverage,
-		missing: missingSectors(coverage)
+		missing: missingSectors(coverage),
+		canEdit: roles.includes('moderator') || roles.includes('secretariat')
 	};
-};
-
-export const actions: Actions = {
-	createProgramme: async ({ request, locals, params }) => {
-		const db = getDb();
-		const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator', 'secretariat']);
-		return formAction(locals.locale, request, (form) => {
-			createProgramme(db, forum.id, form);
-			return { saved: true };
-		});
-	}
 };

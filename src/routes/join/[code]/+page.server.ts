@@ -1,11 +1,10 @@
 import { error, redirect } from '@sveltejs/kit';
-import { checkIn } from '$lib/server/attendance';
+import { checkIn, joinChoices } from '$lib/server/workshops/join';
 import { startSession } from '$lib/server/auth';
 import { setSessionCookie } from '$lib/server/cookies';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { listInstitutions } from '$lib/server/institutions';
-import { findWorkshopByCode, listInvitedInstitutionIds } from '$lib/server/workshops';
+import { findWorkshopByCode } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -14,13 +13,9 @@ export const load: PageServerLoad = ({ params, locals }) => {
 	const workshop = findWorkshopByCode(db, params.code);
 	if (!workshop) error(404, translate(locals.locale, 'join.unknownCode'));
 	if (locals.viewer?.kind === 'participant' && locals.viewer.workshopId === workshop.id) redirect(303, `/w/${workshop.joinCode}`);
-	const invited = new Set(listInvitedInstitutionIds(db, workshop.id));
-	const institutions = listInstitutions(db, workshop.forumId)
-		.map((i) => ({ id: i.id, shortName: i.shortName, officialName: i.officialName, sector: i.sector, invited: invited.has(i.id) }))
-		.sort((a, b) => Number(b.invited) - Number(a.invited) || a.shortName.localeCompare(b.shortName, 'id'));
 	return {
 		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, status: workshop.status, code: workshop.joinCode },
-		institutions
+		institutions: joinChoices(db, workshop)
 	};
 };
 

@@ -1,9 +1,9 @@
 import { error, redirect } from '@sveltejs/kit';
 import { rolesIn } from '$lib/server/auth';
-import { listAttendance } from '$lib/server/attendance';
+import { listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
-import { getInstitution } from '$lib/server/institutions';
-import { findWorkshopByCode, listAgenda } from '$lib/server/workshops';
+import { getInstitution } from '$lib/server/institutions/institutions';
+import { findWorkshopByCode, listAgenda } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import { currentMinutesVersion, listSigners } from '$lib/server/minutes';
 import type { PageServerLoad } from './$types';

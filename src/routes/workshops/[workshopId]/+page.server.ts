@@ -1,10 +1,10 @@
 import { getDb } from '$lib/server/db/client';
-import { searchVillages } from '$lib/server/areas';
 import { formAction } from '$lib/server/forms';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { listInstitutions } from '$lib/server/institutions';
-import { addComponent, moveComponent, removeComponent, renameComponent, setWorkshopInvitations } from '$lib/server/matrix/structure';
-import { addPilotSite, listComponents, listPilotSites, listProgrammes, removePilotSite, setPilotStage } from '$lib/server/programmes';
+import { listInstitutions } from '$lib/server/institutions/institutions';
+import { setWorkshopInvitations } from '$lib/server/matrix/structure';
+import { listProgrammes } from '$lib/server/programmes/programmes';
+import { programmeSetupActions, programmeSetupData } from '$lib/server/programmes/setup';
 import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
 import { followUpReview } from '$lib/server/rollups';
@@ -18,18 +18,17 @@ import {
 	removeAgendaItem,
 	setWorkshopStatus,
 	updateWorkshop
-} from '$lib/server/workshops';
+} from '$lib/server/workshops/workshops';
 import { InputError } from '$lib/server/validation';
 import { WORKSHOP_STATUSES } from '$lib/server/db/schema';
-import { error } from '@sveltejs/kit';
 import { translate } from '$lib/i18n/translate';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
 	const { workshop, forum } = requireWorkshopRole(db, locals, Number(params.workshopId));
 	const agenda = listAgenda(db, workshop.id);
-	const areaQuery = url.searchParams.get('areaQuery')?.slice(0, 60) ?? '';
+	const invited = listInvitedInstitutionIds(db, workshop.id);
 	const base = publicBaseUrl(url);
 	const joinUrl = workshop.joinCode ? `${base.url}/join/${workshop.joinCode}` : null;
 	const previous = workshop.previousWorkshopId ? getWorkshop(db, workshop.previousWorkshopId) : null;
@@ -37,12 +36,10 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		agenda,
 		agendaMinutes: agendaMinutes(agenda),
 		programmes: listProgrammes(db, forum.id).map((p) => ({ id: p.id, name: p.name })),
-		components: workshop.programmeId ? listComponents(db, workshop.programmeId) : [],
-		pilotSites: workshop.programmeId ? listPilotSites(db, workshop.programmeId) : [],
-		institutions: listInstitutions(db, forum.id),
-		invited: listInvitedInstitutionIds(db, workshop.id),
-		areaQuery,
-		areaResults: areaQuery ? searchVillages(db, areaQuery, forum.regencyCode) : [],
+		...programmeSetupData(db, forum, workshop.programmeId, url),
+		// Retired institutions are not invited anew, but one already invited stays on the list.
+		institutions: listInstitutions(db, forum.id, { includeRetired: true }).filter((i) => i.retiredAt === null || invited.includes(i.id)),
+		invited,
 		joinUrl,
 		joinQr: joinUrl && workshop.status === 'live' ? await qrSvg(joinUrl) : null,
 		networkWarning: base.warning,
@@ -52,19 +49,20 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 };
 
 /** Every action: moderators only, on this workshop's forum. */
-function moderatorContext(event: RequestEvent) {
+function moderatorContext(event: { locals: App.Locals; params: { workshopId?: string } }) {
 	const db = getDb();
 	const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
 	return { db, workshop };
 }
 
-function programmeOf(event: RequestEvent, workshop: { programmeId: number | null }): number {
-	if (!workshop.programmeId) error(400, translate(event.locals.locale, 'component.needProgramme'));
-	return workshop.programmeId;
-}
-
 const idOf = (form: FormData) => Number(form.get('id'));
 const directionOf = (form: FormData) => (form.get('direction') === 'up' ? 'up' : 'down');
+
+/** Components and pilot sites: the same actions as the programme's own page, through this workshop. */
+const setupActions = programmeSetupActions((event) => {
+	const { db, workshop } = moderatorContext(event);
+	return { db, scope: workshop };
+});
 
 export const actions: Actions = {
 	details: async (event) => {
@@ -99,53 +97,7 @@ export const actions: Actions = {
 		const form = await event.request.formData();
 		moveAgendaItem(db, workshop.id, idOf(form), directionOf(form));
 	},
-	addComponent: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			addComponent(db, workshop, form);
-			return { saved: translate(event.locals.locale, 'workshop.saved') };
-		});
-	},
-	renameComponent: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			renameComponent(db, workshop, idOf(form), form);
-			return { saved: translate(event.locals.locale, 'workshop.saved') };
-		});
-	},
-	moveComponent: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			moveComponent(db, workshop, idOf(form), directionOf(form));
-		});
-	},
-	removeComponent: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			removeComponent(db, workshop, idOf(form));
-			return { saved: translate(event.locals.locale, 'workshop.saved') };
-		});
-	},
-	addPilot: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		const programmeId = programmeOf(event, workshop);
-		return formAction(event.locals.locale, event.request, (form) => {
-			addPilotSite(db, programmeId, form);
-			return { saved: translate(event.locals.locale, 'workshop.saved') };
-		});
-	},
-	pilotStage: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		const programmeId = programmeOf(event, workshop);
-		return formAction(event.locals.locale, event.request, (form) => {
-			setPilotStage(db, programmeId, idOf(form), form);
-			return { saved: translate(event.locals.locale, 'workshop.saved') };
-		});
-	},
-	removePilot: async (event) => {
-		const { db, workshop } = moderatorContext(event);
-		removePilotSite(db, programmeOf(event, workshop), idOf(await event.request.formData()));
-	},
+	...setupActions,
 	invite: async (event) => {
 		const { db, workshop } = moderatorContext(event);
 		return formAction(event.locals.locale, event.request, (form) => {

@@ -3,7 +3,7 @@ import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { commitmentProgress } from '$lib/server/rollups';
-import { listWorkshops } from '$lib/server/workshops';
+import { listWorkshops } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The selected programme from `?programme=`; empty means every programme of the forum. */

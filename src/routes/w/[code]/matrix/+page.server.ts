@@ -2,7 +2,7 @@ import { error, redirect } from '@sveltejs/kit';
 import { rolesIn } from '$lib/server/auth';
 import { getDb } from '$lib/server/db/client';
 import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
-import { findWorkshopByCode, listAgenda } from '$lib/server/workshops';
+import { findWorkshopByCode, listAgenda } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { PageServerLoad } from './$types';
 

@@ -1,4 +1,4 @@
-import { attendanceCsv, listAttendance } from '$lib/server/attendance';
+import { attendanceCsv, listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
 import { translate, type MessageKey } from '$lib/i18n/translate';

@@ -3,7 +3,7 @@ import { roomName } from '$lib/collab/matrix-doc';
 import { collabSecret, COLLAB_ROLES, mintCollabToken, type CollabRole } from '$lib/server/collab/principal';
 import { getDb } from '$lib/server/db/client';
 import { requireWorkshopRole } from '$lib/server/guards';
-import { getInstitution } from '$lib/server/institutions';
+import { getInstitution } from '$lib/server/institutions/institutions';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 

@@ -5,7 +5,7 @@ import { requireWorkshopRole } from '$lib/server/guards';
 import { freezeMatrix, unfreezeMatrix } from '$lib/server/matrix/freeze';
 import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
 import { addComponent, addInstitutionToWorkshop, moveComponent, moveRow, renameComponent } from '$lib/server/matrix/structure';
-import { listAgenda } from '$lib/server/workshops';
+import { listAgenda } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 

@@ -1,5 +1,5 @@
 import { fail } from '@sveltejs/kit';
-import { listAttendance } from '$lib/server/attendance';
+import { listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { canEditForum, READ_ROLES, requireWorkshopRole } from '$lib/server/guards';
@@ -12,7 +12,8 @@ import {
 	listSigners,
 	minutesContent,
 	renewSignerLink,
-	signingComplete
+	signingComplete,
+	workshopOfficials
 } from '$lib/server/minutes';
 import { activeSealCertificate, importSealCertificate, sealedMinutesFor, sealWorkshopMinutes } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
@@ -21,7 +22,7 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url, depends }) => {
 	depends('app:minutes');
 	const db = getDb();
-	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
+	const { workshop, forum, roles } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
 	// Observers read the finalised minutes; the live draft and the signing links are for staff.
 	const canEdit = canEditForum(roles);
 	if (canEdit) ensureMinutesDraft(db, workshop);
@@ -33,6 +34,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	return {
 		me: { name: locals.viewer?.kind === 'account' ? locals.viewer.user.name : '', institutionId: null, role: roles.includes('moderator') ? ('moderator' as const) : ('secretariat' as const) },
 		attendees: listAttendance(db, workshop.id).map((a) => ({ id: a.id, name: a.name, institution: a.shortName })),
+		officials: workshopOfficials(workshop, forum.name),
 		current: current ? { id: current.id, version: current.version, nomor: current.nomor, textHash: current.textHash, finalizedAt: current.finalizedAt, content: minutesContent(current) } : null,
 		signers: signers.map((s) => ({
 			id: s.id,

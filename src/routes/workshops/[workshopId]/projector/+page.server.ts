@@ -3,7 +3,7 @@ import { requireWorkshopRole } from '$lib/server/guards';
 import { collabPrincipalFor, matrixPageData } from '$lib/server/matrix/page';
 import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
-import { listAgenda } from '$lib/server/workshops';
+import { listAgenda } from '$lib/server/workshops/workshops';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {

@@ -16,8 +16,9 @@ import { getDb } from '$lib/server/db/client';
 import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
-import { listInstitutions } from '$lib/server/institutions';
-import { listComponents, listPilotSites } from '$lib/server/programmes';
+import { listInstitutions } from '$lib/server/institutions/institutions';
+import { listPilotSites } from '$lib/server/programmes/pilot-sites';
+import { listComponents } from '$lib/server/programmes/programmes';
 import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
 import { commitmentProgress } from '$lib/server/rollups';
 import { translate } from '$lib/i18n/translate';
@@ -34,7 +35,10 @@ export const load: PageServerLoad = ({ locals, params, url }) => {
 		commitment,
 		progress: commitmentProgress(db, forum.id, { ids: [commitment.id] })[0]!,
 		reports: reportsForPage(db, commitment),
-		institutions: listInstitutions(db, forum.id).map((i) => ({ id: i.id, shortName: i.shortName, sector: i.sector })),
+		// A retired institution is offered nowhere new, but stays on offer where this commitment already names it.
+		institutions: listInstitutions(db, forum.id, { includeRetired: true })
+			.filter((i) => i.retiredAt === null || i.id === commitment.leadInstitutionId || commitment.supporters.some((s) => s.id === i.id))
+			.map((i) => ({ id: i.id, shortName: i.shortName, sector: i.sector })),
 		programmes: listForumProgrammes(db, forum.id),
 		components: commitment.programmeId ? listComponents(db, commitment.programmeId).map((c) => ({ id: c.id, name: c.name })) : [],
 		pilotSites: commitment.programmeId ? listPilotSites(db, commitment.programmeId).map((s) => ({ code: s.areaCode, stage: s.stage, area: s.area })) : [],

@@ -2,8 +2,8 @@ import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';
-import { listProgrammes } from '$lib/server/programmes';
-import { createWorkshop } from '$lib/server/workshops';
+import { listProgrammes } from '$lib/server/programmes/programmes';
+import { createWorkshop } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params }) => {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { refreshLiveStructure } from './collab/registry';
-import type { Db } from './db/client';
+import { refreshLiveStructure } from '../collab/registry';
+import type { Db } from '../db/client';
 import {
 	agendaItems,
 	programmes,
@@ -9,8 +9,8 @@ import {
 	workshops,
 	WORKSHOP_KINDS,
 	type WorkshopStatus
-} from './db/schema';
-import { InputError, InputReader } from './validation';
+} from '../db/schema';
+import { InputError, InputReader } from '../validation';
 
 export type Workshop = typeof workshops.$inferSelect;
 

@@ -1,16 +1,27 @@
-import { and, asc, eq } from 'drizzle-orm';
-import { refreshLiveStructure } from './collab/registry';
-import type { Db } from './db/client';
-import { attendance, institutions, persons, representations, SECTORS } from './db/schema';
-import { createInstitution, getInstitution } from './institutions';
-import { InputError, InputReader } from './validation';
-import type { Workshop } from './workshops';
-import { toCsv } from './csv';
+/**
+ * Joining a workshop: the institutions a representative may choose (the invited ones first, then
+ * the forum's other active ones, then "propose a new institution") and the check-in itself.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import { refreshLiveStructure } from '../collab/registry';
+import type { Db } from '../db/client';
+import { attendance, persons, representations, SECTORS, type Sector } from '../db/schema';
+import { createInstitution, getInstitution, listInstitutions } from '../institutions/institutions';
+import { InputError, InputReader } from '../validation';
+import { nameKey, type AttendanceRow } from './attendance';
+import { listInvitedInstitutionIds, type Workshop } from './workshops';
 
-export type AttendanceRow = typeof attendance.$inferSelect;
+export type JoinChoice = { id: number; shortName: string; officialName: string; sector: Sector };
 
-export function nameKey(name: string): string {
-	return name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
+/** Approved, active institutions: invited ones first, then the rest of the forum's; retired ones never. */
+export function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>): { invited: JoinChoice[]; others: JoinChoice[] } {
+	const invitedIds = new Set(listInvitedInstitutionIds(db, workshop.id));
+	const byName = (a: JoinChoice, b: JoinChoice) => a.shortName.localeCompare(b.shortName, 'id');
+	const all = listInstitutions(db, workshop.forumId).map((i) => ({ id: i.id, shortName: i.shortName, officialName: i.officialName, sector: i.sector }));
+	return {
+		invited: all.filter((i) => invitedIds.has(i.id)).sort(byName),
+		others: all.filter((i) => !invitedIds.has(i.id)).sort(byName)
+	};
 }
 
 /**
@@ -33,7 +44,7 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 		form.choice('newInstitutionSector', SECTORS);
 	} else if (institutionChoice) {
 		institution = getInstitution(db, workshop.forumId, Number(institutionChoice));
-		if (!institution || !institution.approved) form.fail('institutionId', 'error.invalidChoice');
+		if (!institution || !institution.approved || institution.retiredAt !== null) form.fail('institutionId', 'error.invalidChoice');
 	}
 	form.done();
 
@@ -53,14 +64,21 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 		const already = tx
 			.select()
 			.from(attendance)
-			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, inst.id), eq(attendance.nameKey, key)))
+			.where(
+				and(
+					eq(attendance.workshopId, workshop.id),
+					eq(attendance.institutionId, inst.id),
+					eq(attendance.nameKey, key),
+					isNull(attendance.removedAt)
+				)
+			)
 			.get();
 		if (already) throw new InputError({ name: { key: 'error.alreadyCheckedIn', params: { name: already.name } } });
 		if (phone) {
 			const samePhone = tx
 				.select()
 				.from(attendance)
-				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone)))
+				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone), isNull(attendance.removedAt)))
 				.get();
 			if (samePhone)
 				throw new InputError({ phone: { key: 'error.alreadyCheckedIn', params: { name: samePhone.name } } });
@@ -89,45 +107,4 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 	});
 	refreshLiveStructure(db, [workshop.id], 'attendance');
 	return row;
-}
-
-export function listAttendance(db: Db, workshopId: number) {
-	return db
-		.select({
-			row: attendance,
-			shortName: institutions.shortName,
-			approved: institutions.approved
-		})
-		.from(attendance)
-		.innerJoin(institutions, eq(institutions.id, attendance.institutionId))
-		.where(eq(attendance.workshopId, workshopId))
-		.orderBy(asc(attendance.checkedInAt), asc(attendance.id))
-		.all()
-		.map((r) => ({ ...r.row, shortName: r.shortName, institutionApproved: r.approved }));
-}
-
-/** The daftar hadir columns from DOMAIN.md; phone numbers only in the internal copy. */
-export function attendanceCsv(
-	rows: AttendanceRow[],
-	header: { no: string; name: string; jabatan: string; institution: string; sector: string; gender: string; phone: string; time: string },
-	sectorLabel: (s: string) => string,
-	opts: { includePhone: boolean; timeZone?: string }
-): string {
-	const time = new Intl.DateTimeFormat('id-ID', {
-		dateStyle: 'short',
-		timeStyle: 'short',
-		timeZone: opts.timeZone ?? 'Asia/Jakarta'
-	});
-	const cols = [header.no, header.name, header.jabatan, header.institution, header.sector, header.gender];
-	if (opts.includePhone) cols.push(header.phone);
-	cols.push(header.time);
-	return toCsv(
-		cols,
-		rows.map((r, i) => {
-			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), r.gender];
-			if (opts.includePhone) cells.push(r.phone);
-			cells.push(time.format(r.checkedInAt));
-			return cells;
-		})
-	);
 }

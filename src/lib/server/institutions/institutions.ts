@@ -1,20 +1,28 @@
-import { and, asc, eq } from 'drizzle-orm';
-import { refreshLiveStructure, workshopsWithLiveDoc } from './collab/registry';
-import { matrixInstitutions } from './collab/seed';
-import type { Db } from './db/client';
-import { institutions, SECTORS, workshops, type Sector } from './db/schema';
-import { InputReader } from './validation';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { refreshLiveStructure, workshopsWithLiveDoc } from '../collab/registry';
+import { matrixInstitutions } from '../collab/seed';
+import type { Db } from '../db/client';
+import { institutions, SECTORS, workshops, type Sector } from '../db/schema';
+import { InputError, InputReader } from '../validation';
 
 export type Institution = typeof institutions.$inferSelect;
 
-export function listInstitutions(db: Db, forumId: number, opts: { includeProposed?: boolean } = {}): Institution[] {
+/**
+ * The forum's institutions. Proposed ones (awaiting approval) and retired ones (including merged
+ * duplicates) are left out unless asked for: they are offered nowhere new.
+ */
+export function listInstitutions(
+	db: Db,
+	forumId: number,
+	opts: { includeProposed?: boolean; includeRetired?: boolean } = {}
+): Institution[] {
 	const rows = db
 		.select()
 		.from(institutions)
 		.where(eq(institutions.forumId, forumId))
 		.orderBy(asc(institutions.sector), asc(institutions.shortName))
 		.all();
-	return opts.includeProposed ? rows : rows.filter((r) => r.approved);
+	return rows.filter((r) => (opts.includeProposed || r.approved) && (opts.includeRetired || r.retiredAt === null));
 }
 
 export function getInstitution(db: Db, forumId: number, id: number): Institution | null {
@@ -49,9 +57,11 @@ function readInstitution(db: Db, forumId: number, input: FormData | Record<strin
 
 function assertUniqueName(db: Db, forumId: number, form: InputReader, shortName: string, exceptId?: number) {
 	const key = shortName.toLowerCase();
-	const clash = listInstitutions(db, forumId, { includeProposed: true }).find(
+	// A merged duplicate's names live on as the survivor's aliases; the duplicate itself no longer counts.
+	const clash = listInstitutions(db, forumId, { includeProposed: true, includeRetired: true }).find(
 		(i) =>
 			i.id !== exceptId &&
+			i.mergedIntoId === null &&
 			(i.shortName.toLowerCase() === key ||
 				i.officialName.toLowerCase() === key ||
 				i.aliases.some((a) => a.toLowerCase() === key))
@@ -75,14 +85,39 @@ export function createInstitution(
 		.get();
 }
 
+/** Official name, short name, aliases, sector, subtype, parent; a rename reaches the open matrices. */
 export function updateInstitution(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>): void {
 	const { form, values } = readInstitution(db, forumId, input);
-	if (!getInstitution(db, forumId, id)) form.fail('id', 'error.notFound');
+	const current = getInstitution(db, forumId, id);
+	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
+	if (current.mergedIntoId !== null) throw new InputError({ id: { key: 'institution.alreadyMerged' } });
 	if (values.parentId === id) form.fail('parentId', 'error.invalidChoice');
 	if (values.officialName) assertUniqueName(db, forumId, form, values.shortName, id);
 	form.done();
 	db.update(institutions).set(values).where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))).run();
 	refreshLiveStructure(db, workshopsWithRow(db, forumId, id), 'institution.update');
+}
+
+/**
+ * Retires an institution: it stays in every old record (attendance, matrices, commitments) but is
+ * offered in no join list and no new invitation. A merged duplicate stays retired.
+ */
+export function retireInstitution(db: Db, forumId: number, id: number, now = new Date()): void {
+	const current = getInstitution(db, forumId, id);
+	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
+	if (current.retiredAt !== null) throw new InputError({ id: { key: 'institution.alreadyRetired' } });
+	db.update(institutions).set({ retiredAt: now }).where(and(eq(institutions.id, id), isNull(institutions.retiredAt))).run();
+	// Without invitations a workshop's matrix shows every active institution: this one leaves it.
+	refreshLiveStructure(db, forumWorkshopsWithLiveDoc(db, forumId), 'institution.retire');
+}
+
+export function reinstateInstitution(db: Db, forumId: number, id: number): void {
+	const current = getInstitution(db, forumId, id);
+	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
+	if (current.mergedIntoId !== null) throw new InputError({ id: { key: 'institution.alreadyMerged' } });
+	if (current.retiredAt === null) return;
+	db.update(institutions).set({ retiredAt: null }).where(eq(institutions.id, id)).run();
+	refreshLiveStructure(db, forumWorkshopsWithLiveDoc(db, forumId), 'institution.reinstate');
 }
 
 /** An approved institution that was invited or checked in becomes a matrix row. */
@@ -96,15 +131,19 @@ export function approveInstitution(db: Db, forumId: number, id: number): boolean
 	return result.changes === 1;
 }
 
-/** The forum's live matrices that have this institution as a row: where its record shows. */
-function workshopsWithRow(db: Db, forumId: number, institutionId: number): number[] {
+export function forumWorkshopsWithLiveDoc(db: Db, forumId: number): number[] {
 	const forumWorkshops = db
 		.select({ id: workshops.id })
 		.from(workshops)
 		.where(eq(workshops.forumId, forumId))
 		.all()
 		.map((w) => w.id);
-	return workshopsWithLiveDoc(db, forumWorkshops).filter((workshopId) =>
+	return workshopsWithLiveDoc(db, forumWorkshops);
+}
+
+/** The forum's live matrices that have this institution as a row: where its record shows. */
+function workshopsWithRow(db: Db, forumId: number, institutionId: number): number[] {
+	return forumWorkshopsWithLiveDoc(db, forumId).filter((workshopId) =>
 		matrixInstitutions(db, workshopId, forumId).some((i) => i.id === institutionId)
 	);
 }

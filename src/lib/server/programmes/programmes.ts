@@ -1,0 +1,53 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { components, programmes } from '../db/schema';
+import { InputReader } from '../validation';
+
+export type Programme = typeof programmes.$inferSelect;
+
+export function listProgrammes(db: Db, forumId: number): Programme[] {
+	return db.select().from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id)).all();
+}
+
+export function getProgramme(db: Db, id: number): Programme | null {
+	return db.select().from(programmes).where(eq(programmes.id, id)).get() ?? null;
+}
+
+/** A programme of this forum, or null: an id from another forum is as good as unknown. */
+export function getForumProgramme(db: Db, forumId: number, id: number): Programme | null {
+	if (!Number.isInteger(id)) return null;
+	return db.select().from(programmes).where(and(eq(programmes.forumId, forumId), eq(programmes.id, id))).get() ?? null;
+}
+
+function readProgramme(input: FormData | Record<string, unknown>) {
+	const form = new InputReader(input);
+	const values = {
+		name: form.text('name', { required: true, max: 200 }),
+		vision: form.paragraph('vision', { max: 2000 }),
+		legalBasis: form.paragraph('legalBasis', { max: 2000 }),
+		listed: form.checked('listed')
+	};
+	return { form, values };
+}
+
+export function createProgramme(db: Db, forumId: number, input: FormData | Record<string, unknown>): Programme {
+	const { form, values } = readProgramme(input);
+	form.done();
+	return db.insert(programmes).values({ forumId, ...values }).returning().get();
+}
+
+/** Name, vision, legal basis and whether the public front door lists it. */
+export function updateProgramme(db: Db, programme: Programme, input: FormData | Record<string, unknown>): Programme {
+	const { form, values } = readProgramme(input);
+	form.done();
+	return db.update(programmes).set(values).where(eq(programmes.id, programme.id)).returning().get();
+}
+
+export function listComponents(db: Db, programmeId: number) {
+	return db
+		.select()
+		.from(components)
+		.where(eq(components.programmeId, programmeId))
+		.orderBy(asc(components.position), asc(components.id))
+		.all();
+}

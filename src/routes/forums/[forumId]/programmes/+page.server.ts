@@ -1,0 +1,33 @@
+import { redirect } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { listPilotSites } from '$lib/server/programmes/pilot-sites';
+import { createProgramme, listComponents, listProgrammes } from '$lib/server/programmes/programmes';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals, params }) => {
+	const db = getDb();
+	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId));
+	return {
+		programmes: listProgrammes(db, forum.id).map((p) => ({
+			id: p.id,
+			name: p.name,
+			listed: p.listed,
+			components: listComponents(db, p.id).length,
+			pilotSites: listPilotSites(db, p.id).length
+		})),
+		canEdit: roles.includes('moderator') || roles.includes('secretariat')
+	};
+};
+
+export const actions: Actions = {
+	create: async ({ request, locals, params }) => {
+		const db = getDb();
+		const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator', 'secretariat']);
+		return formAction(locals.locale, request, (form) => {
+			const programme = createProgramme(db, forum.id, form);
+			redirect(303, `/forums/${forum.id}/programmes/${programme.id}`);
+		});
+	}
+};

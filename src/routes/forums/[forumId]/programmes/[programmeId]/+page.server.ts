@@ -1,0 +1,47 @@
+import { error, type RequestEvent } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { getForumProgramme, updateProgramme } from '$lib/server/programmes/programmes';
+import { programmeSetupActions, programmeSetupData } from '$lib/server/programmes/setup';
+import { listWorkshops } from '$lib/server/workshops/workshops';
+import { translate } from '$lib/i18n/translate';
+import type { Actions, PageServerLoad } from './$types';
+
+/** The forum's programme, for staff who may see the forum; 404 for a programme of another forum. */
+function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?: readonly ('moderator' | 'secretariat')[]) {
+	const db = getDb();
+	const { forum, roles: held } = requireForumRole(db, event.locals, Number(event.params.forumId), roles);
+	const programme = getForumProgramme(db, forum.id, Number(event.params.programmeId));
+	if (!programme) error(404, translate(event.locals.locale, 'error.notFound'));
+	return { db, forum, programme, roles: held };
+}
+
+export const load: PageServerLoad = (event) => {
+	const { db, forum, programme, roles } = programmeContext(event);
+	return {
+		programme,
+		...programmeSetupData(db, forum, programme.id, event.url),
+		workshops: listWorkshops(db, forum.id)
+			.filter((w) => w.programmeId === programme.id)
+			.map((w) => ({ id: w.id, title: w.title, date: w.date, status: w.status })),
+		canEdit: roles.includes('moderator') || roles.includes('secretariat')
+	};
+};
+
+/** Changes: moderators and secretariat of this forum only. */
+const staff = (event: RequestEvent) => programmeContext(event, ['moderator', 'secretariat']);
+
+export const actions: Actions = {
+	details: async (event) => {
+		const { db, programme } = staff(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			updateProgramme(db, programme, form);
+			return { saved: translate(event.locals.locale, 'workshop.saved'), action: 'details' };
+		});
+	},
+	...programmeSetupActions((event) => {
+		const { db, programme } = staff(event);
+		return { db, scope: { programmeId: programme.id } };
+	})
+};
