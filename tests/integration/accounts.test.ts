@@ -188,7 +188,8 @@ describe('first run, invitations and roles on an empty database without the demo
 		// An observer reads the forum's pages and changes nothing there either.
 		for (const page of ['', '/commitments', '/dashboard']) expect((await observer.get(`/forums/${forumId}${page}`)).status, page).toBe(200);
 		const programmes = count('select count(*) n from programmes');
-		expect((await observer.post(`/forums/${forumId}?/createProgramme`, { name: 'Program Pengamat' })).status).toBe(403);
+		expect((await observer.get(`/forums/${forumId}/programmes`)).status).toBe(200);
+		expect((await observer.post(`/forums/${forumId}/programmes?/create`, { name: 'Program Pengamat' })).status).toBe(403);
 		expect(count('select count(*) n from programmes')).toBe(programmes);
 	});
 

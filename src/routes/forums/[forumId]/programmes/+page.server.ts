@@ -1,14 +1,14 @@
 import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { requireForumRole } from '$lib/server/guards';
+import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { listPilotSites } from '$lib/server/programmes/pilot-sites';
 import { createProgramme, listComponents, listProgrammes } from '$lib/server/programmes/programmes';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params }) => {
 	const db = getDb();
-	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	return {
 		programmes: listProgrammes(db, forum.id).map((p) => ({
 			id: p.id,

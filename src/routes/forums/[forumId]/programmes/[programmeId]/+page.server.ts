@@ -1,7 +1,7 @@
 import { error, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
-import { requireForumRole } from '$lib/server/guards';
+import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { getForumProgramme, updateProgramme } from '$lib/server/programmes/programmes';
 import { programmeSetupActions, programmeSetupData } from '$lib/server/programmes/setup';
 import { listWorkshops } from '$lib/server/workshops/workshops';
@@ -9,7 +9,7 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The forum's programme, for staff who may see the forum; 404 for a programme of another forum. */
-function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?: readonly ('moderator' | 'secretariat')[]) {
+function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?: readonly ('moderator' | 'secretariat' | 'observer')[]) {
 	const db = getDb();
 	const { forum, roles: held } = requireForumRole(db, event.locals, Number(event.params.forumId), roles);
 	const programme = getForumProgramme(db, forum.id, Number(event.params.programmeId));
@@ -18,7 +18,7 @@ function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?
 }
 
 export const load: PageServerLoad = (event) => {
-	const { db, forum, programme, roles } = programmeContext(event);
+	const { db, forum, programme, roles } = programmeContext(event, READ_ROLES);
 	return {
 		programme,
 		...programmeSetupData(db, forum, programme.id, event.url),
