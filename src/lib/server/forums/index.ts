@@ -1,7 +1,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import type { Db } from './db/client';
-import { forums } from './db/schema';
-import type { Viewer } from './auth';
+import type { Db } from '../db/client';
+import { forums } from '../db/schema';
+import type { Viewer } from '../auth';
 
 export type Forum = typeof forums.$inferSelect;
 
