@@ -1,7 +1,8 @@
 /**
  * The letterhead logo of a forum: a PNG or JPEG of at most 1 MB, recognised by its first bytes
- * (never by its name or the type the browser declares) and proven usable by embedding it with
- * pdf-lib, exactly as the berita acara will. Stored under its SHA-256 in
+ * (never by its name or the type the browser declares), walked completely (a broken PNG would hang
+ * pdf-lib's decoder), and proven usable by embedding it with pdf-lib, exactly as the berita acara
+ * will. Stored under its SHA-256 in
  * `<folder of DATABASE_PATH>/logos/` (or `MUFAKAT_LOGO_DIR`), beside the evidence folder, so a
  * backup of the data folder carries it. Files are never rewritten or deleted: a finalised berita
  * acara names the logo it was finalised with, and may be sealed after the forum changes its logo.
@@ -9,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32, inflateSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { DEFAULT_DATABASE_PATH } from '../db/client';
@@ -19,7 +21,7 @@ import type { FieldMessage } from '../validation';
 export const MAX_LOGO_BYTES = 1024 * 1024;
 export const MAX_LOGO_MB = 1;
 /** Pixels per side: pdf-lib decodes a whole PNG in memory, so a tiny file of huge dimensions is refused before that. */
-export const MAX_LOGO_SIDE = 4000;
+export const MAX_LOGO_SIDE = 2500;
 
 export const LOGO_TYPES = ['image/png', 'image/jpeg'] as const;
 export type LogoMime = (typeof LOGO_TYPES)[number];
@@ -42,11 +44,113 @@ export function sniffLogoType(bytes: Uint8Array): LogoMime | null {
 	return null;
 }
 
-/** Width and height from the PNG header (IHDR is always the first chunk). */
-function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
-	if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
+const PNG_DEPTHS: Record<number, { channels: number; depths: number[] }> = {
+	0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+	2: { channels: 3, depths: [8, 16] },
+	3: { channels: 1, depths: [1, 2, 4, 8] },
+	4: { channels: 2, depths: [8, 16] },
+	6: { channels: 4, depths: [8, 16] }
+};
+/** Adam7 passes: x start, y start, x step, y step. */
+const ADAM7 = [
+	[0, 0, 8, 8],
+	[4, 0, 8, 8],
+	[0, 4, 4, 8],
+	[2, 0, 4, 4],
+	[0, 2, 2, 4],
+	[1, 0, 2, 2],
+	[0, 1, 1, 2]
+] as const;
+
+/**
+ * Walks a PNG completely before pdf-lib sees it: chunk lengths and CRCs, a sane IHDR, and image
+ * data that inflates (with Node's zlib, bounded) to exactly the rows the header promises, each
+ * with a valid filter byte. pdf-lib's own PNG decoder loops forever on a truncated file, so
+ * nothing that fails here may reach it.
+ */
+function pngProblem(bytes: Uint8Array): 'forum.logoUnreadable' | 'forum.logoDimensions' | null {
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	return { width: view.getUint32(16), height: view.getUint32(20) };
+	const ascii = (from: number) => String.fromCharCode(...bytes.subarray(from, from + 4));
+	let header: { width: number; height: number; depth: number; colour: number; interlace: number } | null = null;
+	let palette = false;
+	let ended = false;
+	const data: Uint8Array[] = [];
+	for (let pos = 8; pos + 12 <= bytes.length; ) {
+		const length = view.getUint32(pos);
+		const type = ascii(pos + 4);
+		if (pos + 12 + length > bytes.length) return 'forum.logoUnreadable';
+		if (crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(pos + 8 + length)) return 'forum.logoUnreadable';
+		const body = bytes.subarray(pos + 8, pos + 8 + length);
+		if (!header && type !== 'IHDR') return 'forum.logoUnreadable';
+		if (type === 'IHDR') {
+			if (header || length !== 13) return 'forum.logoUnreadable';
+			const b = new DataView(body.buffer, body.byteOffset, 13);
+			if (b.getUint8(10) !== 0 || b.getUint8(11) !== 0) return 'forum.logoUnreadable';
+			header = { width: b.getUint32(0), height: b.getUint32(4), depth: b.getUint8(8), colour: b.getUint8(9), interlace: b.getUint8(12) };
+		} else if (type === 'PLTE') palette = true;
+		else if (type === 'IDAT') data.push(body);
+		else if (type === 'IEND') {
+			ended = true;
+			break;
+		}
+		pos += 12 + length;
+	}
+	if (!header || !ended || data.length === 0) return 'forum.logoUnreadable';
+	const { width, height, depth, colour, interlace } = header;
+	if (width < 1 || height < 1) return 'forum.logoUnreadable';
+	if (width > MAX_LOGO_SIDE || height > MAX_LOGO_SIDE) return 'forum.logoDimensions';
+	const kind = PNG_DEPTHS[colour];
+	if (!kind || !kind.depths.includes(depth) || interlace > 1 || (colour === 3 && !palette)) return 'forum.logoUnreadable';
+	const rows: number[] = [];
+	const passes = interlace === 1 ? ADAM7 : ([[0, 0, 1, 1]] as const);
+	for (const [x0, y0, dx, dy] of passes) {
+		const w = Math.ceil((width - x0) / dx);
+		const h = Math.ceil((height - y0) / dy);
+		if (w > 0 && h > 0) for (let i = 0; i < h; i++) rows.push(1 + Math.ceil((w * kind.channels * depth) / 8));
+	}
+	const expected = rows.reduce((a, b) => a + b, 0);
+	let raw: Buffer;
+	try {
+		raw = inflateSync(Buffer.concat(data), { maxOutputLength: expected });
+	} catch (e) {
+		log('info', 'forum.logo.inflate', { error: e });
+		return 'forum.logoUnreadable';
+	}
+	if (raw.length !== expected) return 'forum.logoUnreadable';
+	let at = 0;
+	for (const row of rows) {
+		if (raw[at]! > 4) return 'forum.logoUnreadable';
+		at += row;
+	}
+	return null;
+}
+
+/** Walks JPEG segments to the frame header: sane lengths and a frame of known size and colour. */
+function jpegProblem(bytes: Uint8Array): 'forum.logoUnreadable' | 'forum.logoDimensions' | null {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	for (let pos = 2; pos + 4 <= bytes.length; ) {
+		if (bytes[pos] !== 0xff) return 'forum.logoUnreadable';
+		const marker = bytes[pos + 1]!;
+		if (marker === 0xff) {
+			pos++;
+			continue;
+		}
+		const length = view.getUint16(pos + 2);
+		if (length < 2 || pos + 2 + length > bytes.length) return 'forum.logoUnreadable';
+		// SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+		if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+			if (length < 8) return 'forum.logoUnreadable';
+			const height = view.getUint16(pos + 5);
+			const width = view.getUint16(pos + 7);
+			const components = bytes[pos + 9]!;
+			if (width < 1 || height < 1 || ![1, 3, 4].includes(components)) return 'forum.logoUnreadable';
+			if (width > MAX_LOGO_SIDE || height > MAX_LOGO_SIDE) return 'forum.logoDimensions';
+			return null;
+		}
+		if (marker === 0xda || marker === 0xd9) return 'forum.logoUnreadable';
+		pos += 2 + length;
+	}
+	return 'forum.logoUnreadable';
 }
 
 /**
@@ -57,16 +161,16 @@ export async function prepareLogo(bytes: Uint8Array | null, size: number): Promi
 	if (size > MAX_LOGO_BYTES || !bytes) return { error: { key: 'forum.logoTooLarge', params: { mb: MAX_LOGO_MB } } };
 	const mime = sniffLogoType(bytes);
 	if (!mime) return { error: { key: 'forum.logoType' } };
-	if (mime === 'image/png') {
-		const dims = pngSize(bytes);
-		if (!dims) return { error: { key: 'forum.logoUnreadable' } };
-		if (dims.width > MAX_LOGO_SIDE || dims.height > MAX_LOGO_SIDE) return { error: { key: 'forum.logoDimensions', params: { max: MAX_LOGO_SIDE } } };
-	}
+	const problem = mime === 'image/png' ? pngProblem(bytes) : jpegProblem(bytes);
+	if (problem === 'forum.logoDimensions') return { error: { key: problem, params: { max: MAX_LOGO_SIDE } } };
+	if (problem) return { error: { key: problem } };
 	let width: number;
 	let height: number;
 	try {
 		const pdf = await PDFDocument.create();
-		const image = mime === 'image/png' ? await pdf.embedPng(bytes) : await pdf.embedJpg(bytes);
+		// pdf-lib reads the underlying buffer from offset 0: give it bytes of their own.
+		const own = new Uint8Array(bytes);
+		const image = mime === 'image/png' ? await pdf.embedPng(own) : await pdf.embedJpg(own);
 		({ width, height } = image);
 	} catch (e) {
 		log('info', 'forum.logo.refused', { mime, bytes: bytes.length, error: e });
