@@ -110,9 +110,12 @@ export function isAreaCodeShape(code: string): boolean {
 	return AREA_CODE.test(code);
 }
 
-/** `code LIKE 'near.%'`: true for areas inside `near` (codes hold digits and dots only, no LIKE wildcards). */
-function inside(near: string | null | undefined) {
-	return near && AREA_CODE.test(near) ? sql<number>`(${areas.code} LIKE ${`${near}.%`})` : sql<number>`0`;
+/**
+ * Areas inside `near` first (`code LIKE 'near.%'`: codes hold digits and dots only, no LIKE
+ * wildcards); nothing when there is no region to rank by.
+ */
+function insideFirst(near: string | null | undefined) {
+	return near && AREA_CODE.test(near) ? [sql`(${areas.code} LIKE ${`${near}.%`}) desc`] : [];
 }
 
 /**
@@ -126,7 +129,7 @@ export function searchVillages(db: Db, query: string, near?: string | null, limi
 		.select({ code: areas.code, name: areas.name, parentCode: areas.parentCode })
 		.from(areas)
 		.where(and(eq(areas.level, 4), like(areas.name, `%${q.replace(/[%_]/g, '')}%`)))
-		.orderBy(sql`${inside(near)} desc`, sql`length(${areas.name})`, areas.name, areas.code)
+		.orderBy(...insideFirst(near), sql`length(${areas.name})`, areas.name, areas.code)
 		.limit(limit)
 		.all();
 	return pathsFor(db, rows);
@@ -146,7 +149,7 @@ export function searchAreas(db: Db, query: string, opts: { near?: string | null;
 		.select({ code: areas.code, name: areas.name, level: areas.level })
 		.from(areas)
 		.where(and(byCode ? like(areas.code, `${q}%`) : like(areas.name, `%${q}%`), levels.length ? inArray(areas.level, levels) : undefined))
-		.orderBy(sql`${inside(opts.near)} desc`, areas.level, sql`length(${areas.name})`, areas.name, areas.code)
+		.orderBy(...insideFirst(opts.near), areas.level, sql`length(${areas.name})`, areas.name, areas.code)
 		.limit(opts.limit ?? 20)
 		.all();
 	return withinNames(db, rows);
