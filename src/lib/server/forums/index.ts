@@ -231,5 +231,5 @@ export function forumFormContext(db: Db, values: Record<string, string>, today: 
 		shortName: values.shortName?.trim() || 'Forum',
 		isoDate: today
 	});
-	return { region: { chosen, query, results }, derived: regionDefaults(db, chosen?.code ?? null), patternExample: example };
+	return { region: { chosen, query, results }, regionDefaults: regionDefaults(db, chosen?.code ?? null), patternExample: example };
 }

@@ -1,4 +1,4 @@
-import { error, fail, isActionFailure } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { forumFormContext, forumFormValues, forumFormValuesFrom, getForum, updateForum } from '$lib/server/forums';
@@ -36,11 +36,14 @@ export const actions: Actions = {
 		requireAdmin(locals);
 		const db = getDb();
 		const forum = forumOr404(locals, params.forumId);
-		const result = await formAction(locals.locale, request, async (form) => {
-			await updateForum(db, forum.id, form);
-			return { saved: translate(locals.locale, 'forum.admin.saved') };
-		});
-		if (isActionFailure(result)) return fail(result.status, { ...result.data, ...forumFormContext(db, result.data.values, localIsoDate(new Date(), forum.timeZone)) });
-		return result;
+		return formAction(
+			locals.locale,
+			request,
+			async (form) => {
+				await updateForum(db, forum.id, form);
+				return { saved: translate(locals.locale, 'forum.admin.saved') };
+			},
+			(values) => forumFormContext(db, values, localIsoDate(new Date(), forum.timeZone))
+		);
 	}
 };

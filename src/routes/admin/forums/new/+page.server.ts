@@ -1,4 +1,4 @@
-import { fail, isActionFailure, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { createForum, forumFormContext, forumFormValuesFrom } from '$lib/server/forums';
@@ -18,12 +18,15 @@ export const actions: Actions = {
 	default: async ({ request, locals }) => {
 		requireAdmin(locals);
 		const db = getDb();
-		const result = await formAction(locals.locale, request, async (form) => {
-			const forum = await createForum(db, form);
-			redirect(303, `/admin/forums/${forum.id}?created=1`);
-		});
 		// A refused form comes back with its region named and its search results, as the load gives them.
-		if (isActionFailure(result)) return fail(result.status, { ...result.data, ...forumFormContext(db, result.data.values, today()) });
-		return result;
+		return formAction(
+			locals.locale,
+			request,
+			async (form) => {
+				const forum = await createForum(db, form);
+				redirect(303, `/admin/forums/${forum.id}?created=1`);
+			},
+			(values) => forumFormContext(db, values, today())
+		);
 	}
 };
