@@ -13,7 +13,7 @@ export const GET: RequestHandler = ({ locals, params }) => {
 	const used = logoInUse(getDb(), params.sha256);
 	const bytes = used ? readLogo(logoDir(), params.sha256) : null;
 	if (!used || !bytes) error(404, translate(locals.locale, 'error.notFound'));
-	return new Response(bytes, {
+	return new Response(new Uint8Array(bytes), {
 		headers: {
 			'content-type': used.mime,
 			'cache-control': 'public, max-age=31536000, immutable',
