@@ -55,7 +55,8 @@ describe('berita acara', () => {
 		ensureMinutesDraft(db, workshop());
 		const version = finalizeMinutes(db, workshop(), null, { acknowledging: '1' });
 		const content = minutesContent(version);
-		expect(content.openingFormula).toMatch(/^Pada hari ini Senin tanggal delapan bulan November tahun dua ribu dua puluh satu, bertempat di Ruang Pertemuan Lt\. 2 Bappelitbangda/);
+		expect(content.openingFormula).toMatch(/^Pada hari ini Senin tanggal delapan bulan November tahun dua ribu dua puluh satu, pukul 08\.30 WIB, bertempat di Ruang Pertemuan Lt\. 2 Bappelitbangda/);
+		expect(version.nomor).toBe('1/BA/Forpemma/XI/2021');
 		expect(content.placeAndDate).toBe('Madiun, 8 November 2021');
 		expect(content.agreedPoints[0]).toMatch(/matriks peran dan kontribusi parapihak Program Kelurahan Mandiri \(versi 1\)/);
 		expect(content.parties.map((p) => p.name)).toContain('Ahmad Syafiʼi');

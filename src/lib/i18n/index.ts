@@ -3,6 +3,7 @@ import type { MessageKey } from './messages';
 
 export * from './translate';
 import { DEFAULT_LOCALE, isLocale, translate, type Locale } from './translate';
+import { DEFAULT_TIME_ZONE, formatClock } from '../time-zones';
 
 /** The page's locale (set by the server hook from the language cookie). */
 export function currentLocale(): Locale {
@@ -15,21 +16,40 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 	return translate(currentLocale(), key, params);
 }
 
-/** Dates written out in the page's language, in WIB (the forums' clocks). */
-export function formatDate(iso: string, locale: Locale = currentLocale()): string {
-	return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
+/**
+ * The zone a page's times are printed in: the forum the page belongs to (its load returns
+ * `forum.timeZone`, or a bare `timeZone` on pages without a forum), else WIB.
+ */
+export function pageTimeZone(): string {
+	const data = page.data as { forum?: { timeZone?: unknown }; timeZone?: unknown } | undefined;
+	const zone = data?.forum?.timeZone ?? data?.timeZone;
+	return typeof zone === 'string' && zone ? zone : DEFAULT_TIME_ZONE;
+}
+
+const intlLocale = (locale: Locale) => (locale === 'id' ? 'id-ID' : 'en-GB');
+
+/**
+ * A date written out in the page's language. An ISO date ("2021-11-08") is a calendar date and
+ * prints as is; an instant prints as the date it was in the forum's zone.
+ */
+export function formatDate(value: string | Date | number, timeZone: string = pageTimeZone(), locale: Locale = currentLocale()): string {
+	const calendar = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
+	return new Intl.DateTimeFormat(intlLocale(locale), {
 		weekday: 'long',
 		day: 'numeric',
 		month: 'long',
 		year: 'numeric',
-		timeZone: 'UTC'
-	}).format(new Date(`${iso}T00:00:00Z`));
+		timeZone: calendar ? 'UTC' : timeZone
+	}).format(calendar ? new Date(`${value}T00:00:00Z`) : new Date(value));
 }
 
-export function formatTime(date: Date | number | string, locale: Locale = currentLocale()): string {
-	return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
-		hour: '2-digit',
-		minute: '2-digit',
-		timeZone: 'Asia/Jakarta'
-	}).format(new Date(date));
+/** "11.40 WITA": a time in the forum's zone, with the zone's abbreviation. */
+export function formatTime(date: Date | number | string, timeZone: string = pageTimeZone(), locale: Locale = currentLocale()): string {
+	return formatClock(date, timeZone, locale);
+}
+
+/** "8 Nov 2021 11.40 WITA": a short date and time in the forum's zone. */
+export function formatDateTime(date: Date | number | string, timeZone: string = pageTimeZone(), locale: Locale = currentLocale()): string {
+	const day = new Intl.DateTimeFormat(intlLocale(locale), { day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(new Date(date));
+	return `${day} ${formatClock(date, timeZone, locale)}`;
 }

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
+import type { RegionChoice } from '../forums/types';
 import type { Db } from './db/client';
 import { areas } from './db/schema';
+import { InputError, type FieldMessage } from './validation';
 
 /**
  * Official Kemendagri areas from the idn-area-data package (code MIT, data ODbL: imported
@@ -101,20 +103,114 @@ function pathsFor(db: Db, rows: { code: string; name: string; parentCode: string
 	});
 }
 
-/** Villages by name, optionally within one kabupaten/kota, with their kecamatan and kabupaten. */
-export function searchVillages(db: Db, query: string, regencyCode?: string | null, limit = 20): AreaPath[] {
+/** A Kemendagri code's shape: 2 digits, then 2, 2 and 4 ("35.77.03.1009"); anything else is not looked up. */
+const AREA_CODE = /^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$/;
+
+export function isAreaCodeShape(code: string): boolean {
+	return AREA_CODE.test(code);
+}
+
+/**
+ * Areas inside `near` first (`code LIKE 'near.%'`: codes hold digits and dots only, no LIKE
+ * wildcards); nothing when there is no region to rank by.
+ */
+function insideFirst(near: string | null | undefined) {
+	return near && AREA_CODE.test(near) ? [sql`(${areas.code} LIKE ${`${near}.%`}) desc`] : [];
+}
+
+/**
+ * Villages (desa and kelurahan) by name across all of Indonesia, those inside `near` (the forum's
+ * home region) ranked first, then shorter names first; each with its kecamatan and kabupaten.
+ */
+export function searchVillages(db: Db, query: string, near?: string | null, limit = 20): AreaPath[] {
 	const q = query.trim();
 	if (q.length < 2) return [];
-	const conditions = [eq(areas.level, 4), like(areas.name, `%${q.replace(/[%_]/g, '')}%`)];
-	if (regencyCode) conditions.push(like(areas.code, `${regencyCode}.%`));
 	const rows = db
 		.select({ code: areas.code, name: areas.name, parentCode: areas.parentCode })
 		.from(areas)
-		.where(and(...conditions))
-		.orderBy(sql`length(${areas.name})`, areas.name)
+		.where(and(eq(areas.level, 4), like(areas.name, `%${q.replace(/[%_]/g, '')}%`)))
+		.orderBy(...insideFirst(near), sql`length(${areas.name})`, areas.name, areas.code)
 		.limit(limit)
 		.all();
 	return pathsFor(db, rows);
+}
+
+/**
+ * Areas of any level (or only `levels`) by name or by code, for choosing a forum's home region:
+ * inside `near` first, then higher levels first (Kota Madiun before a kelurahan called Madiun),
+ * then shorter names. Each result says what it lies within.
+ */
+export function searchAreas(db: Db, query: string, opts: { near?: string | null; levels?: number[]; limit?: number } = {}): RegionChoice[] {
+	const q = query.trim().replace(/[%_]/g, '');
+	if (q.length < 2) return [];
+	const levels = opts.levels?.filter((l) => l >= 1 && l <= 4) ?? [];
+	const byCode = AREA_CODE.test(q);
+	const rows = db
+		.select({ code: areas.code, name: areas.name, level: areas.level })
+		.from(areas)
+		.where(and(byCode ? like(areas.code, `${q}%`) : like(areas.name, `%${q}%`), levels.length ? inArray(areas.level, levels) : undefined))
+		.orderBy(...insideFirst(opts.near), areas.level, sql`length(${areas.name})`, areas.name, areas.code)
+		.limit(opts.limit ?? 20)
+		.all();
+	return withinNames(db, rows);
+}
+
+/** The names above each area, nearest first: "Taman, Kota Madiun, Jawa Timur". */
+function withinNames(db: Db, rows: { code: string; name: string; level: number }[]): RegionChoice[] {
+	const ancestors = (code: string) => {
+		const parts = code.split('.');
+		return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('.'));
+	};
+	const wanted = [...new Set(rows.flatMap((r) => ancestors(r.code)))];
+	const names = new Map(
+		wanted.length
+			? db
+					.select({ code: areas.code, name: areas.name })
+					.from(areas)
+					.where(inArray(areas.code, wanted))
+					.all()
+					.map((a) => [a.code, a.name])
+			: []
+	);
+	return rows.map((r) => ({
+		code: r.code,
+		name: r.name,
+		level: r.level,
+		within: ancestors(r.code)
+			.reverse()
+			.map((c) => names.get(c) ?? '')
+			.filter(Boolean)
+			.join(', ')
+	}));
+}
+
+export function describeRegion(db: Db, code: string): RegionChoice | null {
+	const area = findArea(db, code);
+	return area ? withinNames(db, [area])[0]! : null;
+}
+
+export type AreaCheck = { levels?: readonly number[] };
+
+/**
+ * Why a posted area code is refused, or null when it names an official area (of one of `levels`,
+ * when given). Every form that takes an area code checks it here, on the server: a hidden field
+ * edited in the browser is no different from a typo.
+ */
+export function areaCodeProblem(db: Db, code: string, check: AreaCheck = {}): FieldMessage | null {
+	const value = code.trim();
+	if (value === '') return { key: 'error.required' };
+	const area = AREA_CODE.test(value) ? findArea(db, value) : null;
+	if (!area) return { key: 'area.unknown', params: { code: value.slice(0, 20) } };
+	if (check.levels && !check.levels.includes(area.level))
+		return { key: 'area.wrongLevel', params: { code: value, name: area.name } };
+	return null;
+}
+
+/** The official area for a posted code; throws an InputError on `field` otherwise. */
+export function requireKnownArea(db: Db, code: string, check: AreaCheck & { field?: string } = {}) {
+	const problem = areaCodeProblem(db, code, check);
+	if (problem) throw new InputError({ [check.field ?? 'areaCode']: problem });
+	return findArea(db, code.trim())!;
 }
 
 export function describeAreas(db: Db, codes: string[]): AreaPath[] {

@@ -4,6 +4,8 @@
  */
 import ExcelJS from 'exceljs';
 import { periodCode } from '../commitments/periods';
+import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate } from '../time-zones';
+import { getForum } from './forums';
 import { translate, type Locale, type MessageKey } from '../i18n/translate';
 import { importTemplateHeader } from './commitment-import';
 import { toCsv } from './csv';
@@ -18,6 +20,7 @@ type Cell = string | number | null;
 const round1 = (n: number | null) => (n == null ? null : Math.round(n * 10) / 10);
 
 function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale) {
+	const timeZone = getForum(db, forumId)?.timeZone ?? DEFAULT_TIME_ZONE;
 	const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
 	const list = commitmentProgress(db, forumId, { programmeId });
 	const yesNo = (b: boolean) => t(b ? 'commitment.yes' : 'commitment.no');
@@ -100,11 +103,11 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 			c.statement,
 			round1(achievementOf(c, r.realisation).raw),
 			r.reporterInstitution ?? '',
-			r.verifiedAt ? r.verifiedAt.toISOString().slice(0, 10) : '',
+			r.verifiedAt ? localIsoDate(r.verifiedAt, timeZone) : '',
 			r.verifierName ?? '',
 			r.verificationNote ?? '',
 			r.evidence.map((e) => (e.kind === 'link' ? e.url : e.originalName)).join('; '),
-			r.submittedAt.toISOString()
+			formatStamp(r.submittedAt, timeZone, { seconds: false })
 		];
 	});
 	return { commitmentHeader, commitmentRows, progressHeader, progressRows };
@@ -145,7 +148,7 @@ export function exportContext(db: Db, locals: App.Locals, forumIdParam: string, 
 	const { forum } = requireForumRole(db, locals, Number(forumIdParam), READ_ROLES);
 	const raw = Number(url.searchParams.get('programme'));
 	const programmeId = listForumProgrammes(db, forum.id).some((p) => p.id === raw) ? raw : null;
-	const day = new Date().toISOString().slice(0, 10);
+	const day = localIsoDate(new Date(), forum.timeZone);
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 	return { forum, programmeId, stem: `${stem}-${slug}${programmeId ? `-p${programmeId}` : ''}-${day}` };
 }

@@ -3,7 +3,7 @@
  * frozen matrix cell, completed later by the secretariat, who is prompted for what is missing.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { countVillagesUnder, describeAreas, findArea, type AreaPath } from './areas';
+import { areaCodeProblem, countVillagesUnder, describeAreas, findArea, type AreaPath } from './areas';
 import type { Db } from './db/client';
 import {
 	areas,
@@ -235,8 +235,8 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 	const siteCodes = [...new Set(raw('siteCode').map((s) => s.trim()).filter(Boolean))];
 	if (siteCodes.length > 100) form.fail('siteCode', 'error.invalidChoice');
 	else if (siteCodes.length) {
-		const known = new Set(db.select({ code: areas.code }).from(areas).where(and(inArray(areas.code, siteCodes), eq(areas.level, 4))).all().map((a) => a.code));
-		if (siteCodes.some((c) => !known.has(c))) form.fail('siteCode', 'error.unknownArea');
+		const problem = siteCodes.map((c) => areaCodeProblem(db, c, { levels: [4] })).find(Boolean);
+		if (problem) form.fail('siteCode', problem.key, problem.params);
 	}
 	if (number && numberTaken(db, forumId, programmeId, number, current.id)) form.fail('number', 'commitment.numberTaken', { number });
 	form.done();
@@ -291,8 +291,8 @@ export function addCommitmentSite(db: Db, forumId: number, id: number, input: Fo
 	const areaCode = form.text('areaCode', { required: true, max: 13 });
 	const commitment = getCommitment(db, forumId, id);
 	if (!commitment) form.fail('id', 'error.notFound');
-	const area = areaCode ? findArea(db, areaCode) : null;
-	if (areaCode && (!area || area.level !== 4)) form.fail('areaCode', 'error.unknownArea');
+	const problem = areaCode ? areaCodeProblem(db, areaCode, { levels: [4] }) : null;
+	if (problem) form.fail('areaCode', problem.key, problem.params);
 	form.done();
 	db.insert(commitmentSites).values({ commitmentId: id, areaCode }).onConflictDoNothing().run();
 }

@@ -99,7 +99,16 @@ export function seedDemo(db: Db): boolean {
 		// Madiun: the 8 November 2021 workshop.
 		const madiun = db
 			.insert(forums)
-			.values({ name: 'Forum Pemberdayaan Masyarakat Kota Madiun', shortName: 'Forpemma', regencyCode: '35.77', villageWord: 'kelurahan' })
+			.values({
+				name: 'Forum Pemberdayaan Masyarakat Kota Madiun',
+				shortName: 'Forpemma',
+				level: 'kabupaten',
+				regencyCode: '35.77',
+				villageWord: 'kelurahan',
+				timeZone: 'Asia/Jakarta',
+				place: 'Madiun',
+				secretariatAddress: 'Sekretariat: Yayasan Bambu Nusantara (YBN)\nKota Madiun, Jawa Timur'
+			})
 			.returning()
 			.get();
 		grantRole(db, madiun.id, moderator.id, 'moderator');
@@ -180,7 +189,17 @@ export function seedDemo(db: Db): boolean {
 		// Tanggamus: the coordination meeting of 4 October 2019.
 		const tanggamus = db
 			.insert(forums)
-			.values({ name: 'Tim Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus', shortName: 'TKPK Tanggamus', regencyCode: '18.06', villageWord: 'pekon' })
+			.values({
+				name: 'Tim Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus',
+				shortName: 'TKPK Tanggamus',
+				level: 'kabupaten',
+				regencyCode: '18.06',
+				villageWord: 'pekon',
+				timeZone: 'Asia/Jakarta',
+				// The seat of the kabupaten, not its name: its berita acara are made in Kota Agung.
+				place: 'Kota Agung',
+				secretariatAddress: 'Sekretariat: Bappeda Kabupaten Tanggamus\nKota Agung, Lampung'
+			})
 			.returning()
 			.get();
 		grantRole(db, tanggamus.id, moderator.id, 'moderator');

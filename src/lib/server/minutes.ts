@@ -14,12 +14,16 @@ import { liveRooms } from './collab/registry';
 import { listAttendance } from './workshops/attendance';
 import { partySignatories } from './workshops/attendance-corrections';
 import type { Db } from './db/client';
-import { areas, forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
+import { forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
 import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
+import { capitalised } from '../forums/regions';
+import { zoneAbbreviation } from '../time-zones';
+import { regionDefaults, type Forum } from './forums';
+import { formatMinutesNumber, nextMinutesNumber } from './forums/numbering';
 import { InputError, InputReader } from './validation';
 import { listAgenda, type Workshop } from './workshops/workshops';
 
@@ -39,7 +43,15 @@ export type MinutesContent = {
 	nomor: string;
 	title: string;
 	subtitle: string;
-	forum: { name: string; shortName: string };
+	/**
+	 * The forum's identity as it was when the version was finalised: the letterhead a sealed copy
+	 * prints. Versions finalised before forums had addresses and logos lack those fields.
+	 */
+	forum: { name: string; shortName: string; secretariatAddress?: string; logoSha256?: string | null; logoMime?: string | null };
+	/** The forum's zone (IANA); times in the minutes and the PDF are printed in it. */
+	timeZone?: string;
+	/** The forum's word for a village (desa, pekon, kampung …). */
+	villageWord?: string;
 	openingFormula: string;
 	date: string;
 	place: string;
@@ -62,7 +74,6 @@ export type MinutesContent = {
 	placeAndDate: string;
 };
 
-const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
 const KIND_WORDS: Record<string, string> = {
 	lokakarya: 'Lokakarya',
 	rapat_koordinasi: 'Rapat Koordinasi',
@@ -75,14 +86,14 @@ function forumOf(db: Db, workshop: Workshop) {
 	return db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
 }
 
-function cityOf(db: Db, regencyCode: string | null, fallback: string): string {
-	if (!regencyCode) return fallback;
-	const regency = db.select().from(areas).where(eq(areas.code, regencyCode)).get();
-	return regency ? regency.name.replace(/^(Kabupaten|Kota)\s+/, '') : fallback;
+/** Where the minutes say they were made: the forum's place, else its region's name, else the venue. */
+function placeOf(db: Db, forum: Forum, fallback: string): string {
+	if (forum.place.trim()) return forum.place.trim();
+	return regionDefaults(db, forum.regencyCode).place || fallback;
 }
 
 /** Points a forum typically agrees on, as a starting draft the editors then change. */
-function defaultPoints(db: Db, workshop: Workshop): string[] {
+function defaultPoints(db: Db, workshop: Workshop, villageWord: string): string[] {
 	const points: string[] = [];
 	const programme = workshop.programmeId ? db.select().from(programmes).where(eq(programmes.id, workshop.programmeId)).get() : null;
 	const frozen = currentMatrixVersion(db, workshop.id);
@@ -90,7 +101,7 @@ function defaultPoints(db: Db, workshop: Workshop): string[] {
 		points.push(`Menyepakati matriks peran dan kontribusi parapihak ${programme.name} (versi ${frozen.version}) sebagaimana terlampir.`);
 	const sites = workshop.programmeId ? listPilotSites(db, workshop.programmeId) : [];
 	if (sites.length > 0)
-		points.push(`Menyepakati lokasi piloting di ${sites.map((s) => `${s.area?.isKelurahan === false ? 'Desa' : 'Kelurahan'} ${s.area?.name ?? s.areaCode}`).join(' dan ')}.`);
+		points.push(`Menyepakati lokasi piloting di ${sites.map((s) => `${s.area?.isKelurahan ? 'Kelurahan' : capitalised(villageWord)} ${s.area?.name ?? s.areaCode}`).join(' dan ')}.`);
 	points.push('Parapihak melaksanakan peran dan kontribusi masing-masing serta melaporkan kemajuannya kepada sekretariat forum secara berkala.');
 	return points;
 }
@@ -99,9 +110,10 @@ function defaultPoints(db: Db, workshop: Workshop): string[] {
 export function ensureMinutesDraft(db: Db, workshop: Workshop): void {
 	const exists = liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
 	if (exists) return;
-	const date = new Date(`${workshop.date}T00:00:00Z`);
-	const nomor = `${String(workshop.id).padStart(3, '0')}/BA/${forumOf(db, workshop).shortName.toUpperCase().replace(/\s+/g, '-')}/${ROMAN[date.getUTCMonth()]}/${date.getUTCFullYear()}`;
-	const points = defaultPoints(db, workshop);
+	const forum = forumOf(db, workshop);
+	const year = Number(workshop.date.slice(0, 4));
+	const nomor = formatMinutesNumber(forum.numberingPattern, { n: nextMinutesNumber(db, forum.id, year), shortName: forum.shortName, isoDate: workshop.date });
+	const points = defaultPoints(db, workshop, forum.villageWord);
 	liveRooms().change(workshop.id, (doc) => {
 		const minutes = roots(doc).minutes;
 		if (minutes.has('points')) return;
@@ -130,9 +142,11 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 		nomor: draft.nomor,
 		title: 'BERITA ACARA',
 		subtitle: workshop.title,
-		forum: { name: forum.name, shortName: forum.shortName },
+		forum: { name: forum.name, shortName: forum.shortName, secretariatAddress: forum.secretariatAddress, logoSha256: forum.logoSha256, logoMime: forum.logoMime },
+		timeZone: forum.timeZone,
+		villageWord: forum.villageWord,
 		openingFormula:
-			`Pada hari ini ${when.words}, bertempat di ${workshop.place}, telah dilaksanakan ${kind} "${workshop.title}"` +
+			`Pada hari ini ${when.words}, pukul ${workshop.startTime.replace(':', '.')} ${zoneAbbreviation(forum.timeZone)}, bertempat di ${workshop.place}, telah dilaksanakan ${kind} "${workshop.title}"` +
 			(workshop.chairName ? ` yang dipimpin oleh ${workshop.chairName}` : '') +
 			(workshop.moderatorName ? ` dengan moderator ${workshop.moderatorName}` : '') +
 			`, dan dihadiri oleh ${rows.length} orang perwakilan parapihak sebagaimana tercantum dalam daftar hadir terlampir.`,
@@ -168,7 +182,7 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 				]
 			: [],
 		closingFormula: CLOSING_FORMULA,
-		placeAndDate: `${cityOf(db, forum.regencyCode, workshop.place)}, ${when.short}`
+		placeAndDate: `${placeOf(db, forum, workshop.place)}, ${when.short}`
 	};
 }
 

@@ -8,6 +8,7 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import { formatNumber, periodEnd, type Period } from '../commitments/periods';
+import { DEFAULT_TIME_ZONE, instantOf, localIsoDate } from '../time-zones';
 import type { AreaPath } from './areas';
 import { listCommitments, type CommitmentDetail } from './commitments';
 import type { Db } from './db/client';
@@ -80,7 +81,10 @@ function progressOf(c: CommitmentDetail, reports: ProgressReport[], opts: { toda
 	};
 }
 
-const todayIso = () => new Date().toISOString().slice(0, 10);
+/** The forum's zone: "today" and "the end of the meeting day" are the hall's, not the server's. */
+function zoneOf(db: Db, forumId: number): string {
+	return db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, forumId)).get()?.timeZone ?? DEFAULT_TIME_ZONE;
+}
 
 /**
  * Every commitment of a forum (or one programme) with its progress. `verifiedOnly` leaves out
@@ -103,7 +107,7 @@ export function commitmentProgress(
 		const end = periodEnd(reportPeriod(r));
 		return !max || end > max ? end : max;
 	}, null);
-	const today = opts.today ?? todayIso();
+	const today = opts.today ?? localIsoDate(new Date(), zoneOf(db, forumId));
 	return list.map((c) =>
 		progressOf(
 			c,
@@ -232,10 +236,10 @@ export function programmeDashboard(db: Db, programmeId: number, opts: { verified
 
 export type ProgrammeDashboard = NonNullable<ReturnType<typeof programmeDashboard>>;
 
-/** End of the given day in WIB: a report filed on the day of the last meeting was part of it. */
-function endOfDay(since: string | Date): number {
+/** End of the given day in the forum's zone: a report filed on the day of the last meeting was part of it. */
+function endOfDay(since: string | Date, timeZone: string): number {
 	if (since instanceof Date) return since.getTime();
-	return Date.parse(`${since}T23:59:59.999+07:00`);
+	return instantOf(since, '23:59:59.999', timeZone);
 }
 
 function describeValue(c: Pick<CommitmentDetail, 'type'>, value: number | null | undefined): string {
@@ -251,9 +255,10 @@ function describeValue(c: Pick<CommitmentDetail, 'type'>, value: number | null |
  * the baseline; commitments made since then are listed as new.
  */
 export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): string[] {
-	const since = endOfDay(sinceDate);
 	const programme = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
-	if (!programme || Number.isNaN(since)) return [];
+	if (!programme) return [];
+	const since = endOfDay(sinceDate, zoneOf(db, programme.forumId));
+	if (Number.isNaN(since)) return [];
 	const list = listCommitments(db, programme.forumId, { programmeId });
 	if (list.length === 0) return [];
 	const reports = db

@@ -10,10 +10,13 @@ import forge from 'node-forge';
 import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
 import { translate, type MessageKey } from '../i18n/translate';
-import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesSigner, type MinutesVersion } from './minutes';
+import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesContent, type MinutesSigner, type MinutesVersion } from './minutes';
+import type { Forum } from './forums';
+import { logoDir, readLogo } from './forums/logo';
+import { DEFAULT_TIME_ZONE, formatClock } from '../time-zones';
 import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
 import { renderMinutesPdf } from './pdf/render-minutes';
-import { createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
+import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
 import { inspectSealedPdf, type SealInspection } from './pdf/verify';
 import { sha256Hex } from './hashing';
 import { log } from './log';
@@ -72,12 +75,33 @@ export function activeSealCertificate(db: Db, forumId: number) {
 	);
 }
 
-/** The forum's active seal; a self-signed one (named as not certified) is made on first use. */
+/**
+ * The seal certificate's common name: the forum's name in ASCII (see TOOLCHAIN.md: node-forge
+ * mangles non-ASCII names), at most the 64 characters X.509 allows. The certificate's other fields
+ * say it is Mufakat's system seal and not certified.
+ */
+export function sealCommonName(forum: { name: string; shortName: string }): string {
+	const name = asciiName(forum.name) || asciiName(forum.shortName) || 'Mufakat forum';
+	return name.length <= 64 ? name : name.slice(0, 64).replace(/\s+\S*$/, '').trim();
+}
+
+/** True when a generated certificate no longer names the forum (the forum was renamed). */
+function namesOtherForum(subject: string, commonName: string): boolean {
+	const plain = subject.replace(/\\(.)/g, '$1');
+	return !(plain === `CN=${commonName}` || plain.startsWith(`CN=${commonName}, `));
+}
+
+/**
+ * The forum's active seal; a self-signed one (named after the forum, marked as not certified) is
+ * made on first use, and again when the forum's name changed since. Older certificates stay on
+ * record, so documents sealed with them still verify.
+ */
 export function ensureSealCertificate(db: Db, forumId: number) {
 	const existing = activeSealCertificate(db, forumId);
-	if (existing && existing.notAfter.getTime() > Date.now()) return existing;
 	const forum = db.select().from(forums).where(eq(forums.id, forumId)).get()!;
-	const made = createSealCertificate(`${forum.shortName} - Mufakat system seal (not certified)`);
+	const commonName = sealCommonName(forum);
+	if (existing && existing.notAfter.getTime() > Date.now() && (existing.source === 'imported' || !namesOtherForum(existing.subject, commonName))) return existing;
+	const made = createSealCertificate(commonName);
 	const info = inspectP12(made.p12, made.passphrase);
 	db.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId)).run();
 	return db
@@ -147,13 +171,28 @@ export function deviceSummary(userAgent: string | null): string {
 	return `${name} · ${os ? os[0].replace('Mac OS X', 'macOS') : '?'}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Jakarta' });
+/**
+ * The letterhead of a finalised version: the forum as it was then (name, address, logo), with the
+ * forum's current details standing in for fields older versions did not record.
+ */
+function letterheadOf(content: MinutesContent, forum: Forum): Pick<MinutesDocument, 'kop' | 'logo'> {
+	const address = content.forum.secretariatAddress ?? forum.secretariatAddress;
+	const logoSha256 = content.forum.logoSha256 === undefined ? forum.logoSha256 : content.forum.logoSha256;
+	const logoMime = content.forum.logoSha256 === undefined ? forum.logoMime : content.forum.logoMime;
+	const bytes = logoSha256 ? readLogo(logoDir(), logoSha256) : null;
+	return {
+		kop: [content.forum.name, ...address.split('\n').filter((l) => l.trim())],
+		logo: bytes && (logoMime === 'image/png' || logoMime === 'image/jpeg') ? { bytes: new Uint8Array(bytes), mime: logoMime } : null
+	};
+}
 
 /** Everything the PDF shows, taken from the finalised version and the signers' own records. */
 export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string): MinutesDocument {
 	const version = currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
 	const content = minutesContent(version);
+	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+	const timeZone = content.timeZone ?? forum.timeZone;
 	const signers = listSigners(db, version.id);
 	const signed = signers.filter((s): s is MinutesSigner & { strokes: SignatureStrokes; signedAt: Date } => s.status === 'signed' && !!s.strokes && !!s.signedAt);
 	const byAttendance = new Map(signed.map((s) => [s.attendanceId, s]));
@@ -167,8 +206,9 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 	const sector = (s: string) => translate('id', `sector.${s}` as MessageKey);
 	return {
 		documentId: `BA-${workshop.id}-v${version.version}`,
-		forum: content.forum,
-		kop: [content.forum.name.toUpperCase(), `Sekretariat ${content.forum.shortName}`, content.place],
+		forum: { name: content.forum.name, shortName: content.forum.shortName },
+		...letterheadOf(content, forum),
+		timeZone,
 		title: content.title,
 		subtitle: content.subtitle,
 		nomor: content.nomor,
@@ -191,7 +231,7 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 			instansi: r.institutionName,
 			unsur: sector(r.sector),
 			gender: r.gender,
-			time: timeFormat.format(r.checkedInAt),
+			time: formatClock(r.checkedInAt, timeZone),
 			strokes: byAttendance.get(r.id)?.strokes ?? null
 		})),
 		audit: {
@@ -251,10 +291,11 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 	const cert = ensureSealCertificate(db, workshop.forumId);
 	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
 	const unsealed = await renderMinutesPdf(buildMinutesDocument(db, workshop, origin));
+	// /Reason, /Location and /Name stay ASCII (TOOLCHAIN.md); the PDF itself carries the exact text.
 	const sealed = await sealPdf(unsealed, { p12: Buffer.from(cert.p12), passphrase: sealSecret() }, {
-		reason: `Berita acara ${version.nomor} v${version.version}`,
-		location: workshop.place,
-		name: `${forum.shortName} - Mufakat`
+		reason: asciiName(`Berita acara ${version.nomor} v${version.version}`),
+		location: asciiName(forum.place || workshop.place),
+		name: `${asciiName(forum.shortName)} - Mufakat`
 	});
 	const sha256 = sha256Hex(sealed);
 	// Another process may have sealed the same version meanwhile: the first stored file wins.
@@ -287,6 +328,8 @@ export type VerifyResult = {
 		nomor: string;
 		current: boolean;
 		sealedAt: Date;
+		/** The forum's zone: the verify page prints times as the document does. */
+		timeZone: string;
 		signers: { name: string; role: string; status: string; signedAt: Date | null }[];
 	} | null;
 };
@@ -295,6 +338,7 @@ function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonN
 	const version = db.select().from(minutesVersions).where(eq(minutesVersions.id, minutesVersionId)).get()!;
 	const workshop = db.select().from(workshops).where(eq(workshops.id, version.workshopId)).get()!;
 	const signers = db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, version.id)).all();
+	const forum = db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, workshop.forumId)).get();
 	return {
 		workshopId: workshop.id,
 		workshopTitle: workshop.title,
@@ -302,6 +346,7 @@ function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonN
 		nomor: version.nomor,
 		current: version.voidedAt === null,
 		sealedAt,
+		timeZone: minutesContent(version).timeZone ?? forum?.timeZone ?? DEFAULT_TIME_ZONE,
 		signers: signers.map((s) => ({ name: s.name, role: s.role, status: s.status, signedAt: s.signedAt }))
 	};
 }

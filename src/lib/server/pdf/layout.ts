@@ -24,7 +24,7 @@ const RULE: Rgb = [0.55, 0.55, 0.55];
 const HEADER_FILL: Rgb = [0.9, 0.92, 0.95];
 
 /** Distance from a line's top to its baseline, as a share of the font size (DejaVu's ascent). */
-const ASCENT = 0.93;
+export const ASCENT = 0.93;
 
 const num = (n: number) => String(Math.round(n * 100) / 100);
 const colour = (c: Rgb) => `${num(c[0])} ${num(c[1])} ${num(c[2])}`;

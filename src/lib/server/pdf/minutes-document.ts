@@ -53,7 +53,7 @@ export type AttendanceAnnexRow = {
 	instansi: string;
 	unsur: string;
 	gender: 'L' | 'P';
-	/** Check-in time as printed, e.g. "08.52". */
+	/** Check-in time as printed, e.g. "08.52 WITA". */
 	time: string;
 	strokes: SignatureStrokes | null;
 };
@@ -88,6 +88,8 @@ export type MinutesDocument = {
 	forum: { name: string; shortName: string };
 	/** Letterhead lines: forum name first (printed larger), then secretariat, address … */
 	kop: string[];
+	/** The forum's logo, printed left of the letterhead; checked as a PNG or JPEG when it was uploaded. */
+	logo?: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' } | null;
 	/** "BERITA ACARA". */
 	title: string;
 	/** The workshop's title. */
@@ -111,7 +113,7 @@ export type MinutesDocument = {
 	audit: MinutesAudit;
 	/** Says plainly that this is an uncertified electronic signature (PP 71/2019). */
 	disclaimer: string;
-	/** IANA zone the audit times are printed in; defaults to Asia/Jakarta (WIB). */
+	/** The forum's IANA zone: signing, check-in and audit times are printed in it; defaults to Asia/Jakarta (WIB). */
 	timeZone?: string;
 	/** Language of the fixed wording (headings, table heads); the minutes' own text is given as is. */
 	locale?: 'id' | 'en';

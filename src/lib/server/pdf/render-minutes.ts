@@ -1,5 +1,5 @@
 /**
- * Lays out a signed berita acara as an A4 PDF: kop, title and nomor, opening formula, parties,
+ * Lays out a signed berita acara as an A4 PDF: kop (the forum's logo, name and address), title and nomor, opening formula, parties,
  * agreed points, notes, the frozen matrix (landscape, header repeated on each page), commitments,
  * changes since the last meeting, closing formula, signature blocks, the daftar hadir annex with
  * signatures, and an audit page with a QR code to the verify page; "Halaman X dari Y" on every page.
@@ -14,7 +14,8 @@ import { PDFDocument } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { loadFonts } from './embedded-fonts';
 import { MINUTES_LABELS, type MinutesLabels } from './labels';
-import { BLACK, Composer, deflatedStream, GREY, MARGIN, type Cell, type PlacedGraphic } from './layout';
+import { DEFAULT_TIME_ZONE, formatStamp } from '../../time-zones';
+import { ASCENT, BLACK, Composer, deflatedStream, GREY, MARGIN, type Cell, type PlacedGraphic } from './layout';
 import type { MinutesDocument, SignatureRole, SignatureStrokes } from './minutes-document';
 import { inkBox, signaturePng, strokesContent } from './signature-ink';
 
@@ -26,29 +27,9 @@ export type RenderOptions = {
 const BODY = 10;
 const SMALL = 8;
 
-const ZONE_NAMES: Record<string, string> = { 'Asia/Jakarta': 'WIB', 'Asia/Pontianak': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT' };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** "2021-11-08 10:15:32 WIB": unambiguous, sortable, in the forum's own zone. */
-export function formatAuditTime(date: Date, timeZone = 'Asia/Jakarta'): string {
-	let format = formatters.get(timeZone);
-	if (!format) {
-		format = new Intl.DateTimeFormat('en-GB', {
-			timeZone,
-			year: 'numeric',
-			month: '2-digit',
-			day: '2-digit',
-			hour: '2-digit',
-			minute: '2-digit',
-			second: '2-digit',
-			hourCycle: 'h23',
-			timeZoneName: 'longOffset'
-		});
-		formatters.set(timeZone, format);
-	}
-	const parts = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
-	const zone = ZONE_NAMES[timeZone] ?? String(parts.timeZoneName ?? 'UTC').replace('GMT', 'UTC');
-	return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${zone}`;
+export function formatAuditTime(date: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+	return formatStamp(date, timeZone);
 }
 
 /**
@@ -134,11 +115,44 @@ function qrGraphic(doc: PDFDocument, url: string): PlacedGraphic {
 	return { ref, box: { x: -quiet, y: -quiet, width: size + 2 * quiet, height: size + 2 * quiet } };
 }
 
-function kop(c: Composer, doc: MinutesDocument): void {
+/** The letterhead's logo as a form of the image's own size, so `place` keeps its proportions. */
+async function logoGraphic(pdf: PDFDocument, logo: NonNullable<MinutesDocument['logo']>): Promise<PlacedGraphic> {
+	const image = logo.mime === 'image/png' ? await pdf.embedPng(logo.bytes) : await pdf.embedJpg(logo.bytes);
+	const ref = deflatedStream(pdf.context, `q ${image.width} 0 0 ${image.height} 0 0 cm /Im Do Q`, {
+		Type: 'XObject',
+		Subtype: 'Form',
+		BBox: [0, 0, image.width, image.height],
+		Resources: { XObject: { Im: image.ref } }
+	});
+	return { ref, box: { x: 0, y: 0, width: image.width, height: image.height } };
+}
+
+const LOGO_BOX = { width: 64, height: 60 };
+
+/**
+ * The kop: the logo on the left (when the forum has one), the forum's name and the secretariat's
+ * address centred on the page, then the double rule.
+ */
+function kop(c: Composer, doc: MinutesDocument, logo: PlacedGraphic | null): void {
 	const [first, ...rest] = doc.kop;
-	if (first) c.paragraph(first.toUpperCase(), { size: 13, bold: true, align: 'center', lineHeight: 16 });
-	for (const line of rest) c.paragraph(line, { size: 9, align: 'center', lineHeight: 11.5 });
-	c.y -= 4;
+	const top = c.y;
+	// Text keeps clear of the logo on both sides so that it stays centred on the page.
+	const side = logo ? LOGO_BOX.width + 10 : 0;
+	const x = c.left + side;
+	const width = c.width - 2 * side;
+	let y = top;
+	const lines: [string, number, boolean, number][] = [];
+	if (first) for (const line of c.faces.bold.wrap(first.toUpperCase(), 13, width)) lines.push([line, 13, true, 16]);
+	for (const entry of rest) for (const line of c.faces.regular.wrap(entry, 9, width)) lines.push([line, 9, false, 11.5]);
+	const textHeight = lines.reduce((h, l) => h + l[3], 0);
+	// A short letterhead is centred beside a taller logo.
+	if (logo && textHeight < LOGO_BOX.height) y -= (LOGO_BOX.height - textHeight) / 2;
+	for (const [line, size, bold, lineHeight] of lines) {
+		c.line(line, x, y - size * ASCENT, width, { size, bold }, 'center');
+		y -= lineHeight;
+	}
+	if (logo) c.place(logo, { x: c.left, y: top - LOGO_BOX.height, width: LOGO_BOX.width, height: LOGO_BOX.height });
+	c.y = Math.min(y, logo ? top - LOGO_BOX.height : y) - 4;
 	// The double rule under an Indonesian letterhead: thick, then thin.
 	c.hrule(c.left, c.right, c.y, 1.6, BLACK);
 	c.hrule(c.left, c.right, c.y - 2.6, 0.5, BLACK);
@@ -211,7 +225,7 @@ function distinct<T>(values: T[]): T[] {
 
 async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabels, pdf: PDFDocument): Promise<void> {
 	const { audit } = doc;
-	const timeZone = doc.timeZone ?? 'Asia/Jakarta';
+	const timeZone = doc.timeZone ?? DEFAULT_TIME_ZONE;
 	c.newPage('portrait');
 	c.heading(labels.audit, { size: 13, keepWith: 0, spaceBefore: 0 });
 	const qrSize = 92;
@@ -306,7 +320,7 @@ export async function renderMinutesPdf(doc: MinutesDocument, opts: RenderOptions
 	const graphics = new SignatureGraphics(pdf, opts.signatureStyle ?? 'vector');
 	const c = new Composer(pdf, fonts);
 	c.newPage('portrait');
-	kop(c, doc);
+	kop(c, doc, doc.logo ? await logoGraphic(pdf, doc.logo) : null);
 	titleBlock(c, doc, labels);
 	c.paragraph(doc.openingFormula, { size: BODY, align: 'justify', spaceAfter: 8 });
 
@@ -382,13 +396,14 @@ export async function renderMinutesPdf(doc: MinutesDocument, opts: RenderOptions
 		c.table(
 			[
 				{ header: labels.no, weight: 0.5, align: 'center' },
-				{ header: labels.name, weight: 2.4 },
-				{ header: labels.jabatan, weight: 2.2 },
-				{ header: labels.instansi, weight: 2.2 },
+				{ header: labels.name, weight: 2.2 },
+				{ header: labels.jabatan, weight: 2 },
+				{ header: labels.instansi, weight: 2 },
 				{ header: labels.unsur, weight: 1.2 },
 				{ header: labels.gender, weight: 0.5, align: 'center' },
-				{ header: labels.time, weight: 0.8, align: 'center' },
-				{ header: labels.signature, weight: 1.9 }
+				// Wide enough for "08.52 WITA" on one line.
+				{ header: labels.time, weight: 1.35, align: 'center' },
+				{ header: labels.signature, weight: 1.85 }
 			],
 			rows,
 			{ size: SMALL, signatureRowHeight: 26, caption: labels.attendanceAnnex, continued: labels.continued }

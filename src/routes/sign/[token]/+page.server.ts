@@ -1,20 +1,26 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
+import { getForum } from '$lib/server/forums';
+import { getWorkshop } from '$lib/server/workshops/workshops';
 import { declineSigning, findSignerByToken, minutesContent, signMinutes } from '$lib/server/minutes';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Signing happens on the signer's own device from a link (or its QR); no account is needed. */
 export const load: PageServerLoad = ({ params, locals }) => {
-	const found = findSignerByToken(getDb(), params.token);
+	const db = getDb();
+	const found = findSignerByToken(db, params.token);
 	if (!found) error(404, translate(locals.locale, 'sign.unknownLink'));
 	const { signer, version } = found;
 	const participant = locals.viewer?.kind === 'participant' ? locals.viewer.attendanceId : null;
+	const content = minutesContent(version);
+	const workshop = getWorkshop(db, version.workshopId);
 	return {
+		timeZone: content.timeZone ?? (workshop ? getForum(db, workshop.forumId)?.timeZone : null) ?? null,
 		signer: { name: signer.name, jabatan: signer.jabatan, instansi: signer.instansi, role: signer.role, status: signer.status, signedAt: signer.signedAt, declineReason: signer.declineReason },
 		version: { version: version.version, textHash: version.textHash, voided: version.voidedAt !== null },
-		content: minutesContent(version),
+		content,
 		notYours: participant !== null && signer.attendanceId !== participant
 	};
 };

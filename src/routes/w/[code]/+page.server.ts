@@ -2,6 +2,7 @@ import { error, redirect } from '@sveltejs/kit';
 import { rolesIn } from '$lib/server/auth';
 import { listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
+import { getForum } from '$lib/server/forums';
 import { getInstitution } from '$lib/server/institutions/institutions';
 import { findWorkshopByCode, listAgenda } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
@@ -24,6 +25,7 @@ export const load: PageServerLoad = ({ params, locals }) => {
 	const minutes = me ? currentMinutesVersion(db, workshop.id) : null;
 	const signer = minutes ? listSigners(db, minutes.id).find((s) => s.attendanceId === me!.id && s.status === 'pending') : undefined;
 	return {
+		timeZone: getForum(db, workshop.forumId)?.timeZone ?? null,
 		signLink: signer ? `/sign/${signer.linkToken}` : null,
 		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, code: workshop.joinCode, status: workshop.status },
 		agenda: listAgenda(db, workshop.id),

@@ -6,7 +6,7 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = ({ locals, params, url }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop, forum } = requireWorkshopRole(db, locals, Number(params.workshopId));
 	const l = locals.locale;
 	const includePhone = url.searchParams.get('public') !== '1';
 	const csv = attendanceCsv(
@@ -22,7 +22,7 @@ export const GET: RequestHandler = ({ locals, params, url }) => {
 			time: translate(l, 'attendance.time')
 		},
 		(s) => translate(l, `sector.${s}` as MessageKey),
-		{ includePhone }
+		{ includePhone, timeZone: forum.timeZone }
 	);
 	const name = `daftar-hadir-${workshop.date}-${workshop.id}${includePhone ? '' : '-publik'}.csv`;
 	return new Response(csv, {

@@ -1,0 +1,24 @@
+import { getDb } from '$lib/server/db/client';
+import { describeRegion } from '$lib/server/areas';
+import { listForums } from '$lib/server/forums';
+import { requireAdmin } from '$lib/server/guards';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals }) => {
+	requireAdmin(locals);
+	const db = getDb();
+	return {
+		forums: listForums(db).map((f) => ({
+			id: f.id,
+			name: f.name,
+			shortName: f.shortName,
+			level: f.level,
+			region: f.regencyCode ? describeRegion(db, f.regencyCode) : null,
+			timeZone: f.timeZone,
+			villageWord: f.villageWord,
+			programmes: f.programmes,
+			workshops: f.workshops,
+			members: f.members
+		}))
+	};
+};
