@@ -3,6 +3,7 @@
  * and the place a berita acara is "made at". Pure functions of Kemendagri codes and names, shared
  * by the server (which stores the result) and the forum form (which shows it).
  */
+import { DEFAULT_TIME_ZONE, timeZoneForRegion, type ForumTimeZone } from '../time-zones';
 import { FORUM_LEVELS, type ForumLevel } from './types';
 
 /** Words in use across Indonesia, offered as suggestions; any other word may be typed. */
@@ -44,6 +45,14 @@ export function villageWordForRegion(code: string): string {
  */
 export function placeFromAreaName(name: string): string {
 	return name.replace(/^(Kabupaten|Kota|Provinsi|Kab\.)\s+/i, '').trim();
+}
+
+export type RegionImplies = { timeZone: ForumTimeZone; villageWord: string; place: string };
+
+/** Everything a region implies for a forum whose settings are left empty; no region implies WIB and "desa". */
+export function regionImplies(region: { code: string; name: string } | null): RegionImplies {
+	if (!region) return { timeZone: DEFAULT_TIME_ZONE, villageWord: 'desa', place: '' };
+	return { timeZone: timeZoneForRegion(region.code) ?? DEFAULT_TIME_ZONE, villageWord: villageWordForRegion(region.code), place: placeFromAreaName(region.name) };
 }
 
 /** The area level (1 provinsi … 4 desa/kelurahan) a forum of each level has as its home region. */

@@ -4,8 +4,8 @@
  * region decides the defaults and which areas its searches put first.
  */
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
-import { AREA_LEVEL_OF, placeFromAreaName, villageWordForRegion } from '../../forums/regions';
-import { DEFAULT_TIME_ZONE, FORUM_TIME_ZONES, timeZoneForRegion, type ForumTimeZone } from '../../time-zones';
+import { AREA_LEVEL_OF, regionImplies, type RegionImplies } from '../../forums/regions';
+import { FORUM_TIME_ZONES } from '../../time-zones';
 import { areaCodeProblem, describeRegion, findArea, isAreaCodeShape, searchAreas } from '../areas';
 import type { Viewer } from '../auth';
 import type { Db } from '../db/client';
@@ -75,13 +75,9 @@ export function listedProgrammes(db: Db) {
 	return [...byForum.values()];
 }
 
-export type RegionDefaults = { timeZone: ForumTimeZone; villageWord: string; place: string };
-
 /** What a home region implies: its time zone, its word for a village, and its name as the place. */
-export function regionDefaults(db: Db, code: string | null): RegionDefaults {
-	const area = code ? findArea(db, code) : null;
-	if (!area) return { timeZone: DEFAULT_TIME_ZONE, villageWord: 'desa', place: '' };
-	return { timeZone: timeZoneForRegion(area.code) ?? DEFAULT_TIME_ZONE, villageWord: villageWordForRegion(area.code), place: placeFromAreaName(area.name) };
+export function regionDefaults(db: Db, code: string | null): RegionImplies {
+	return regionImplies(code ? findArea(db, code) : null);
 }
 
 /**
@@ -231,5 +227,5 @@ export function forumFormContext(db: Db, values: Record<string, string>, today: 
 		shortName: values.shortName?.trim() || 'Forum',
 		isoDate: today
 	});
-	return { region: { chosen, query, results }, regionDefaults: regionDefaults(db, chosen?.code ?? null), patternExample: example };
+	return { region: { chosen, query, results }, patternExample: example };
 }

@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { createForum, forumFormContext, forumFormValuesFrom } from '$lib/server/forums';
+import { DEFAULT_NUMBERING_PATTERN } from '$lib/server/forums/numbering';
 import { requireAdmin } from '$lib/server/guards';
 import { localIsoDate, DEFAULT_TIME_ZONE } from '$lib/time-zones';
 import type { Actions, PageServerLoad } from './$types';
@@ -10,7 +11,7 @@ const today = () => localIsoDate(new Date(), DEFAULT_TIME_ZONE);
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	requireAdmin(locals);
-	const values = forumFormValuesFrom(url.searchParams) ?? { level: 'kabupaten' };
+	const values = forumFormValuesFrom(url.searchParams) ?? { level: 'kabupaten', numberingPattern: DEFAULT_NUMBERING_PATTERN };
 	return { values, ...forumFormContext(getDb(), values, today()) };
 };
 
