@@ -1,3 +1,4 @@
+import { logoDir } from '../forums/logo';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_PATH } from '../db/client';
 import { evidenceDir } from '../evidence';
@@ -16,7 +17,7 @@ export type DataPaths = {
 	sealSecretInEnvironment: boolean;
 };
 
-/** The paths the server uses, from DATABASE_PATH, MUFAKAT_EVIDENCE_DIR and MUFAKAT_SEAL_SECRET. */
+/** The paths the server uses, from DATABASE_PATH, MUFAKAT_EVIDENCE_DIR, MUFAKAT_LOGO_DIR and MUFAKAT_SEAL_SECRET. */
 export function dataPaths(): DataPaths {
 	const databasePath = resolve(process.env.DATABASE_PATH ?? DEFAULT_DATABASE_PATH);
 	const dataDir = dirname(databasePath);
@@ -24,7 +25,7 @@ export function dataPaths(): DataPaths {
 		databasePath,
 		dataDir,
 		evidenceDir: evidenceDir(),
-		logosDir: join(dataDir, 'logos'),
+		logosDir: logoDir(),
 		sealSecretFile: sealSecretFile() ?? join(dataDir, 'seal.secret'),
 		sealSecretInEnvironment: !!process.env.MUFAKAT_SEAL_SECRET
 	};
