@@ -4,6 +4,7 @@ import { hashPasswordAsync } from '../auth';
 import type { Db } from '../db/client';
 import { settings, users } from '../db/schema';
 import { sha256Hex } from '../hashing';
+import { parseBaseUrl } from '../network';
 import { InputError, InputReader } from '../validation';
 import { readEmail, readNewPassword, readPersonName } from './fields';
 
@@ -30,10 +31,13 @@ export function issueSetupToken(db: Db): string | null {
 	return token;
 }
 
-/** Where the start-up line points: `PUBLIC_URL`, else this machine's own port. */
+/**
+ * Where the start-up line points: `PUBLIC_URL`, else `ORIGIN` (adapter-node refuses form posts
+ * from any other address, so a localhost link would fail with 403 on submit), else this machine's
+ * own port.
+ */
 export function setupBaseUrl(): string {
-	const configured = process.env.PUBLIC_URL?.trim();
-	return configured ? configured.replace(/\/+$/, '') : `http://localhost:${process.env.PORT ?? 3000}`;
+	return parseBaseUrl(process.env.PUBLIC_URL) ?? parseBaseUrl(process.env.ORIGIN) ?? `http://localhost:${process.env.PORT ?? 3000}`;
 }
 
 /** `valid`, `wrong` (not the token printed at start-up) or `done` (an administrator exists). */
