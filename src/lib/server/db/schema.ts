@@ -253,7 +253,12 @@ export const workshopInvitations = sqliteTable(
 			.references(() => workshops.id, { onDelete: 'cascade' }),
 		institutionId: integer('institution_id')
 			.notNull()
-			.references(() => institutions.id, { onDelete: 'cascade' })
+			.references(() => institutions.id, { onDelete: 'cascade' }),
+		/**
+		 * The institution's own join code (printed on its undangan, shared as a link and QR): a
+		 * check-in with it speaks for this institution at once.
+		 */
+		code: text('code').unique()
 	},
 	(t) => [primaryKey({ columns: [t.workshopId, t.institutionId] })]
 );
@@ -287,7 +292,16 @@ export const attendance = sqliteTable(
 		/** The person who signs the berita acara for their institution (chosen by staff). */
 		signatory: integer('signatory', { mode: 'boolean' }).notNull().default(false),
 		/** Removed by staff (a mistaken or duplicate entry): kept for the audit trail, counted nowhere. */
-		removedAt: integer('removed_at', { mode: 'timestamp_ms' })
+		removedAt: integer('removed_at', { mode: 'timestamp_ms' }),
+		/**
+		 * When this person was confirmed as speaking for the institution: at check-in with the
+		 * institution's own code, or by the moderator for a check-in with the workshop's general code.
+		 * Unconfirmed entries may only watch.
+		 */
+		confirmedAt: integer('confirmed_at', { mode: 'timestamp_ms' }),
+		confirmedBy: integer('confirmed_by'),
+		/** The moderator withdrew this person's right to speak for the institution (their socket is cut). */
+		revokedAt: integer('revoked_at', { mode: 'timestamp_ms' })
 	},
 	(t) => [uniqueIndex('attendance_person_once').on(t.workshopId, t.institutionId, t.nameKey)]
 );
@@ -416,7 +430,10 @@ export const minutesVersions = sqliteTable(
 		matrixVersionId: integer('matrix_version_id').references(() => matrixVersions.id),
 		finalizedAt: integer('finalized_at', { mode: 'timestamp_ms' }).notNull(),
 		finalizedBy: integer('finalized_by').references(() => users.id),
-		voidedAt: integer('voided_at', { mode: 'timestamp_ms' })
+		voidedAt: integer('voided_at', { mode: 'timestamp_ms' }),
+		/** Why a signed version was replaced, and which moderator decided it. */
+		voidReason: text('void_reason'),
+		voidedBy: integer('voided_by').references(() => users.id)
 	},
 	(t) => [uniqueIndex('minutes_versions_unique').on(t.workshopId, t.version)]
 );
@@ -610,4 +627,42 @@ export const beneficiaryCounts = sqliteTable('beneficiary_counts', {
 	areaCode: text('area_code').notNull(),
 	group: text('group').notNull(),
 	count: integer('count').notNull()
+});
+
+/** Every revision of a progress report: a report is never overwritten without a trace. */
+export const progressReportRevisions = sqliteTable(
+	'progress_report_revisions',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		reportId: integer('report_id')
+			.notNull()
+			.references(() => progressReports.id, { onDelete: 'cascade' }),
+		revision: integer('revision').notNull(),
+		action: text('action', { enum: ['submit', 'resubmit', 'edit', 'verify', 'unverify', 'return'] }).notNull(),
+		byUserId: integer('by_user_id').references(() => users.id, { onDelete: 'set null' }),
+		byName: text('by_name').notNull(),
+		/** The report's figures, narrative and evidence ids as they stood after this revision. */
+		snapshot: text('snapshot', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+		/** Field names that changed from the previous revision. */
+		changed: text('changed', { mode: 'json' }).$type<string[]>().notNull().default([]),
+		at: createdAt()
+	},
+	(t) => [uniqueIndex('progress_report_revisions_unique').on(t.reportId, t.revision)]
+);
+
+/**
+ * Attempts counted per key (`login:account:<email>`, `login:ip:<address>`, `join:ip:<address>` …)
+ * in a fixed window, with a lockout: shared by every instance because it lives in the database.
+ */
+export const throttleBuckets = sqliteTable('throttle_buckets', {
+	key: text('key').primaryKey(),
+	count: integer('count').notNull(),
+	windowStart: integer('window_start', { mode: 'timestamp_ms' }).notNull(),
+	lockedUntil: integer('locked_until', { mode: 'timestamp_ms' })
+});
+
+/** Collab tokens withdrawn before they expire (by their id); rows go once the token would have expired. */
+export const revokedTokens = sqliteTable('revoked_tokens', {
+	tokenId: text('token_id').primaryKey(),
+	expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull()
 });
