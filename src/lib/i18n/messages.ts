@@ -1052,6 +1052,18 @@ export const id = {
 	'minutes.officialsHint': 'Pimpinan rapat, moderator dan notulis dapat menandatangani (Mengetahui atau Saksi) tanpa mengisi daftar hadir; mereka mendapat tautan tanda tangan sendiri.',
 	//
 	//
+	// ── issue 10: trust at the door ──
+	//
+	//
+	// ── issue 10: report revisions, signed minutes ──
+	//
+	//
+	// ── issue 10: hardening ──
+	//
+	//
+	// ── issue 10: files and headers ──
+	//
+	//
 	// ── issue 9: hall network, backups ──
 	'network.loopbackOnly': 'Ponsel peserta tidak bisa membuka alamat ini: sambungkan laptop ke jaringan aula atau atur PUBLIC_URL',
 	'network.hostLoopback': 'Server hanya menerima sambungan dari komputer ini (HOST berisi alamat loopback): jalankan dengan HOST=0.0.0.0.',
@@ -2123,6 +2135,18 @@ export const en: Record<MessageKey, string> = {
 	'reentry.entryRemoved': 'The attendance entry of this link has been removed.',
 	'minutes.officials': 'Chair and meeting officials',
 	'minutes.officialsHint': 'The chair, moderator and notetaker may sign (Acknowledged by or Witness) without checking in; they get their own signing links.',
+	//
+	//
+	// ── issue 10: trust at the door ──
+	//
+	//
+	// ── issue 10: report revisions, signed minutes ──
+	//
+	//
+	// ── issue 10: hardening ──
+	//
+	//
+	// ── issue 10: files and headers ──
 	//
 	//
 	// ── issue 9: hall network, backups ──
