@@ -51,7 +51,7 @@ afterEach(() => {
 });
 
 function manager(db: ReturnType<typeof memoryDb>, store = new SqliteRoomStore(db), compactEvery = 5) {
-	const m = new RoomManager({ store, seed, compactEvery, idleMs: 60_000 });
+	const m = new RoomManager({ store, seed, compactEvery, compactQuietMs: 0, idleMs: 60_000 });
 	managers.push(m);
 	return m;
 }

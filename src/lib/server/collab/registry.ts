@@ -48,6 +48,7 @@ export function liveRooms(): RoomManager {
 			knownSite: memoised((code) => findArea(db, code) !== null),
 			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
 			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
+			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS'),
 			maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
 			writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
 		});

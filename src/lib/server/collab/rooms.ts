@@ -53,6 +53,11 @@ export interface Connection {
 export type RoomLimits = {
 	/** Compact after this many appended updates. */
 	compactEvery: number;
+	/**
+	 * Compaction waits for this long without updates (a pause in the typing), so its write does not
+	 * stall a busy room; a room that never pauses compacts at `compactEvery` × 10 updates regardless.
+	 */
+	compactQuietMs: number;
 	/** Unload a room this long after its last connection left. */
 	idleMs: number;
 	/** Send awareness at most this often per room. */
@@ -73,6 +78,7 @@ export type RoomLimits = {
 
 export const DEFAULT_LIMITS: RoomLimits = {
 	compactEvery: 300,
+	compactQuietMs: 1000,
 	idleMs: 30_000,
 	awarenessIntervalMs: 100,
 	maxBufferedBytes: 8 * 1024 * 1024,
@@ -194,13 +200,29 @@ export class Room {
 		this.unstored.push(update);
 		this.pendingUpdates.push(update);
 		if (origin === SERVER_ORIGIN) this.storeQueued();
-		if (++this.appendedSinceCompact >= this.options.compactEvery && !this.compactScheduled) {
-			this.compactScheduled = true;
-			setImmediate(() => this.compact());
-		}
+		if (++this.appendedSinceCompact >= this.options.compactEvery) this.scheduleCompaction();
 		if (!this.updateFlushScheduled) {
 			this.updateFlushScheduled = true;
 			setImmediate(() => this.flushUpdates());
+		}
+	}
+
+	private compactTimer: NodeJS.Timeout | null = null;
+
+	private scheduleCompaction() {
+		if (this.compactScheduled) return;
+		if (this.compactTimer) clearTimeout(this.compactTimer);
+		const overdue = this.appendedSinceCompact >= this.options.compactEvery * 10;
+		const run = () => {
+			this.compactTimer = null;
+			this.compact();
+		};
+		if (overdue || this.options.compactQuietMs <= 0) {
+			this.compactScheduled = true;
+			setImmediate(run);
+		} else {
+			this.compactTimer = setTimeout(run, this.options.compactQuietMs);
+			this.compactTimer.unref();
 		}
 	}
 
@@ -391,6 +413,7 @@ export class Room {
 	}
 
 	destroy() {
+		if (this.compactTimer) clearTimeout(this.compactTimer);
 		if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
 		if (this.unloadTimer) clearTimeout(this.unloadTimer);
 		this.awareness.destroy();
