@@ -128,7 +128,8 @@ describe('berita acara', () => {
 			expect(kept.strokes).toEqual(s.strokes);
 		}
 		const signedBefore = before.find((s) => s.status === 'signed')!;
-		expect(errorKey(() => signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.alreadySigned');
+		expect(errorKey(() => signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
+		expect(listSigners(db, old.id).find((s) => s.id === signedBefore.id)?.status).toBe('signed');
 		const pendingBefore = before.find((s) => s.status === 'pending')!;
 		expect(errorKey(() => signMinutes(db, pendingBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
 		expect(listSigners(db, next.id).every((s) => s.status === 'pending')).toBe(true);
