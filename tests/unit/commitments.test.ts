@@ -16,11 +16,12 @@ import {
 	updateCommitment
 } from '../../src/lib/server/commitments';
 import type { Db } from '../../src/lib/server/db/client';
-import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, progressReports } from '../../src/lib/server/db/schema';
+import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, progressReportRevisions, progressReports, users } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
 import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
 import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/evidence';
-import { achievementOf, submitReport } from '../../src/lib/server/progress';
+import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/progress';
+import { revisionsOf } from '../../src/lib/server/commitments/report-revisions';
 import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/rollups';
 import { InputError } from '../../src/lib/server/validation';
 import { memoryDb } from '../helpers/db';
@@ -250,6 +251,78 @@ describe('progress reports and evidence', () => {
 		expect(reportCount()).toBe(before + 1);
 		expect(readdirSync(evidenceDir)).toHaveLength(1);
 		expect(db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, report.id)).all().map((e) => e.kind)).toEqual(['photo', 'link']);
+	});
+});
+
+describe('report revisions', () => {
+	const form = (values: Record<string, string>) => {
+		const f = new FormData();
+		for (const [k, v] of Object.entries({ periodType: 'quarter', periodYear: '2025', periodIndex: '2', ...values })) f.set(k, v);
+		return f;
+	};
+
+	it('keeps every revision of a report edited twice, with what changed, who and when; the first figure stays readable', async () => {
+		const pilots = demo(1, '1');
+		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const secretariat = db.select().from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get()!;
+		const staff = { kind: 'staff' as const, userId: secretariat.id, name: secretariat.name };
+		const first = await submitReport(db, pilots, lead, form({ realisation: '22', narrative: 'Dua puluh dua pelaku usaha dilatih' }), { evidenceDir, now: new Date('2025-07-05T03:00:00Z') });
+		await submitReport(db, pilots, lead, form({ realisation: '27', narrative: 'Dua puluh tujuh pelaku usaha dilatih' }), { evidenceDir, now: new Date('2025-07-06T03:00:00Z') });
+		const last = await submitReport(db, pilots, staff, form({ realisation: '27', narrative: 'Dua puluh tujuh pelaku usaha dilatih', obstacles: 'Anggaran terlambat', evidenceLinks: 'https://forpemma.example/pelatihan' }), {
+			evidenceDir,
+			now: new Date('2025-07-07T03:00:00Z')
+		});
+		expect(last.id).toBe(first.id);
+		expect(last.realisation).toBe(27);
+
+		const revisions = revisionsOf(db, [first.id]).get(first.id)!;
+		expect(revisions.map((r) => [r.revision, r.action, r.byName, r.byUserId, r.changed])).toEqual([
+			[1, 'submit', 'Anita', null, []],
+			[2, 'resubmit', 'Anita', null, ['realisation', 'narrative']],
+			[3, 'edit', secretariat.name, secretariat.id, ['obstacles', 'evidenceIds']]
+		]);
+		expect(revisions[0]!.snapshot).toMatchObject({ realisation: 22, narrative: 'Dua puluh dua pelaku usaha dilatih', evidenceIds: [], verified: false });
+		expect(revisions[0]!.at).toEqual(new Date('2025-07-05T03:00:00Z'));
+		expect(revisions[2]!.snapshot.evidenceIds).toHaveLength(1);
+
+		verifyReport(db, 1, first.id, secretariat.id, { note: 'Sesuai daftar hadir pelatihan' }, new Date('2025-07-10T03:00:00Z'));
+		unverifyReport(db, 1, first.id, secretariat.id, { note: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
+		const page = reportsForPage(db, pilots).find((r) => r.id === first.id)!;
+		expect(page.history.map((h) => [h.revision, h.action, h.changed])).toEqual([
+			[5, 'unverify', ['verified', 'verificationNote']],
+			[4, 'verify', ['verified', 'verificationNote']],
+			[3, 'edit', ['obstacles', 'evidenceIds']],
+			[2, 'resubmit', ['realisation', 'narrative']],
+			[1, 'submit', []]
+		]);
+		expect(page.history.at(-1)).toMatchObject({ realisation: 22, narrative: 'Dua puluh dua pelaku usaha dilatih', byName: 'Anita' });
+		expect(page.realisation).toBe(27);
+	});
+
+	it('keeps a report filed before revisions existed as its first revision when it is first changed', async () => {
+		const pilots = demo(1, '1');
+		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const legacy = db
+			.insert(progressReports)
+			.values({ commitmentId: pilots.id, periodType: 'quarter', periodYear: 2025, periodIndex: 3, realisation: 30, narrative: 'Laporan lama', reporterName: 'Budi', reporterInstitutionId: lead.institutionId, submittedAt: new Date('2025-10-05T03:00:00Z') })
+			.returning()
+			.get();
+		expect(reportsForPage(db, pilots).find((r) => r.id === legacy.id)!.history).toMatchObject([{ revision: 1, realisation: 30, byName: 'Budi' }]);
+		await submitReport(db, pilots, lead, form({ periodIndex: '3', realisation: '31', narrative: 'Laporan lama' }), { evidenceDir });
+		const revisions = db.select().from(progressReportRevisions).where(eq(progressReportRevisions.reportId, legacy.id)).all();
+		expect(revisions.map((r) => [r.revision, r.action, r.byName, r.changed])).toEqual([
+			[1, 'submit', 'Budi', []],
+			[2, 'resubmit', 'Anita', ['realisation']]
+		]);
+		expect(revisions[0]!.snapshot).toMatchObject({ realisation: 30 });
+	});
+
+	it('seeds the demo reports with their submission and verification as revisions', () => {
+		const verified = db.select().from(progressReports).where(eq(progressReports.commitmentId, demo(1, '1').id)).all().find((r) => r.verifiedAt && r.periodYear < 2025)!;
+		expect(revisionsOf(db, [verified.id]).get(verified.id)!.map((r) => [r.action, r.changed])).toEqual([
+			['submit', []],
+			['verify', ['verified', 'verificationNote']]
+		]);
 	});
 });
 

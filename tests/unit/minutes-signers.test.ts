@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { getDb, type Db } from '../../src/lib/server/db/client';
-import { seedDemo } from '../../src/lib/server/demo';
+import { users } from '../../src/lib/server/db/schema';
+import { DEMO_MODERATOR_EMAIL, seedDemo } from '../../src/lib/server/demo';
 import { freezeMatrix } from '../../src/lib/server/matrix/freeze';
 import { ensureMinutesDraft, finalizeMinutes, listSigners, signMinutes } from '../../src/lib/server/minutes';
 import { InputError } from '../../src/lib/server/validation';
@@ -56,7 +58,9 @@ describe('who signs the berita acara', () => {
 	it('refuses an official the workshop does not name and a signer chosen twice', () => {
 		const errors = (input: Record<string, unknown>) => {
 			try {
-				finalizeMinutes(db, { ...workshop(), notetakerName: '' }, null, input);
+				// The chair has signed the version before: only a moderator with a reason may replace it.
+				const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get()!;
+				finalizeMinutes(db, { ...workshop(), notetakerName: '' }, moderator.id, { reason: 'Penanda tangan perlu diperbaiki', ...input });
 			} catch (e) {
 				if (e instanceof InputError) return Object.keys(e.errors);
 			}

@@ -4,8 +4,8 @@ import * as Y from 'yjs';
 import { roots } from '../../src/lib/collab/matrix-doc';
 import { liveRooms } from '../../src/lib/server/collab/registry';
 import { getDb, type Db } from '../../src/lib/server/db/client';
-import { sealedMinutes } from '../../src/lib/server/db/schema';
-import { seedDemo } from '../../src/lib/server/demo';
+import { minutesVersions, sealedMinutes, users } from '../../src/lib/server/db/schema';
+import { DEMO_MODERATOR_EMAIL, DEMO_SECRETARIAT_EMAIL, seedDemo } from '../../src/lib/server/demo';
 import { importAreas } from '../../src/lib/server/areas';
 import { freezeMatrix } from '../../src/lib/server/matrix/freeze';
 import {
@@ -19,13 +19,14 @@ import {
 	signMinutes,
 	signingComplete
 } from '../../src/lib/server/minutes';
-import { sealWorkshopMinutes } from '../../src/lib/server/sealing';
+import { sealedPdf, sealWorkshopMinutes, verifyMinutesPdf } from '../../src/lib/server/sealing';
 import { InputError } from '../../src/lib/server/validation';
 import { getWorkshop } from '../../src/lib/server/workshops/workshops';
 
 process.env.DATABASE_PATH = ':memory:';
 let db: Db;
 const workshop = () => getWorkshop(db, 1)!;
+const userId = (email: string) => db.select().from(users).where(eq(users.email, email)).get()!.id;
 const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
 const ctx = { ip: '192.168.1.23', userAgent: 'Mozilla/5.0 (Linux; Android 12) Chrome/120 Mobile', participantAttendanceId: null };
 
@@ -95,17 +96,50 @@ describe('berita acara', () => {
 		expect(signingComplete(listSigners(db, version.id))).toBe(false);
 	});
 
-	it('voids every signature of the old version when the text changes', () => {
+	it('refuses a new version of signed minutes to the secretariat and to a moderator without a reason, changing nothing', () => {
 		const old = currentMinutesVersion(db, 1)!;
-		const oldSigners = listSigners(db, old.id);
+		const before = listSigners(db, old.id);
+		expect(before.some((s) => s.status === 'signed')).toBe(true);
 		liveRooms().change(1, (doc) => (roots(doc).minutes.get('points') as Y.Array<Y.Text>).push([new Y.Text('Butir tambahan')]));
-		const next = finalizeMinutes(db, workshop(), null);
+		expect(errorKey(() => finalizeMinutes(db, workshop(), userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
+		expect(errorKey(() => finalizeMinutes(db, workshop(), null, { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
+		expect(errorKey(() => finalizeMinutes(db, workshop(), userId(DEMO_MODERATOR_EMAIL)))).toBe('minutes.replace.reasonTooShort');
+		expect(errorKey(() => finalizeMinutes(db, workshop(), userId(DEMO_MODERATOR_EMAIL), { reason: 'ralat' }))).toBe('minutes.replace.reasonTooShort');
+		expect(currentMinutesVersion(db, 1)!.id).toBe(old.id);
+		expect(db.select().from(minutesVersions).where(eq(minutesVersions.workshopId, 1)).all()).toHaveLength(1);
+		expect(listSigners(db, old.id)).toEqual(before);
+	});
+
+	it('lets a moderator replace signed minutes with a reason, keeping the old version and its signatures on record', () => {
+		const old = currentMinutesVersion(db, 1)!;
+		const before = listSigners(db, old.id);
+		const moderator = userId(DEMO_MODERATOR_EMAIL);
+		const next = finalizeMinutes(db, workshop(), moderator, { reason: 'Butir tambahan disepakati setelah penandatanganan' });
 		expect(next.version).toBe(2);
 		expect(next.textHash).not.toBe(old.textHash);
-		expect(listSigners(db, old.id).every((s) => s.status === 'void')).toBe(true);
-		const signedBefore = oldSigners.find((s) => s.status === 'signed')!;
+		const replaced = db.select().from(minutesVersions).where(eq(minutesVersions.id, old.id)).get()!;
+		expect(replaced).toMatchObject({ voidReason: 'Butir tambahan disepakati setelah penandatanganan', voidedBy: moderator, textHash: old.textHash });
+		expect(replaced.voidedAt).not.toBeNull();
+		const after = listSigners(db, old.id);
+		for (const s of before) {
+			const kept = after.find((a) => a.id === s.id)!;
+			// Signatures and refusals stay as given; only links nobody answered stop working.
+			expect(kept.status).toBe(s.status === 'pending' ? 'void' : s.status);
+			expect(kept.strokes).toEqual(s.strokes);
+		}
+		const signedBefore = before.find((s) => s.status === 'signed')!;
 		expect(errorKey(() => signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
+		expect(listSigners(db, old.id).find((s) => s.id === signedBefore.id)?.status).toBe('signed');
+		const pendingBefore = before.find((s) => s.status === 'pending')!;
+		expect(errorKey(() => signMinutes(db, pendingBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
 		expect(listSigners(db, next.id).every((s) => s.status === 'pending')).toBe(true);
+	});
+
+	it('lets the secretariat re-finalise a version nobody has signed yet, as before', () => {
+		const unsigned = currentMinutesVersion(db, 1)!;
+		const next = finalizeMinutes(db, workshop(), userId(DEMO_SECRETARIAT_EMAIL));
+		expect(next.version).toBe(unsigned.version + 1);
+		expect(listSigners(db, unsigned.id).every((s) => s.status === 'void')).toBe(true);
 	});
 });
 
@@ -120,5 +154,20 @@ describe('sealing', () => {
 		expect(db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).all()).toHaveLength(1);
 		const later = await sealWorkshopMinutes(db, workshop(), 'http://mufakat.test');
 		expect(later).toMatchObject({ sha256: first.sha256, alreadySealed: true });
+	});
+
+	it('still calls a sealed version genuine after a moderator replaced it, saying by which version and why', async () => {
+		const sealedVersion = currentMinutesVersion(db, 1)!;
+		const { pdf } = await sealWorkshopMinutes(db, workshop(), 'http://mufakat.test');
+		expect(verifyMinutesPdf(db, pdf)).toMatchObject({ verdict: 'genuine', match: { version: sealedVersion.version, current: true, supersededBy: null } });
+		expect(errorKey(() => finalizeMinutes(db, workshop(), userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Salah ketik nama lembaga' }))).toBe('minutes.replace.moderatorOnly');
+		const next = finalizeMinutes(db, workshop(), userId(DEMO_MODERATOR_EMAIL), { reason: 'Salah ketik nama lembaga pada butir 2' });
+		const result = verifyMinutesPdf(db, pdf);
+		expect(result.verdict).toBe('genuine');
+		expect(result.match).toMatchObject({ version: sealedVersion.version, current: false, supersededBy: { version: next.version, reason: 'Salah ketik nama lembaga pada butir 2' } });
+		expect(result.match!.signers.filter((s) => s.status === 'signed').length).toBeGreaterThan(0);
+		expect(result.match!.signers.every((s) => s.status === 'signed' || s.status === 'declined')).toBe(true);
+		expect(sealedPdf(db, 1, sealedVersion.version)).toEqual(pdf);
+		expect(getWorkshop(db, 1)!.status).toBe('closed');
 	});
 });

@@ -14,6 +14,7 @@ import { eq } from 'drizzle-orm';
 import { parsePeriod, type Period } from '../commitments/periods';
 import type { Db } from './db/client';
 import { commitments, programmes, progressReports, REPORT_FLAGS } from './db/schema';
+import { keepFirstRevision, recordRevision } from './commitments/report-revisions';
 import { findReport, readReportFields, type Commitment, type ReportValues } from './progress';
 import { InputError, InputReader, type FieldMessage } from './validation';
 
@@ -229,7 +230,7 @@ export function applyProgressImport(
 	forumId: number,
 	programmeId: number,
 	text: string,
-	importer: { name: string },
+	importer: { name: string; userId?: number | null },
 	now = new Date()
 ): { applied: number } {
 	const check = checkProgressImport(db, forumId, programmeId, text);
@@ -247,11 +248,19 @@ export function applyProgressImport(
 				reporterInstitutionId: r.commitment.leadInstitutionId,
 				submittedAt: now
 			};
-			if (r.replaces != null) tx.update(progressReports).set(row).where(eq(progressReports.id, r.replaces)).run();
-			else
-				tx.insert(progressReports)
+			const by = { userId: importer.userId ?? null, name: importer.name };
+			if (r.replaces != null) {
+				keepFirstRevision(db, r.replaces);
+				tx.update(progressReports).set(row).where(eq(progressReports.id, r.replaces)).run();
+				recordRevision(db, r.replaces, 'edit', by, now);
+			} else {
+				const report = tx
+					.insert(progressReports)
 					.values({ commitmentId: r.commitment.id, periodType: r.period.type, periodYear: r.period.year, periodIndex: r.period.index, ...row })
-					.run();
+					.returning({ id: progressReports.id })
+					.get();
+				recordRevision(db, report.id, 'submit', by, now);
+			}
 		}
 	});
 	return { applied: check.rows.length };

@@ -24,6 +24,7 @@ import {
 	workshops
 } from './db/schema';
 import { periodEnd, type Period } from '../commitments/periods';
+import { recordRevision } from './commitments/report-revisions';
 
 type ReportSeed = {
 	period: string;
@@ -298,7 +299,7 @@ const daysAfter = (isoDate: string, days: number) => new Date(Date.parse(`${isoD
 function seedForum(
 	db: Db,
 	seeds: CommitmentSeed[],
-	ctx: { forumId: number; programmeId: number; workshopId: number; createdAt: Date; verifierId: number | null }
+	ctx: { forumId: number; programmeId: number; workshopId: number; createdAt: Date; verifierId: number | null; verifierName: string }
 ): void {
 	const ids = new Map(
 		db
@@ -378,14 +379,20 @@ function seedForum(
 					flag: r.flag ?? 'on_track',
 					reporterName: seed.reporter ?? 'Sekretariat',
 					reporterInstitutionId: leadId,
-					submittedAt: daysAfter(end, 10),
-					verifiedAt: r.verified ? daysAfter(end, 18) : null,
-					verifiedBy: r.verified ? ctx.verifierId : null,
-					verificationNote: r.verified ? 'Sesuai bukti dukung.' : null
+					submittedAt: daysAfter(end, 10)
 				})
 				.returning()
 				.get();
 			if (r.link) db.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: r.link, url: r.link }).run();
+			recordRevision(db, report.id, 'submit', { userId: null, name: report.reporterName }, report.submittedAt);
+			if (r.verified) {
+				const verifiedAt = daysAfter(end, 18);
+				db.update(progressReports)
+					.set({ verifiedAt, verifiedBy: ctx.verifierId, verificationNote: 'Sesuai bukti dukung.' })
+					.where(eq(progressReports.id, report.id))
+					.run();
+				recordRevision(db, report.id, 'verify', { userId: ctx.verifierId, name: ctx.verifierName }, verifiedAt);
+			}
 		}
 	}
 }
@@ -409,17 +416,17 @@ function workshopOf(db: Db, id: number, forumId: number): boolean {
  * happens when the demo forums are absent (MUFAKAT_DEMO=off). Synchronous, one transaction.
  */
 export function seedDemoCommitments(db: Db): boolean {
-	const verifier = db.select({ id: users.id }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get();
+	const verifier = db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get();
 	let seeded = false;
 	db.transaction(() => {
 		if (programmeOfForum(db, 1, 1) && workshopOf(db, 1, 1) && !hasCommitments(db, 1)) {
 			db.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing().run();
 			db.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing().run();
-			seedForum(db, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null });
+			seedForum(db, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
 		if (programmeOfForum(db, 2, 2) && workshopOf(db, 2, 2) && !hasCommitments(db, 2)) {
-			seedForum(db, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null });
+			seedForum(db, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
 	});

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { canonicalJson } from '../canonical-json';
 import { sha256Hex } from './hashing';
 import { log } from './log';
-import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, max } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { roots } from '../collab/matrix-doc';
 import { readMinutesDraft, type MinutesDraft } from '../collab/minutes-draft';
@@ -14,7 +14,7 @@ import { liveRooms } from './collab/registry';
 import { listAttendance } from './workshops/attendance';
 import { partySignatories } from './workshops/attendance-corrections';
 import type { Db } from './db/client';
-import { forums, minutesSigners, minutesVersions, programmes, workshops, type SignerRole } from './db/schema';
+import { forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
@@ -234,9 +234,35 @@ export function workshopOfficials(workshop: Pick<Workshop, 'chairName' | 'modera
 
 type SignerChoice = { attendanceId: number } | { official: OfficialSigner };
 
+/** A new version of minutes someone has signed must say why, in at least this many characters. */
+export const MIN_REPLACE_REASON = 10;
+
+/** Whether a version has been answered by any signer (signed or declined) or sealed: then it is on record. */
+export function versionOnRecord(db: Db, minutesVersionId: number): boolean {
+	const answered = db
+		.select({ id: minutesSigners.id })
+		.from(minutesSigners)
+		.where(and(eq(minutesSigners.minutesVersionId, minutesVersionId), inArray(minutesSigners.status, ['signed', 'declined'])))
+		.get();
+	if (answered) return true;
+	return !!db.select({ id: sealedMinutes.id }).from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, minutesVersionId)).get();
+}
+
+function isForumModerator(db: Db, forumId: number, userId: number | null): boolean {
+	if (userId === null) return false;
+	return !!db
+		.select({ userId: forumMembers.userId })
+		.from(forumMembers)
+		.where(and(eq(forumMembers.forumId, forumId), eq(forumMembers.userId, userId), eq(forumMembers.role, 'moderator')))
+		.get();
+}
+
 /**
  * Freezes the minutes: the exact text, the frozen matrix version and the attendance go into a new
- * version with its SHA-256. The previous version and its signatures are void. Signers: one party
+ * version with its SHA-256, and the previous version is superseded: its pending links stop working.
+ * Once anyone has signed or declined the previous version (or it is sealed), only one of the
+ * forum's moderators may replace it, with a written `reason`; its signatures, its sealed PDF and
+ * /verify's answer about that PDF stay as they were. Signers: one party
  * per institution present (the representative staff chose as its signatory, else the first to
  * check in), plus the chosen witnesses and acknowledging official, who may be attendees or the
  * workshop's chair, moderator or notetaker (`acknowledging` and `witness` take an attendance id
@@ -249,6 +275,14 @@ export function finalizeMinutes(
 	input: FormData | Record<string, unknown> = {}
 ): MinutesVersion {
 	const form = new InputReader(input);
+	const reason = form.paragraph('reason', { max: 1000 });
+	const onRecord = (version: MinutesVersion | null) => version !== null && versionOnRecord(db, version.id);
+	const mayReplaceSigned = isForumModerator(db, workshop.forumId, userId);
+	// Refused before anything else is checked: the secretariat gets one clear answer.
+	if (onRecord(currentMinutesVersion(db, workshop.id))) {
+		if (!mayReplaceSigned) throw new InputError({ reason: { key: 'minutes.replace.moderatorOnly' } });
+		if (reason.length < MIN_REPLACE_REASON) form.fail('reason', 'minutes.replace.reasonTooShort', { min: MIN_REPLACE_REASON });
+	}
 	const attendees = listAttendance(db, workshop.id);
 	const officials = workshopOfficials(workshop, forumOf(db, workshop).name);
 	const choose = (value: string): SignerChoice | null => {
@@ -290,8 +324,23 @@ export function finalizeMinutes(
 		const now = new Date();
 		const previous = currentMinutesVersion(db, workshop.id);
 		if (previous) {
-			tx.update(minutesVersions).set({ voidedAt: now }).where(eq(minutesVersions.id, previous.id)).run();
-			tx.update(minutesSigners).set({ status: 'void' }).where(eq(minutesSigners.minutesVersionId, previous.id)).run();
+			// Someone may have signed since the check above: decide again inside the transaction.
+			const signed = onRecord(previous);
+			if (signed && !mayReplaceSigned) throw new InputError({ reason: { key: 'minutes.replace.moderatorOnly' } });
+			if (signed && reason.length < MIN_REPLACE_REASON) throw new InputError({ reason: { key: 'minutes.replace.reasonTooShort', params: { min: MIN_REPLACE_REASON } } });
+			tx.update(minutesVersions)
+				.set({ voidedAt: now, voidReason: reason || null, voidedBy: userId })
+				.where(eq(minutesVersions.id, previous.id))
+				.run();
+			// Signatures and refusals already given stay on record with the version they were given to.
+			tx.update(minutesSigners)
+				.set({ status: 'void' })
+				.where(and(eq(minutesSigners.minutesVersionId, previous.id), eq(minutesSigners.status, 'pending')))
+				.run();
+			if (signed) {
+				tx.update(workshops).set({ status: 'closed' }).where(and(eq(workshops.id, workshop.id), eq(workshops.status, 'signed'))).run();
+				log('info', 'minutes.signedVersionReplaced', { workshop: workshop.id, version: previous.version, by: userId });
+			}
 		}
 		const matrix = currentMatrixVersion(db, workshop.id);
 		const row = tx

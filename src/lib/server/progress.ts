@@ -15,6 +15,7 @@ import type { Db } from './db/client';
 import { commitments, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from './db/schema';
 import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
 import { InputError, InputReader } from './validation';
+import { keepFirstRevision, recordRevision, revisionsOf, type ReportRevision, type RevisionAction } from './commitments/report-revisions';
 
 export type Commitment = typeof commitments.$inferSelect;
 export type ProgressReport = typeof progressReports.$inferSelect;
@@ -210,8 +211,12 @@ export async function submitReport(
 	const now = opts.now ?? new Date();
 	const dir = opts.evidenceDir ?? evidenceDir();
 	const written = prepared.map((p) => writeEvidence(dir, p));
+	const action: RevisionAction = !existing ? 'submit' : reporter.kind === 'participant' ? 'resubmit' : 'edit';
+	const author = { userId: reporter.kind === 'staff' ? reporter.userId : null, name: reporter.name };
 	try {
 		return db.transaction((tx) => {
+			// The state being replaced is kept before the row changes, even for a report filed before revisions existed.
+			if (existing) keepFirstRevision(db, existing.id);
 			const row = {
 				realisation: v.realisation,
 				narrative: v.narrative,
@@ -234,6 +239,7 @@ export async function submitReport(
 					.values({ reportId: report.id, kind: p.kind, originalName: p.name, mimeType: p.mimeType, size: p.size, sha256: p.sha256 })
 					.run();
 			for (const url of links) tx.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: url, url }).run();
+			recordRevision(db, report.id, action, author, now);
 			return report;
 		});
 	} catch (e) {
@@ -281,7 +287,9 @@ export function verifyReport(db: Db, forumId: number, reportId: number, userId: 
 	else if (found.report.verifiedAt) form.fail('report', 'progress.alreadyVerified');
 	form.done();
 	const { report, commitment } = found!;
+	const verifier = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
 	db.transaction((tx) => {
+		keepFirstRevision(db, report.id);
 		tx.update(progressReports).set({ verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id)).run();
 		const latest = sortReports(
 			tx
@@ -294,17 +302,30 @@ export function verifyReport(db: Db, forumId: number, reportId: number, userId: 
 		)[0];
 		if (latest && latest.id === report.id && commitment.status === 'active' && isAchieved(achievementOf(commitment, report.realisation)))
 			tx.update(commitments).set({ status: 'achieved', updatedAt: now }).where(eq(commitments.id, commitment.id)).run();
+		recordRevision(db, report.id, 'verify', { userId, name: verifier?.name ?? '' }, now);
 	});
 }
 
 /** Takes a verification back (a mistake, or evidence found wanting), with the reason. */
-export function unverifyReport(db: Db, forumId: number, reportId: number, input: FormData | Record<string, unknown>): void {
+export function unverifyReport(
+	db: Db,
+	forumId: number,
+	reportId: number,
+	userId: number,
+	input: FormData | Record<string, unknown>,
+	now = new Date()
+): void {
 	const form = new InputReader(input);
 	const note = form.paragraph('note', { max: 1000 });
 	const found = getReport(db, forumId, reportId);
 	if (!found) form.fail('report', 'error.notFound');
 	form.done();
-	db.update(progressReports).set({ verifiedAt: null, verifiedBy: null, verificationNote: note || null }).where(eq(progressReports.id, reportId)).run();
+	const by = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
+	db.transaction((tx) => {
+		keepFirstRevision(db, reportId);
+		tx.update(progressReports).set({ verifiedAt: null, verifiedBy: null, verificationNote: note || null }).where(eq(progressReports.id, reportId)).run();
+		recordRevision(db, reportId, 'unverify', { userId, name: by?.name ?? '' }, now);
+	});
 }
 
 export type ReportWithEvidence = ProgressReport & { evidence: EvidenceFile[]; verifierName: string | null; reporterInstitution: string | null };
@@ -336,7 +357,9 @@ export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnl
 
 /** Reports of one commitment as pages show them: period, achievement of each, evidence without paths. */
 export function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boolean } = {}) {
-	return listReports(db, [c.id], opts).map((r) => ({
+	const reports = listReports(db, [c.id], opts);
+	const revisions = revisionsOf(db, reports.map((r) => r.id));
+	return reports.map((r) => ({
 		id: r.id,
 		period: reportPeriod(r),
 		realisation: r.realisation,
@@ -352,7 +375,53 @@ export function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boo
 		verifiedAt: r.verifiedAt,
 		verifierName: r.verifierName,
 		verificationNote: r.verificationNote,
-		evidence: r.evidence.map((e) => ({ id: e.id, kind: e.kind, originalName: e.originalName, url: e.url, size: e.size }))
+		evidence: r.evidence.map((e) => ({ id: e.id, kind: e.kind, originalName: e.originalName, url: e.url, size: e.size })),
+		history: historyForPage(c, r, revisions.get(r.id) ?? [])
+	}));
+}
+
+/**
+ * A report's revisions, newest first, as pages show them. A report that has never changed since
+ * revisions were kept shows its current state as its only revision.
+ */
+function historyForPage(c: Commitment, r: ReportWithEvidence, revisions: ReportRevision[]) {
+	const list: ReportRevision[] = revisions.length
+		? revisions
+		: [
+				{
+					revision: 1,
+					action: 'submit',
+					byUserId: null,
+					byName: r.reporterName,
+					at: r.submittedAt,
+					changed: [],
+					snapshot: {
+						realisation: r.realisation,
+						narrative: r.narrative,
+						obstacles: r.obstacles,
+						followUp: r.followUp,
+						flag: r.flag,
+						evidenceIds: r.evidence.map((e) => e.id),
+						verified: r.verifiedAt !== null,
+						verificationNote: r.verificationNote
+					}
+				}
+			];
+	return [...list].reverse().map((v) => ({
+		revision: v.revision,
+		action: v.action,
+		byName: v.byName,
+		at: v.at,
+		changed: v.changed,
+		realisation: v.snapshot.realisation,
+		achievement: achievementOf(c, v.snapshot.realisation).raw,
+		narrative: v.snapshot.narrative,
+		obstacles: v.snapshot.obstacles,
+		followUp: v.snapshot.followUp,
+		flag: v.snapshot.flag,
+		evidenceCount: v.snapshot.evidenceIds.length,
+		verified: v.snapshot.verified,
+		verificationNote: v.snapshot.verificationNote
 	}));
 }
 

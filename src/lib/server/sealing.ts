@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
 import forge from 'node-forge';
 import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
@@ -327,6 +327,8 @@ export type VerifyResult = {
 		version: number;
 		nomor: string;
 		current: boolean;
+		/** A later version replaced this one: which, when and why. The sealed file itself stays genuine. */
+		supersededBy: { version: number; at: Date; reason: string | null } | null;
 		sealedAt: Date;
 		/** The forum's zone: the verify page prints times as the document does. */
 		timeZone: string;
@@ -339,12 +341,21 @@ function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonN
 	const workshop = db.select().from(workshops).where(eq(workshops.id, version.workshopId)).get()!;
 	const signers = db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, version.id)).all();
 	const forum = db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, workshop.forumId)).get();
+	const next = version.voidedAt
+		? db
+				.select({ version: minutesVersions.version })
+				.from(minutesVersions)
+				.where(and(eq(minutesVersions.workshopId, version.workshopId), gt(minutesVersions.version, version.version)))
+				.orderBy(asc(minutesVersions.version))
+				.get()
+		: undefined;
 	return {
 		workshopId: workshop.id,
 		workshopTitle: workshop.title,
 		version: version.version,
 		nomor: version.nomor,
 		current: version.voidedAt === null,
+		supersededBy: version.voidedAt && next ? { version: next.version, at: version.voidedAt, reason: version.voidReason } : null,
 		sealedAt,
 		timeZone: minutesContent(version).timeZone ?? forum?.timeZone ?? DEFAULT_TIME_ZONE,
 		signers: signers.map((s) => ({ name: s.name, role: s.role, status: s.status, signedAt: s.signedAt }))

@@ -9,10 +9,12 @@ import {
 	ensureMinutesDraft,
 	finalizeMinutes,
 	listMinutesVersions,
+	MIN_REPLACE_REASON,
 	listSigners,
 	minutesContent,
 	renewSignerLink,
 	signingComplete,
+	versionOnRecord,
 	workshopOfficials
 } from '$lib/server/minutes';
 import { activeSealCertificate, importSealCertificate, sealedMinutesFor, sealWorkshopMinutes } from '$lib/server/sealing';
@@ -53,8 +55,14 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			textHash: v.textHash,
 			finalizedAt: v.finalizedAt,
 			voided: v.voidedAt !== null,
+			voidedAt: v.voidedAt,
+			voidReason: v.voidReason,
 			sealed: sealedMinutesFor(db, v.id)
 		})),
+		// Once signed, a new version needs a moderator and a reason; the form says so before anyone tries.
+		currentOnRecord: current ? versionOnRecord(db, current.id) : false,
+		isModerator: roles.includes('moderator'),
+		minReplaceReason: MIN_REPLACE_REASON,
 		canEdit,
 		networkWarning: base.warning,
 		verify: verifyAddress(base.url),

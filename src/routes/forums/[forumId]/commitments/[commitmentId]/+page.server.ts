@@ -103,9 +103,9 @@ export const actions: Actions = {
 		});
 	},
 	unverify: async (event) => {
-		const { db, forum } = context(event, ['secretariat']);
+		const { db, forum, user } = context(event, ['secretariat']);
 		return formAction(event.locals.locale, event.request, (form) => {
-			unverifyReport(db, forum.id, Number(form.get('reportId')), form);
+			unverifyReport(db, forum.id, Number(form.get('reportId')), user.id, form);
 			return { saved: saved(event, 'progress.unverifiedNotice') };
 		});
 	},

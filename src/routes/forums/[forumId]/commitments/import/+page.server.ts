@@ -73,7 +73,7 @@ export const actions: Actions = {
 			const text = await readImportText(form);
 			const check = checkProgressImport(db, forum.id, programmeId, text);
 			if (check.problems.length > 0) return fail(400, { checked: describe(check, event.locals.locale), csv: text, programmeId });
-			const { applied } = applyProgressImport(db, forum.id, programmeId, text, { name: user.name });
+			const { applied } = applyProgressImport(db, forum.id, programmeId, text, { name: user.name, userId: user.id });
 			return { applied };
 		});
 	}
