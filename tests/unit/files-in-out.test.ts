@@ -1,7 +1,9 @@
+import type { Handle } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
 import { readImportText } from '../../src/lib/server/commitment-import';
 import { decodeCsvBytes, defuseFormula, toCsv, undoFormulaDefusing } from '../../src/lib/server/csv';
 import { nameForType, prepareEvidence, sniffEvidenceType } from '../../src/lib/server/evidence';
+import { projectorFrameAncestors, securityHeaderSettings, securityHeaders } from '../../src/lib/server/security-headers';
 import { InputError } from '../../src/lib/server/validation';
 
 /** "Syafi'i" and "Dinas Sosial – Bidang" as Excel on Windows saves them: Windows-1252, en dash 0x96. */
@@ -98,5 +100,30 @@ describe('evidence type and name', () => {
 		expect(nameForType('laporan.pdf.html', 'application/pdf')).toBe('laporan.pdf.pdf');
 		expect(nameForType('foto.png', 'image/webp')).toBe('foto.webp');
 		expect(nameForType('...', 'image/png')).toBe('bukti.png');
+	});
+});
+
+describe('security headers hook', () => {
+	const run = async (env: Record<string, string | undefined>, path: string, csp = "default-src 'self'; frame-ancestors 'none'") => {
+		const handle = securityHeaders(securityHeaderSettings(env));
+		const event = { url: new URL(`http://127.0.0.1${path}`) } as Parameters<Handle>[0]['event'];
+		const response = await handle({ event, resolve: async () => new Response('<html></html>', { headers: { 'content-type': 'text/html', 'content-security-policy': csp } }) });
+		return response.headers;
+	};
+
+	it('sends HSTS only when the server is reached over https', async () => {
+		expect((await run({ ORIGIN: 'https://mufakat.kupangkab.go.id' }, '/')).get('strict-transport-security')).toBe('max-age=31536000');
+		expect((await run({ PUBLIC_URL: 'https://mufakat.example.id/' }, '/')).get('strict-transport-security')).toBe('max-age=31536000');
+		expect((await run({ ORIGIN: 'http://192.168.1.10:3000' }, '/')).get('strict-transport-security')).toBeNull();
+		expect((await run({}, '/')).get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+	});
+
+	it('lets only the projector be framed, and only by sources an operator named well', async () => {
+		const env = { MUFAKAT_FRAME_ANCESTORS: "'self' https://layar.example.go.id" };
+		expect((await run(env, '/workshops/3/projector')).get('content-security-policy')).toBe("default-src 'self'; frame-ancestors 'self' https://layar.example.go.id");
+		expect((await run(env, '/workshops/3')).get('content-security-policy')).toContain("frame-ancestors 'none'");
+		expect((await run({}, '/workshops/3/projector')).get('content-security-policy')).toContain("frame-ancestors 'none'");
+		expect(projectorFrameAncestors("https://a.example; script-src 'unsafe-inline'")).toBeNull();
+		expect(projectorFrameAncestors('*')).toBe('*');
 	});
 });
