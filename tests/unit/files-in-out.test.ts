@@ -54,7 +54,7 @@ describe('CSV import encodings', () => {
 	});
 
 	it('turns an uploaded file into text or into a message for the user', async () => {
-		const upload = (bytes: Uint8Array) => {
+		const upload = (bytes: Uint8Array<ArrayBuffer>) => {
 			const form = new FormData();
 			form.set('file', new File([bytes], 'laporan.csv', { type: 'text/csv' }));
 			return readImportText(form);
