@@ -101,7 +101,26 @@ export function decodeCsvBytes(bytes: Uint8Array): DecodedCsv {
 	const utf8 = decodeStrict(bytes, 'utf-8');
 	if (utf8 !== null) return CONTROL.test(utf8) ? { ok: false, reason: 'unknown' } : { ok: true, text: utf8, encoding: 'UTF-8' };
 
-	for (const b of bytes) if (b === 0x81 || b === 0x8d || b === 0x8f || b === 0x90 || b === 0x9d) return { ok: false, reason: 'unknown' };
-	const text = new TextDecoder('windows-1252').decode(bytes);
-	return CONTROL.test(text) ? { ok: false, reason: 'unknown' } : { ok: true, text, encoding: 'Windows-1252' };
+	const text = decodeWindows1252(bytes);
+	return text === null || CONTROL.test(text) ? { ok: false, reason: 'unknown' } : { ok: true, text, encoding: 'Windows-1252' };
+}
+
+/** 0x80–0x9F of Windows-1252; the rest is Latin-1. Undefined bytes are marked by an empty string. */
+const CP1252_HIGH = [
+	'€', '', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '', 'Ž', '',
+	'', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '', 'ž', 'Ÿ'
+];
+
+/**
+ * By hand rather than with TextDecoder('windows-1252'): Node's decoder for that label reads
+ * 0x80–0x9F as Latin-1 control characters, which turns Excel's en dash (0x96) into U+0096.
+ */
+function decodeWindows1252(bytes: Uint8Array): string | null {
+	let text = '';
+	for (const b of bytes) {
+		if (b < 0x80 || b > 0x9f) text += String.fromCharCode(b);
+		else if (CP1252_HIGH[b - 0x80]) text += CP1252_HIGH[b - 0x80];
+		else return null;
+	}
+	return text;
 }
