@@ -10,6 +10,7 @@ import { seedDemoCommitments } from '$lib/server/demo-commitments';
 import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
 import { serverBaseUrl } from '$lib/server/network';
+import { securityHeaders } from '$lib/server/security-headers';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
 
 export const init: ServerInit = async () => {
@@ -63,4 +64,4 @@ const guards: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(session, i18n, guards);
+export const handle = sequence(securityHeaders(), session, i18n, guards);

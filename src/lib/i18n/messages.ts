@@ -1090,6 +1090,10 @@ export const id = {
 	//
 	//
 	// ── issue 10: files and headers ──
+	'import.encodingNoBom': 'Berkas ini tampaknya berpengodean {encoding} tanpa penanda urutan byte (BOM), sehingga tidak dapat dibaca dengan pasti. Di Excel, simpan sebagai "CSV UTF-8 (Comma delimited)" lalu unggah lagi.',
+	'import.encodingInvalid': 'Berkas ini ditandai sebagai {encoding} tetapi berisi byte yang tidak sah dalam pengodean itu. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.',
+	'import.encodingUnsupported': 'Berkas ini berpengodean {encoding}, yang tidak didukung. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.',
+	'import.encodingUnknown': 'Berkas ini bukan teks dalam UTF-8, UTF-16 maupun Windows-1252 (pengodean lain atau bukan berkas teks). Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.',
 	//
 	//
 	// ── issue 9: hall network, backups ──
@@ -2203,6 +2207,10 @@ export const en: Record<MessageKey, string> = {
 	//
 	//
 	// ── issue 10: files and headers ──
+	'import.encodingNoBom': 'This file looks like {encoding} without a byte-order mark (BOM), so it cannot be read reliably. In Excel, save it as "CSV UTF-8 (Comma delimited)" and upload it again.',
+	'import.encodingInvalid': 'This file is marked as {encoding} but holds bytes that are not valid in that encoding. Save it again as "CSV UTF-8" and upload it again.',
+	'import.encodingUnsupported': 'This file is in {encoding}, which is not supported. Save it again as "CSV UTF-8" and upload it again.',
+	'import.encodingUnknown': 'This file is not text in UTF-8, UTF-16 or Windows-1252 (another encoding, or not a text file). Save it again as "CSV UTF-8" and upload it again.',
 	//
 	//
 	// ── issue 9: hall network, backups ──

@@ -9,9 +9,12 @@
  * tindak lanjut/follow-up, pelapor/reporter. The progress CSV export uses the same headers, so an
  * export can be edited and imported back. Commas or semicolons separate fields (Excel in an
  * Indonesian locale writes semicolons); quoted fields may hold separators, quotes and line breaks.
+ * An uploaded file may be UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252 (Excel's
+ * plain "CSV"); anything else is refused with the encoding named, never applied as mojibake.
  */
 import { eq } from 'drizzle-orm';
 import { parsePeriod, type Period } from '../commitments/periods';
+import { decodeCsvBytes, undoFormulaDefusing, type CsvDecodeRefusal } from './csv';
 import type { Db } from './db/client';
 import { commitments, programmes, progressReports, REPORT_FLAGS } from './db/schema';
 import { keepFirstRevision, recordRevision } from './commitments/report-revisions';
@@ -101,8 +104,6 @@ export function parseCsvRecords(text: string): string[][] {
 	return records;
 }
 
-/** Our exports defuse formulas with a leading apostrophe; take it off again. */
-const undefuse = (s: string) => (/^'[=+\-@]/.test(s) ? s.slice(1) : s);
 
 export type ImportProblem = { row: number; column: ImportColumn | null; message: FieldMessage };
 
@@ -161,7 +162,7 @@ export function checkProgressImport(db: Db, forumId: number, programmeId: number
 	for (const { row, cells } of data) {
 		const get = (column: ImportColumn) => {
 			const index = columnIndex.get(column);
-			return index === undefined ? '' : undefuse((cells[index] ?? '').trim());
+			return index === undefined ? '' : undoFormulaDefusing((cells[index] ?? '').trim());
 		};
 		const rowProblems: ImportProblem[] = [];
 		const fail = (column: ImportColumn | null, message: FieldMessage) => rowProblems.push({ row, column, message });
@@ -273,6 +274,19 @@ export function importTemplateHeader(locale: 'id' | 'en'): string[] {
 		: ['Number', 'Period', 'Actual', 'Status', 'Narrative', 'Obstacles', 'Follow-up', 'Reporter'];
 }
 
+function encodingRefusal(refusal: CsvDecodeRefusal): FieldMessage {
+	switch (refusal.reason) {
+		case 'noBom':
+			return { key: 'import.encodingNoBom', params: { encoding: refusal.encoding } };
+		case 'invalid':
+			return { key: 'import.encodingInvalid', params: { encoding: refusal.encoding } };
+		case 'unsupported':
+			return { key: 'import.encodingUnsupported', params: { encoding: refusal.encoding } };
+		case 'unknown':
+			return { key: 'import.encodingUnknown' };
+	}
+}
+
 /** The CSV text from an uploaded file or, failing that, from the pasted text; size-checked. */
 export async function readImportText(input: FormData): Promise<string> {
 	const file = input.get('file');
@@ -280,7 +294,9 @@ export async function readImportText(input: FormData): Promise<string> {
 	let text = '';
 	if (file && typeof file !== 'string' && file.size > 0) {
 		if (file.size > MAX_IMPORT_BYTES) throw new InputError({ file: { key: 'import.tooLarge', params: { mb: MAX_IMPORT_BYTES / 1024 / 1024 } } });
-		text = await file.text();
+		const decoded = decodeCsvBytes(new Uint8Array(await file.arrayBuffer()));
+		if (!decoded.ok) throw new InputError({ file: encodingRefusal(decoded) });
+		text = decoded.text;
 	} else if (typeof pasted === 'string') text = pasted;
 	if (text.length > MAX_IMPORT_BYTES) throw new InputError({ file: { key: 'import.tooLarge', params: { mb: MAX_IMPORT_BYTES / 1024 / 1024 } } });
 	if (!text.trim()) throw new InputError({ file: { key: 'import.noFile' } });

@@ -4,8 +4,9 @@
  *
  * Files live in `<folder of DATABASE_PATH>/evidence/<sha256>` (or `MUFAKAT_EVIDENCE_DIR`), so a
  * backup of the data folder carries them. Accepted: JPEG, PNG, WebP and PDF, recognised by their
- * first bytes, never by the name or the type the browser declares; at most MAX_EVIDENCE_BYTES
- * (5 MB) each. Files are served only through a route that checks who is asking.
+ * first bytes, never by the name or the type the browser declares; the name is kept with the
+ * extension of that type. At most MAX_EVIDENCE_BYTES (5 MB) each. Files are served only through a
+ * route that checks who is asking.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,14 @@ export const EVIDENCE_TYPES = {
 	'application/pdf': 'document'
 } as const;
 export type EvidenceMime = keyof typeof EVIDENCE_TYPES;
+
+/** Extensions per type, the one written first; the others are kept when the uploader used them. */
+const EXTENSIONS: Record<EvidenceMime, string[]> = {
+	'image/jpeg': ['jpg', 'jpeg', 'jpe'],
+	'image/png': ['png'],
+	'image/webp': ['webp'],
+	'application/pdf': ['pdf']
+};
 
 export function evidenceDir(): string {
 	if (process.env.MUFAKAT_EVIDENCE_DIR) return resolve(process.env.MUFAKAT_EVIDENCE_DIR);
@@ -66,6 +75,18 @@ function cleanName(name: string): string {
 }
 
 /**
+ * The name with the extension of the type the bytes really are: "foto.exe" holding a PNG becomes
+ * "foto.png", so a download never lands on a computer under a name that would run it. A name whose
+ * extension already fits (foto.JPEG for a JPEG) is kept as typed.
+ */
+export function nameForType(name: string, mimeType: EvidenceMime): string {
+	const known = EXTENSIONS[mimeType];
+	const match = /^(.*[^.])\.([A-Za-z0-9]{1,8})$/.exec(name);
+	if (match && known.includes(match[2]!.toLowerCase())) return name;
+	return `${match ? match[1] : name.replace(/\.+$/, '') || 'bukti'}.${known[0]}`;
+}
+
+/**
  * Checks one uploaded file: size first (an oversized file is refused without reading it: pass
  * `bytes` null), then its magic bytes.
  */
@@ -75,7 +96,7 @@ export function prepareEvidence(name: string, bytes: Uint8Array | null, size: nu
 	const mimeType = sniffEvidenceType(bytes);
 	if (!mimeType) return { error: { key: 'progress.evidenceType', params: { name: shown } } };
 	return {
-		name: shown,
+		name: nameForType(shown, mimeType),
 		kind: EVIDENCE_TYPES[mimeType],
 		mimeType,
 		size: bytes.byteLength,

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
-import { evidenceDir, findEvidence, mayOpenEvidence, readEvidence } from '$lib/server/evidence';
+import { EVIDENCE_TYPES, evidenceDir, findEvidence, mayOpenEvidence, nameForType, readEvidence, sniffEvidenceType } from '$lib/server/evidence';
 import { getWorkshop } from '$lib/server/workshops/workshops';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
@@ -24,13 +24,18 @@ export const GET: RequestHandler = ({ locals, params }) => {
 	if (!mayOpenEvidence(viewer, owner, participantForum)) error(403, translate(locals.locale, 'error.forbidden'));
 	const bytes = readEvidence(evidenceDir(), found.file.sha256);
 	if (!bytes) error(404, translate(locals.locale, 'error.notFound'));
-	const name = encodeURIComponent(found.file.originalName);
+	// The type is read from the bytes again, so a row from an older version or a restored backup
+	// cannot make the browser treat the file as something else; the name follows the type.
+	const type = sniffEvidenceType(bytes);
+	if (!type) error(404, translate(locals.locale, 'error.notFound'));
+	// RFC 5987 leaves ' ( ) * out of a filename*, and encodeURIComponent keeps them.
+	const name = encodeURIComponent(nameForType(found.file.originalName, type)).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 	return new Response(new Uint8Array(bytes), {
 		headers: {
-			'content-type': found.file.mimeType,
+			'content-type': type,
 			'content-length': String(bytes.byteLength),
 			// PDFs download: a sandboxed page cannot host the browser's PDF viewer.
-			'content-disposition': `${found.file.kind === 'photo' ? 'inline' : 'attachment'}; filename*=UTF-8''${name}`,
+			'content-disposition': `${EVIDENCE_TYPES[type] === 'photo' ? 'inline' : 'attachment'}; filename*=UTF-8''${name}`,
 			'x-content-type-options': 'nosniff',
 			'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
 			'cache-control': 'private, no-store'
