@@ -13,7 +13,7 @@ let server: RunningServer;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-	server = await startServer({ env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_COMPACT_EVERY: '50' } });
+	server = await startServer({ env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_COMPACT_EVERY: '50', MUFAKAT_COMPACT_QUIET_MS: '0' } });
 });
 afterAll(async () => {
 	for (const c of clients) c.destroy();
@@ -293,7 +293,7 @@ describe('durability', () => {
 		const received = [...seen];
 		expect(received.length).toBeGreaterThan(150);
 
-		server = await startServer({ dir, env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_COMPACT_EVERY: '50' } });
+		server = await startServer({ dir, env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_COMPACT_EVERY: '50', MUFAKAT_COMPACT_QUIET_MS: '0' } });
 		const after = open({ token: token({ role: 'viewer' }) });
 		await after.synced;
 		const restored = new Set((cell(after, PT_INKA, 2).get('description') as Y.Text).toString().split(' '));

@@ -15,10 +15,11 @@ import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorksho
 const KEY = Symbol.for('mufakat.collab.rooms');
 type Holder = { [KEY]?: RoomManager };
 
-/** A positive number from the environment, or undefined to keep the room's default. */
-function numberFromEnv(name: string): number | undefined {
-	const value = Number(process.env[name]);
-	return Number.isFinite(value) && value > 0 ? value : undefined;
+/** A number from the environment (at least `min`; positive by default), or undefined to keep the room's default. */
+function numberFromEnv(name: string, min = 1): number | undefined {
+	const raw = process.env[name];
+	const value = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+	return Number.isFinite(value) && value >= min ? value : undefined;
 }
 
 function memoised(lookup: (code: string) => boolean): (code: string) => boolean {
@@ -48,7 +49,7 @@ export function liveRooms(): RoomManager {
 			knownSite: memoised((code) => findArea(db, code) !== null),
 			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
 			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
-			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS'),
+			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
 			maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
 			writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
 		});
