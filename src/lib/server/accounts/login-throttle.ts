@@ -83,7 +83,7 @@ export async function signIn(db: Db, input: { email: string; password: string; a
 	forgetStale(db, now);
 	const locked = lockedUntil(db, [keys.account, keys.address], now);
 	if (locked) return { ok: false, reason: 'locked', minutes: Math.max(1, Math.ceil((locked.getTime() - now) / MINUTE)) };
-	let user;
+	let user: Awaited<ReturnType<typeof authenticate>>;
 	try {
 		user = await authenticate(db, input.email, input.password);
 	} catch (e) {
