@@ -51,7 +51,13 @@ async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promis
 		}
 		chunks.push(value);
 	}
-	return Buffer.concat(chunks);
+	const whole = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		whole.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return whole;
 }
 
 /**

@@ -40,10 +40,10 @@ export function lockedUntil(db: Db, keys: string[], now = Date.now()): Date | nu
 export function recordFailure(db: Db, key: string, limit: FailureLimit, now = Date.now()): boolean {
 	return db.transaction((tx) => {
 		const row = tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)).get();
-		const fresh = !row || row.windowStart.getTime() + limit.windowMs <= now;
-		const count = fresh ? 1 : row.count + 1;
+		const current = row && row.windowStart.getTime() + limit.windowMs > now ? row : null;
+		const count = current ? current.count + 1 : 1;
 		const lockedUntil = count >= limit.failures ? new Date(now + limit.lockMs) : (row?.lockedUntil ?? null);
-		const values = { count, windowStart: fresh ? new Date(now) : row.windowStart, lockedUntil };
+		const values = { count, windowStart: current ? current.windowStart : new Date(now), lockedUntil };
 		tx.insert(throttleBuckets)
 			.values({ key, ...values })
 			.onConflictDoUpdate({ target: throttleBuckets.key, set: values })
