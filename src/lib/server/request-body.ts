@@ -37,7 +37,7 @@ export function tooLargeMessage(event: RequestEvent, limit: BodyLimit): string {
 
 class BodyTooLarge extends Error {}
 
-async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promise<Uint8Array> {
+async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promise<Uint8Array<ArrayBuffer>> {
 	const reader = body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
