@@ -1,5 +1,5 @@
 import { building } from '$app/environment';
-import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
+import { redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getDb } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
@@ -11,6 +11,8 @@ import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
 import { serverBaseUrl } from '$lib/server/network';
 import { securityHeaders } from '$lib/server/security-headers';
+import { log } from '$lib/server/log';
+import { bodyLimitFor, guardFormData, tooLargeResponse } from '$lib/server/request-body';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/translate';
 
 export const init: ServerInit = async () => {
@@ -64,4 +66,32 @@ const guards: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(securityHeaders(), session, i18n, guards);
+/**
+ * Per-route body limits (server.ts lets adapter-node accept 64 MB for evidence uploads): a declared
+ * length over the route's limit is refused before a byte is read, and `request.formData()` stops at
+ * the limit while streaming and answers 400 for a body that is no form.
+ */
+const bodies: Handle = async ({ event, resolve }) => {
+	const method = event.request.method;
+	if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return resolve(event);
+	const limit = bodyLimitFor(event.url.pathname);
+	const declared = Number(event.request.headers.get('content-length') ?? 0);
+	if (declared > limit.bytes) return tooLargeResponse(event, limit);
+	guardFormData(event, limit);
+	return resolve(event);
+};
+
+export const handle = sequence(securityHeaders(), session, i18n, bodies, guards);
+
+/**
+ * A request's own fault (4xx: an action that does not exist, a form action sent JSON) is one info
+ * line, not a stack trace; the page says it in the user's language.
+ */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status < 500) {
+		log('info', 'request.refused', { status, path: event.url.pathname, reason: error instanceof Error ? error.message : message });
+		return { message: status === 415 ? translate(event.locals.locale ?? DEFAULT_LOCALE, 'error.malformedForm') : message };
+	}
+	console.error(error);
+	return { message };
+};

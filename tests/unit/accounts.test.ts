@@ -82,7 +82,7 @@ describe('invitations', () => {
 
 		const { user } = await acceptWithNewAccount(db, token, { name: 'Maya Sari', email: 'Maya@Forum.test', password: GOOD, passwordConfirm: GOOD });
 		expect(user.email).toBe('maya@forum.test');
-		expect(authenticate(db, 'maya@forum.test', GOOD)?.id).toBe(user.id);
+		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(user.id);
 		expect(db.select().from(forumMembers).all()).toEqual([{ forumId, userId: user.id, role: 'moderator' }]);
 		expect(listOpenInvitations(db, forumId)).toHaveLength(0);
 
@@ -148,7 +148,7 @@ describe('invitations', () => {
 });
 
 describe('deactivation and resets', () => {
-	it('ends every session of a deactivated account at once and lets it back in after reactivation', () => {
+	it('ends every session of a deactivated account at once and lets it back in after reactivation', async () => {
 		const { db, admin } = world();
 		const maya = createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
 		const phone = startSession(db, { kind: 'account', userId: maya.id });
@@ -158,10 +158,10 @@ describe('deactivation and resets', () => {
 		expect(setAccountActive(db, admin.id, maya.id, false)).toEqual({ name: 'Maya' });
 		expect(db.select().from(sessions).all().filter((s) => s.userId === maya.id)).toHaveLength(0);
 		expect(resolveSession(db, laptop.token)).toBeNull();
-		expect(authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
+		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
 
 		setAccountActive(db, admin.id, maya.id, true);
-		expect(authenticate(db, 'maya@forum.test', GOOD)?.id).toBe(maya.id);
+		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(maya.id);
 	});
 
 	it('never leaves the instance without an active administrator', async () => {
@@ -185,8 +185,8 @@ describe('deactivation and resets', () => {
 		});
 		const fresh = 'burung hantu di menara air';
 		await resetPassword(db, second.token, { password: fresh, passwordConfirm: fresh });
-		expect(authenticate(db, 'maya@forum.test', fresh)?.id).toBe(maya.id);
-		expect(authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
+		expect((await authenticate(db, 'maya@forum.test', fresh))?.id).toBe(maya.id);
+		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
 		expect(resolveSession(db, old.token)).toBeNull();
 		expect(await refusal(() => resetPassword(db, second.token, { password: GOOD, passwordConfirm: GOOD }))).toBe('used');
 		expect(await refusal(() => resetPassword(db, second.token, {}, Date.now() + 2 * DAY))).toBe('used');
@@ -201,11 +201,11 @@ describe('deactivation and resets', () => {
 		expect(await fieldErrors(() => changeOwnPassword(db, maya.id, { currentPassword: 'not the password', password: fresh, passwordConfirm: fresh }, here.token))).toEqual({
 			currentPassword: 'The current password is wrong.'
 		});
-		expect(authenticate(db, 'maya@forum.test', GOOD)?.id).toBe(maya.id);
+		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(maya.id);
 		expect(await changeOwnPassword(db, maya.id, { currentPassword: GOOD, password: fresh, passwordConfirm: fresh }, here.token)).toEqual({ endedSessions: 1 });
 		expect(resolveSession(db, here.token)?.kind).toBe('account');
 		expect(resolveSession(db, elsewhere.token)).toBeNull();
-		expect(authenticate(db, 'maya@forum.test', fresh)?.id).toBe(maya.id);
+		expect((await authenticate(db, 'maya@forum.test', fresh))?.id).toBe(maya.id);
 	});
 });
 
@@ -252,15 +252,15 @@ describe('demo accounts', () => {
 		else process.env.MUFAKAT_DEMO = saved;
 	});
 
-	it('sign in only while the demo is on', () => {
+	it('sign in only while the demo is on', async () => {
 		const db = memoryDb();
 		seedDemo(db);
 		delete process.env.MUFAKAT_DEMO;
-		const moderator = authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD);
+		const moderator = await authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD);
 		expect(moderator?.isDemo).toBe(true);
 		const { token } = startSession(db, { kind: 'account', userId: moderator!.id });
 		process.env.MUFAKAT_DEMO = 'off';
-		expect(authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD)).toBeNull();
+		expect(await authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD)).toBeNull();
 		expect(resolveSession(db, token)).toBeNull();
 	});
 });

@@ -17,11 +17,11 @@ describe('official areas (idn-area-data)', () => {
 });
 
 describe('accounts and sessions', () => {
-	it('accepts the right password only, and sessions expire', () => {
+	it('accepts the right password only, and sessions expire', async () => {
 		const db = memoryDb();
 		const user = createUser(db, { email: 'Mod@Forum.test', name: 'Mod', password: 'rahasia-sekali' });
-		expect(authenticate(db, 'mod@forum.test', 'salah')).toBeNull();
-		expect(authenticate(db, 'mod@forum.test', 'rahasia-sekali')?.id).toBe(user.id);
+		expect(await authenticate(db, 'mod@forum.test', 'salah')).toBeNull();
+		expect((await authenticate(db, 'mod@forum.test', 'rahasia-sekali'))?.id).toBe(user.id);
 		const { token } = startSession(db, { kind: 'account', userId: user.id }, Date.now());
 		expect(resolveSession(db, token)?.kind).toBe('account');
 		expect(resolveSession(db, token, Date.now() + 15 * 24 * 3600 * 1000)).toBeNull();

@@ -1087,6 +1087,13 @@ export const id = {
 	//
 	//
 	// ── issue 10: hardening ──
+	'login.locked': 'Terlalu banyak percobaan masuk yang gagal. Demi keamanan, coba lagi dalam {minutes} menit.',
+	'login.busy': 'Server sedang sibuk memeriksa kata sandi. Coba lagi sebentar lagi.',
+	'error.fileTooLarge': 'Berkas terlalu besar: paling banyak {mb} MB. Isian Anda yang lain masih ada; pilih berkas yang lebih kecil.',
+	'error.bodyTooLarge': 'Isian terlalu panjang untuk dikirim. Persingkat lalu coba lagi.',
+	'error.malformedForm': 'Permintaan tidak dapat dibaca sebagai formulir. Muat ulang halaman lalu coba lagi.',
+	'collabToken.revoked': 'Token dicabut; sambungan yang memakainya ditutup.',
+	'collabToken.unknown': 'Token tidak dikenal atau sudah kedaluwarsa.',
 	//
 	//
 	// ── issue 10: files and headers ──
@@ -2204,6 +2211,13 @@ export const en: Record<MessageKey, string> = {
 	//
 	//
 	// ── issue 10: hardening ──
+	'login.locked': 'Too many failed sign-in attempts. For your security, try again in {minutes} minutes.',
+	'login.busy': 'The server is busy checking passwords. Please try again in a moment.',
+	'error.fileTooLarge': 'The file is too large: at most {mb} MB. Your other entries are still here; choose a smaller file.',
+	'error.bodyTooLarge': 'What you entered is too long to send. Shorten it and try again.',
+	'error.malformedForm': 'The request could not be read as a form. Reload the page and try again.',
+	'collabToken.revoked': 'Token revoked; the connections using it are closed.',
+	'collabToken.unknown': 'Unknown or expired token.',
 	//
 	//
 	// ── issue 10: files and headers ──

@@ -29,8 +29,39 @@ function parseHash(stored: string) {
 	return { params: { N: Number(n), r: Number(r), p: Number(p) }, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
+/** Hashes running at once: each takes a libuv thread and 16 MB; more would starve file and DNS work. */
+const HASH_CONCURRENCY = 2;
+/** Hashes waiting for a slot; beyond this a login answers "try again" instead of queueing for ever. */
+const HASH_QUEUE = 64;
+
+/** Every hashing slot is taken and the queue is full: the caller should ask the person to try again. */
+export class HashingBusyError extends Error {
+	constructor() {
+		super('password hashing queue is full');
+	}
+}
+
+let hashesRunning = 0;
+const hashesWaiting: (() => void)[] = [];
+
+async function inHashPool<T>(work: () => Promise<T>): Promise<T> {
+	if (hashesRunning < HASH_CONCURRENCY) hashesRunning++;
+	else if (hashesWaiting.length >= HASH_QUEUE) throw new HashingBusyError();
+	else await new Promise<void>((resolve) => hashesWaiting.push(resolve));
+	try {
+		return await work();
+	} finally {
+		// The slot passes straight to the next waiter, so the count never dips and lets a newcomer jump the queue.
+		const next = hashesWaiting.shift();
+		if (next) next();
+		else hashesRunning--;
+	}
+}
+
 function scryptOffLoop(password: string, salt: Buffer, keylen: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
-	return new Promise((resolve, reject) => scrypt(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key))));
+	return inHashPool(
+		() => new Promise((resolve, reject) => scrypt(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key))))
+	);
 }
 
 /** Same scheme as `hashPassword`, computed on libuv's thread pool so other requests keep moving. */
@@ -65,14 +96,25 @@ export function createUser(db: Db, input: { email: string; name: string; passwor
 	return user!;
 }
 
-export function authenticate(db: Db, email: string, password: string) {
+let dummyHash: Promise<string> | undefined;
+
+/** A hash no password matches, made once: unknown emails cost one scrypt, exactly like known ones. */
+function unknownAccountHash(): Promise<string> {
+	dummyHash ??= hashPasswordAsync(randomBytes(32).toString('base64')).catch((e: unknown) => {
+		dummyHash = undefined;
+		throw e;
+	});
+	return dummyHash;
+}
+
+/**
+ * The account for this email and password, or null. Always exactly one scrypt, off the event loop
+ * and through the bounded pool (may throw `HashingBusyError`), whether or not the email exists.
+ */
+export async function authenticate(db: Db, email: string, password: string) {
 	const user = db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
-	// Hash anyway when the account is unknown so timing does not reveal which emails exist.
-	if (!user) {
-		verifyPassword(password, hashPassword('x'));
-		return null;
-	}
-	return verifyPassword(password, user.passwordHash) && maySignIn(user) ? user : null;
+	const ok = await verifyPasswordAsync(password, user?.passwordHash ?? (await unknownAccountHash()));
+	return user && ok && maySignIn(user) ? user : null;
 }
 
 export type SessionGrant =

@@ -5,7 +5,11 @@ export type FieldMessage = { key: MessageKey; params?: Record<string, string | n
 
 /** Bad input: thrown before anything is written, so nothing half-done is stored. */
 export class InputError extends Error {
-	constructor(readonly errors: Record<string, FieldMessage>) {
+	/** `maxLengths`: the longest each field may be, so a refusal never echoes more than that back. */
+	constructor(
+		readonly errors: Record<string, FieldMessage>,
+		readonly maxLengths: Record<string, number> = {}
+	) {
 		super(Object.values(errors)[0]?.key ?? 'error.invalid');
 		this.name = 'InputError';
 	}
@@ -14,6 +18,7 @@ export class InputError extends Error {
 /** Collects field errors while reading a form or object, then throws them all at once. */
 export class InputReader {
 	readonly errors: Record<string, FieldMessage> = {};
+	readonly maxLengths: Record<string, number> = {};
 
 	constructor(private readonly source: FormData | Record<string, unknown>) {}
 
@@ -31,6 +36,7 @@ export class InputReader {
 	text(field: string, opts: { required?: boolean; max?: number } = {}): string {
 		const value = this.raw(field).trim().replace(/\s+/g, ' ');
 		const max = opts.max ?? 200;
+		this.maxLengths[field] = max;
 		if (opts.required && value === '') this.fail(field, 'error.required');
 		else if (value.length > max) this.fail(field, 'error.tooLong', { max });
 		return value;
@@ -40,6 +46,7 @@ export class InputReader {
 	paragraph(field: string, opts: { required?: boolean; max?: number } = {}): string {
 		const value = this.raw(field).trim();
 		const max = opts.max ?? 2000;
+		this.maxLengths[field] = max;
 		if (opts.required && value === '') this.fail(field, 'error.required');
 		else if (value.length > max) this.fail(field, 'error.tooLong', { max });
 		return value;
@@ -101,6 +108,6 @@ export class InputReader {
 
 	/** Throws the collected errors, if any. Call before writing anything. */
 	done(): void {
-		if (Object.keys(this.errors).length > 0) throw new InputError(this.errors);
+		if (Object.keys(this.errors).length > 0) throw new InputError(this.errors, this.maxLengths);
 	}
 }

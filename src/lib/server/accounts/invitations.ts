@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { grantRole, hashPasswordAsync, maySignIn, verifyPasswordAsync } from '../auth';
+import { closeUserConnections } from '../collab/registry';
 import type { Db } from '../db/client';
 import { accessLinks, forumMembers, FORUM_ROLES, users, type ForumRole } from '../db/schema';
 import { InputError, InputReader } from '../validation';
@@ -121,9 +122,12 @@ export async function acceptWithExistingAccount(db: Db, token: string, source: S
 	// Hash anyway for an unknown email so the answer's timing does not tell which emails exist.
 	const ok = user ? await verifyPasswordAsync(password, user.passwordHash) : (await hashPasswordAsync(password), false);
 	if (!user || !ok || !maySignIn(user)) throw new InputError({ password: { key: 'login.failed' } });
-	return db.transaction(() => {
+	const granted = db.transaction(() => {
 		const link = consumeLink(db, 'invite', token, now);
 		grantRole(db, link.forumId!, user.id, link.role!);
 		return { user, forumId: link.forumId!, role: link.role! };
 	});
+	// Open sockets carry the roles of their upgrade: reconnect to get the new one.
+	closeUserConnections(user.id, { final: false, why: 'forum roles changed' });
+	return granted;
 }

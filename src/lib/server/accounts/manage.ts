@@ -1,5 +1,6 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync, verifyPasswordAsync } from '../auth';
+import { closeUserConnections } from '../collab/registry';
 import type { Db } from '../db/client';
 import { forumMembers, forums, users, type ForumRole } from '../db/schema';
 import { InputError, InputReader } from '../validation';
@@ -37,7 +38,7 @@ export function listAccounts(db: Db): AccountSummary[] {
  */
 export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): { name: string } | null {
 	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
-	return db.transaction(() => {
+	const result = db.transaction(() => {
 		const target = db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }).get();
 		if (!target) return null;
 		if (!active) {
@@ -47,6 +48,8 @@ export function setAccountActive(db: Db, actorId: number, userId: number, active
 		}
 		return { name: target.name };
 	});
+	if (result && !active) closeUserConnections(userId, { final: true, why: 'account deactivated' });
+	return result;
 }
 
 /** Own password: the current one is required; every other session of the account ends, this one stays. */
@@ -60,8 +63,11 @@ export async function changeOwnPassword(db: Db, userId: number, source: FormData
 	if (!(await verifyPasswordAsync(current, user.passwordHash))) throw new InputError({ currentPassword: { key: 'account.currentWrong' } });
 	if (password === current) throw new InputError({ password: { key: 'account.sameAsCurrent' } });
 	const passwordHash = await hashPasswordAsync(password);
-	return db.transaction(() => {
+	const result = db.transaction(() => {
 		db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
 		return { endedSessions: endSessionsOf(db, userId, keepSessionToken) };
 	});
+	// Sockets do not say which session opened them: all retry, and only this session's come back.
+	closeUserConnections(userId, { final: false, why: 'password changed' });
+	return result;
 }

@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync } from '../auth';
+import { closeUserConnections } from '../collab/registry';
 import type { Db } from '../db/client';
 import { accessLinks, users } from '../db/schema';
 import { InputError, InputReader } from '../validation';
@@ -44,10 +45,12 @@ export async function resetPassword(db: Db, token: string, source: FormData | Re
 	const password = readNewPassword(reader, source, user.email);
 	reader.done();
 	const passwordHash = await hashPasswordAsync(password);
-	return db.transaction(() => {
+	const updated = db.transaction(() => {
 		consumeLink(db, 'reset', token, now);
 		db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
 		endSessionsOf(db, user.id);
 		return user;
 	});
+	closeUserConnections(user.id, { final: false, why: 'password reset' });
+	return updated;
 }

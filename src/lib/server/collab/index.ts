@@ -6,6 +6,7 @@ import { resolveSession, SESSION_COOKIE } from '../auth';
 import { getDb } from '../db/client';
 import { collabSecret, principalFromViewer, verifyCollabToken, type Principal } from './principal';
 import { liveRooms } from './registry';
+import { isCollabTokenRevoked } from './revocation';
 import { log } from '../log';
 import { CLOSE, type Connection } from './rooms';
 
@@ -59,6 +60,7 @@ export function authenticateUpgrade(req: IncomingMessage): Decision {
 	if (token) {
 		const principal = verifyCollabToken(collabSecret(db), token);
 		if (!principal) return { close: CLOSE.unauthenticated, reason: 'invalid or expired token' };
+		if (principal.tokenId && isCollabTokenRevoked(db, principal.tokenId)) return { close: CLOSE.unauthenticated, reason: 'token revoked' };
 		if (principal.workshopId !== workshopId) return { close: CLOSE.forbidden, reason: 'token is for another workshop' };
 		return { principal };
 	}

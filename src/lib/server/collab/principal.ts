@@ -20,6 +20,8 @@ export type Principal = {
 	/** Stable identity used to bind Yjs client ids: `user:<id>`, `attendance:<id>` or a token subject. */
 	subject: string;
 	name: string;
+	/** The id of the signed token this connection came with (`j`), so revoking it can close the socket. */
+	tokenId?: string;
 };
 
 /** The principal for a cookie session on one workshop, or null when it may not open that room. */
@@ -58,28 +60,57 @@ export function collabSecret(db: Db): string {
 	return db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get()!.value;
 }
 
-type TokenPayload = { w: number; r: CollabRole; i: number | null; s: string; n: string; e: number };
+/** `j`: the token's own id, for the revocation list (tokens minted before it existed have none). */
+type TokenPayload = { w: number; r: CollabRole; i: number | null; s: string; n: string; e: number; j?: string };
 
 /** A short-lived signed token for outside Yjs clients (and the projector's second screen). */
 export function mintCollabToken(secret: string, p: Principal, ttlSeconds = 3600, now = Date.now()): string {
-	const payload: TokenPayload = { w: p.workshopId, r: p.role, i: p.institutionId, s: p.subject, n: p.name, e: now + ttlSeconds * 1000 };
+	const payload: TokenPayload = {
+		w: p.workshopId,
+		r: p.role,
+		i: p.institutionId,
+		s: p.subject,
+		n: p.name,
+		e: now + ttlSeconds * 1000,
+		j: randomBytes(12).toString('base64url')
+	};
 	const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
 	const mac = createHmac('sha256', secret).update(body).digest('base64url');
 	return `v1.${body}.${mac}`;
 }
 
-export function verifyCollabToken(secret: string, token: string, now = Date.now()): Principal | null {
+/** The signed payload of a token, expired or not; null when the signature does not hold. */
+function signedPayload(secret: string, token: string): TokenPayload | null {
 	const [version, body, mac] = token.split('.');
 	if (version !== 'v1' || !body || !mac) return null;
 	const expected = createHmac('sha256', secret).update(body).digest();
 	const given = Buffer.from(mac, 'base64url');
 	if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
 	try {
-		const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
-		if (typeof p.e !== 'number' || p.e < now || !COLLAB_ROLES.includes(p.r) || !Number.isInteger(p.w)) return null;
-		if (p.r === 'representative' && !Number.isInteger(p.i)) return null;
-		return { workshopId: p.w, role: p.r, institutionId: p.r === 'representative' ? p.i : null, subject: `token:${p.s}`, name: String(p.n ?? '') };
+		return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
 	} catch {
 		return null;
 	}
+}
+
+export function verifyCollabToken(secret: string, token: string, now = Date.now()): Principal | null {
+	const p = signedPayload(secret, token);
+	if (!p) return null;
+	if (typeof p.e !== 'number' || p.e < now || !COLLAB_ROLES.includes(p.r) || !Number.isInteger(p.w)) return null;
+	if (p.r === 'representative' && !Number.isInteger(p.i)) return null;
+	return {
+		workshopId: p.w,
+		role: p.r,
+		institutionId: p.r === 'representative' ? p.i : null,
+		subject: `token:${p.s}`,
+		name: String(p.n ?? ''),
+		...(typeof p.j === 'string' ? { tokenId: p.j } : {})
+	};
+}
+
+/** What revoking needs from a genuine token: its id, workshop and expiry (null for a forged or id-less one). */
+export function collabTokenClaims(secret: string, token: string): { tokenId: string; workshopId: number; expiresAt: number } | null {
+	const p = signedPayload(secret, token);
+	if (!p || typeof p.j !== 'string' || !Number.isInteger(p.w) || typeof p.e !== 'number') return null;
+	return { tokenId: p.j, workshopId: p.w, expiresAt: p.e };
 }

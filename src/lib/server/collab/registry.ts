@@ -109,3 +109,25 @@ export function closeParticipantConnections(workshopId: number, attendanceIds: n
 	);
 	if (closed) log('info', 'room.participantClosed', { room: roomName(workshopId), connections: closed, final: opts.final });
 }
+
+/**
+ * Ends an account's live connections in every loaded room, after its session ended (logout,
+ * password change), its account was deactivated, or its forum roles changed. `final` when the
+ * account may no longer sign in at all; otherwise the client retries and, if it still holds a
+ * session, comes back with the rights it has now.
+ */
+export function closeUserConnections(userId: number, opts: { final: boolean; why: string }): void {
+	const subject = `user:${userId}`;
+	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere(
+		(p) => p.subject === subject,
+		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
+		opts.why
+	);
+	if (closed) log('info', 'room.userClosed', { subject, connections: closed, why: opts.why });
+}
+
+/** Ends every live connection opened with this token, wherever it is (the token was revoked). */
+export function closeTokenConnections(tokenId: string): void {
+	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere((p) => p.tokenId === tokenId, CLOSE.unauthenticated, 'token revoked');
+	if (closed) log('info', 'room.tokenClosed', { tokenId, connections: closed });
+}

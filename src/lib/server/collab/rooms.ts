@@ -470,6 +470,13 @@ export class RoomManager {
 		return closed;
 	}
 
+	/** `closeConnections` in every loaded room: a signed-out account or a revoked token is in any of them. */
+	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string): number {
+		let closed = 0;
+		for (const workshopId of [...this.rooms.keys()]) closed += this.closeConnections(workshopId, match, code, reason);
+		return closed;
+	}
+
 	/** Runs a server-side change on a workshop's live document (loaded on demand). */
 	change<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
 		const room = this.room(workshopId);
