@@ -180,7 +180,8 @@ export function seedDemo(db: Db): boolean {
 					sector: inst[2],
 					gender,
 					phone,
-					checkedInAt: new Date(start + i * 95_000)
+					checkedInAt: new Date(start + i * 95_000),
+					confirmedAt: new Date(start + i * 95_000)
 				})
 				.run();
 		});
