@@ -2,7 +2,9 @@
  * Fixed-window throttling kept in the database (so it holds across restarts and, later, across
  * instances): `limit` attempts per `windowMs` for one key, then the key is locked for `lockMs`.
  */
+import { fail } from '@sveltejs/kit';
 import { eq } from 'drizzle-orm';
+import { translate, type Locale } from '$lib/i18n/translate';
 import type { Db } from './db/client';
 import { throttleBuckets } from './db/schema';
 
@@ -37,4 +39,18 @@ export const SIGN_LIMIT: ThrottleOptions = { limit: 30, windowMs: 60_000, lockMs
 export function limitFromEnv(base: ThrottleOptions, name: string): ThrottleOptions {
 	const raw = Number(process.env[name]);
 	return Number.isInteger(raw) && raw > 0 ? { ...base, limit: raw } : base;
+}
+
+/** The refusal, in the user's language, with how many minutes to wait (at least one). */
+export function throttledMessage(locale: Locale, retryAfterMs: number): string {
+	return translate(locale, 'door.tooManyAttempts', { minutes: Math.max(1, Math.ceil(retryAfterMs / 60_000)) });
+}
+
+/** A 429 for a form action that keeps what was typed (never a password) so nothing is lost. */
+export async function throttledFormFailure(locale: Locale, request: Request, retryAfterMs: number) {
+	const form = await request.formData().catch(() => new FormData());
+	const values = Object.fromEntries(
+		[...form.entries()].filter(([k, v]) => typeof v === 'string' && !/password|strokes/i.test(k)).map(([k, v]) => [k, (v as string).slice(0, 400)])
+	);
+	return fail(429, { errors: { code: throttledMessage(locale, retryAfterMs) }, values, action: null });
 }
