@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
+import { invitationCode } from '../helpers/invitations';
 import { outputPath } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
@@ -38,8 +39,8 @@ async function login(context: BrowserContext, email: string): Promise<Page> {
 
 async function checkIn(context: BrowserContext, institutionLabel: string, name: string): Promise<Page> {
 	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institutionLabel });
+	// With the institution's own code from the undangan: it reports for that institution at once.
+	await page.goto(`${ctx.server.url}/join/${invitationCode(ctx.db, 3, institutionLabel.split(' — ')[0]!)}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Nama lengkap').fill(name);
 	await page.getByLabel('Jabatan').fill('Kasi Pemberdayaan');
 	await page.getByLabel('Perempuan (P)').check();

@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
+import { invitationCode } from '../helpers/invitations';
 import { cellDescription } from '../../src/lib/collab/matrix-edits';
 import { roomName } from '../../src/lib/collab/matrix-doc';
 import { outputPath } from '../helpers/browser';
@@ -15,8 +16,8 @@ const CODE = 'TAMAN8';
 async function representative(context: BrowserContext, person: { institution: string; name: string; gender: 'L' | 'P' }): Promise<Page> {
 	const page = await context.newPage();
 	// Fill the form only once it is hydrated: hydration would reset a choice made before it.
-	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: person.institution });
+	// With the institution's own code from the undangan: it writes its row at once.
+	await page.goto(`${ctx.server.url}/join/${invitationCode(ctx.db, 3, person.institution.split(' — ')[0]!)}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Nama lengkap').fill(person.name);
 	await page.getByLabel('Jabatan').fill('Staf');
 	await page.getByLabel(person.gender === 'L' ? 'Laki-laki (L)' : 'Perempuan (P)').check();

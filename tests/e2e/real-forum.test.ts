@@ -217,6 +217,12 @@ describe('a real forum sets itself up, from an empty database to a sealed berita
 		await mod.waitForURL(/\/attendance$/, { waitUntil: 'networkidle' });
 		await expect.poll(() => mod.getByTestId('attendance-count').textContent(), { timeout: 10_000 }).toContain('2 hadir');
 		expect(await mod.getByTestId('attendance-count').textContent()).toContain('2/2 lembaga undangan hadir');
+		// They joined with the workshop's general code: one tap each on the daftar hadir confirms them.
+		for (const person of PARTICIPANTS.slice(0, 2)) {
+			const row = mod.getByTestId('attendance-row').filter({ hasText: person.name });
+			await row.getByRole('button', { name: `Konfirmasi: ${person.name}` }).click();
+			await expect.poll(() => row.getByTestId('door-status').textContent(), { timeout: 10_000 }).toContain('Terkonfirmasi');
+		}
 		const rowA = mod.getByTestId('attendance-row').filter({ hasText: PARTICIPANTS[0]!.name });
 		await rowA.getByText('Koreksi', { exact: true }).click();
 		await rowA.getByLabel(/^Jabatan/).fill(PARTICIPANTS[0]!.corrected!);

@@ -3,6 +3,7 @@ import { readdirSync, renameSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
+import { invitationCode } from '../helpers/invitations';
 import { outputPath, PHONE } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
@@ -12,8 +13,8 @@ const LIVE_WORKSHOP = 3;
 
 async function checkIn(context: BrowserContext, institution: string, name: string): Promise<Page> {
 	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: institution });
+	// With the institution's own code from the undangan: bound to it and able to sign at once.
+	await page.goto(`${ctx.server.url}/join/${invitationCode(ctx.db, LIVE_WORKSHOP, institution.split(' — ')[0]!)}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Nama lengkap').fill(name);
 	await page.getByLabel('Jabatan').fill('Kepala Seksi');
 	await page.getByLabel('Perempuan (P)').check();

@@ -1,6 +1,7 @@
 import type { BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
+import { invitationCode } from '../helpers/invitations';
 import { readCell, roots, roomName } from '../../src/lib/collab/matrix-doc';
 import { outputPath } from '../helpers/browser';
 import { connectClient } from '../helpers/collab';
@@ -46,8 +47,7 @@ describe('words typed offline into a row the moderator locked meanwhile', () => 
 		await moderator.waitForURL('**/workshops/3/matrix');
 
 		const page = await laptop.newPage();
-		await page.goto(`${ctx.server.url}/join/${CODE}`, { waitUntil: 'networkidle' });
-		await page.getByLabel('Lembaga/Instansi Anda').selectOption({ label: 'Kel. Taman — Pemerintah' });
+		await page.goto(`${ctx.server.url}/join/${invitationCode(ctx.db, 3, 'Kel. Taman')}`, { waitUntil: 'networkidle' });
 		await page.getByLabel('Nama lengkap').fill('Rina Kartika');
 		await page.getByLabel('Jabatan').fill('Staf');
 		await page.getByLabel('Perempuan (P)').check();

@@ -56,6 +56,9 @@ async function participantOf(moderator: Client, institutionId: number, name: str
 	const client = new Client(ctx.server.url);
 	const joined = await client.post(`/join/${code}`, { institutionId: String(institutionId), name, jabatan: 'Staf', gender: 'P', phone: '' });
 	expect(joined.status).toBe(303);
+	// The general code makes a viewer until the moderator confirms them on the daftar hadir.
+	const entry = ctx.db.prepare('select id from attendance where workshop_id = ? and name = ?').get(id, name) as { id: number };
+	expect((await moderator.post(`/workshops/${id}/attendance?/confirm`, { _action: 'confirm', id: String(entry.id) })).status).toBe(200);
 	return { client, code, workshopId: id };
 }
 

@@ -85,8 +85,10 @@ describe('a participant who lost their session', () => {
 		expect(joined.status).toBe(303);
 		attendanceId = one<{ id: number }>("select id from attendance where workshop_id = 3 and name = 'Lina Marlina'").id;
 
-		// The phone's cookie is gone; the moderator issues a link.
+		// With the general code she only watches until the moderator confirms her on the daftar hadir.
 		const mod = await moderator();
+		expect((await mod.post('/workshops/3/attendance?/confirm', { _action: 'confirm', id: String(attendanceId) })).status).toBe(200);
+		// The phone's cookie is gone; the moderator issues a link.
 		const issued = await mod.post('/workshops/3/attendance?/reentry', { _action: 'reentry', id: String(attendanceId) });
 		expect(issued.status).toBe(200);
 		const link = (await issued.text()).match(/\/reentry\/([A-Za-z0-9_-]{20,64})/)![1]!;

@@ -312,7 +312,8 @@ describe('a WITA forum’s sealed berita acara', () => {
 					sector: institution.sector,
 					gender: 'P',
 					// 02:40 UTC is 10.40 in Rantepao.
-					checkedInAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i))
+					checkedInAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i)),
+					confirmedAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i))
 				})
 				.run();
 		});

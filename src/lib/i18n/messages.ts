@@ -1053,6 +1053,28 @@ export const id = {
 	//
 	//
 	// ── issue 10: trust at the door ──
+	'door.tooManyAttempts': 'Terlalu banyak percobaan dari perangkat ini. Coba lagi dalam {minutes} menit.',
+	'door.awaitingConfirmation': 'Anda terdaftar hadir, tetapi moderator belum mengonfirmasi Anda sebagai wakil instansi. Sampai dikonfirmasi Anda hanya dapat melihat.',
+	'door.revoked': 'Moderator telah mencabut hak Anda mewakili instansi ini. Anda hanya dapat melihat.',
+	'door.cannotSign': 'Penanda tangan ini belum dikonfirmasi atau sudah dicabut sebagai wakil instansinya oleh moderator.',
+	'door.joiningFor': 'Anda hadir mewakili',
+	'door.generalCodeHint': 'Dengan kode umum lokakarya, moderator mengonfirmasi Anda di daftar hadir sebelum Anda dapat mengisi untuk instansi Anda.',
+	'door.confirm': 'Konfirmasi',
+	'door.status': 'Wakil instansi',
+	'door.revoke': 'Cabut',
+	'door.revokeConfirm': 'Cabut hak {name} mewakili instansinya? Sambungannya langsung diputus.',
+	'door.confirmed': 'Terkonfirmasi',
+	'door.unconfirmed': 'Menunggu konfirmasi',
+	'door.revokedBadge': 'Dicabut',
+	'door.invitationsTitle': 'Undangan per instansi',
+	'door.invitationsHelp': 'Setiap instansi yang diundang punya kodenya sendiri: hadir dengan kode ini langsung mewakili instansi tersebut. Jangan tampilkan di layar.',
+	'door.printInvitations': 'Cetak undangan',
+	'door.invitationCode': 'Kode undangan',
+	'door.invitationLink': 'Tautan',
+	'door.noInvitations': 'Belum ada instansi yang diundang.',
+	'door.printTitle': 'Undangan: kode hadir per instansi',
+	'door.printHelp': 'Pindai QR atau buka tautan, lalu isi nama dan jabatan. Kode ini khusus untuk instansi Anda; jangan dibagikan ke instansi lain.',
+	'door.waitingBanner': 'Menunggu konfirmasi moderator: sampai itu Anda hanya dapat melihat matriks.',
 	//
 	//
 	// ── issue 10: report revisions, signed minutes ──
@@ -2177,6 +2199,28 @@ export const en: Record<MessageKey, string> = {
 	//
 	//
 	// ── issue 10: trust at the door ──
+	'door.tooManyAttempts': 'Too many attempts from this device. Try again in {minutes} minutes.',
+	'door.awaitingConfirmation': 'You are checked in, but the moderator has not yet confirmed you as your institution’s representative. Until then you can only watch.',
+	'door.revoked': 'The moderator has withdrawn your right to speak for this institution. You can only watch.',
+	'door.cannotSign': 'This signer is not confirmed, or has been revoked, as their institution’s representative by the moderator.',
+	'door.joiningFor': 'You are attending for',
+	'door.generalCodeHint': 'With the workshop’s general code, the moderator confirms you on the attendance list before you can write for your institution.',
+	'door.confirm': 'Confirm',
+	'door.status': 'Representative',
+	'door.revoke': 'Revoke',
+	'door.revokeConfirm': 'Revoke {name}’s right to speak for their institution? Their connection is cut at once.',
+	'door.confirmed': 'Confirmed',
+	'door.unconfirmed': 'Awaiting confirmation',
+	'door.revokedBadge': 'Revoked',
+	'door.invitationsTitle': 'Invitations per institution',
+	'door.invitationsHelp': 'Each invited institution has its own code: checking in with it speaks for that institution at once. Do not show it on the projector.',
+	'door.printInvitations': 'Print invitations',
+	'door.invitationCode': 'Invitation code',
+	'door.invitationLink': 'Link',
+	'door.noInvitations': 'No institution has been invited yet.',
+	'door.printTitle': 'Invitation: check-in code per institution',
+	'door.printHelp': 'Scan the QR or open the link, then enter your name and position. This code is for your institution only; do not share it with other institutions.',
+	'door.waitingBanner': 'Waiting for the moderator’s confirmation: until then you can only watch the matrix.',
 	//
 	//
 	// ── issue 10: report revisions, signed minutes ──

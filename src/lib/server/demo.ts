@@ -3,6 +3,7 @@ import type { Db } from './db/client';
 import { createUser, grantRole } from './auth';
 import { attendance, components, forums, users, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
 import { nameKey } from './workshops/attendance';
+import { newInvitationCode } from './workshops/workshops';
 
 /** Demo accounts; the README gives these. */
 export const DEMO_PASSWORD = 'mufakat-demo';
@@ -160,7 +161,7 @@ export function seedDemo(db: Db): boolean {
 		].forEach(([title, minutes], i) =>
 			db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
 		);
-		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id }).run();
+		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: newInvitationCode(db) }).run();
 
 		const start = Date.parse('2021-11-08T08:10:00+07:00');
 		MADIUN_ATTENDEES.forEach(([short, name, jabatan, gender, phone], i) => {
@@ -180,7 +181,8 @@ export function seedDemo(db: Db): boolean {
 					sector: inst[2],
 					gender,
 					phone,
-					checkedInAt: new Date(start + i * 95_000)
+					checkedInAt: new Date(start + i * 95_000),
+					confirmedAt: new Date(start + i * 95_000)
 				})
 				.run();
 		});
@@ -230,7 +232,7 @@ export function seedDemo(db: Db): boolean {
 			})
 			.returning()
 			.get();
-		for (const id of tanggamusIds.values()) db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id }).run();
+		for (const id of tanggamusIds.values()) db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id, code: newInvitationCode(db) }).run();
 
 		// Madiun follow-up: the live workshop a newcomer joins with the demo code.
 		const followUp = db
@@ -261,7 +263,7 @@ export function seedDemo(db: Db): boolean {
 		].forEach(([title, minutes], i) =>
 			db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
 		);
-		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id }).run();
+		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: newInvitationCode(db) }).run();
 	});
 	return true;
 }

@@ -13,8 +13,9 @@ import { readMinutesDraft, type MinutesDraft } from '../collab/minutes-draft';
 import { liveRooms } from './collab/registry';
 import { listAttendance } from './workshops/attendance';
 import { partySignatories } from './workshops/attendance-corrections';
+import { speaksForInstitution } from './workshops/confirmation';
 import type { Db } from './db/client';
-import { forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
+import { attendance, forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
@@ -355,7 +356,7 @@ export function finalizeMinutes(
 		const special = new Set(
 			[acknowledging, ...witnesses].flatMap((c) => (c && 'attendanceId' in c ? [c.attendanceId] : []))
 		);
-		for (const a of partySignatories(attendees.filter((x) => x.institutionApproved), special)) add({ attendanceId: a.id }, 'party');
+		for (const a of partySignatories(attendees.filter((x) => x.institutionApproved && speaksForInstitution(x)), special)) add({ attendanceId: a.id }, 'party');
 		for (const w of witnesses) add(w!, 'witness');
 		if (acknowledging) add(acknowledging, 'acknowledging');
 		return row;
@@ -443,6 +444,9 @@ export function signMinutes(
 	if (context.participantAttendanceId !== null && signer.attendanceId !== context.participantAttendanceId)
 		throw new InputError({ token: { key: 'sign.notYours' } });
 	if (version.voidedAt || signer.status === 'void') throw new InputError({ token: { key: 'sign.versionVoid' } });
+	// A representative the moderator revoked (or never confirmed) no longer signs for the institution.
+	const entry = signer.role === 'party' && signer.attendanceId !== null ? db.select().from(attendance).where(eq(attendance.id, signer.attendanceId)).get() : null;
+	if (entry && !speaksForInstitution(entry)) throw new InputError({ token: { key: 'door.cannotSign' } });
 	if (signer.status === 'signed') throw new InputError({ token: { key: 'sign.alreadySigned' } });
 	if (signer.status === 'declined') throw new InputError({ token: { key: 'sign.alreadyDeclined' } });
 	const form = new InputReader(input);

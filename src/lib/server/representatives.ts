@@ -1,5 +1,8 @@
 import { error, redirect } from '@sveltejs/kit';
+import { eq } from 'drizzle-orm';
 import type { Db } from './db/client';
+import { attendance } from './db/schema';
+import { speaksForInstitution } from './workshops/confirmation';
 import { findWorkshopByCode } from './workshops/workshops';
 import { rolesIn, type Viewer } from './auth';
 import { translate } from '../i18n/translate';
@@ -15,5 +18,7 @@ export function requireRepresentative(db: Db, locals: App.Locals, code: string) 
 	if (!viewer) redirect(303, `/join/${workshop.joinCode}`);
 	if (rolesIn(viewer, workshop.forumId).length > 0) redirect(303, `/forums/${workshop.forumId}/commitments`);
 	if (viewer.kind !== 'participant' || viewer.workshopId !== workshop.id) error(403, translate(locals.locale, 'error.forbidden'));
+	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+	if (!entry || !speaksForInstitution(entry)) error(403, translate(locals.locale, entry?.revokedAt ? 'door.revoked' : 'door.awaitingConfirmation'));
 	return { workshop, viewer: viewer as Extract<Viewer, { kind: 'participant' }> };
 }

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { institutions, settings } from '../db/schema';
+import { attendance, institutions, settings } from '../db/schema';
 import { rolesIn, type Viewer } from '../auth';
+import { speaksForInstitution } from '../workshops/confirmation';
 import { getWorkshop } from '../workshops/workshops';
 
 /**
@@ -36,8 +37,10 @@ export function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: n
 	}
 	if (viewer.workshopId !== workshopId) return null;
 	const institution = db.select().from(institutions).where(eq(institutions.id, viewer.institutionId)).get();
-	// A proposed institution has no row in the matrix until the moderator approves it: read-only until then.
-	const role: CollabRole = institution?.approved ? 'representative' : 'viewer';
+	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+	// A proposed institution has no row in the matrix until the moderator approves it, and a check-in
+	// with the general code waits for the moderator's confirmation: read-only until then.
+	const role: CollabRole = institution?.approved && entry && speaksForInstitution(entry) ? 'representative' : 'viewer';
 	return {
 		workshopId,
 		role,

@@ -97,7 +97,7 @@ export function refreshLiveStructure(db: Db, workshopIds: number[], change: stri
  * this process: `final` after a removal (the client stops retrying), otherwise with a code the
  * client retries, so it reconnects with the rights its corrected entry now gives.
  */
-export function closeParticipantConnections(workshopId: number, attendanceIds: number[], opts: { final: boolean }): void {
+export function closeParticipantConnections(workshopId: number, attendanceIds: number[], opts: { final: boolean; reason?: string }): void {
 	if (attendanceIds.length === 0) return;
 	const subjects = new Set(attendanceIds.map((id) => `attendance:${id}`));
 	// Not `liveRooms()`: with no rooms loaded there is nobody to disconnect.
@@ -105,7 +105,7 @@ export function closeParticipantConnections(workshopId: number, attendanceIds: n
 		workshopId,
 		(p) => subjects.has(p.subject),
 		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
-		opts.final ? 'attendance entry removed' : 'attendance entry corrected'
+		opts.reason ?? (opts.final ? 'attendance entry removed' : 'attendance entry corrected')
 	);
 	if (closed) log('info', 'room.participantClosed', { room: roomName(workshopId), connections: closed, final: opts.final });
 }

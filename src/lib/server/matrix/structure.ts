@@ -7,7 +7,7 @@
  * repair. A programme's components are shared by all its workshops, so a column change reaches
  * each of their documents.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { readMatrix, roots } from '../../collab/matrix-doc';
 import { liveRooms, refreshLiveStructure } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
@@ -15,7 +15,7 @@ import type { Db } from '../db/client';
 import { commitments, components, institutions, workshopInvitations, workshops } from '../db/schema';
 import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
-import type { Workshop } from '../workshops/workshops';
+import { newInvitationCode, type Workshop } from '../workshops/workshops';
 import { isMatrixFrozen } from './freeze';
 
 export type Component = typeof components.$inferSelect;
@@ -165,10 +165,17 @@ export function setWorkshopInvitations(db: Db, workshop: Workshop, institutionId
 	const retired = institutionIds.find((id) => own.get(id)!.retiredAt !== null && !already.has(id));
 	if (retired !== undefined) throw new InputError({ invited: { key: 'institution.retiredNotOffered' } });
 	assertMatrixOpen(db, workshop.id);
+	const wanted = new Set(institutionIds);
 	db.transaction((tx) => {
-		tx.delete(workshopInvitations).where(eq(workshopInvitations.workshopId, workshop.id)).run();
-		for (const institutionId of new Set(institutionIds))
-			tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId }).run();
+		// Institutions that stay invited keep their code: it may already be printed on an undangan.
+		const dropped = [...already].filter((id) => !wanted.has(id));
+		if (dropped.length)
+			tx.delete(workshopInvitations)
+				.where(and(eq(workshopInvitations.workshopId, workshop.id), inArray(workshopInvitations.institutionId, dropped)))
+				.run();
+		for (const institutionId of wanted)
+			if (!already.has(institutionId))
+				tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: newInvitationCode(db) }).run();
 	});
 	refreshLiveStructure(db, [workshop.id], 'invitations');
 }
@@ -189,7 +196,7 @@ export function addInstitutionToWorkshop(db: Db, workshop: Workshop, institution
 	if (!inst || !inst.approved || inst.retiredAt) throw new InputError({ institutionId: { key: 'error.invalidChoice' } });
 	if (matrixInstitutions(db, workshop.id, workshop.forumId).some((i) => i.id === institutionId))
 		throw new InputError({ institutionId: { key: 'error.alreadyInMatrix' } });
-	db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId }).onConflictDoNothing().run();
+	db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: newInvitationCode(db) }).onConflictDoNothing().run();
 	refreshLiveStructure(db, [workshop.id], 'row.add');
 }
 

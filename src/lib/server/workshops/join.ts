@@ -27,18 +27,27 @@ export function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>):
 /**
  * Checks a representative in: picks or proposes their institution, records the daftar hadir
  * snapshot and the dated representation, all in one transaction. An approved institution that
- * was not invited becomes a matrix row at once.
+ * was not invited becomes a matrix row at once. With an institution's own invitation code the
+ * entry is bound to it and confirmed; with the general code it waits for the moderator.
  */
-export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>, now = new Date()): AttendanceRow {
+export function checkIn(
+	db: Db,
+	workshop: Workshop,
+	input: FormData | Record<string, unknown>,
+	now = new Date(),
+	opts: { invitedInstitutionId?: number | null } = {}
+): AttendanceRow {
 	if (workshop.status !== 'live') throw new InputError({ code: { key: 'error.workshopNotLive' } });
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 120 });
 	const jabatan = form.text('jabatan', { required: true, max: 120 });
 	const gender = form.choice('gender', ['L', 'P'] as const);
 	const phone = form.phone('phone');
-	const institutionChoice = form.text('institutionId', { required: true, max: 12 });
+	// An institution's own invitation decides who it speaks for; the form offers no choice then.
+	const invited = opts.invitedInstitutionId ?? null;
+	const institutionChoice = invited !== null ? String(invited) : form.text('institutionId', { required: true, max: 12 });
 	let institution = null as ReturnType<typeof getInstitution>;
-	const proposing = institutionChoice === 'new';
+	const proposing = invited === null && institutionChoice === 'new';
 	if (proposing) {
 		form.text('newInstitutionName', { required: true, max: 160 });
 		form.choice('newInstitutionSector', SECTORS);
@@ -100,7 +109,8 @@ export function checkIn(db: Db, workshop: Workshop, input: FormData | Record<str
 				sector: inst.sector,
 				gender: gender!,
 				phone,
-				checkedInAt: now
+				checkedInAt: now,
+				confirmedAt: invited !== null ? now : null
 			})
 			.returning()
 			.get();

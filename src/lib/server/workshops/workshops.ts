@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { refreshLiveStructure } from '../collab/registry';
 import type { Db } from '../db/client';
 import {
 	agendaItems,
+	institutions,
 	programmes,
 	workshopInvitations,
 	workshops,
@@ -17,17 +18,69 @@ export type Workshop = typeof workshops.$inferSelect;
 /** No 0/O, 1/I/L: codes are read aloud and copied off a projector. */
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const JOIN_CODE_LENGTH = 6;
+/**
+ * An institution's own code speaks for it at once, so it must not be guessable: 31^10 ≈ 8·10^14,
+ * against join attempts throttled per address.
+ */
+export const INVITATION_CODE_LENGTH = 10;
 
 export function normaliseJoinCode(code: string): string {
 	return code.trim().toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
+function randomCode(length: number): string {
+	let code = '';
+	for (let i = 0; i < length; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+	return code;
+}
+
 function newJoinCode(db: Db): string {
 	for (;;) {
-		let code = '';
-		for (let i = 0; i < JOIN_CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+		const code = randomCode(JOIN_CODE_LENGTH);
 		if (!db.select().from(workshops).where(eq(workshops.joinCode, code)).get()) return code;
 	}
+}
+
+/** A fresh institution invitation code, unused by any invitation. */
+export function newInvitationCode(db: Db): string {
+	for (;;) {
+		const code = randomCode(INVITATION_CODE_LENGTH);
+		if (!db.select().from(workshopInvitations).where(eq(workshopInvitations.code, code)).get()) return code;
+	}
+}
+
+/** Gives every invitation of a workshop that has none (seeded or older data) its own code. */
+export function ensureInvitationCodes(db: Db, workshopId: number): void {
+	const missing = db
+		.select({ institutionId: workshopInvitations.institutionId })
+		.from(workshopInvitations)
+		.where(and(eq(workshopInvitations.workshopId, workshopId), isNull(workshopInvitations.code)))
+		.all();
+	for (const { institutionId } of missing)
+		db.update(workshopInvitations)
+			.set({ code: newInvitationCode(db) })
+			.where(and(eq(workshopInvitations.workshopId, workshopId), eq(workshopInvitations.institutionId, institutionId)))
+			.run();
+}
+
+export type InvitationCode = { institutionId: number; shortName: string; officialName: string; code: string };
+
+/** Each invited institution with its own code, by name (the undangan and the workshop page). */
+export function listInvitationCodes(db: Db, workshopId: number): InvitationCode[] {
+	ensureInvitationCodes(db, workshopId);
+	return db
+		.select({
+			institutionId: workshopInvitations.institutionId,
+			shortName: institutions.shortName,
+			officialName: institutions.officialName,
+			code: workshopInvitations.code
+		})
+		.from(workshopInvitations)
+		.innerJoin(institutions, eq(institutions.id, workshopInvitations.institutionId))
+		.where(eq(workshopInvitations.workshopId, workshopId))
+		.all()
+		.map((r) => ({ ...r, code: r.code! }))
+		.sort((a, b) => a.shortName.localeCompare(b.shortName, 'id'));
 }
 
 export function listWorkshops(db: Db, forumId: number): Workshop[] {
@@ -42,6 +95,22 @@ export function findWorkshopByCode(db: Db, code: string): Workshop | null {
 	const normalised = normaliseJoinCode(code);
 	if (!normalised) return null;
 	return db.select().from(workshops).where(eq(workshops.joinCode, normalised)).get() ?? null;
+}
+
+/**
+ * What a code on the join page opens: the workshop's general code (any institution, confirmed
+ * later by the moderator) or one institution's invitation (bound to it, confirmed at once).
+ */
+export type JoinTarget = { workshop: Workshop; invitedInstitutionId: number | null };
+
+export function findJoinTarget(db: Db, code: string): JoinTarget | null {
+	const workshop = findWorkshopByCode(db, code);
+	if (workshop) return { workshop, invitedInstitutionId: null };
+	const normalised = normaliseJoinCode(code);
+	if (normalised.length !== INVITATION_CODE_LENGTH) return null;
+	const invitation = db.select().from(workshopInvitations).where(eq(workshopInvitations.code, normalised)).get();
+	const invited = invitation ? getWorkshop(db, invitation.workshopId) : null;
+	return invited && invitation ? { workshop: invited, invitedInstitutionId: invitation.institutionId } : null;
 }
 
 function readDetails(db: Db, forumId: number, input: FormData | Record<string, unknown>) {

@@ -4,14 +4,20 @@ import { formAction } from '$lib/server/forms';
 import { getForum } from '$lib/server/forums';
 import { getWorkshop } from '$lib/server/workshops/workshops';
 import { declineSigning, findSignerByToken, minutesContent, signMinutes } from '$lib/server/minutes';
+import { SIGN_LIMIT, limitFromEnv, throttle, throttledFormFailure, throttledMessage } from '$lib/server/throttle';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Signing happens on the signer's own device from a link (or its QR); no account is needed. */
-export const load: PageServerLoad = ({ params, locals }) => {
+export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
 	const db = getDb();
 	const found = findSignerByToken(db, params.token);
-	if (!found) error(404, translate(locals.locale, 'sign.unknownLink'));
+	if (!found) {
+		// Only unknown links count against the address: guessing is what the limit is for.
+		const attempt = throttle(db, signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
+		if (!attempt.allowed) error(429, throttledMessage(locals.locale, attempt.retryAfterMs));
+		error(404, translate(locals.locale, 'sign.unknownLink'));
+	}
 	const { signer, version } = found;
 	const participant = locals.viewer?.kind === 'participant' ? locals.viewer.attendanceId : null;
 	const content = minutesContent(version);
@@ -33,15 +39,27 @@ function context(request: Request, locals: App.Locals, getClientAddress: () => s
 	};
 }
 
+const signKey = (address: string) => `sign:ip:${address}`;
+
+function signAttempt(getClientAddress: () => string) {
+	return throttle(getDb(), signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
+}
+
 export const actions: Actions = {
-	sign: async ({ params, request, locals, getClientAddress }) =>
-		formAction(locals.locale, request, (form) => {
+	sign: async ({ params, request, locals, getClientAddress }) => {
+		const attempt = signAttempt(getClientAddress);
+		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
+		return formAction(locals.locale, request, (form) => {
 			signMinutes(getDb(), params.token, form, context(request, locals, getClientAddress));
 			return { signed: true };
-		}),
-	decline: async ({ params, request, locals }) =>
-		formAction(locals.locale, request, (form) => {
+		});
+	},
+	decline: async ({ params, request, locals, getClientAddress }) => {
+		const attempt = signAttempt(getClientAddress);
+		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
+		return formAction(locals.locale, request, (form) => {
 			declineSigning(getDb(), params.token, form);
 			return { declined: true };
-		})
+		});
+	}
 };

@@ -29,6 +29,6 @@ export const load: PageServerLoad = ({ params, locals }) => {
 		signLink: signer ? `/sign/${signer.linkToken}` : null,
 		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, code: workshop.joinCode, status: workshop.status },
 		agenda: listAgenda(db, workshop.id),
-		me: me ? { name: me.name, institution: institution?.shortName ?? me.institutionName, approved: institution?.approved ?? true, checkedInAt: me.checkedInAt } : null
+		me: me ? { name: me.name, institution: institution?.shortName ?? me.institutionName, approved: institution?.approved ?? true, checkedInAt: me.checkedInAt, confirmed: me.confirmedAt !== null, revoked: me.revokedAt !== null } : null
 	};
 };

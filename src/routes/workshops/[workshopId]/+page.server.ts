@@ -7,6 +7,7 @@ import { listProgrammes } from '$lib/server/programmes/programmes';
 import { programmeSetupActions, programmeSetupData } from '$lib/server/programmes/setup';
 import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
+import { invitationCards } from '$lib/server/workshops/invitations';
 import { followUpReview } from '$lib/server/rollups';
 import {
 	addAgendaItem,
@@ -26,7 +27,9 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { workshop, forum } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop, forum, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	// An institution's code speaks for it: only the staff who hand out the undangan see them.
+	const mayInvite = roles.includes('moderator') || roles.includes('secretariat');
 	const agenda = listAgenda(db, workshop.id);
 	const invited = listInvitedInstitutionIds(db, workshop.id);
 	const base = publicBaseUrl(url);
@@ -42,6 +45,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		invited,
 		joinUrl,
 		joinQr: joinUrl && workshop.status === 'live' ? await qrSvg(joinUrl) : null,
+		invitations: mayInvite ? await invitationCards(db, workshop.id, base.url) : [],
 		networkWarning: base.warning,
 		previous: previous ? { id: previous.id, title: previous.title } : null,
 		commitmentReview: previous && workshop.programmeId ? followUpReview(db, forum.id, workshop.programmeId, previous.date) : null

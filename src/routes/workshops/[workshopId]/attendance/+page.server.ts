@@ -14,6 +14,7 @@ import {
 	removeAttendance,
 	restoreAttendance
 } from '$lib/server/workshops/attendance-corrections';
+import { confirmAttendance, revokeAttendance } from '$lib/server/workshops/confirmation';
 import { issueReentryLink } from '$lib/server/workshops/reentry';
 import { translate, type MessageKey } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
@@ -72,6 +73,23 @@ export const actions: Actions = {
 		correction(event, 'attendance.edited', ({ db, workshop, userId }, id, form) => void editAttendance(db, workshop, id, form, userId)),
 	remove: async (event) => correction(event, 'attendance.removed', ({ db, workshop, userId }, id) => removeAttendance(db, workshop, id, userId)),
 	restore: async (event) => correction(event, 'attendance.restored', ({ db, workshop, userId }, id) => restoreAttendance(db, workshop, id, userId)),
+	confirm: async (event) => {
+		const db = getDb();
+		const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
+		const userId = event.locals.viewer?.kind === 'account' ? event.locals.viewer.user.id : null;
+		return formAction(event.locals.locale, event.request, (form) => {
+			confirmAttendance(db, workshop, Number(form.get('id')), userId);
+			return { saved: translate(event.locals.locale, 'door.confirmed'), action: 'confirm' };
+		});
+	},
+	revoke: async (event) => {
+		const db = getDb();
+		const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
+		return formAction(event.locals.locale, event.request, (form) => {
+			revokeAttendance(db, workshop, Number(form.get('id')));
+			return { saved: translate(event.locals.locale, 'door.revokedBadge'), action: 'revoke' };
+		});
+	},
 	signatory: async (event) =>
 		correction(event, 'attendance.signatoryChosenSaved', ({ db, workshop, userId }, id) => chooseSignatory(db, workshop, id, userId)),
 	reentry: async (event) => {
