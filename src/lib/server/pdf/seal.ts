@@ -64,12 +64,27 @@ export const fingerprintOf = (certificateDer: Uint8Array) => new X509Certificate
  * key usage pdfsig reports an unknown certificate problem.
  */
 export function createSealCertificate(commonName: string, options: { notBefore?: Date; validityYears?: number } = {}): SealCertificate {
+	// node-forge now and then encodes a number of the key non-minimally, which OpenSSL then refuses to
+	// read; such a certificate is never kept: make another (a fresh key each time).
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return createSealCertificateOnce(commonName, options);
+		} catch (error) {
+			if (attempt >= 5) throw error;
+		}
+	}
+}
+
+function createSealCertificateOnce(commonName: string, options: { notBefore?: Date; validityYears?: number }): SealCertificate {
 	const { privateKey: nodeKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 	const privateKey = forge.pki.privateKeyFromPem(nodeKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
 	const cert = forge.pki.createCertificate();
 	cert.publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
-	// A positive serial: the first hex digit below 8 keeps the DER INTEGER's sign bit clear.
-	cert.serialNumber = '0' + randomBytes(16).toString('hex');
+	// A positive, minimally encoded serial: the first byte between 0x01 and 0x7f, so the DER INTEGER
+	// needs no sign byte and has no leading zero (OpenSSL refuses either as "illegal padding").
+	const serial = randomBytes(16);
+	serial[0] = (serial[0]! & 0x7f) | 0x01;
+	cert.serialNumber = serial.toString('hex');
 	const notBefore = options.notBefore ?? new Date();
 	const notAfter = new Date(notBefore);
 	notAfter.setUTCFullYear(notAfter.getUTCFullYear() + (options.validityYears ?? 5));
