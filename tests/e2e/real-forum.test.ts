@@ -8,6 +8,7 @@ import { readdirSync, renameSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
+import { signOnPhone } from '../helpers/signing';
 import { outputPath, PHONE } from '../helpers/browser';
 import { pngLogo } from '../helpers/images';
 
@@ -59,25 +60,6 @@ async function joinAs(page: Page, joinUrl: string, person: (typeof PARTICIPANTS)
 	await page.waitForURL(/\/w\/[A-Z2-9]{6}$/);
 }
 
-/** Signs on the phone with the mouse as a pen: from the participant's page to the signing page. */
-async function sign(page: Page, code: string) {
-	await page.goto(`${ctx.server.url}/w/${code}`, { waitUntil: 'networkidle' });
-	await page.getByTestId('my-sign-link').click();
-	await page.waitForURL('**/sign/**', { waitUntil: 'networkidle' });
-	await page.getByLabel(/Saya telah membaca berita acara ini/).check();
-	const pad = (await page.getByTestId('signature-pad').boundingBox())!;
-	for (const [y0, y1] of [
-		[0.6, 0.3],
-		[0.35, 0.7]
-	] as const) {
-		await page.mouse.move(pad.x + pad.width * 0.1, pad.y + pad.height * y0);
-		await page.mouse.down();
-		for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + pad.width * (0.1 + i * 0.06), pad.y + pad.height * (i % 2 ? y1 : y0));
-		await page.mouse.up();
-	}
-	await page.getByRole('button', { name: 'Tanda tangani', exact: true }).click();
-	await expect.poll(() => page.getByTestId('sign-result').textContent(), { timeout: 10_000 }).toContain('Tanda tangan Anda tercatat');
-}
 
 describe('a real forum sets itself up, from an empty database to a sealed berita acara', () => {
 	it('Kabupaten Kupang (WITA): setup, forum with logo, invited moderator, programme, workshop, check-in, corrections, sealed PDF', async () => {
@@ -252,8 +234,8 @@ describe('a real forum sets itself up, from an empty database to a sealed berita
 		const roman = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'][month - 1];
 		expect(nomor).toBe(`1/BA/FKPD-Kupang/${roman}/${year}`);
 
-		await sign(phoneA, code);
-		await sign(phoneB2, code);
+		await signOnPhone(phoneA, base, code);
+		await signOnPhone(phoneB2, base, code);
 		await expect.poll(() => mod.getByTestId('signed-count').textContent(), { timeout: 15_000 }).toContain('2 dari 2');
 		await mod.getByRole('button', { name: 'Buat dan segel PDF' }).click();
 		const link = mod.getByTestId('download-pdf').first();

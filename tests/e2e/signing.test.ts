@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { invitationCode } from '../helpers/invitations';
+import { signOnPhone } from '../helpers/signing';
 import { outputPath, PHONE } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
@@ -23,26 +24,6 @@ async function checkIn(context: BrowserContext, institution: string, name: strin
 	return page;
 }
 
-/** Signs with the mouse as a pen: a few strokes across the pad. */
-async function sign(page: Page) {
-	await page.goto(`${ctx.server.url}/w/${CODE}`, { waitUntil: 'networkidle' });
-	await page.getByTestId('my-sign-link').click();
-	await page.waitForURL('**/sign/**', { waitUntil: 'networkidle' });
-	await expect.poll(() => page.getByText('BERITA ACARA').count()).toBeGreaterThan(0);
-	await page.getByLabel(/Saya telah membaca berita acara ini/).check();
-	const pad = (await page.getByTestId('signature-pad').boundingBox())!;
-	for (const [y0, y1] of [
-		[0.6, 0.3],
-		[0.35, 0.7]
-	] as const) {
-		await page.mouse.move(pad.x + pad.width * 0.1, pad.y + pad.height * y0);
-		await page.mouse.down();
-		for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + pad.width * (0.1 + i * 0.06), pad.y + pad.height * (i % 2 ? y1 : y0));
-		await page.mouse.up();
-	}
-	await page.getByRole('button', { name: 'Tanda tangani', exact: true }).click();
-	await expect.poll(() => page.getByTestId('sign-result').textContent(), { timeout: 10_000 }).toContain('Tanda tangan Anda tercatat');
-}
 
 describe('signing the berita acara in real browsers', () => {
 	it('two representatives sign on phones, the secretariat sees both, seals, and the download passes pdfsig', async () => {
@@ -62,8 +43,8 @@ describe('signing the berita acara in real browsers', () => {
 		await expect.poll(() => staff.getByTestId('signed-count').textContent(), { timeout: 10_000 }).toContain('0 dari 2');
 
 		const [a, b] = [await phoneA.newPage(), await phoneB.newPage()];
-		await sign(a);
-		await sign(b);
+		await signOnPhone(a, ctx.server.url, CODE);
+		await signOnPhone(b, ctx.server.url, CODE);
 		await a.screenshot({ path: outputPath('sign-phone-360.png'), fullPage: false });
 
 		// The secretariat's list fills in without a reload.
