@@ -545,6 +545,10 @@ export const commitments = sqliteTable(
 		sourceComponentId: integer('source_component_id'),
 		/** How a derived target was computed, e.g. {"areaCode":"18.06","minusBaseline":true}. */
 		targetDerivation: text('target_derivation', { mode: 'json' }).$type<{ areaCode: string; minusBaseline: boolean } | null>(),
+		/** The contribution's value in whole Rupiah as agreed in the matrix (null when none was given). */
+		budgetRupiah: integer('budget_rupiah'),
+		/** Where that money comes from, as typed in the matrix (APBD, Dana Desa, CSR/TJSL, …). */
+		fundingSource: text('funding_source').notNull().default(''),
 		createdAt: createdAt(),
 		updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
 	},
