@@ -1148,4 +1148,5 @@ export const en: Record<MessageKey, string> = {
 	// --- h5-language ---
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
+	// --- h8-a11y ---
 };

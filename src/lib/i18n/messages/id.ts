@@ -1150,6 +1150,7 @@ export const id = {
 	// --- h5-language ---
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
+	// --- h8-a11y ---
 } as const;
 
 export type MessageKey = keyof typeof id;
