@@ -1149,4 +1149,6 @@ export const en: Record<MessageKey, string> = {
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
 	// --- h8-a11y ---
+	// --- h9-reporting ---
+	// --- h10-monev-report ---
 };

@@ -1151,6 +1151,8 @@ export const id = {
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
 	// --- h8-a11y ---
+	// --- h9-reporting ---
+	// --- h10-monev-report ---
 } as const;
 
 export type MessageKey = keyof typeof id;

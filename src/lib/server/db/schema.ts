@@ -508,6 +508,42 @@ export const COMMITMENT_TYPES = ['numeric', 'milestone', 'policy'] as const;
 export const COMMITMENT_STATUSES = ['draft', 'active', 'achieved', 'stalled', 'dropped'] as const;
 export const PERIOD_TYPES = ['month', 'quarter', 'semester'] as const;
 export const REPORT_FLAGS = ['on_track', 'at_risk', 'late', 'done'] as const;
+export const REPORT_STATUSES = ['submitted', 'returned', 'verified'] as const;
+
+/**
+ * A standing reporting link for one institution of a forum, not tied to any meeting: the
+ * representative reports on that institution's commitments through it. Only a hash is stored;
+ * re-issuing revokes the previous link.
+ */
+export const reportingLinks = sqliteTable(
+	'reporting_links',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		forumId: integer('forum_id')
+			.notNull()
+			.references(() => forums.id, { onDelete: 'cascade' }),
+		institutionId: integer('institution_id')
+			.notNull()
+			.references(() => institutions.id, { onDelete: 'cascade' }),
+		tokenHash: text('token_hash').notNull().unique(),
+		createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+		createdAt: createdAt(),
+		revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+		revokedBy: integer('revoked_by').references(() => users.id, { onDelete: 'set null' }),
+		lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' })
+	},
+	(t) => [index('reporting_links_forum').on(t.forumId, t.institutionId)]
+);
+
+/** Further beneficiary groups a forum counts beside L/P (e.g. penyandang disabilitas, lansia). */
+export const beneficiaryGroups = sqliteTable('beneficiary_groups', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	name: text('name').notNull(),
+	createdAt: createdAt()
+});
 
 /**
  * A joint commitment (komitmen bersama). Real ones start as a sentence typed in the meeting and are
@@ -602,7 +638,16 @@ export const progressReports = sqliteTable(
 		submittedAt: integer('submitted_at', { mode: 'timestamp_ms' }).notNull(),
 		verifiedAt: integer('verified_at', { mode: 'timestamp_ms' }),
 		verifiedBy: integer('verified_by').references(() => users.id),
-		verificationNote: text('verification_note')
+		verificationNote: text('verification_note'),
+		/** The review loop: submitted → returned (with a reason) → submitted again → verified. */
+		status: text('status', { enum: REPORT_STATUSES }).notNull().default('submitted'),
+		returnReason: text('return_reason'),
+		returnedAt: integer('returned_at', { mode: 'timestamp_ms' }),
+		returnedBy: integer('returned_by').references(() => users.id),
+		/** Realised spending to the end of the period, in whole Rupiah (commitments with a budget). */
+		spentRupiah: integer('spent_rupiah'),
+		/** The standing reporting link the report came through, if any. */
+		reportingLinkId: integer('reporting_link_id').references(() => reportingLinks.id)
 	},
 	(t) => [uniqueIndex('progress_reports_period').on(t.commitmentId, t.periodType, t.periodYear, t.periodIndex)]
 );
@@ -628,8 +673,13 @@ export const beneficiaryCounts = sqliteTable('beneficiary_counts', {
 	reportId: integer('report_id')
 		.notNull()
 		.references(() => progressReports.id, { onDelete: 'cascade' }),
+	/** A desa/kelurahan of the commitment's sites. */
 	areaCode: text('area_code').notNull(),
+	/** '' for the count by sex; otherwise a forum group's id as text. */
 	group: text('group').notNull(),
+	/** 'L' (laki-laki) or 'P' (perempuan); null for a forum group's count. */
+	sex: text('sex', { enum: ['L', 'P'] }),
+	groupId: integer('group_id').references(() => beneficiaryGroups.id, { onDelete: 'cascade' }),
 	count: integer('count').notNull()
 });
 
