@@ -24,6 +24,24 @@ CREATE TABLE `reporting_links` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `reporting_links_token_hash_unique` ON `reporting_links` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `reporting_links_forum` ON `reporting_links` (`forum_id`,`institution_id`);--> statement-breakpoint
+CREATE TABLE `sealed_reports` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`forum_id` integer NOT NULL,
+	`programme_id` integer,
+	`period_type` text NOT NULL,
+	`period_year` integer NOT NULL,
+	`period_index` integer NOT NULL,
+	`pdf` blob NOT NULL,
+	`sha256` text NOT NULL,
+	`certificate_fingerprint` text NOT NULL,
+	`created_by` integer,
+	`sealed_at` integer NOT NULL,
+	FOREIGN KEY (`forum_id`) REFERENCES `forums`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`programme_id`) REFERENCES `programmes`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sealed_reports_sha256_unique` ON `sealed_reports` (`sha256`);--> statement-breakpoint
 ALTER TABLE `beneficiary_counts` ADD `sex` text;--> statement-breakpoint
 ALTER TABLE `beneficiary_counts` ADD `group_id` integer REFERENCES beneficiary_groups(id);--> statement-breakpoint
 ALTER TABLE `progress_reports` ADD `status` text DEFAULT 'submitted' NOT NULL;--> statement-breakpoint

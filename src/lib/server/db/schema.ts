@@ -486,6 +486,27 @@ export const sealedMinutes = sqliteTable('sealed_minutes', {
 });
 
 /**
+ * Every sealed Laporan Kemajuan (quarterly/semester/annual monitoring report) ever produced:
+ * the secretariat's archive, and what /verify checks beside the minutes.
+ */
+export const sealedReports = sqliteTable('sealed_reports', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	forumId: integer('forum_id')
+		.notNull()
+		.references(() => forums.id, { onDelete: 'cascade' }),
+	programmeId: integer('programme_id').references(() => programmes.id, { onDelete: 'set null' }),
+	/** 'quarter' | 'semester' | 'year' with its index (1–4, 1–2, 1) and year. */
+	periodType: text('period_type').notNull(),
+	periodYear: integer('period_year').notNull(),
+	periodIndex: integer('period_index').notNull(),
+	pdf: blob('pdf', { mode: 'buffer' }).notNull(),
+	sha256: text('sha256').notNull().unique(),
+	certificateFingerprint: text('certificate_fingerprint').notNull(),
+	createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+	sealedAt: integer('sealed_at', { mode: 'timestamp_ms' }).notNull()
+});
+
+/**
  * The forum's sealing certificates. The PKCS#12 is kept re-encrypted under the server's own seal
  * secret (a file beside the database), never under the passphrase an importer typed.
  */
