@@ -30,8 +30,16 @@ function stateOf(): Map<string, string> {
 		if (BOOKKEEPING.has(name)) continue;
 		const hash = createHash('sha256');
 		// The official area list is imported once and never written by a request: its size stands for it.
-		const rows = name === 'areas' ? rw.prepare('select count(*) n from areas').all() : rw.prepare(`select * from "${name}" order by rowid`).raw().all();
-		for (const row of rows) hash.update(JSON.stringify(row, (_, v) => (Buffer.isBuffer(v) ? createHash('sha256').update(v).digest('hex') : typeof v === 'bigint' ? String(v) : v)));
+		const rows = name === 'areas' ? rw.prepare('select count(*) n from areas').raw().all() : rw.prepare(`select * from "${name}" order by rowid`).raw().all();
+		for (const row of rows as unknown[][]) {
+			for (const value of row) {
+				// Bytes (sealed PDFs, signatures) go in as they are: JSON would spell every byte out.
+				if (Buffer.isBuffer(value)) hash.update(value);
+				else hash.update(JSON.stringify(value ?? null));
+				hash.update('\u0000');
+			}
+			hash.update('\n');
+		}
 		state.set(name, hash.digest('hex'));
 	}
 	return state;
