@@ -147,7 +147,7 @@ describe('malformed and oversized requests', () => {
 	});
 
 	it('answers 400 with a message in the user’s language to JSON or no body type sent to a form action', async () => {
-		const send = (path: string, headers: Record<string, string>, body: string | Uint8Array) =>
+		const send = (path: string, headers: Record<string, string>, body: string | Uint8Array<ArrayBuffer>) =>
 			fetch(server.url + path, { method: 'POST', redirect: 'manual', headers: { origin: server.url, ...headers }, body });
 		const page = await send('/login', { accept: 'text/html', 'content-type': 'application/json' }, JSON.stringify({ email: 'a@b.test', password: 'x' }));
 		expect(page.status).toBe(400);

@@ -279,7 +279,6 @@ describe('every route as every role', () => {
 		const problems: string[] = [];
 		const entries = Object.entries(ACCESS).filter(([key]) => routeKeys().includes(key));
 
-		const started = performance.now();
 		// Refusals first, each against the state the one before left.
 		let before = stateOf();
 		for (const [key, access] of entries) {
@@ -298,7 +297,6 @@ describe('every route as every role', () => {
 			}
 		}
 
-		console.log(`refusals: ${Math.round(performance.now() - started)} ms`);
 		// Then the allowed requests, each through a copy of the role's cookies; those that end a session last.
 		// (changing the password before signing out, which ends the session outright).
 		const ordered = [...entries.filter(([, a]) => !a.endsSession), ...entries.filter(([, a]) => a.endsSession).sort(([a], [b]) => a.localeCompare(b))];
@@ -311,7 +309,6 @@ describe('every route as every role', () => {
 					problems.push(`${key} as ${role}: expected to be let through${access.allowedStatus ? ` (${access.allowedStatus})` : ''}, got ${res.status} ${res.headers.get('location') ?? ''} ${body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 160)}`);
 			}
 		}
-		console.log(`all: ${Math.round(performance.now() - started)} ms`);
 		expect(problems).toEqual([]);
 	}, 180_000);
 });
