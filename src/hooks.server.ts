@@ -78,7 +78,12 @@ const bodies: Handle = async ({ event, resolve }) => {
 	const declared = Number(event.request.headers.get('content-length') ?? 0);
 	if (declared > limit.bytes) return tooLargeResponse(event, limit);
 	guardFormData(event, limit);
-	return resolve(event);
+	const response = await resolve(event);
+	// SvelteKit answers a form action sent something other than a form (JSON, no content type) with
+	// 415; for a person or a script it is a malformed request like any other, so it gets 400 and the
+	// same message in their language (handleError already wrote it into the page or the JSON).
+	if (response.status === 415) return new Response(response.body, { status: 400, headers: response.headers });
+	return response;
 };
 
 export const handle = sequence(securityHeaders(), session, i18n, bodies, guards);
@@ -89,7 +94,8 @@ export const handle = sequence(securityHeaders(), session, i18n, bodies, guards)
  */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status < 500) {
-		log('info', 'request.refused', { status, path: event.url.pathname, reason: error instanceof Error ? error.message : message });
+		// Logged with the status the person sees: the `bodies` hook turns SvelteKit's 415 into 400.
+		log('info', 'request.refused', { status: status === 415 ? 400 : status, path: event.url.pathname, reason: error instanceof Error ? error.message : message });
 		return { message: status === 415 ? translate(event.locals.locale ?? DEFAULT_LOCALE, 'error.malformedForm') : message };
 	}
 	console.error(error);

@@ -7,6 +7,13 @@ export class Client {
 
 	constructor(readonly base: string) {}
 
+	/** Another jar with the same cookies: a request through it may change its cookies without touching these. */
+	clone(): Client {
+		const copy = new Client(this.base);
+		copy.cookies = new Map(this.cookies);
+		return copy;
+	}
+
 	cookieHeader(): string {
 		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 	}

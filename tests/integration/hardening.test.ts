@@ -146,6 +146,22 @@ describe('malformed and oversized requests', () => {
 		expect(server.output()).not.toMatch(/at .*\.js:\d+:\d+/);
 	});
 
+	it('answers 400 with a message in the user’s language to JSON or no body type sent to a form action', async () => {
+		const send = (path: string, headers: Record<string, string>, body: string | Uint8Array<ArrayBuffer>) =>
+			fetch(server.url + path, { method: 'POST', redirect: 'manual', headers: { origin: server.url, ...headers }, body });
+		const page = await send('/login', { accept: 'text/html', 'content-type': 'application/json' }, JSON.stringify({ email: 'a@b.test', password: 'x' }));
+		expect(page.status).toBe(400);
+		expect(await page.text()).toContain('tidak dapat dibaca sebagai formulir');
+		// What a `use:enhance` form's fetch would get back: an error result, in English for an English reader.
+		const enhanced = await send('/verify', { accept: 'application/json', 'x-sveltekit-action': 'true', 'content-type': 'text/plain', cookie: 'mufakat_lang=en' }, 'hash=abc');
+		expect(enhanced.status).toBe(400);
+		expect(await enhanced.text()).toContain('could not be read as a form');
+		// Bytes, unlike a string, make fetch send no content type at all.
+		const untyped = await send('/join/TAMAN8', { accept: 'text/html' }, new TextEncoder().encode('name=x'));
+		expect(untyped.status).toBe(400);
+		await untyped.text();
+	});
+
 	it('refuses a 60 MB field to a public action with 413 and echoes none of it', async () => {
 		const body = new URLSearchParams({ email: 'a@b.test', password: 'x', reason: 'A'.repeat(60 * 1024 * 1024) });
 		const res = await fetch(server.url + '/login', {

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './db/client';
 import { attendance } from './db/schema';
 import { speaksForInstitution } from './workshops/confirmation';
-import { findWorkshopByCode } from './workshops/workshops';
+import { findWorkshopByCode, getWorkshop } from './workshops/workshops';
 import { rolesIn, type Viewer } from './auth';
 import { translate } from '../i18n/translate';
 
@@ -21,4 +21,15 @@ export function requireRepresentative(db: Db, locals: App.Locals, code: string) 
 	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
 	if (!entry || !speaksForInstitution(entry)) error(403, translate(locals.locale, entry?.revokedAt ? 'door.revoked' : 'door.awaitingConfirmation'));
 	return { workshop, viewer: viewer as Extract<Viewer, { kind: 'participant' }> };
+}
+
+/**
+ * The forum a participant speaks for their institution in: their check-in must be confirmed and not
+ * revoked or removed. A viewer waiting for the moderator (the general code) gets null, so nothing
+ * that is the institution's (its evidence, its reports) opens for them.
+ */
+export function representedForum(db: Db, viewer: Extract<Viewer, { kind: 'participant' }>): number | null {
+	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+	if (!entry || !speaksForInstitution(entry)) return null;
+	return getWorkshop(db, viewer.workshopId)?.forumId ?? null;
 }

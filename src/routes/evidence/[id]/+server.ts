@@ -1,13 +1,13 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
 import { EVIDENCE_TYPES, evidenceDir, findEvidence, mayOpenEvidence, nameForType, readEvidence, sniffEvidenceType } from '$lib/server/evidence';
-import { getWorkshop } from '$lib/server/workshops/workshops';
+import { representedForum } from '$lib/server/representatives';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 
 /**
- * An evidence file, for staff of the forum or a representative of the institution that filed the
- * report. Served with its sniffed type, never sniffed again by the browser, and sandboxed.
+ * An evidence file, for staff of the forum or a confirmed representative of the institution that
+ * filed the report (or leads the commitment). Served with its sniffed type, never sniffed again by the browser, and sandboxed.
  */
 export const GET: RequestHandler = ({ locals, params }) => {
 	const db = getDb();
@@ -15,7 +15,9 @@ export const GET: RequestHandler = ({ locals, params }) => {
 	if (!found || found.file.kind === 'link') error(404, translate(locals.locale, 'error.notFound'));
 	const viewer = locals.viewer;
 	if (!viewer) error(401, translate(locals.locale, 'error.loginRequired'));
-	const participantForum = viewer.kind === 'participant' ? (getWorkshop(db, viewer.workshopId)?.forumId ?? null) : null;
+	// Only a confirmed representative speaks for the institution: someone who checked in with the
+	// general code and waits for the moderator sees none of its evidence.
+	const participantForum = viewer.kind === 'participant' ? representedForum(db, viewer) : null;
 	const owner = {
 		forumId: found.commitment.forumId,
 		reporterInstitutionId: found.report.reporterInstitutionId,
