@@ -1147,6 +1147,12 @@ export const en: Record<MessageKey, string> = {
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---
+	'commitment.budget': 'Budget',
+	'commitment.budgetRupiah': 'Value (Rp)',
+	'commitment.budgetHint': 'In Rupiah, e.g. 20.000.000; taken from the matrix when the commitment was promoted from a cell.',
+	'commitment.fundingSource': 'Funding source',
+	'export.totalValue': 'Total value (Rp)',
+	'export.total': 'Total',
 	// --- h7-seal ---
 	// --- h8-a11y ---
 };

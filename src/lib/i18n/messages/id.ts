@@ -1149,6 +1149,12 @@ export const id = {
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---
+	'commitment.budget': 'Anggaran',
+	'commitment.budgetRupiah': 'Nilai (Rp)',
+	'commitment.budgetHint': 'Dalam Rupiah, misalnya 20.000.000; dari matriks bila komitmen diangkat dari sel matriks.',
+	'commitment.fundingSource': 'Sumber dana',
+	'export.totalValue': 'Jumlah nilai (Rp)',
+	'export.total': 'Jumlah',
 	// --- h7-seal ---
 	// --- h8-a11y ---
 } as const;

@@ -16,12 +16,36 @@ export type SignatureRole = 'party' | 'witness' | 'acknowledging';
 
 export type MinutesParty = { name: string; jabatan: string; instansi: string };
 
+/**
+ * One contribution as the representatives typed it in the frozen matrix. The pilot sites carry
+ * their names as printed ("Kelurahan Taman", "Pekon Sukamaju"), resolved when the minutes were
+ * finalised, so that the signed text names them.
+ */
+export type AgreedContribution = {
+	/** Contribution type code (PENDANAAN …), printed by its label; '' when none was chosen. */
+	type: string;
+	description: string;
+	volume: number | null;
+	unit: string;
+	/** Whole Rupiah. */
+	valueRupiah: number | null;
+	sites: { code: string; name: string }[];
+	timing: string;
+	fundingSource: string;
+};
+
+/**
+ * A matrix cell: a contribution, null when the institution gave nothing for the component, or (in
+ * minutes finalised before contributions were recorded field by field) the text that was printed.
+ */
+export type MinutesMatrixCell = AgreedContribution | string | null;
+
 export type MinutesMatrixRow = {
 	institution: string;
 	/** Pentahelix sector as it should be printed ("Pemerintah", "Bisnis" …). */
 	sector: string;
-	/** One text per component, in the order of `components`; empty when the institution gave nothing. */
-	cells: string[];
+	/** One cell per component, in the order of `components`. */
+	cells: MinutesMatrixCell[];
 };
 
 /** The frozen matrix version the minutes cite. */
