@@ -23,7 +23,7 @@ import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
 import { siteNamer, villageName } from './matrix/sites';
 import type { AgreedContribution, MinutesMatrixCell } from './pdf/minutes-document';
-import { zoneAbbreviation } from '../time-zones';
+import { localIsoDate, zoneAbbreviation } from '../time-zones';
 import { regionDefaults, type Forum } from './forums';
 import { formatMinutesNumber, nextMinutesNumber } from './forums/numbering';
 import { InputError, InputReader } from './validation';
@@ -504,4 +504,28 @@ export function declineSigning(db: Db, token: string, input: FormData | Record<s
 /** Pending signers left: sealing waits until everyone has signed or declined. */
 export function signingComplete(signers: MinutesSigner[]): boolean {
 	return signers.length > 0 && signers.every((s) => s.status === 'signed' || s.status === 'declined');
+}
+
+/** How far a signature may be from the date the minutes carry before the secretariat is warned. */
+export const SIGNING_DATE_TOLERANCE_DAYS = 7;
+
+/**
+ * The signature furthest from the minutes' date, when it is more than the tolerance away (in the
+ * forum's calendar): a berita acara dated 8 November and signed in January reads as back-dated,
+ * or the date at the top is wrong.
+ */
+export function signingDateGap(
+	minutesDate: string,
+	signers: Pick<MinutesSigner, 'name' | 'status' | 'signedAt'>[],
+	timeZone: string
+): { days: number; signedOn: string; name: string } | null {
+	const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+	let worst: { days: number; signedOn: string; name: string } | null = null;
+	for (const s of signers) {
+		if (s.status !== 'signed' || !s.signedAt) continue;
+		const signedOn = localIsoDate(s.signedAt, timeZone);
+		const days = Math.round(Math.abs(day(signedOn) - day(minutesDate)));
+		if (days > SIGNING_DATE_TOLERANCE_DAYS && (!worst || days > worst.days)) worst = { days, signedOn, name: s.name };
+	}
+	return worst;
 }
