@@ -31,8 +31,6 @@ export type MinutesLabels = {
 	continued: string;
 	/** A contribution type by its code (PENDANAAN …), in the words the matrix page uses. */
 	contributionType: (code: string) => string;
-	volume: string;
-	value: string;
 	sites: string;
 	timing: string;
 	funding: string;
@@ -84,8 +82,6 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		institution: 'Lembaga/Instansi',
 		continued: '(lanjutan)',
 		contributionType: (code) => contributionLabel('id', code),
-		volume: 'Volume',
-		value: 'Nilai',
 		sites: 'Lokasi',
 		timing: 'Waktu',
 		funding: 'Sumber dana',
@@ -134,8 +130,6 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		institution: 'Institution',
 		continued: '(continued)',
 		contributionType: (code) => contributionLabel('en', code),
-		volume: 'Volume',
-		value: 'Value',
 		sites: 'Sites',
 		timing: 'Timing',
 		funding: 'Funding source',

@@ -41,13 +41,19 @@ function contributionCell(cell: MinutesMatrixCell, labels: MinutesLabels, locale
 	if (cell.type) paragraphs.push({ text: labels.contributionType(cell.type), bold: true });
 	if (cell.description.trim()) paragraphs.push({ text: cell.description.trim() });
 	const detail = (label: string, value: string) => value && paragraphs.push({ text: `${label}: ${value}` });
-	detail(labels.volume, cell.volume !== null ? `${formatNumber(cell.volume, locale)} ${cell.unit}`.trim() : cell.unit);
-	detail(labels.value, cell.valueRupiah !== null ? formatRupiah(cell.valueRupiah, locale) : '');
+	// "150 kelompok · Rp 3.000.000.000": volume and value read without labels, and one line saves a row's height.
+	const amount = [cell.volume !== null ? `${formatNumber(cell.volume, locale)} ${cell.unit}`.trim() : cell.unit.trim(), cell.valueRupiah !== null ? rupiah(cell.valueRupiah, locale) : '']
+		.filter(Boolean)
+		.join(' · ');
+	if (amount) paragraphs.push({ text: amount });
 	detail(labels.sites, cell.sites.map((site) => site.name).join(', '));
 	detail(labels.timing, cell.timing.trim());
 	detail(labels.funding, cell.fundingSource.trim());
 	return { paragraphs };
 }
+
+/** "Rp 20.000.000" kept on one line: the space after "Rp" does not break. */
+const rupiah = (value: number, locale: 'id' | 'en') => formatRupiah(value, locale).replace(' ', '\u00a0');
 
 const valueOf = (cell: MinutesMatrixCell) => (cell && typeof cell === 'object' ? cell.valueRupiah : null);
 
@@ -69,7 +75,7 @@ function matrixSection(c: Composer, matrix: NonNullable<MinutesDocument['matrix'
 	c.paragraph(labels.matrixVersion(matrix.version, matrix.contentHash), { size: SMALL, color: GREY, spaceAfter: 6 });
 	const n = matrix.components.length;
 	const withMoney = matrix.rows.some((r) => r.cells.some((cell) => valueOf(cell) !== null));
-	const money = (v: number | null) => (v === null ? '—' : formatRupiah(v, locale));
+	const money = (v: number | null) => (v === null ? '—' : rupiah(v, locale));
 	const rows: Cell[][] = matrix.rows.map((row, i) => [
 		String(i + 1),
 		{ paragraphs: [{ text: row.institution, bold: true }, { text: `(${row.sector})`, color: GREY }] },
@@ -87,10 +93,10 @@ function matrixSection(c: Composer, matrix: NonNullable<MinutesDocument['matrix'
 	}
 	c.table(
 		[
-			{ header: labels.no, weight: 0.35, align: 'center' },
-			{ header: `${labels.institution} (${labels.unsur})`, weight: 1.4 },
+			{ header: labels.no, weight: 0.3, align: 'center' },
+			{ header: `${labels.institution} (${labels.unsur})`, weight: 1.2 },
 			...matrix.components.map((name) => ({ header: name, weight: 6 / Math.max(n, 2) })),
-			...(withMoney ? [{ header: labels.totalRupiah, weight: 0.95, align: 'right' as const }] : [])
+			...(withMoney ? [{ header: labels.totalRupiah, weight: 0.85, align: 'right' as const }] : [])
 		],
 		rows,
 		{ size: n <= 3 ? 7.5 : n <= 5 ? 7 : 6.5, caption: labels.matrix, continued: labels.continued }
