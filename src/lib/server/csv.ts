@@ -36,8 +36,9 @@ export function toCsv(header: string[], rows: (string | number | null | undefine
 	const line = (cells: (string | number | null | undefined)[]) =>
 		cells
 			.map((cell) => {
-				// A number is written by us, never by a user: -5 stays a number.
-				const text = cell == null ? '' : typeof cell === 'number' ? (separator === ';' ? String(cell).replace('.', ',') : String(cell)) : defuseFormula(cell);
+				// A number is written by us, never by a user: -5 stays a number, and "12,5" is not quoted into text.
+				if (typeof cell === 'number') return separator === ';' ? String(cell).replace('.', ',') : String(cell);
+				const text = cell == null ? '' : defuseFormula(cell);
 				return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 			})
 			.join(separator);
