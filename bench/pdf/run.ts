@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { renderMinutesPdf } from '../../src/lib/server/pdf/render-minutes';
 import { createSealCertificate, sealPdf, type SealCertificate } from '../../src/lib/server/pdf/seal';
 import { signaturePng } from '../../src/lib/server/pdf/signature-ink';
+import { grantMatrix } from '../../tests/unit/fixtures/grant-matrix';
 import { madiunMinutes } from '../../tests/unit/fixtures/minutes';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,7 +70,7 @@ async function waitForQuiet(patienceMs: number, quietShare = 0.3): Promise<numbe
 }
 
 async function sealOnce(route: Route, signers: number, seal: SealCertificate): Promise<Sample> {
-	const doc = madiunMinutes({ signers });
+	const doc = madiunMinutes({ signers, matrix: grantMatrix() });
 	const cpu = process.cpuUsage();
 	const start = performance.now();
 	const pdf = await renderMinutesPdf(doc, { signatureStyle: route });
@@ -100,7 +101,8 @@ function renderSection(results: SizeResult[], runs: number, command: string, loa
 		`  Shared with other work: load average ${load.before.map((l) => l.toFixed(2)).join(' / ')} before, ${load.after.map((l) => l.toFixed(2)).join(' / ')} after;` +
 			` before each size the run waited for a quiet second; all cores were ${results.map((r) => `${Math.round(r.busyAtStart * 100)} %`).join(', ')} busy then.`,
 		`- Packages: pdf-lib ${packageVersion('pdf-lib')}, @pdf-lib/fontkit ${packageVersion('@pdf-lib/fontkit')}, node-forge ${packageVersion('node-forge')}, qrcode ${packageVersion('qrcode')}.`,
-		`- Document: the Madiun demo minutes (17-row matrix, 4 commitments) with N signers, each signature in its block and in the daftar hadir annex,` +
+		`- Document: the Madiun demo minutes with the 20 × 6 grant matrix (every cell with type, description, volume, Rupiah, two named sites, timing,` +
+			' funding source; totals per institution and component; about 11 landscape pages), 4 commitments and N signers, each signature in its block and in the daftar hadir annex,' +
 			' plus the audit page; rendered with DejaVu Sans subset and sealed (RSA 2048, SHA-256, PKCS#7 detached, incremental update).',
 		`- Per route and size: 1 warm-up, then the median of ${runs} runs, the two routes interleaved. "CPU" is this process's user + system time` +
 			' (it can exceed the wall time: V8 collects garbage on helper threads).',

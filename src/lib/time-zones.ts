@@ -106,3 +106,42 @@ export function formatStamp(date: Date | number | string, timeZone: string, opts
 export function instantOf(isoDate: string, time: string, timeZone: string): number {
 	return Date.parse(`${isoDate}T${time}${utcOffset(timeZone)}`);
 }
+
+const WEEKDAYS = {
+	id: ['Minggu', 'Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu'],
+	en: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+} as const;
+export const MONTH_NAMES = {
+	id: ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'],
+	en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+} as const;
+
+/**
+ * "Senin, 8 November 2021" ("Monday, 8 November 2021"): an ISO date ("2021-11-08") is a calendar
+ * date and prints as is; an instant prints as the date it was in the zone. The names are spelled
+ * here rather than asked of Intl, so that the server, every browser and the PDF print the same words.
+ */
+export function formatLongDate(value: Date | number | string, timeZone: string = DEFAULT_TIME_ZONE, locale: 'id' | 'en' = 'id'): string {
+	const iso = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : localIsoDate(value, timeZone);
+	const [year, month, day] = iso.split('-').map(Number) as [number, number, number];
+	const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+	return `${WEEKDAYS[locale][weekday]}, ${day} ${MONTH_NAMES[locale][month - 1]} ${year}`;
+}
+
+/**
+ * "Senin, 8 November 2021 pukul 11.40 WIB" ("Monday, 8 November 2021 at 11:40 WIB"): the one way
+ * an instant is written on the pages, in exports meant for reading and in the berita acara, always
+ * in the forum's zone.
+ */
+export function formatLongDateTime(date: Date | number | string, timeZone: string = DEFAULT_TIME_ZONE, locale: 'id' | 'en' = 'id'): string {
+	return `${formatLongDate(new Date(date), timeZone, locale)} ${locale === 'id' ? 'pukul' : 'at'} ${formatClock(date, timeZone, locale)}`;
+}
+
+/**
+ * The wall-clock date and time in the zone as a Date whose UTC fields carry them: what a
+ * spreadsheet date cell holds (spreadsheets have no zones, so "11.40 WITA" is stored as 11:40).
+ */
+export function spreadsheetDate(date: Date | number | string, timeZone: string = DEFAULT_TIME_ZONE): Date {
+	const p = partsIn(date, timeZone);
+	return new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)));
+}

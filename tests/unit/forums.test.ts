@@ -340,7 +340,7 @@ describe('a WITA forum’s sealed berita acara', () => {
 		expect(text).toMatch(/Menyepakati lokasi piloting di Lembang \w+/);
 		expect(text).toContain('Rantepao, 12 Maret 2025');
 		expect(text).toContain('10.40 WITA'); // daftar hadir
-		expect(text).toContain('2025-03-12 12:15:00 WITA'); // signed at, audit page
+		expect(text).toContain('Rabu, 12 Maret 2025 pukul 12.15 WITA'); // signed at, audit page
 		expect(text).not.toContain('WIB');
 	});
 

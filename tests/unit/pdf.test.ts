@@ -151,7 +151,7 @@ describe('minutes PDF', () => {
 		expect(compact).toContain(doc.audit.matrixHash!);
 		expect(flat(audit)).toContain(doc.audit.verifyUrl);
 		expect(flat(audit)).toContain('tanda tangan elektronik tidak tersertifikasi');
-		expect(flat(audit)).toContain('2021-11-08 14:00:00 WIB');
+		expect(flat(audit)).toContain('Senin, 8 November 2021 pukul 14.00 WIB');
 	});
 
 	it('is recognised by our verifier as sealed by us, untouched, over the whole file', () => {

@@ -101,3 +101,13 @@ export function formatPercent(n: number | null | undefined, locale: 'id' | 'en' 
 	if (n == null || !Number.isFinite(n)) return '—';
 	return `${new Intl.NumberFormat(locale === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: 0 }).format(n)}%`;
 }
+
+/**
+ * "Rp 20.000.000" (whole Rupiah, dots between thousands, as Indonesian documents write money);
+ * "Rp 20,000,000" in English. Grouped by hand so every runtime prints the same characters.
+ */
+export function formatRupiah(n: number | null | undefined, locale: 'id' | 'en' = 'id'): string {
+	if (n == null || !Number.isFinite(n)) return '—';
+	const digits = String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'id' ? '.' : ',');
+	return `${n < 0 ? '−' : ''}Rp ${digits}`;
+}

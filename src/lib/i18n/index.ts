@@ -3,7 +3,7 @@ import type { MessageKey } from './messages';
 
 export * from './translate';
 import { DEFAULT_LOCALE, isLocale, translate, type Locale } from './translate';
-import { DEFAULT_TIME_ZONE, formatClock } from '../time-zones';
+import { DEFAULT_TIME_ZONE, formatClock, formatLongDate, formatLongDateTime } from '../time-zones';
 
 /** The page's locale (set by the server hook from the language cookie). */
 export function currentLocale(): Locale {
@@ -26,21 +26,13 @@ export function pageTimeZone(): string {
 	return typeof zone === 'string' && zone ? zone : DEFAULT_TIME_ZONE;
 }
 
-const intlLocale = (locale: Locale) => (locale === 'id' ? 'id-ID' : 'en-GB');
-
 /**
- * A date written out in the page's language. An ISO date ("2021-11-08") is a calendar date and
- * prints as is; an instant prints as the date it was in the forum's zone.
+ * A date written out in the page's language ("Senin, 8 November 2021"). An ISO date
+ * ("2021-11-08") is a calendar date and prints as is; an instant prints as the date it was in the
+ * forum's zone.
  */
 export function formatDate(value: string | Date | number, timeZone: string = pageTimeZone(), locale: Locale = currentLocale()): string {
-	const calendar = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
-	return new Intl.DateTimeFormat(intlLocale(locale), {
-		weekday: 'long',
-		day: 'numeric',
-		month: 'long',
-		year: 'numeric',
-		timeZone: calendar ? 'UTC' : timeZone
-	}).format(calendar ? new Date(`${value}T00:00:00Z`) : new Date(value));
+	return formatLongDate(value, timeZone, locale);
 }
 
 /** "11.40 WITA": a time in the forum's zone, with the zone's abbreviation. */
@@ -48,8 +40,7 @@ export function formatTime(date: Date | number | string, timeZone: string = page
 	return formatClock(date, timeZone, locale);
 }
 
-/** "8 Nov 2021 11.40 WITA": a short date and time in the forum's zone. */
+/** "Senin, 8 November 2021 pukul 11.40 WITA": the same words the berita acara prints, in the forum's zone. */
 export function formatDateTime(date: Date | number | string, timeZone: string = pageTimeZone(), locale: Locale = currentLocale()): string {
-	const day = new Intl.DateTimeFormat(intlLocale(locale), { day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(new Date(date));
-	return `${day} ${formatClock(date, timeZone, locale)}`;
+	return formatLongDateTime(date, timeZone, locale);
 }

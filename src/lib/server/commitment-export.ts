@@ -4,18 +4,27 @@
  */
 import ExcelJS from 'exceljs';
 import { periodCode } from '../commitments/periods';
-import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate } from '../time-zones';
+import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate, spreadsheetDate } from '../time-zones';
 import { getForum } from './forums';
 import { translate, type Locale, type MessageKey } from '../i18n/translate';
 import { importTemplateHeader } from './commitment-import';
-import { toCsv } from './csv';
+import { csvSeparator, toCsv } from './csv';
 import type { Db } from './db/client';
 import { listForumProgrammes } from './commitments';
 import { READ_ROLES, requireForumRole } from './guards';
 import { achievementOf, listReports } from './progress';
 import { commitmentProgress } from './rollups';
 
-type Cell = string | number | null;
+/**
+ * A date or an instant (the forum's wall-clock time carried in the UTC fields): an ISO date or
+ * "2021-11-08 10:15 WIB" in a CSV, a real date cell in the workbook.
+ */
+type DateCell = { date: Date; withTime: boolean; text: string };
+type Cell = string | number | null | DateCell;
+
+const calendarDate = (iso: string | null): DateCell | null => (iso ? { date: new Date(`${iso}T00:00:00Z`), withTime: false, text: iso } : null);
+const instant = (at: Date, timeZone: string): DateCell => ({ date: spreadsheetDate(at, timeZone), withTime: true, text: formatStamp(at, timeZone, { seconds: false }) });
+const asText = (rows: Cell[][]) => rows.map((row) => row.map((cell) => (cell !== null && typeof cell === 'object' ? cell.text : cell)));
 
 const round1 = (n: number | null) => (n == null ? null : Math.round(n * 10) / 10);
 
@@ -48,7 +57,9 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		t('dashboard.overdue'),
 		t('dashboard.stalled'),
 		t('commitment.missingTitle'),
-		t('commitment.fromMatrix')
+		t('commitment.fromMatrix'),
+		t('commitment.budgetRupiah'),
+		t('commitment.fundingSource')
 	];
 	const commitmentRows: Cell[][] = list.map((c) => [
 		c.number,
@@ -61,7 +72,7 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		c.baselineYear,
 		c.baselineSource,
 		c.targetLevel,
-		c.targetDeadline,
+		calendarDate(c.targetDeadline),
 		t(`commitment.direction.${c.direction}` as MessageKey),
 		c.lead?.shortName ?? '',
 		c.supporters.map((s) => s.shortName).join('; '),
@@ -74,7 +85,9 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		yesNo(c.overdue),
 		yesNo(c.stalled),
 		c.missing.map((m) => t(`commitment.field.${m}` as MessageKey)).join('; '),
-		c.matrixVersionId != null ? yesNo(true) : ''
+		c.matrixVersionId != null ? yesNo(true) : '',
+		c.budgetRupiah,
+		c.fundingSource
 	]);
 	const byId = new Map(list.map((c) => [c.id, c]));
 	const reports = listReports(db, list.map((c) => c.id));
@@ -103,11 +116,11 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 			c.statement,
 			round1(achievementOf(c, r.realisation).raw),
 			r.reporterInstitution ?? '',
-			r.verifiedAt ? localIsoDate(r.verifiedAt, timeZone) : '',
+			r.verifiedAt ? calendarDate(localIsoDate(r.verifiedAt, timeZone)) : '',
 			r.verifierName ?? '',
 			r.verificationNote ?? '',
 			r.evidence.map((e) => (e.kind === 'link' ? e.url : e.originalName)).join('; '),
-			formatStamp(r.submittedAt, timeZone, { seconds: false })
+			instant(r.submittedAt, timeZone)
 		];
 	});
 	return { commitmentHeader, commitmentRows, progressHeader, progressRows };
@@ -115,12 +128,12 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 
 export function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
 	const { commitmentHeader, commitmentRows } = tables(db, forumId, programmeId, locale);
-	return toCsv(commitmentHeader, commitmentRows);
+	return toCsv(commitmentHeader, asText(commitmentRows), csvSeparator(locale));
 }
 
 export function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
 	const { progressHeader, progressRows } = tables(db, forumId, programmeId, locale);
-	return toCsv(progressHeader, progressRows);
+	return toCsv(progressHeader, asText(progressRows), csvSeparator(locale));
 }
 
 /** One workbook, two sheets: the commitments and every progress report. */
@@ -131,14 +144,19 @@ export async function commitmentsXlsx(db: Db, forumId: number, programmeId: numb
 	const sheet = (name: string, header: string[], rows: Cell[][], widths: number[]) => {
 		const ws = book.addWorksheet(name);
 		ws.addRow(header).font = { bold: true };
-		for (const row of rows) ws.addRow(row);
+		for (const row of rows) {
+			const added = ws.addRow(row.map((cell) => (cell !== null && typeof cell === 'object' ? cell.date : cell)));
+			row.forEach((cell, i) => {
+				if (cell !== null && typeof cell === 'object') added.getCell(i + 1).numFmt = cell.withTime ? 'dd/mm/yyyy hh:mm' : 'dd/mm/yyyy';
+			});
+		}
 		ws.views = [{ state: 'frozen', ySplit: 1 }];
 		ws.columns.forEach((col, i) => {
 			col.width = widths[i] ?? 14;
 			col.alignment = { wrapText: true, vertical: 'top' };
 		});
 	};
-	sheet(translate(locale, 'commitment.sheetCommitments'), data.commitmentHeader, data.commitmentRows, [7, 50, 24, 12, 30, 12, 10, 10, 22, 10, 12, 10, 18, 24, 30, 28, 12, 12, 10, 10, 10, 10, 30, 10]);
+	sheet(translate(locale, 'commitment.sheetCommitments'), data.commitmentHeader, data.commitmentRows, [7, 50, 24, 12, 30, 12, 10, 10, 22, 10, 12, 10, 18, 24, 30, 28, 12, 12, 10, 10, 10, 10, 30, 10, 16, 20]);
 	sheet(translate(locale, 'commitment.sheetProgress'), data.progressHeader, data.progressRows, [7, 10, 10, 14, 50, 30, 30, 22, 40, 10, 18, 12, 22, 24, 30, 22]);
 	return Buffer.from(await book.xlsx.writeBuffer());
 }

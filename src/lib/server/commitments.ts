@@ -23,6 +23,8 @@ import {
 import { evidenceDir, removeUnreferenced } from './evidence';
 import { getMatrixVersion } from './matrix/freeze';
 import { readDecimal, type Commitment } from './progress';
+import { parseDeadline } from '../commitments/deadlines';
+import { parseDecimal } from '../commitments/periods';
 import { InputError, InputReader } from './validation';
 
 export type { Commitment };
@@ -202,6 +204,30 @@ export function createCommitmentsFromText(db: Db, forumId: number, input: FormDa
 	});
 }
 
+/**
+ * The deadline as typed: a date from the date picker, or a period a person writes ("Triwulan I
+ * 2026", "Semester II 2026", "Maret 2026", "15/03/2026"), stored as the period's last day.
+ */
+function readDeadline(form: InputReader): string | null {
+	const text = form.text('targetDeadline', { max: 60 });
+	if (!text) return null;
+	const deadline = parseDeadline(text);
+	if (!deadline) form.fail('targetDeadline', 'error.invalidDate');
+	return deadline;
+}
+
+/** Whole Rupiah as offices type it: "20.000.000", "Rp 20.000.000", "20000000". */
+function readRupiah(form: InputReader, field: string): number | null {
+	const text = form.text(field, { max: 40 }).replace(/^rp\.?\s*/i, '').replace(/,-$|,00$/, '');
+	if (!text) return null;
+	const n = parseDecimal(text);
+	if (n === null) form.fail(field, 'commitment.notNumber');
+	else if (n < 0) form.fail(field, 'commitment.notNegative');
+	else if (!Number.isSafeInteger(Math.round(n))) form.fail(field, 'commitment.notNumber');
+	else return Math.round(n);
+	return null;
+}
+
 /** Validates the full edit form; shared by update and (for its fields) by the demo. */
 function readCommitmentForm(db: Db, forumId: number, current: Commitment, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
@@ -215,8 +241,9 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 	const baselineYear = form.integer('baselineYear', { required: false, min: 1990, max: 2100 });
 	const baselineSource = form.text('baselineSource', { max: 300 });
 	const targetValue = readDecimal(form, 'targetValue', { min: 0 });
-	const deadline = form.text('targetDeadline', { max: 10 });
-	if (deadline && (!/^\d{4}-\d{2}-\d{2}$/.test(deadline) || Number.isNaN(Date.parse(deadline)))) form.fail('targetDeadline', 'error.invalidDate');
+	const deadline = readDeadline(form);
+	const budgetRupiah = readRupiah(form, 'budgetRupiah');
+	const fundingSource = form.text('fundingSource', { max: 200 });
 	const direction = form.choice('direction', ['up', 'down'] as const) ?? 'up';
 	const status = form.choice('status', COMMITMENT_STATUSES) ?? 'active';
 	const allowed = forumInstitutionIds(db, forumId);
@@ -259,8 +286,10 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 			baselineYear,
 			baselineSource,
 			targetValue: target,
-			targetDeadline: deadline || null,
+			targetDeadline: deadline,
 			direction,
+			budgetRupiah,
+			fundingSource,
 			status,
 			leadInstitutionId,
 			componentId,
@@ -411,7 +440,6 @@ export function promoteCellToCommitment(db: Db, forumId: number, input: FormData
 	const knownSites = cell.sites.length
 		? db.select({ code: areas.code }).from(areas).where(and(inArray(areas.code, cell.sites), eq(areas.level, 4))).all().map((a) => a.code)
 		: [];
-	const year = /^\s*(\d{4})\s*$/.exec(cell.timing)?.[1];
 	const statement = cell.description.trim().replace(/\s+/g, ' ') || `${cell.institutionName}: ${cell.componentName}`;
 	return db.transaction((tx) => {
 		const row = tx
@@ -425,7 +453,10 @@ export function promoteCellToCommitment(db: Db, forumId: number, input: FormData
 				type: cell.type === 'KEBIJAKAN' ? 'policy' : cell.volume != null ? 'numeric' : 'milestone',
 				unit: cell.unit.slice(0, 60),
 				targetValue: cell.volume,
-				targetDeadline: year ? `${year}-12-31` : null,
+				// "Triwulan I 2026" in the matrix becomes 2026-03-31; timing that names no period ("Bulanan") none.
+				targetDeadline: parseDeadline(cell.timing),
+				budgetRupiah: cell.valueRupiah,
+				fundingSource: cell.fundingSource.slice(0, 200),
 				leadInstitutionId,
 				componentId: comp && comp.programmeId === programmeId ? comp.id : null,
 				status: 'active',

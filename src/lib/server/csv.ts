@@ -18,15 +18,30 @@ export function undoFormulaDefusing(text: string): string {
 	return text.startsWith("'") && defuseFormula(text.slice(1)) === text ? text.slice(1) : text;
 }
 
-export function toCsv(header: string[], rows: (string | number | null | undefined)[][]): string {
+export type CsvSeparator = ',' | ';';
+
+/**
+ * The list separator a spreadsheet in the reader's language expects: Excel with Indonesian regional
+ * settings splits on ";" (the comma is its decimal mark) and opens a comma file as one column.
+ */
+export function csvSeparator(locale: 'id' | 'en'): CsvSeparator {
+	return locale === 'id' ? ';' : ',';
+}
+
+/**
+ * UTF-8 with BOM, CRLF. With ";" a fraction is written with a decimal comma ("12,5"), as the
+ * spreadsheet that expects ";" reads numbers; the import reads both.
+ */
+export function toCsv(header: string[], rows: (string | number | null | undefined)[][], separator: CsvSeparator = ','): string {
 	const line = (cells: (string | number | null | undefined)[]) =>
 		cells
 			.map((cell) => {
-				// A number is written by us, never by a user: -5 stays a number.
-				const text = cell == null ? '' : typeof cell === 'number' ? String(cell) : defuseFormula(cell);
+				// A number is written by us, never by a user: -5 stays a number, and "12,5" is not quoted into text.
+				if (typeof cell === 'number') return separator === ';' ? String(cell).replace('.', ',') : String(cell);
+				const text = cell == null ? '' : defuseFormula(cell);
 				return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 			})
-			.join(',');
+			.join(separator);
 	return '\uFEFF' + [line(header), ...rows.map(line)].join('\r\n') + '\r\n';
 }
 

@@ -21,8 +21,9 @@ import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
 import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
-import { capitalised } from '../forums/regions';
-import { zoneAbbreviation } from '../time-zones';
+import { siteNamer, villageName } from './matrix/sites';
+import type { AgreedContribution, MinutesMatrixCell } from './pdf/minutes-document';
+import { localIsoDate, zoneAbbreviation } from '../time-zones';
 import { regionDefaults, type Forum } from './forums';
 import { formatMinutesNumber, nextMinutesNumber } from './forums/numbering';
 import { InputError, InputReader } from './validation';
@@ -67,7 +68,8 @@ export type MinutesContent = {
 		version: number;
 		contentHash: string;
 		components: string[];
-		rows: { institution: string; sector: string; cells: string[] }[];
+		/** Cells are contributions field by field; versions finalised before that hold the printed text. */
+		rows: { institution: string; sector: string; cells: MinutesMatrixCell[] }[];
 	} | null;
 	commitments: { number: string; statement: string; lead: string; target: string }[];
 	changesSinceLastMeeting: string[];
@@ -101,8 +103,7 @@ function defaultPoints(db: Db, workshop: Workshop, villageWord: string): string[
 	if (programme && frozen)
 		points.push(`Menyepakati matriks peran dan kontribusi parapihak ${programme.name} (versi ${frozen.version}) sebagaimana terlampir.`);
 	const sites = workshop.programmeId ? listPilotSites(db, workshop.programmeId) : [];
-	if (sites.length > 0)
-		points.push(`Menyepakati lokasi piloting di ${sites.map((s) => `${s.area?.isKelurahan ? 'Kelurahan' : capitalised(villageWord)} ${s.area?.name ?? s.areaCode}`).join(' dan ')}.`);
+	if (sites.length > 0) points.push(`Menyepakati lokasi piloting di ${sites.map((s) => villageName(s.area, s.areaCode, villageWord)).join(' dan ')}.`);
 	points.push('Parapihak melaksanakan peran dan kontribusi masing-masing serta melaporkan kemajuannya kepada sekretariat forum secara berkala.');
 	return points;
 }
@@ -133,9 +134,20 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 	const kind = KIND_WORDS[workshop.kind] ?? 'Pertemuan';
 	const frozen = currentMatrixVersion(db, workshop.id);
 	const previous = workshop.previousWorkshopId ? db.select().from(workshops).where(eq(workshops.id, workshop.previousWorkshopId)).get() : null;
-	const cellText = (inst: string, comp: string) => {
+	const siteName = siteNamer(db, forum.villageWord);
+	const agreed = (inst: string, comp: string): AgreedContribution | null => {
 		const c = frozen?.cells.find((x) => String(x.institutionId) === inst && String(x.componentId) === comp);
-		return c ? [c.type ? c.type.replace('_', ' ').toLowerCase() : '', c.description].filter(Boolean).join(': ') : '';
+		if (!c) return null;
+		return {
+			type: c.type,
+			description: c.description,
+			volume: c.volume,
+			unit: c.unit,
+			valueRupiah: c.valueRupiah,
+			sites: c.sites.map((code) => ({ code, name: siteName(code) })),
+			timing: c.timing,
+			fundingSource: c.fundingSource
+		};
 	};
 	return {
 		workshopId: workshop.id,
@@ -165,7 +177,7 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 					version: frozen.version,
 					contentHash: frozen.contentHash,
 					components: frozen.components.map((c) => c.name),
-					rows: frozen.rows.map((r) => ({ institution: r.name, sector: r.sector, cells: frozen.components.map((c) => cellText(r.id, c.id)) }))
+					rows: frozen.rows.map((r) => ({ institution: r.name, sector: r.sector, cells: frozen.components.map((c) => agreed(r.id, c.id)) }))
 				}
 			: null,
 		commitments: listCommitments(db, workshop.forumId)
@@ -492,4 +504,28 @@ export function declineSigning(db: Db, token: string, input: FormData | Record<s
 /** Pending signers left: sealing waits until everyone has signed or declined. */
 export function signingComplete(signers: MinutesSigner[]): boolean {
 	return signers.length > 0 && signers.every((s) => s.status === 'signed' || s.status === 'declined');
+}
+
+/** How far a signature may be from the date the minutes carry before the secretariat is warned. */
+export const SIGNING_DATE_TOLERANCE_DAYS = 7;
+
+/**
+ * The signature furthest from the minutes' date, when it is more than the tolerance away (in the
+ * forum's calendar): a berita acara dated 8 November and signed in January reads as back-dated,
+ * or the date at the top is wrong.
+ */
+export function signingDateGap(
+	minutesDate: string,
+	signers: Pick<MinutesSigner, 'name' | 'status' | 'signedAt'>[],
+	timeZone: string
+): { days: number; signedOn: string; name: string } | null {
+	const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+	let worst: { days: number; signedOn: string; name: string } | null = null;
+	for (const s of signers) {
+		if (s.status !== 'signed' || !s.signedAt) continue;
+		const signedOn = localIsoDate(s.signedAt, timeZone);
+		const days = Math.round(Math.abs(day(signedOn) - day(minutesDate)));
+		if (days > SIGNING_DATE_TOLERANCE_DAYS && (!worst || days > worst.days)) worst = { days, signedOn, name: s.name };
+	}
+	return worst;
 }

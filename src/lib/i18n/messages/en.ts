@@ -1147,6 +1147,20 @@ export const en: Record<MessageKey, string> = {
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---
+	'sign.notSealedYet': 'These minutes are not sealed yet. The PDF copy is available here once the secretariat has sealed them.',
+	'sign.sealedCopy': 'These minutes have been signed and sealed. Download your copy of the PDF; this link can be shared again, for example on WhatsApp.',
+	'sign.downloadCopy': 'Download the minutes (PDF)',
+	'sign.verifyCopy': 'Check that it is genuine',
+	'minutes.dateGap': 'Check the date: the minutes are dated {date}, but {name} signed on {signedOn} ({days} days apart). Check the meeting date before sealing.',
+	'minutes.sealedOn': 'These minutes were sealed {date}. Every signer can download a copy from their signing link.',
+	'minutes.verifyAt': 'Check that it is genuine at {url}',
+	'export.valueShort': 'Value',
+	'commitment.budget': 'Budget',
+	'commitment.budgetRupiah': 'Value (Rp)',
+	'commitment.budgetHint': 'In Rupiah, e.g. 20.000.000; taken from the matrix when the commitment was promoted from a cell.',
+	'commitment.fundingSource': 'Funding source',
+	'export.totalValue': 'Total value (Rp)',
+	'export.total': 'Total',
 	// --- h7-seal ---
 	// --- h8-a11y ---
 	// --- h9-reporting ---

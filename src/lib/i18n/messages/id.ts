@@ -1149,6 +1149,20 @@ export const id = {
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---
+	'sign.notSealedYet': 'Berita acara ini belum disegel. Salinan PDF tersedia di sini setelah sekretariat menyegelnya.',
+	'sign.sealedCopy': 'Berita acara ini sudah ditandatangani dan disegel. Unduh salinan PDF Anda; tautan ini dapat dibagikan ulang, misalnya lewat WhatsApp.',
+	'sign.downloadCopy': 'Unduh berita acara (PDF)',
+	'sign.verifyCopy': 'Periksa keaslian',
+	'minutes.dateGap': 'Perhatikan tanggal: berita acara bertanggal {date}, tetapi {name} menandatangani pada {signedOn} ({days} hari selisihnya). Periksa tanggal pertemuan sebelum menyegel.',
+	'minutes.sealedOn': 'Berita acara ini sudah disegel {date}. Setiap penanda tangan dapat mengunduh salinannya dari tautan tanda tangannya.',
+	'minutes.verifyAt': 'Periksa keasliannya di {url}',
+	'export.valueShort': 'Nilai',
+	'commitment.budget': 'Anggaran',
+	'commitment.budgetRupiah': 'Nilai (Rp)',
+	'commitment.budgetHint': 'Dalam Rupiah, misalnya 20.000.000; dari matriks bila komitmen diangkat dari sel matriks.',
+	'commitment.fundingSource': 'Sumber dana',
+	'export.totalValue': 'Jumlah nilai (Rp)',
+	'export.total': 'Jumlah',
 	// --- h7-seal ---
 	// --- h8-a11y ---
 	// --- h9-reporting ---

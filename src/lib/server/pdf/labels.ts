@@ -3,7 +3,14 @@
  * catalogue because it is part of a document's form, not of the app's screens: an official
  * berita acara is written in Indonesian (UU 24/2009, Pasal 27); English serves courtesy copies.
  */
+import { translate, type MessageKey } from '../../i18n/translate';
+import { CONTRIBUTION_TYPES } from '../../collab/matrix-doc';
 import type { SignatureRole } from './minutes-document';
+
+/** The catalogue's label for a known type; an unknown code (from an older version) is printed as typed. */
+function contributionLabel(locale: 'id' | 'en', code: string): string {
+	return (CONTRIBUTION_TYPES as readonly string[]).includes(code) ? translate(locale, `contribution.${code}` as MessageKey) : code;
+}
 
 export type MinutesLabels = {
 	nomor: string;
@@ -22,6 +29,14 @@ export type MinutesLabels = {
 	matrixVersion: (version: number, hash: string) => string;
 	institution: string;
 	continued: string;
+	/** A contribution type by its code (PENDANAAN …), in the words the matrix page uses. */
+	contributionType: (code: string) => string;
+	sites: string;
+	timing: string;
+	funding: string;
+	/** Header of the per-institution total column and label of the per-component total row. */
+	totalRupiah: string;
+	total: string;
 	commitments: string;
 	commitment: string;
 	lead: string;
@@ -66,6 +81,12 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		matrixVersion: (version, hash) => `Versi ${version} yang dibekukan · SHA-256 ${hash}`,
 		institution: 'Lembaga/Instansi',
 		continued: '(lanjutan)',
+		contributionType: (code) => contributionLabel('id', code),
+		sites: 'Lokasi',
+		timing: 'Waktu',
+		funding: 'Sumber dana',
+		totalRupiah: 'Jumlah nilai',
+		total: 'Jumlah',
 		commitments: 'Komitmen Bersama',
 		commitment: 'Komitmen',
 		lead: 'Penanggung Jawab',
@@ -108,6 +129,12 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		matrixVersion: (version, hash) => `Frozen version ${version} · SHA-256 ${hash}`,
 		institution: 'Institution',
 		continued: '(continued)',
+		contributionType: (code) => contributionLabel('en', code),
+		sites: 'Sites',
+		timing: 'Timing',
+		funding: 'Funding source',
+		totalRupiah: 'Total value',
+		total: 'Total',
 		commitments: 'Joint Commitments',
 		commitment: 'Commitment',
 		lead: 'Responsible party',

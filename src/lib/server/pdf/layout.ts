@@ -146,14 +146,22 @@ export type Align = 'left' | 'center' | 'right' | 'justify';
 
 export type ParagraphOptions = TextStyle & { align?: Align; indent?: number; lineHeight?: number; spaceAfter?: number };
 
-export type Column = { header: string; weight: number; align?: 'left' | 'center' };
+export type Column = { header: string; weight: number; align?: 'left' | 'center' | 'right' };
 
 /** A Form XObject and its box in its own units, ready to be scaled into a frame. */
 export type PlacedGraphic = { ref: PDFRef; box: { x: number; y: number; width: number; height: number } };
 
 /** A drawn signature placed into a cell; `null` leaves the cell empty. */
 export type SignatureCell = { signature: PlacedGraphic | null };
-export type Cell = string | SignatureCell;
+/** Paragraphs each in their own style (a bold label over its details), wrapped like any text. */
+export type RichCell = { paragraphs: { text: string; bold?: boolean; color?: Rgb }[] };
+export type Cell = string | SignatureCell | RichCell;
+
+type StyledLine = { text: string; bold?: boolean; color?: Rgb };
+
+const isSignature = (cell: Cell): cell is SignatureCell => typeof cell !== 'string' && 'signature' in cell;
+const paragraphsOf = (cell: Cell): RichCell['paragraphs'] | null =>
+	typeof cell === 'string' ? [{ text: cell }] : 'paragraphs' in cell ? cell.paragraphs : null;
 
 export type TableOptions = {
 	size: number;
@@ -337,8 +345,12 @@ export class Composer {
 		const captionHeight = options.caption ? size * 1.8 : 0;
 
 		const measureRow = (row: Cell[]) => {
-			const lines = row.map((cell, i) => (typeof cell === 'string' ? this.faces.regular.wrap(cell, size, widths[i]! - 2 * padX) : null));
-			const hasSignature = row.some((cell) => typeof cell !== 'string');
+			const lines = row.map((cell, i): StyledLine[] | null => {
+				const paragraphs = paragraphsOf(cell);
+				if (!paragraphs) return null;
+				return paragraphs.flatMap((p) => this.face(p.bold).wrap(p.text, size, widths[i]! - 2 * padX).map((text) => ({ text, bold: p.bold, color: p.color })));
+			});
+			const hasSignature = row.some(isSignature);
 			const textHeight = Math.max(1, ...lines.map((l) => l?.length ?? 0)) * lineHeight + 2 * padY;
 			return { lines, height: Math.max(textHeight, hasSignature ? (options.signatureRowHeight ?? 0) : 0) };
 		};
@@ -358,14 +370,14 @@ export class Composer {
 			this.y -= headerHeight;
 		};
 
-		const drawRow = (row: Cell[], lines: (string[] | null)[], from: number, count: number, height: number) => {
+		const drawRow = (row: Cell[], lines: (StyledLine[] | null)[], from: number, count: number, height: number) => {
 			row.forEach((cell, i) => {
 				const cellLines = lines[i];
 				if (cellLines)
 					cellLines.slice(from, from + count).forEach((line, k) =>
-						this.line(line, xs[i]! + padX, this.y - padY - size * ASCENT - k * lineHeight, widths[i]! - 2 * padX, { size }, columns[i]!.align ?? 'left')
+						this.line(line.text, xs[i]! + padX, this.y - padY - size * ASCENT - k * lineHeight, widths[i]! - 2 * padX, { size, bold: line.bold, color: line.color }, columns[i]!.align ?? 'left')
 					);
-				else if (typeof cell !== 'string' && cell.signature && from === 0)
+				else if (isSignature(cell) && cell.signature && from === 0)
 					this.place(cell.signature, { x: xs[i]! + padX, y: this.y - height + padY, width: widths[i]! - 2 * padX, height: height - 2 * padY });
 			});
 			this.grid(xs, widths, height, false);
@@ -419,7 +431,7 @@ export class Composer {
 		const minimum = columns.map((c, i) =>
 			Math.min(
 				this.width * 0.4,
-				2 * padX + 0.5 + Math.max(longestWord(this.faces.bold, c.header), ...rows.map((r) => (typeof r[i] === 'string' ? longestWord(this.faces.regular, r[i]) : 0)))
+				2 * padX + 0.5 + Math.max(longestWord(this.faces.bold, c.header), ...rows.map((r) => Math.max(0, ...(paragraphsOf(r[i]!) ?? []).map((p) => longestWord(this.face(p.bold), p.text)))))
 			)
 		);
 		// Widening one column narrows the others, which may then need widening too: a few rounds settle it.

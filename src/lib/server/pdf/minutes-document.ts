@@ -16,12 +16,16 @@ export type SignatureRole = 'party' | 'witness' | 'acknowledging';
 
 export type MinutesParty = { name: string; jabatan: string; instansi: string };
 
+import type { AgreedContribution, MinutesMatrixCell } from '../../minutes/types';
+
+export type { AgreedContribution, MinutesMatrixCell };
+
 export type MinutesMatrixRow = {
 	institution: string;
 	/** Pentahelix sector as it should be printed ("Pemerintah", "Bisnis" …). */
 	sector: string;
-	/** One text per component, in the order of `components`; empty when the institution gave nothing. */
-	cells: string[];
+	/** One cell per component, in the order of `components`. */
+	cells: MinutesMatrixCell[];
 };
 
 /** The frozen matrix version the minutes cite. */

@@ -14,9 +14,10 @@ import { PDFDocument } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { loadFonts } from './embedded-fonts';
 import { MINUTES_LABELS, type MinutesLabels } from './labels';
-import { DEFAULT_TIME_ZONE, formatStamp } from '../../time-zones';
-import { ASCENT, BLACK, Composer, deflatedStream, GREY, MARGIN, type Cell, type PlacedGraphic } from './layout';
-import type { MinutesDocument, SignatureRole, SignatureStrokes } from './minutes-document';
+import { DEFAULT_TIME_ZONE, formatLongDateTime } from '../../time-zones';
+import { formatNumber, formatRupiah } from '../../commitments/periods';
+import { ASCENT, BLACK, Composer, deflatedStream, GREY, MARGIN, type Cell, type PlacedGraphic, type RichCell } from './layout';
+import type { MinutesDocument, MinutesMatrixCell, SignatureRole, SignatureStrokes } from './minutes-document';
 import { inkBox, signaturePng, strokesContent } from './signature-ink';
 
 export type RenderOptions = {
@@ -27,9 +28,80 @@ export type RenderOptions = {
 const BODY = 10;
 const SMALL = 8;
 
-/** "2021-11-08 10:15:32 WIB": unambiguous, sortable, in the forum's own zone. */
-export function formatAuditTime(date: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
-	return formatStamp(date, timeZone);
+/** "Senin, 8 November 2021 pukul 10.15 WIB": the forum's own words and zone, as on its pages. */
+export function formatAuditTime(date: Date, timeZone: string = DEFAULT_TIME_ZONE, locale: 'id' | 'en' = 'id'): string {
+	return formatLongDateTime(date, timeZone, locale);
+}
+
+/** The cell's fields as paragraphs: the type's label in bold, then what was agreed, each detail on its own line. */
+function contributionCell(cell: MinutesMatrixCell, labels: MinutesLabels, locale: 'id' | 'en'): RichCell | string {
+	if (cell === null) return '';
+	if (typeof cell === 'string') return cell;
+	const paragraphs: RichCell['paragraphs'] = [];
+	if (cell.type) paragraphs.push({ text: labels.contributionType(cell.type), bold: true });
+	if (cell.description.trim()) paragraphs.push({ text: cell.description.trim() });
+	const detail = (label: string, value: string) => value && paragraphs.push({ text: `${label}: ${value}` });
+	// "150 kelompok · Rp 3.000.000.000": volume and value read without labels, and one line saves a row's height.
+	const amount = [cell.volume !== null ? `${formatNumber(cell.volume, locale)} ${cell.unit}`.trim() : cell.unit.trim(), cell.valueRupiah !== null ? rupiah(cell.valueRupiah, locale) : '']
+		.filter(Boolean)
+		.join(' · ');
+	if (amount) paragraphs.push({ text: amount });
+	detail(labels.sites, cell.sites.map((site) => site.name).join(', '));
+	detail(labels.timing, cell.timing.trim());
+	detail(labels.funding, cell.fundingSource.trim());
+	return { paragraphs };
+}
+
+/** "Rp 20.000.000" kept on one line: the space after "Rp" does not break. */
+const rupiah = (value: number, locale: 'id' | 'en') => formatRupiah(value, locale).replace(' ', '\u00a0');
+
+const valueOf = (cell: MinutesMatrixCell) => (cell && typeof cell === 'object' ? cell.valueRupiah : null);
+
+/** Sums the values present; null when none of them has one, so that "no money agreed" is not printed as Rp 0. */
+function sum(values: (number | null)[]): number | null {
+	const present = values.filter((v): v is number => v !== null);
+	return present.length ? present.reduce((a, b) => a + b, 0) : null;
+}
+
+/**
+ * The frozen matrix on landscape pages: institutions down, components across, each cell with every
+ * field that was agreed; the Rupiah total of each institution in the last column and of each
+ * component in the last row. Smaller type for more components, so that 20 × 6 stays readable;
+ * text wraps, and a row too tall for a page continues on the next under the repeated header.
+ */
+function matrixSection(c: Composer, matrix: NonNullable<MinutesDocument['matrix']>, labels: MinutesLabels, locale: 'id' | 'en'): void {
+	c.newPage('landscape');
+	c.heading(labels.matrix, { size: 11.5, spaceBefore: 0, keepWith: 0 });
+	c.paragraph(labels.matrixVersion(matrix.version, matrix.contentHash), { size: SMALL, color: GREY, spaceAfter: 6 });
+	const n = matrix.components.length;
+	const withMoney = matrix.rows.some((r) => r.cells.some((cell) => valueOf(cell) !== null));
+	const money = (v: number | null) => (v === null ? '—' : rupiah(v, locale));
+	const rows: Cell[][] = matrix.rows.map((row, i) => [
+		String(i + 1),
+		{ paragraphs: [{ text: row.institution, bold: true }, { text: `(${row.sector})`, color: GREY }] },
+		...matrix.components.map((_, k) => contributionCell(row.cells[k] ?? null, labels, locale)),
+		...(withMoney ? [money(sum(row.cells.map(valueOf)))] : [])
+	]);
+	if (withMoney) {
+		const bold = (text: string): RichCell => ({ paragraphs: [{ text, bold: true }] });
+		rows.push([
+			'',
+			bold(labels.total),
+			...matrix.components.map((_, k) => bold(money(sum(matrix.rows.map((r) => valueOf(r.cells[k] ?? null)))))),
+			bold(money(sum(matrix.rows.flatMap((r) => r.cells.map(valueOf)))))
+		]);
+	}
+	c.table(
+		[
+			{ header: labels.no, weight: 0.3, align: 'center' },
+			{ header: `${labels.institution} (${labels.unsur})`, weight: 1.2 },
+			...matrix.components.map((name) => ({ header: name, weight: 6 / Math.max(n, 2) })),
+			...(withMoney ? [{ header: labels.totalRupiah, weight: 0.85, align: 'right' as const }] : [])
+		],
+		rows,
+		{ size: n <= 3 ? 7.5 : n <= 5 ? 7 : 6.5, caption: labels.matrix, continued: labels.continued }
+	);
+	c.newPage('portrait');
 }
 
 /**
@@ -185,7 +257,7 @@ async function signatureBlocks(c: Composer, doc: MinutesDocument, role: Signatur
 			instansi: c.faces.regular.wrap(s.instansi, SMALL, inner),
 			name: c.faces.bold.wrap(s.name, BODY - 0.5, inner),
 			jabatan: c.faces.regular.wrap(s.jabatan, SMALL, inner),
-			signedOn: labels.signedOn(formatAuditTime(s.signedAt, doc.timeZone))
+			signedOn: labels.signedOn(formatAuditTime(s.signedAt, doc.timeZone, doc.locale))
 		}));
 		const heights = blocks.map((b) => b.instansi.length * 10 + 4 + boxHeight + 4 + b.name.length * 12 + b.jabatan.length * 10 + 9 + 14);
 		const height = Math.max(...heights);
@@ -238,7 +310,7 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
 		[labels.nomor, doc.nomor],
 		[labels.textHash, audit.textHash],
 		[labels.matrixHash, audit.matrixHash ?? '—'],
-		[labels.generatedAt, formatAuditTime(audit.generatedAt, timeZone)],
+		[labels.generatedAt, formatAuditTime(audit.generatedAt, timeZone, doc.locale)],
 		[labels.verifyAt, audit.verifyUrl]
 	];
 	for (const [label, value] of facts) {
@@ -265,7 +337,7 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
 		String(i + 1),
 		s.name,
 		labels.roleOne[s.role],
-		formatAuditTime(s.signedAt, timeZone),
+		formatAuditTime(s.signedAt, timeZone, doc.locale),
 		s.ip,
 		s.device,
 		`[${statements.indexOf(s.consent) + 1}]`,
@@ -344,22 +416,7 @@ export async function renderMinutesPdf(doc: MinutesDocument, opts: RenderOptions
 		for (const paragraph of doc.notes.trim().split(/\n\s*\n/)) c.paragraph(paragraph.trim(), { size: BODY, align: 'justify', spaceAfter: 4 });
 	}
 
-	if (doc.matrix) {
-		const { matrix } = doc;
-		c.newPage('landscape');
-		c.heading(labels.matrix, { size: 11.5, spaceBefore: 0, keepWith: 0 });
-		c.paragraph(labels.matrixVersion(matrix.version, matrix.contentHash), { size: SMALL, color: GREY, spaceAfter: 6 });
-		c.table(
-			[
-				{ header: labels.no, weight: 0.35, align: 'center' },
-				{ header: `${labels.institution} (${labels.unsur})`, weight: 1.5 },
-				...matrix.components.map((name) => ({ header: name, weight: 6 / Math.max(matrix.components.length, 2) }))
-			],
-			matrix.rows.map((row, i) => [String(i + 1), `${row.institution}\n(${row.sector})`, ...matrix.components.map((_, k) => row.cells[k] ?? '')]),
-			{ size: 7.5, caption: labels.matrix, continued: labels.continued }
-		);
-		c.newPage('portrait');
-	}
+	if (doc.matrix) matrixSection(c, doc.matrix, labels, doc.locale ?? 'id');
 
 	if (doc.commitments.length) {
 		c.heading(labels.commitments, { size: BODY + 0.5, keepWith: 50 });

@@ -1,7 +1,8 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { attendance, institutions } from '../db/schema';
-import { toCsv } from '../csv';
+import { toCsv, type CsvSeparator } from '../csv';
+import { DEFAULT_TIME_ZONE, formatStamp } from '../../time-zones';
 import { listInvitedInstitutionIds, type Workshop } from './workshops';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
@@ -31,13 +32,9 @@ export function attendanceCsv(
 	rows: AttendanceRow[],
 	header: { no: string; name: string; jabatan: string; institution: string; sector: string; gender: string; phone: string; time: string },
 	sectorLabel: (s: string) => string,
-	opts: { includePhone: boolean; timeZone?: string }
+	opts: { includePhone: boolean; timeZone?: string; separator?: CsvSeparator }
 ): string {
-	const time = new Intl.DateTimeFormat('id-ID', {
-		dateStyle: 'short',
-		timeStyle: 'short',
-		timeZone: opts.timeZone ?? 'Asia/Jakarta'
-	});
+	const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
 	const cols = [header.no, header.name, header.jabatan, header.institution, header.sector, header.gender];
 	if (opts.includePhone) cols.push(header.phone);
 	cols.push(header.time);
@@ -46,9 +43,10 @@ export function attendanceCsv(
 		rows.map((r, i) => {
 			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), r.gender];
 			if (opts.includePhone) cells.push(r.phone);
-			cells.push(time.format(r.checkedInAt));
+			cells.push(formatStamp(r.checkedInAt, timeZone, { seconds: false }));
 			return cells;
-		})
+		}),
+		opts.separator
 	);
 }
 

@@ -5,6 +5,7 @@ import { getForum } from '$lib/server/forums';
 import { getWorkshop } from '$lib/server/workshops/workshops';
 import { declineSigning, findSignerByToken, minutesContent, signMinutes } from '$lib/server/minutes';
 import { SIGN_LIMIT, limitFromEnv, throttle, throttledFormFailure, throttledMessage } from '$lib/server/throttle';
+import { sealedMinutesFor } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -27,6 +28,8 @@ export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
 		signer: { name: signer.name, jabatan: signer.jabatan, instansi: signer.instansi, role: signer.role, status: signer.status, signedAt: signer.signedAt, declineReason: signer.declineReason },
 		version: { version: version.version, textHash: version.textHash, voided: version.voidedAt !== null },
 		content,
+		// Once sealed, the signing link is where each signer fetches their own copy.
+		sealed: sealedMinutesFor(db, version.id),
 		notYours: participant !== null && signer.attendanceId !== participant
 	};
 };

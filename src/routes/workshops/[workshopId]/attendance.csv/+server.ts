@@ -1,5 +1,6 @@
 import { attendanceCsv, listAttendance } from '$lib/server/workshops/attendance';
 import { getDb } from '$lib/server/db/client';
+import { csvSeparator } from '$lib/server/csv';
 import { requireWorkshopRole } from '$lib/server/guards';
 import { translate, type MessageKey } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
@@ -22,7 +23,7 @@ export const GET: RequestHandler = ({ locals, params, url }) => {
 			time: translate(l, 'attendance.time')
 		},
 		(s) => translate(l, `sector.${s}` as MessageKey),
-		{ includePhone, timeZone: forum.timeZone }
+		{ includePhone, timeZone: forum.timeZone, separator: csvSeparator(l) }
 	);
 	const name = `daftar-hadir-${workshop.date}-${workshop.id}${includePhone ? '' : '-publik'}.csv`;
 	return new Response(csv, {

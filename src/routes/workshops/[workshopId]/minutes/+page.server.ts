@@ -14,6 +14,7 @@ import {
 	minutesContent,
 	renewSignerLink,
 	signingComplete,
+	signingDateGap,
 	versionOnRecord,
 	workshopOfficials
 } from '$lib/server/minutes';
@@ -50,6 +51,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			link: s.status === 'pending' ? link(s.linkToken) : null
 		})),
 		complete: signingComplete(signers),
+		dateGap: current ? signingDateGap(minutesContent(current).date, signers, forum.timeZone) : null,
 		versions: listMinutesVersions(db, workshop.id).map((v) => ({
 			version: v.version,
 			textHash: v.textHash,
