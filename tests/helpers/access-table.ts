@@ -183,6 +183,7 @@ export const ACCESS: Record<string, Access> = {
 	},
 	'POST /reentry/[token]': { allow: NOBODY, probe: () => ({ path: `/reentry/${BOGUS_TOKEN}`, form: {} }), refusedStatus: 400, why: 'a wrong re-entry link is refused beside the form' },
 	'GET /sign/[token]': { allow: ALL, probe: (w) => ({ path: `/sign/${w.signedToken}` }), why: 'a signer’s link shows what they signed to whoever holds it' },
+	'GET /sign/[token]/berita-acara.pdf': { allow: ALL, probe: (w) => ({ path: `/sign/${w.signedToken}/berita-acara.pdf` }), why: 'once sealed, a signer’s link gives their own copy of the sealed PDF' },
 	'POST /sign/[token]?/sign': { allow: NOBODY, probe: () => ({ path: `/sign/${BOGUS_TOKEN}?/sign`, form: { consent: 'on', strokes: '[[[0,0],[10,10]]]' } }) },
 	'POST /sign/[token]?/decline': { allow: NOBODY, probe: () => ({ path: `/sign/${BOGUS_TOKEN}?/decline`, form: { reason: 'Tidak hadir' } }) },
 
