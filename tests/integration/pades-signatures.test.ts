@@ -4,7 +4,7 @@
  * again when the configured authority cannot be reached, and an official's later signature by
  * another key, with one changed byte in each signed range and bytes appended after the last one.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,30 @@ describe('without a time-stamping authority', () => {
 			expect(page.text, flip.range).toContain('tidak valid: diubah setelah ditandatangani');
 			if (!flip.sealBroken) expect(page.text, flip.range).toContain('Dokumen diubah setelah ditandatangani: tanda tangan ke-2 tidak cocok dengan isinya.');
 		}
+	});
+
+	it('is judged the same way by `npm run verify`, signature by signature', async () => {
+		// Asynchronously: a blocked event loop would let the server drop the keep-alive socket unseen.
+		const cli = (path: string) =>
+			new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+				const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/verify.ts', path], { env: { ...process.env, DATABASE_PATH: server.dbPath } });
+				let stdout = '';
+				child.stdout.on('data', (d) => (stdout += d));
+				child.on('error', reject);
+				child.on('close', (status) => resolve({ status, stdout }));
+			});
+		const good = await cli(file('cli-twice.pdf', twice));
+		expect(good.status).toBe(0);
+		expect(good.stdout).toContain(': genuine (berita acara');
+		expect(good.stdout).toMatch(/#1 our seal: .+; ETSI\.CAdES\.detached; bytes 0-\d+ of \d+; valid/);
+		expect(good.stdout).toMatch(/#2 other signer: Kepala Bappelitbangda Kota Madiun, Pemerintah Kota Madiun; adbe\.pkcs7\.detached; .+; valid/);
+		expect(good.stdout).toContain('nothing appended after the last signature');
+		const changedAt = Buffer.from(twice).indexOf('/Producer') + 1;
+		const bad = await cli(file('cli-changed.pdf', flipByte(twice, changedAt)));
+		expect(bad.status).toBe(2);
+		expect(bad.stdout).toContain(': tampered');
+		expect(bad.stdout).toMatch(/#1 our seal: .+; NOT valid/);
+		expect(bad.stdout).toContain('digest mismatch');
 	});
 
 	it('detects bytes appended after the last signature', async () => {
