@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: type check, unit, integration (built server) and end-to-end (Debian's Chromium).
-# Installs what the tests need that npm cannot: chromium, poppler-utils, qpdf, fonts.
+# Installs what the tests need that npm cannot: chromium, poppler-utils, qpdf, mupdf-tools (a second
+# PDF signature verifier), openssl (a local RFC 3161 time-stamping authority), fonts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdfsig >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+command -v mutool >/dev/null 2>&1 || missing+=(mupdf-tools)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "Installing system packages for tests: ${missing[*]}"

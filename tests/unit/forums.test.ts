@@ -22,7 +22,7 @@ import { MAX_LOGO_BYTES, prepareLogo } from '../../src/lib/server/forums/logo';
 import { formatMinutesNumber, nextMinutesNumber, numberingPatternProblem } from '../../src/lib/server/forums/numbering';
 import { currentMinutesVersion, ensureMinutesDraft, finalizeMinutes, listSigners, minutesContent, signMinutes } from '../../src/lib/server/minutes';
 import { renderMinutesPdf } from '../../src/lib/server/pdf/render-minutes';
-import { inspectSealedPdf } from '../../src/lib/server/pdf/verify';
+import { inspectPdfSignatures } from '../../src/lib/server/pdf/verify';
 import { sealCommonName, sealWorkshopMinutes } from '../../src/lib/server/sealing';
 import { InputError } from '../../src/lib/server/validation';
 import { getWorkshop } from '../../src/lib/server/workshops/workshops';
@@ -352,8 +352,8 @@ describe('a WITA forum’s sealed berita acara', () => {
 		expect(sig.stdout).toContain('Signature is Valid');
 		expect(sig.stdout).toContain('Total document signed');
 		expect(spawnSync('qpdf', ['--check', pdfPath], { encoding: 'utf8' }).status).toBe(0);
-		const inspection = inspectSealedPdf(new Uint8Array(readFileSync(pdfPath)), [{ fingerprint: 'none' }]);
-		expect(inspection.signerCommonName).toBe('Forum Multipihak Toraja Utara');
+		const [seal] = inspectPdfSignatures(new Uint8Array(readFileSync(pdfPath)), [{ fingerprint: 'none' }]).signatures;
+		expect(seal?.signerCommonName).toBe('Forum Multipihak Toraja Utara');
 		expect(sealCommonName({ name: 'Forum Ma’ruf — Séko', shortName: 'x' })).toBe("Forum Ma'ruf - Seko");
 	});
 

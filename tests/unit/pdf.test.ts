@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MinutesDocument } from '../../src/lib/server/pdf/minutes-document';
 import { renderMinutesPdf } from '../../src/lib/server/pdf/render-minutes';
 import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf, type SealCertificate } from '../../src/lib/server/pdf/seal';
-import { inspectSealedPdf, sha256Hex } from '../../src/lib/server/pdf/verify';
+import { inspectPdfSignatures, sha256Hex } from '../../src/lib/server/pdf/verify';
 import { madiunMinutes } from './fixtures/minutes';
 
 const EXTRA_MATRIX_ROWS = 30;
@@ -85,7 +85,7 @@ describe('minutes PDF', () => {
 		expect(out).toContain('Signature Validation: Signature is Valid.');
 		expect(out).toContain('- Total document signed');
 		expect(out).not.toContain('Not total document signed');
-		expect(out).toContain('Signature Type: adbe.pkcs7.detached');
+		expect(out).toContain('Signature Type: ETSI.CAdES.detached');
 		expect(out).toContain('Signing Hash Algorithm: SHA-256');
 		expect(out).toContain('Signer Certificate Common Name: Forpemma - segel sistem Mufakat (tidak tersertifikasi)');
 	});
@@ -154,18 +154,36 @@ describe('minutes PDF', () => {
 		expect(flat(audit)).toContain('Senin, 8 November 2021 pukul 14.00 WIB');
 	});
 
-	it('is recognised by our verifier as sealed by us, untouched, over the whole file', () => {
-		const inspection = inspectSealedPdf(sealed, [{ fingerprint: seal.fingerprint }]);
-		expect(inspection).toMatchObject({ sealed: true, byUs: true, coversWholeFile: true, digestValid: true, problems: [] });
-		expect(inspection.fileSha256).toBe(sha256Hex(sealed));
-		expect(inspection.signerCommonName).toBe('Forpemma - segel sistem Mufakat (tidak tersertifikasi)');
-		expect(Math.abs(inspection.signingTime!.getTime() - Date.now())).toBeLessThan(10 * 60_000);
-		expect(inspection.byteRange?.[0]).toBe(0);
+	it('is PAdES B-B: mutool agrees, and the CMS has no signing-time but a signing-certificate-v2', () => {
+		const { out } = run('mutool', ['sign', '-v', join(dir, 'sealed.pdf')]);
+		expect(out).toContain('The document is unchanged since signing.');
+		expect(out).toContain('cn=Forpemma - segel sistem Mufakat (tidak tersertifikasi)');
+		const [signature] = inspectPdfSignatures(sealed, [seal]).signatures;
+		const raw = Buffer.from(sealed).toString('latin1');
+		const [, a, b] = signature!.byteRange;
+		writeFileSync(join(dir, 'cms.der'), Buffer.from(raw.slice(a + 1, b - 1).replace(/(00)+$/, ''), 'hex'));
+		const printed = run('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', join(dir, 'cms.der')]).out;
+		expect(printed).toContain('id-smime-aa-signingCertificateV2');
+		expect(printed).toContain('messageDigest');
+		expect(printed).not.toContain('signingTime');
+		expect(raw).toMatch(/\/SubFilter \/ETSI\.CAdES\.detached\n\/M \(D:\d{14}Z\)/);
+	});
 
-		const stranger = inspectSealedPdf(sealed, [{ fingerprint: 'AA:'.repeat(31) + 'AA' }]);
-		expect(stranger.byUs).toBe(false);
-		expect(stranger.digestValid).toBe(true);
-		expect(inspectSealedPdf(unsealed, [seal]).sealed).toBe(false);
+	it('is recognised by our verifier as sealed by us, untouched, over the whole file', () => {
+		const inspection = inspectPdfSignatures(sealed, [{ fingerprint: seal.fingerprint }]);
+		expect(inspection.signatures).toHaveLength(1);
+		expect(inspection.appendedAfterLast).toBe(0);
+		expect(inspection.fileSha256).toBe(sha256Hex(sealed));
+		const [signature] = inspection.signatures;
+		expect(signature).toMatchObject({ ours: true, valid: true, digestMatches: true, signatureValid: true, subFilter: 'ETSI.CAdES.detached', coveredEnd: sealed.length, timeStamp: null, problems: [] });
+		expect(signature!.signerCommonName).toBe('Forpemma - segel sistem Mufakat (tidak tersertifikasi)');
+		expect(signature!.signerOrganization).toBe('Mufakat');
+		expect(Math.abs(signature!.claimedTime!.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+		expect(signature!.byteRange[0]).toBe(0);
+
+		const [stranger] = inspectPdfSignatures(sealed, [{ fingerprint: 'AA:'.repeat(31) + 'AA' }]).signatures;
+		expect(stranger).toMatchObject({ ours: false, valid: true });
+		expect(inspectPdfSignatures(unsealed, [seal]).signatures).toHaveLength(0);
 	});
 
 	it('reports a changed byte inside the signed range as a digest mismatch', () => {
@@ -174,20 +192,18 @@ describe('minutes PDF', () => {
 		const at = Buffer.from(tampered).indexOf('/Producer');
 		tampered[at + 1] = 'p'.charCodeAt(0);
 		expect(run('pdfsig', [file('tampered.pdf', tampered)]).out).toMatch(/Signature is Invalid|Digest Mismatch/);
-		const inspection = inspectSealedPdf(tampered, [seal]);
-		expect(inspection.sealed).toBe(true);
-		expect(inspection.digestValid).toBe(false);
-		expect(inspection.problems.join(' ')).toContain('digest mismatch');
+		const [signature] = inspectPdfSignatures(tampered, [seal]).signatures;
+		expect(signature).toMatchObject({ ours: true, valid: false, digestMatches: false, signatureValid: true });
+		expect(signature!.problems.join(' ')).toContain('digest mismatch');
 	});
 
 	it('reports bytes appended after the seal: the seal no longer covers the whole file', () => {
 		const appended = Buffer.concat([sealed, Buffer.from('\n% appended after sealing\n')]);
 		const { out } = run('pdfsig', [file('appended.pdf', appended)]);
 		expect(out).toContain('Not total document signed');
-		const inspection = inspectSealedPdf(appended, [seal]);
-		expect(inspection.coversWholeFile).toBe(false);
-		expect(inspection.digestValid).toBe(true);
-		expect(inspection.problems[0]).toMatch(/bytes were added after the signature/);
+		const inspection = inspectPdfSignatures(appended, [seal]);
+		expect(inspection.appendedAfterLast).toBe(26);
+		expect(inspection.signatures[0]).toMatchObject({ valid: true, coveredEnd: sealed.length });
 	});
 
 	it('leaves the seal valid when an official adds a signature later by incremental update', async () => {
@@ -201,7 +217,13 @@ describe('minutes PDF', () => {
 		expect(second).toContain('Signature is Valid.');
 		expect(second).toContain('- Total document signed');
 		expect(run('qpdf', ['--check', join(dir, 'twice.pdf')]).status).toBe(0);
-		expect(inspectSealedPdf(twice, [seal, official])).toMatchObject({ byUs: true, coversWholeFile: true, digestValid: true });
+		const inspection = inspectPdfSignatures(twice, [seal]);
+		expect(inspection.signatures.map((s) => [s.ours, s.valid, s.signerCommonName])).toEqual([
+			[true, true, 'Forpemma - segel sistem Mufakat (tidak tersertifikasi)'],
+			[false, true, 'Kepala Bappelitbangda Kota Madiun (test)']
+		]);
+		expect(inspection.signatures[0]!.coveredEnd).toBe(sealed.length);
+		expect(inspection.appendedAfterLast).toBe(0);
 	});
 
 	it('renders minutes without a matrix, notes or changes', async () => {

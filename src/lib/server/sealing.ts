@@ -17,7 +17,8 @@ import { DEFAULT_TIME_ZONE, formatClock } from '../time-zones';
 import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
 import { renderMinutesPdf } from './pdf/render-minutes';
 import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
-import { inspectSealedPdf, type SealInspection } from './pdf/verify';
+import { inspectPdfSignatures, type PdfSignatures, type SignatureCheck } from './pdf/verify';
+import { TimeStampError, timeStampAuthorityUrl } from './pdf/time-stamp';
 import { sha256Hex } from './hashing';
 import { log } from './log';
 import { InputError } from './validation';
@@ -187,7 +188,7 @@ function letterheadOf(content: MinutesContent, forum: Forum): Pick<MinutesDocume
 }
 
 /** Everything the PDF shows, taken from the finalised version and the signers' own records. */
-export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string): MinutesDocument {
+export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string, sealTimeAuthority: string | null = null): MinutesDocument {
 	const version = currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
 	const content = minutesContent(version);
@@ -249,7 +250,8 @@ export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string)
 					device: deviceSummary(s.userAgent),
 					consent: s.status === 'signed' ? (s.consentText ?? CONSENT_STATEMENT) : '—',
 					shownHash: s.shownHash ?? '—'
-				}))
+				})),
+			sealTimeAuthority
 		},
 		disclaimer: UNCERTIFIED_NOTICE
 	};
@@ -260,6 +262,12 @@ export type SealResult = {
 	pdf: Uint8Array;
 	/** True when this version had already been sealed (or was being sealed): the same file is returned. */
 	alreadySealed: boolean;
+	/**
+	 * Where the seal's time comes from: a time-stamping authority, the server's clock (none is
+	 * configured), or the server's clock because the configured authority could not be reached.
+	 * Null for a version sealed earlier.
+	 */
+	sealTime: 'timeStamped' | 'serverClock' | 'authorityUnreachable' | null;
 };
 
 /** Seals in progress in this process, by minutes version: a second request waits for the first. */
@@ -274,9 +282,9 @@ export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: st
 	const version = currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
 	const existing = db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
-	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf), alreadySealed: true };
+	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf), alreadySealed: true, sealTime: null };
 	const pending = sealing.get(version.id);
-	if (pending) return { ...(await pending), alreadySealed: true };
+	if (pending) return { ...(await pending), alreadySealed: true, sealTime: null };
 	const run = sealVersion(db, workshop, version, origin);
 	sealing.set(version.id, run);
 	try {
@@ -290,13 +298,28 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 	if (!signingComplete(listSigners(db, version.id))) throw new InputError({ minutes: { key: 'minutes.notComplete' } });
 	const cert = ensureSealCertificate(db, workshop.forumId);
 	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
-	const unsealed = await renderMinutesPdf(buildMinutesDocument(db, workshop, origin));
 	// /Reason, /Location and /Name stay ASCII (TOOLCHAIN.md); the PDF itself carries the exact text.
-	const sealed = await sealPdf(unsealed, { p12: Buffer.from(cert.p12), passphrase: sealSecret() }, {
+	const info = {
 		reason: asciiName(`Berita acara ${version.nomor} v${version.version}`),
 		location: asciiName(forum.place || workshop.place),
 		name: `${asciiName(forum.shortName)} - Mufakat`
-	});
+	};
+	const key = { p12: Buffer.from(cert.p12), passphrase: sealSecret() };
+	const authority = timeStampAuthorityUrl();
+	let stamped: Uint8Array | null = null;
+	let sealTime: SealResult['sealTime'] = authority ? 'timeStamped' : 'serverClock';
+	if (authority) {
+		try {
+			stamped = await sealPdf(await renderMinutesPdf(buildMinutesDocument(db, workshop, origin, authority)), key, info, { timeStampAuthority: authority });
+		} catch (error) {
+			if (!(error instanceof TimeStampError)) throw error;
+			// Sealing is not held up by an unreachable authority (a hall without internet): the minutes
+			// are sealed PAdES B-B instead, and the audit page then says the time is the server's own.
+			log('warn', 'minutes.seal.timeStampUnavailable', { workshop: workshop.id, version: version.version, authority, error: error.message });
+			sealTime = 'authorityUnreachable';
+		}
+	}
+	const sealed = stamped ?? await sealPdf(await renderMinutesPdf(buildMinutesDocument(db, workshop, origin, null)), key, info);
 	const sha256 = sha256Hex(sealed);
 	// Another process may have sealed the same version meanwhile: the first stored file wins.
 	return db.transaction(
@@ -304,14 +327,14 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 			const first = tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
 			if (first) {
 				log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });
-				return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true };
+				return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true, sealTime: null };
 			}
 			tx.insert(sealedMinutes)
 				.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() })
 				.run();
 			tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id)).run();
-			log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256 });
-			return { sha256, pdf: sealed, alreadySealed: false };
+			log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256, sealTime });
+			return { sha256, pdf: sealed, alreadySealed: false, sealTime };
 		},
 		{ behavior: 'immediate' }
 	);
@@ -320,7 +343,12 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 export type VerifyResult = {
 	verdict: 'genuine' | 'tampered' | 'appended' | 'unknown';
 	fileSha256: string;
-	inspection: SealInspection | null;
+	/** Every signature in the file, judged one by one (null for a hash look-up or an unreadable file). */
+	signatures: PdfSignatures | null;
+	/** Our seal among them: the last signature made with one of this server's seal certificates. */
+	seal: SignatureCheck | null;
+	/** Signatures added after our seal by incremental update (an official's certified signature). */
+	later: SignatureCheck[];
 	match: {
 		workshopId: number;
 		workshopTitle: string;
@@ -366,32 +394,38 @@ function findSealed(db: Db, sha256: string) {
 	return db.select({ id: sealedMinutes.minutesVersionId, sealedAt: sealedMinutes.sealedAt }).from(sealedMinutes).where(eq(sealedMinutes.sha256, sha256)).get();
 }
 
-/** What the public verify page says about an uploaded file. */
+/**
+ * What the public verify page says about an uploaded file. Genuine: our seal is valid over exactly
+ * a file this server sealed, and whatever follows it is signatures by others that are valid
+ * themselves, with nothing appended after the last one. A changed byte anywhere a signature covers
+ * makes it "tampered"; unsigned bytes after the last signature make it "appended".
+ */
 export function verifyMinutesPdf(db: Db, bytes: Uint8Array): VerifyResult {
 	const fileSha256 = sha256Hex(bytes);
 	const trusted = db.select({ fingerprint: sealCertificates.fingerprint }).from(sealCertificates).all();
-	let inspection: SealInspection | null = null;
-	try {
-		inspection = inspectSealedPdf(bytes, trusted);
-	} catch (e) {
-		// Not a PDF we can parse: the hash lookup below still answers.
-		log('debug', 'verify.unreadable', { bytes: bytes.length, error: e });
-		inspection = null;
-	}
+	const signatures = inspectPdfSignatures(bytes, trusted);
+	const seal = signatures.signatures.findLast((s) => s.ours) ?? null;
+	const later = seal ? signatures.signatures.filter((s) => s.index > seal.index) : [];
+	const result = (verdict: VerifyResult['verdict'], match: VerifyResult['match']): VerifyResult => ({ verdict, fileSha256, signatures, seal, later, match });
+	for (const s of signatures.signatures) if (s.problems.length) log('debug', 'verify.signature', { index: s.index, problems: s.problems });
+
 	const exact = findSealed(db, fileSha256);
-	if (exact) return { verdict: 'genuine', fileSha256, inspection, match: describeVersion(db, exact.id, exact.sealedAt) };
-	if (!inspection?.sealed || !inspection.byUs) return { verdict: 'unknown', fileSha256, inspection, match: null };
-	// Bytes added after our seal: the sealed file is the prefix the signature covers.
-	const end = inspection.byteRange ? inspection.byteRange[2]! + inspection.byteRange[3]! : 0;
-	const prefix = end > 0 && end < bytes.length ? findSealed(db, sha256Hex(bytes.subarray(0, end))) : undefined;
+	if (exact) return result('genuine', describeVersion(db, exact.id, exact.sealedAt));
+	if (!seal) return result('unknown', null);
+	// The sealed file is the prefix our seal covers; anything after it was added later.
+	const prefix = seal.coveredEnd < bytes.length ? findSealed(db, sha256Hex(bytes.subarray(0, seal.coveredEnd))) : undefined;
 	const match = prefix ? describeVersion(db, prefix.id, prefix.sealedAt) : null;
-	if (!inspection.digestValid) return { verdict: 'tampered', fileSha256, inspection, match };
-	if (!inspection.coversWholeFile) return { verdict: 'appended', fileSha256, inspection, match };
-	return { verdict: 'tampered', fileSha256, inspection, match };
+	if (!seal.valid) return result('tampered', match);
+	// A later signature must itself be valid and made over the sealed file, as an incremental update.
+	if (later.some((s) => !s.valid || s.byteRange[1] < seal.coveredEnd)) return result('tampered', match);
+	if (signatures.appendedAfterLast > 0) return result('appended', match);
+	// Our certificate and a valid signature, yet not a file this server recorded.
+	if (!match) return result('tampered', null);
+	return result('genuine', match);
 }
 
 export function verifyMinutesHash(db: Db, hash: string): VerifyResult {
 	const sha = hash.trim().toLowerCase();
 	const found = findSealed(db, sha);
-	return { verdict: found ? 'genuine' : 'unknown', fileSha256: sha, inspection: null, match: found ? describeVersion(db, found.id, found.sealedAt) : null };
+	return { verdict: found ? 'genuine' : 'unknown', fileSha256: sha, signatures: null, seal: null, later: [], match: found ? describeVersion(db, found.id, found.sealedAt) : null };
 }

@@ -5,12 +5,28 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions } from './$types';
 
 function present(result: VerifyResult) {
+	const signatures = result.signatures;
 	return {
 		verdict: result.verdict,
 		fileSha256: result.fileSha256,
-		coversWholeFile: result.inspection?.coversWholeFile ?? null,
-		digestValid: result.inspection?.digestValid ?? null,
-		signerCommonName: result.inspection?.signerCommonName ?? null,
+		signatures: signatures
+			? {
+					fileLength: signatures.fileLength,
+					appendedAfterLast: signatures.appendedAfterLast,
+					list: signatures.signatures.map((s) => ({
+						index: s.index,
+						signer: [s.signerCommonName, s.signerOrganization].filter(Boolean).join(', '),
+						ours: s.ours,
+						valid: s.valid,
+						coveredEnd: s.coveredEnd,
+						claimedTime: s.claimedTime,
+						timeStamp: s.timeStamp ? { time: s.timeStamp.time, authority: s.timeStamp.authority, valid: s.timeStamp.valid } : null
+					}))
+				}
+			: null,
+		/** Valid signatures by others after our seal, named: "ditandatangani kemudian oleh …". */
+		laterSigners: result.verdict === 'genuine' ? result.later.filter((s) => s.valid && !s.ours).map((s) => [s.signerCommonName, s.signerOrganization].filter(Boolean).join(', ')) : [],
+		laterInvalid: result.later.find((s) => !s.valid)?.index ?? null,
 		match: result.match
 	};
 }

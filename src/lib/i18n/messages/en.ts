@@ -1162,6 +1162,24 @@ export const en: Record<MessageKey, string> = {
 	'export.totalValue': 'Total value (Rp)',
 	'export.total': 'Total',
 	// --- h7-seal ---
+	'minutes.sealedWithoutTimeStamp': "PDF sealed, but without a time-stamp: the time-stamping authority (TSA) could not be reached, so the seal's time is this server's clock. The PDF's audit page says so.",
+	'verify.signatures': 'Signatures in the file',
+	'verify.sealedThenSigned': 'Sealed by Mufakat; signed later by {names}.',
+	'verify.laterInvalid': 'The document was changed after signing: signature {n} does not match its content.',
+	'verify.signatureN': 'Signature {n}',
+	'verify.ourSeal': 'Mufakat seal (this server)',
+	'verify.otherSigner': 'another signer',
+	'verify.signerUnknown': 'signer unreadable',
+	'verify.valid': 'valid: the content covered is what was signed',
+	'verify.invalid': 'not valid: changed after signing',
+	'verify.range': 'covers bytes 0–{end} of {total}',
+	'verify.claimedTime': 'time stated by the signer: {date}',
+	'verify.timeStamp': 'RFC 3161 time-stamp by {authority}: {date}',
+	'verify.timeStampInvalid': 'time-stamp not valid',
+	'verify.serverClock': "no third-party time-stamp: the time is the signer's own clock",
+	'verify.nothingAppended': 'Nothing was added after the last signature.',
+	'verify.appendedBytes': '{n} bytes were added after the last signature and are covered by no signature.',
+	'verify.noSignatures': 'This file holds no signature.',
 	// --- h8-a11y ---
 	// --- h9-reporting ---
 	// --- h10-monev-report ---

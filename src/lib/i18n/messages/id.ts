@@ -1164,6 +1164,24 @@ export const id = {
 	'export.totalValue': 'Jumlah nilai (Rp)',
 	'export.total': 'Jumlah',
 	// --- h7-seal ---
+	'minutes.sealedWithoutTimeStamp': 'PDF tersegel, tetapi tanpa cap waktu: otoritas cap waktu (TSA) tidak dapat dihubungi, jadi waktu segel diambil dari jam server ini. Halaman audit PDF menyatakannya.',
+	'verify.signatures': 'Tanda tangan dalam berkas',
+	'verify.sealedThenSigned': 'Disegel oleh Mufakat; ditandatangani kemudian oleh {names}.',
+	'verify.laterInvalid': 'Dokumen diubah setelah ditandatangani: tanda tangan ke-{n} tidak cocok dengan isinya.',
+	'verify.signatureN': 'Tanda tangan {n}',
+	'verify.ourSeal': 'segel Mufakat (server ini)',
+	'verify.otherSigner': 'penanda tangan lain',
+	'verify.signerUnknown': 'penanda tangan tidak terbaca',
+	'verify.valid': 'valid: isi yang dicakup sama dengan yang ditandatangani',
+	'verify.invalid': 'tidak valid: diubah setelah ditandatangani',
+	'verify.range': 'mencakup bita 0–{end} dari {total}',
+	'verify.claimedTime': 'waktu yang dinyatakan penanda tangan: {date}',
+	'verify.timeStamp': 'cap waktu RFC 3161 dari {authority}: {date}',
+	'verify.timeStampInvalid': 'cap waktu tidak valid',
+	'verify.serverClock': 'tanpa cap waktu pihak ketiga: waktunya dari jam penanda tangan sendiri',
+	'verify.nothingAppended': 'Tidak ada data yang ditambahkan setelah tanda tangan terakhir.',
+	'verify.appendedBytes': '{n} bita ditambahkan setelah tanda tangan terakhir dan tidak dicakup tanda tangan apa pun.',
+	'verify.noSignatures': 'Berkas ini tidak memuat tanda tangan.',
 	// --- h8-a11y ---
 	// --- h9-reporting ---
 	// --- h10-monev-report ---

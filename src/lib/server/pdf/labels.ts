@@ -51,6 +51,9 @@ export type MinutesLabels = {
 	matrixHash: string;
 	generatedAt: string;
 	verifyAt: string;
+	sealTime: string;
+	sealTimeServerClock: string;
+	sealTimeAuthority: (url: string) => string;
 	signers: string;
 	role: string;
 	signedAt: string;
@@ -101,6 +104,9 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		matrixHash: 'Hash matriks (SHA-256)',
 		generatedAt: 'PDF dibuat',
 		verifyAt: 'Verifikasi',
+		sealTime: 'Waktu segel',
+		sealTimeServerClock: 'Jam server ini sendiri; waktu segel tidak dicap oleh otoritas cap waktu (TSA) pihak ketiga.',
+		sealTimeAuthority: (url) => `Dicap oleh otoritas cap waktu RFC 3161 (TSA): ${url}`,
 		signers: 'Penanda tangan',
 		role: 'Peran',
 		signedAt: 'Waktu tanda tangan',
@@ -149,6 +155,9 @@ export const MINUTES_LABELS: Record<'id' | 'en', MinutesLabels> = {
 		matrixHash: 'Matrix hash (SHA-256)',
 		generatedAt: 'PDF generated',
 		verifyAt: 'Verify',
+		sealTime: 'Seal time',
+		sealTimeServerClock: "This server's own clock; the seal's time is not stamped by a third-party time-stamping authority (TSA).",
+		sealTimeAuthority: (url) => `Stamped by the RFC 3161 time-stamping authority (TSA) ${url}`,
 		signers: 'Signers',
 		role: 'Role',
 		signedAt: 'Signed at',

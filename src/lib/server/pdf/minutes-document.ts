@@ -84,6 +84,11 @@ export type MinutesAudit = {
 	/** Public verify page; printed and encoded in the QR code. */
 	verifyUrl: string;
 	signers: AuditSigner[];
+	/**
+	 * Where the seal's time comes from: an RFC 3161 time-stamping authority (its URL), or null for
+	 * the server's own clock. Absent for documents that are not sealed (the letterhead preview).
+	 */
+	sealTimeAuthority?: string | null;
 };
 
 export type MinutesDocument = {

@@ -303,7 +303,7 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
 	const qrSize = 92;
 	const qrTop = c.y;
 	c.place(qrGraphic(pdf, audit.verifyUrl), { x: c.right - qrSize, y: qrTop - qrSize, width: qrSize, height: qrSize });
-	const labelWidth = 10 + Math.max(...[labels.documentId, labels.nomor, labels.textHash, labels.matrixHash, labels.generatedAt, labels.verifyAt].map((l) => c.faces.bold.width(l, SMALL + 0.5)));
+	const labelWidth = 10 + Math.max(...[labels.documentId, labels.nomor, labels.textHash, labels.matrixHash, labels.generatedAt, labels.verifyAt, labels.sealTime].map((l) => c.faces.bold.width(l, SMALL + 0.5)));
 	const valueWidth = c.width - qrSize - 12 - labelWidth;
 	const facts: [string, string][] = [
 		[labels.documentId, doc.documentId],
@@ -311,7 +311,11 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
 		[labels.textHash, audit.textHash],
 		[labels.matrixHash, audit.matrixHash ?? '—'],
 		[labels.generatedAt, formatAuditTime(audit.generatedAt, timeZone, doc.locale)],
-		[labels.verifyAt, audit.verifyUrl]
+		[labels.verifyAt, audit.verifyUrl],
+		// Said on the document itself, so a reader knows what the seal's time rests on.
+		...(audit.sealTimeAuthority === undefined
+			? []
+			: [[labels.sealTime, audit.sealTimeAuthority === null ? labels.sealTimeServerClock : labels.sealTimeAuthority(audit.sealTimeAuthority)] as [string, string]])
 	];
 	for (const [label, value] of facts) {
 		const lines = c.faces.regular.wrap(value, SMALL + 0.5, valueWidth);

@@ -1,19 +1,22 @@
 /**
  * The forum's seal: a certificate of its own (generated on first run, or a PKCS#12 imported from
- * a certification authority) and one detached PKCS#7 signature over the whole minutes PDF.
+ * a certification authority) and one PAdES signature (ETSI EN 319 142-1 baseline B-B, or B-T with
+ * a time-stamping authority) over the whole minutes PDF.
  *
- * node-forge makes and reads certificates and PKCS#12 files (Node's crypto cannot); the CMS
- * SignedData is assembled here in DER and signed with Node's crypto, so that the issuer name is
- * copied byte for byte from the certificate (node-forge re-encodes non-ASCII names wrongly) and
- * the file is hashed natively rather than in JavaScript.
+ * node-forge makes and reads certificates and PKCS#12 files (Node's crypto cannot); the CMS is
+ * written with pkijs (cms.ts), which keeps the certificate's issuer name byte for byte (node-forge
+ * re-encodes non-ASCII names wrongly), and the file is hashed natively rather than in JavaScript.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { child, children, concat, context, derNull, oid, OID, octetString, readNode, sequence, setOf, smallInteger, time, tlv, whole } from './der';
+import { digestOf, signCadesDetached } from './cms';
 import { appendSignatureField, pdfTextString } from './incremental-update';
+import { requestTimeStampToken } from './time-stamp';
 
 /** Hex characters reserved for the CMS: room for a certificate chain of a few certificates. */
 export const SIGNATURE_HEX_LENGTH = 16_384;
+/** With a time-stamp token the CMS also carries the authority's signature and certificates. */
+export const TIME_STAMPED_SIGNATURE_HEX_LENGTH = 32_768;
 
 export type SealCertificate = {
 	p12: Buffer;
@@ -226,72 +229,35 @@ function openSeal(seal: SealKey, now: Date): OpenedP12 {
 	return opened;
 }
 
-const attribute = (type: string, value: Uint8Array) => sequence(oid(type), setOf(value));
-const sha256Algorithm = () => sequence(oid(OID.sha256), derNull());
-
-/** IssuerAndSerialNumber taken verbatim from the certificate's TBSCertificate. */
-function issuerAndSerial(certificateDer: Uint8Array): Uint8Array {
-	const tbs = child(readNode(certificateDer), 0, 'TBSCertificate');
-	const fields = children(tbs);
-	const offset = fields[0]?.tag === context(0) ? 1 : 0;
-	const serial = fields[offset];
-	const issuer = fields[offset + 2];
-	if (!serial || !issuer) throw new Error('malformed certificate');
-	return sequence(whole(issuer), whole(serial));
-}
-
-/**
- * CMS SignedData (RFC 5652), detached: signed attributes content-type, signing-time, message-digest
- * and ESS signing-certificate-v2 (binds the certificate, so it cannot be swapped for another with
- * the same key).
- */
-function signedData(digest: Uint8Array, opened: OpenedP12, signingTime: Date): Uint8Array {
-	const [signer] = opened.certificates;
-	if (!signer) throw new Error('no signer certificate');
-	const certHash = createHash('sha256').update(signer).digest();
-	const attributes = [
-		attribute(OID.contentType, oid(OID.data)),
-		attribute(OID.signingTime, time(signingTime)),
-		attribute(OID.messageDigest, octetString(digest)),
-		attribute(OID.signingCertificateV2, sequence(sequence(sequence(octetString(certHash)))))
-	];
-	const signedSet = setOf(...attributes);
-	const signature = sign('sha256', signedSet, opened.privateKey);
-	const signerInfo = sequence(
-		smallInteger(1),
-		issuerAndSerial(signer),
-		sha256Algorithm(),
-		// The signed attributes travel as [0] IMPLICIT; the signature covers them tagged as a SET.
-		tlv(context(0), signedSet.subarray(readNode(signedSet).contentStart)),
-		sequence(oid(OID.rsaEncryption), derNull()),
-		octetString(signature)
-	);
-	const body = sequence(
-		smallInteger(1),
-		setOf(sha256Algorithm()),
-		sequence(oid(OID.data)),
-		tlv(context(0), concat(opened.certificates)),
-		setOf(signerInfo)
-	);
-	return sequence(oid(OID.signedData), tlv(context(0), body));
-}
-
 /** D:YYYYMMDDHHmmSSZ, the PDF date format, in UTC. */
 function pdfDate(date: Date): string {
 	return `D:${date.toISOString().slice(0, 19).replace(/[-T:]/g, '')}Z`;
 }
 
+export type SealOptions = {
+	/** When the seal is made; written to the signature dictionary's /M (PAdES keeps it out of the CMS). */
+	signingTime?: Date;
+	/**
+	 * An RFC 3161 time-stamping authority: the signature value is time-stamped there (PAdES B-T).
+	 * When it cannot be reached sealPdf throws a TimeStampError; the caller decides what then.
+	 */
+	timeStampAuthority?: string | null;
+};
+
 /**
  * Seals a PDF: appends a signature field as an incremental update and fills it with a detached
- * PKCS#7 signature over every byte of the result except the signature itself. Earlier bytes are
- * never rewritten, so an existing signature stays valid and a later one (an official's certified
- * signature) can be added the same way.
+ * CAdES signature (SubFilter ETSI.CAdES.detached) over every byte of the result except the
+ * signature itself. Earlier bytes are never rewritten and the xref stays a classic table, so an
+ * existing signature stays valid and a later one (an official's certified signature) can be added
+ * the same way.
  */
-export async function sealPdf(pdf: Uint8Array, seal: SealKey, info: SealInfo, signingTime = new Date()): Promise<Uint8Array> {
+export async function sealPdf(pdf: Uint8Array, seal: SealKey, info: SealInfo, options: SealOptions = {}): Promise<Uint8Array> {
+	const signingTime = options.signingTime ?? new Date();
+	const authority = options.timeStampAuthority ?? null;
 	const opened = openSeal(seal, signingTime);
 	const entries = [
 		'/Filter /Adobe.PPKLite',
-		'/SubFilter /adbe.pkcs7.detached',
+		'/SubFilter /ETSI.CAdES.detached',
 		`/M ${pdfTextString(pdfDate(signingTime))}`,
 		`/Name ${pdfTextString(asciiName(info.name))}`,
 		`/Reason ${pdfTextString(info.reason)}`,
@@ -299,14 +265,14 @@ export async function sealPdf(pdf: Uint8Array, seal: SealKey, info: SealInfo, si
 		...(info.contactInfo ? [`/ContactInfo ${pdfTextString(info.contactInfo)}`] : []),
 		'/Prop_Build << /App << /Name /Mufakat >> >>'
 	].join('\n');
-	const { bytes, byteRange } = appendSignatureField(pdf, entries, SIGNATURE_HEX_LENGTH, 'Segel Mufakat');
+	const reserved = authority ? TIME_STAMPED_SIGNATURE_HEX_LENGTH : SIGNATURE_HEX_LENGTH;
+	const { bytes, byteRange } = appendSignatureField(pdf, entries, reserved, 'Segel Mufakat');
 	const [, firstLength, secondStart, secondLength] = byteRange;
-	const digest = createHash('sha256')
-		.update(bytes.subarray(0, firstLength))
-		.update(bytes.subarray(secondStart, secondStart + secondLength))
-		.digest();
-	const cms = Buffer.from(signedData(digest, opened, signingTime)).toString('hex');
-	if (cms.length > SIGNATURE_HEX_LENGTH) throw new Error(`signature needs ${cms.length} hex characters, ${SIGNATURE_HEX_LENGTH} reserved`);
+	const digest = digestOf('sha256', [bytes.subarray(0, firstLength), bytes.subarray(secondStart, secondStart + secondLength)]);
+	const signature = signCadesDetached(digest, opened.privateKey, opened.certificates);
+	const token = authority ? await requestTimeStampToken(authority, signature.signatureValue) : undefined;
+	const cms = Buffer.from(signature.toDer(token)).toString('hex');
+	if (cms.length > reserved) throw new Error(`signature needs ${cms.length} hex characters, ${reserved} reserved`);
 	// Hex digits are ASCII: written in place over the zeros, after the '<'.
 	bytes.set(Buffer.from(cms, 'latin1'), firstLength + 1);
 	return bytes;

@@ -96,7 +96,8 @@ export const actions: Actions = {
 		const { db, workshop } = staff(event);
 		return formAction(event.locals.locale, event.request, async () => {
 			const sealed = await sealWorkshopMinutes(db, workshop, publicBaseUrl(event.url).url);
-			return { saved: translate(event.locals.locale, sealed.alreadySealed ? 'minutes.alreadySealed' : 'minutes.sealed') };
+			const key = sealed.alreadySealed ? 'minutes.alreadySealed' : sealed.sealTime === 'authorityUnreachable' ? 'minutes.sealedWithoutTimeStamp' : 'minutes.sealed';
+			return { saved: translate(event.locals.locale, key) };
 		});
 	},
 	importCertificate: async (event) => {
