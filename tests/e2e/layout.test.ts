@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -203,8 +203,6 @@ describe('layout on a phone, a 720p projector and 1080p', () => {
 		expect(await page.getByTestId('live-bar').evaluate((bar) => bar.getBoundingClientRect().bottom)).toBeLessThanOrEqual(740);
 		await form.evaluate((el) => el.scrollIntoView({ block: 'start' }));
 		await page.screenshot({ path: screenshotPath('participant-matrix-own-row', '360') });
-		mkdirSync(join('docs', 'img'), { recursive: true });
-		copyFileSync(screenshotPath('participant-matrix-own-row', '360'), join('docs', 'img', 'matrix-phone.png'));
 	});
 
 	for (const size of SIZES) {
