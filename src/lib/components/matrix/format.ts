@@ -1,5 +1,5 @@
 import type { MessageKey } from '$lib/i18n';
-import type { ConsentState, ContributionType, MatrixSnapshot } from '$lib/collab/matrix-doc';
+import { CONSENT_STATES, type ConsentState, type ContributionType, type MatrixSnapshot } from '$lib/collab/matrix-doc';
 import type { Refusal } from '$lib/collab/refusals';
 import type { UnsavedField } from '$lib/collab/unsaved-edits';
 
@@ -69,4 +69,18 @@ export function describeRefusal(refusal: Refusal, snapshot: Pick<MatrixSnapshot,
 		field,
 		limit: refusal.limit ?? ''
 	});
+}
+
+/** How many institutions agreed, abstained or objected to one target; null when nobody answered yet. */
+export function consentTally(consent: MatrixSnapshot['consent'], target: string): Record<ConsentState, number> | null {
+	const counts: Record<ConsentState, number> = { agree: 0, abstain: 0, object: 0 };
+	let any = false;
+	for (const marks of Object.values(consent)) {
+		const state = marks[target];
+		if (state && CONSENT_STATES.includes(state)) {
+			counts[state]++;
+			any = true;
+		}
+	}
+	return any ? counts : null;
 }

@@ -1144,6 +1144,11 @@ export const en: Record<MessageKey, string> = {
 	//
 	// --- h2-security ---
 	// --- h3-phone ---
+	'phone.ownRowTitle': 'Your row: {institution}',
+	'phone.ownRowHelp': 'One card per programme component. What you type is saved at once and seen by the moderator.',
+	'phone.ownConsent': "Your institution's answer: {answer}",
+	'phone.othersTitle': "Other institutions' entries",
+	'phone.unsavedShort': '{count} not saved',
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---

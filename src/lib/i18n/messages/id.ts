@@ -1146,6 +1146,11 @@ export const id = {
 	//
 	// --- h2-security ---
 	// --- h3-phone ---
+	'phone.ownRowTitle': 'Baris Anda: {institution}',
+	'phone.ownRowHelp': 'Satu kartu untuk setiap komponen program. Yang Anda ketik langsung tersimpan dan terlihat oleh moderator.',
+	'phone.ownConsent': 'Jawaban lembaga Anda: {answer}',
+	'phone.othersTitle': 'Isian lembaga lain',
+	'phone.unsavedShort': '{count} belum tersimpan',
 	// --- h4-projector ---
 	// --- h5-language ---
 	// --- h6-minutes-content ---
