@@ -26,3 +26,42 @@ export type AgreedContribution = {
  * minutes finalised before contributions were recorded field by field) the text that was printed.
  */
 export type MinutesMatrixCell = AgreedContribution | string | null;
+
+/** Everything a signer is shown; its canonical JSON is hashed. */
+export type MinutesContent = {
+	workshopId: number;
+	version: number;
+	nomor: string;
+	title: string;
+	subtitle: string;
+	/**
+	 * The forum's identity as it was when the version was finalised: the letterhead a sealed copy
+	 * prints. Versions finalised before forums had addresses and logos lack those fields.
+	 */
+	forum: { name: string; shortName: string; secretariatAddress?: string; logoSha256?: string | null; logoMime?: string | null };
+	/** The forum's zone (IANA); times in the minutes and the PDF are printed in it. */
+	timeZone?: string;
+	/** The forum's word for a village (desa, pekon, kampung …). */
+	villageWord?: string;
+	openingFormula: string;
+	date: string;
+	place: string;
+	chair: string;
+	moderator: string;
+	notetaker: string;
+	parties: { name: string; jabatan: string; instansi: string; sector: string }[];
+	agenda: string[];
+	agreedPoints: string[];
+	notes: string;
+	matrix: {
+		version: number;
+		contentHash: string;
+		components: string[];
+		/** Cells are contributions field by field; versions finalised before that hold the printed text. */
+		rows: { institution: string; sector: string; cells: MinutesMatrixCell[] }[];
+	} | null;
+	commitments: { number: string; statement: string; lead: string; target: string }[];
+	changesSinceLastMeeting: string[];
+	closingFormula: string;
+	placeAndDate: string;
+};

@@ -22,7 +22,8 @@ import { commitmentChangesSince } from './rollups';
 import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
 import { siteNamer, villageName } from './matrix/sites';
-import type { AgreedContribution, MinutesMatrixCell } from './pdf/minutes-document';
+import type { AgreedContribution } from './pdf/minutes-document';
+import type { MinutesContent } from '$lib/minutes/types';
 import { localIsoDate, zoneAbbreviation } from '../time-zones';
 import { regionDefaults, type Forum } from './forums';
 import { formatMinutesNumber, nextMinutesNumber } from './forums/numbering';
@@ -38,44 +39,7 @@ export const CLOSING_FORMULA = 'Demikian berita acara ini dibuat dengan sebenar-
 export const UNCERTIFIED_NOTICE =
 	'Tanda tangan yang digambar para pihak bersama segel sistem Mufakat merupakan tanda tangan elektronik tidak tersertifikasi sebagaimana dimaksud dalam PP 71/2019. Keaslian dokumen dapat diperiksa pada halaman verifikasi.';
 
-/** Everything a signer is shown; its canonical JSON is hashed. */
-export type MinutesContent = {
-	workshopId: number;
-	version: number;
-	nomor: string;
-	title: string;
-	subtitle: string;
-	/**
-	 * The forum's identity as it was when the version was finalised: the letterhead a sealed copy
-	 * prints. Versions finalised before forums had addresses and logos lack those fields.
-	 */
-	forum: { name: string; shortName: string; secretariatAddress?: string; logoSha256?: string | null; logoMime?: string | null };
-	/** The forum's zone (IANA); times in the minutes and the PDF are printed in it. */
-	timeZone?: string;
-	/** The forum's word for a village (desa, pekon, kampung …). */
-	villageWord?: string;
-	openingFormula: string;
-	date: string;
-	place: string;
-	chair: string;
-	moderator: string;
-	notetaker: string;
-	parties: { name: string; jabatan: string; instansi: string; sector: string }[];
-	agenda: string[];
-	agreedPoints: string[];
-	notes: string;
-	matrix: {
-		version: number;
-		contentHash: string;
-		components: string[];
-		/** Cells are contributions field by field; versions finalised before that hold the printed text. */
-		rows: { institution: string; sector: string; cells: MinutesMatrixCell[] }[];
-	} | null;
-	commitments: { number: string; statement: string; lead: string; target: string }[];
-	changesSinceLastMeeting: string[];
-	closingFormula: string;
-	placeAndDate: string;
-};
+export type { MinutesContent } from '$lib/minutes/types';
 
 const KIND_WORDS: Record<string, string> = {
 	lokakarya: 'Lokakarya',
