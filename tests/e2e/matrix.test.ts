@@ -104,6 +104,7 @@ describe('live role and contribution matrix', () => {
 		await moderator.goto(`${ctx.server.url}/workshops/3/matrix`);
 		await live(moderator);
 		await moderator.getByRole('button', { name: /^Bekukan matriks/ }).click();
+		await moderator.getByLabel('Saya yakin: bekukan matriks sekarang.').check();
 		await moderator.getByRole('button', { name: 'Ya, bekukan' }).click();
 		await expect.poll(() => moderator.getByTestId('versions').textContent(), { timeout: 10_000 }).toContain('Versi 1');
 		await expect.poll(() => a.getByTestId('frozen-banner').count()).toBe(1);

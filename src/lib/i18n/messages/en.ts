@@ -1188,4 +1188,24 @@ export const en: Record<MessageKey, string> = {
 	// --- h8-a11y ---
 	// --- h9-reporting ---
 	// --- h10-monev-report ---
+	'sign.toSignature': 'Go to the signature',
+	'sign.summaryTitle': 'What you are signing',
+	'sign.summaryWorkshop': 'Meeting',
+	'sign.summaryDate': 'Date',
+	'sign.summaryForum': 'Forum',
+	'sign.summaryNomor': 'Number',
+	'sign.summarySigner': 'Signer',
+	'sign.summaryAgreements': 'Agreements',
+	'sign.agreementsCount': '{count} points agreed',
+	'sign.matrixSize': 'matrix version {version}: {rows} institutions × {components} components',
+	'sign.commitmentsCount': '{count} joint commitments',
+	'sign.readFull': 'Read the full minutes',
+	'sign.signatureTitle': 'Your signature',
+	'sign.minutesTable': 'Roles and contributions matrix (scrollable)',
+	'freeze.check': 'I am sure: freeze the matrix now.',
+	'freeze.unfreezeTitle': 'Unfreeze the matrix?',
+	'freeze.unfreezeBody': 'Version {version} stays on record with its fingerprint; cells can be changed again and the next freeze makes a new version.',
+	'freeze.unfreezeCheck': 'I am sure: unfreeze now.',
+	'freeze.unfreezeConfirm': 'Yes, unfreeze',
+	'freeze.checkFirst': 'Tick the box above to enable the button.',
 };

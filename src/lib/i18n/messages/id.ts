@@ -1190,6 +1190,26 @@ export const id = {
 	// --- h8-a11y ---
 	// --- h9-reporting ---
 	// --- h10-monev-report ---
+	'sign.toSignature': 'Langsung ke tanda tangan',
+	'sign.summaryTitle': 'Yang Anda tandatangani',
+	'sign.summaryWorkshop': 'Kegiatan',
+	'sign.summaryDate': 'Tanggal',
+	'sign.summaryForum': 'Forum',
+	'sign.summaryNomor': 'Nomor',
+	'sign.summarySigner': 'Penanda tangan',
+	'sign.summaryAgreements': 'Kesepakatan',
+	'sign.agreementsCount': '{count} hal disepakati',
+	'sign.matrixSize': 'matriks versi {version}: {rows} lembaga × {components} komponen',
+	'sign.commitmentsCount': '{count} komitmen bersama',
+	'sign.readFull': 'Baca berita acara lengkap',
+	'sign.signatureTitle': 'Tanda tangan Anda',
+	'sign.minutesTable': 'Matriks peran dan kontribusi (dapat digeser)',
+	'freeze.check': 'Saya yakin: bekukan matriks sekarang.',
+	'freeze.unfreezeTitle': 'Buka pembekuan matriks?',
+	'freeze.unfreezeBody': 'Versi {version} tetap tersimpan beserta sidiknya; sel dapat diubah lagi dan pembekuan berikutnya membuat versi baru.',
+	'freeze.unfreezeCheck': 'Saya yakin: buka pembekuan sekarang.',
+	'freeze.unfreezeConfirm': 'Ya, buka pembekuan',
+	'freeze.checkFirst': 'Centang kotak di atas untuk mengaktifkan tombol.',
 } as const;
 
 export type MessageKey = keyof typeof id;
