@@ -1147,6 +1147,19 @@ export const id = {
 	// --- h2-security ---
 	// --- h3-phone ---
 	// --- h4-projector ---
+	'projector.pageOf': 'Halaman {page} dari {total}',
+	'projector.held': 'Ditahan',
+	'projector.nextIn': 'berganti dalam {seconds} dtk',
+	'projector.hold': 'Tahan halaman',
+	'projector.previousPage': 'Halaman sebelumnya',
+	'projector.nextPage': 'Halaman berikutnya',
+	'projector.controls': 'Kendali proyektor',
+	'projector.showJoin': 'Tampilkan QR',
+	'projector.hideJoin': 'Sembunyikan QR',
+	'projector.discussing': 'Sedang dibahas',
+	'projector.exit': 'Keluar dari tampilan proyektor',
+	'projector.representativeConfirmed': '✓ Ya',
+	'projector.representativeWaiting': 'Menunggu',
 	// --- h5-language ---
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
