@@ -251,6 +251,14 @@ describe('projector screens readable from the back of a hall', () => {
 
 		await laptop.getByRole('button', { name: /^Ikuti saya/ }).click();
 		await expect.poll(() => spotlight.count()).toBe(0);
+
+		// A moderator at the projector's own keyboard or mouse picks a cell: its full text shows the same way; Escape puts it away.
+		const picked = await projector.locator('[data-testid="matrix-grid"] td[data-cell]').evaluateAll((tds) => tds.filter((td) => td.getClientRects().length > 0 && td.querySelector('p.text')).map((td) => (td as HTMLElement).dataset.cell!)[0]!);
+		await projector.locator(`td[data-cell="${picked}"]`).click();
+		await expect.poll(() => spotlight.getAttribute('data-cell')).toBe(picked);
+		expect(await spotlight.textContent()).not.toContain('Sedang dibahas');
+		await projector.keyboard.press('Escape');
+		await expect.poll(() => spotlight.count()).toBe(0);
 		await context.close();
 	});
 
