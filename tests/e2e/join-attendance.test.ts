@@ -82,7 +82,8 @@ describe('workshop day in a real browser', () => {
 		expect(await moderator.getByRole('cell', { name: 'Ahmad Syafiʼi', exact: true }).isVisible()).toBe(true);
 
 		await moderator.setViewportSize({ width: 1920, height: 1080 });
-		await moderator.getByRole('button', { name: 'Tampilan proyektor' }).click();
+		await moderator.getByRole('link', { name: 'Tampilan proyektor' }).click();
+		await moderator.getByTestId('attendance-projector').waitFor();
 		const nameSize = await moderator.getByRole('cell', { name: 'Sri Wulandari', exact: true }).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
 		expect(nameSize).toBeGreaterThanOrEqual(24);
 		expect(await moderator.getByRole('columnheader', { name: 'No. HP' }).count()).toBe(0);

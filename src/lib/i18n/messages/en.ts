@@ -1150,6 +1150,19 @@ export const en: Record<MessageKey, string> = {
 	'phone.othersTitle': "Other institutions' entries",
 	'phone.unsavedShort': '{count} not saved',
 	// --- h4-projector ---
+	'projector.pageOf': 'Page {page} of {total}',
+	'projector.held': 'Held',
+	'projector.nextIn': 'next in {seconds} s',
+	'projector.hold': 'Hold page',
+	'projector.previousPage': 'Previous page',
+	'projector.nextPage': 'Next page',
+	'projector.controls': 'Projector controls',
+	'projector.showJoin': 'Show QR code',
+	'projector.hideJoin': 'Hide QR code',
+	'projector.discussing': 'Under discussion',
+	'projector.exit': 'Leave projector view',
+	'projector.representativeConfirmed': '✓ Yes',
+	'projector.representativeWaiting': 'Waiting',
 	// --- h5-language ---
 	// --- h6-minutes-content ---
 	'sign.notSealedYet': 'These minutes are not sealed yet. The PDF copy is available here once the secretariat has sealed them.',

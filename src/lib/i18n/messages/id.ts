@@ -1152,6 +1152,19 @@ export const id = {
 	'phone.othersTitle': 'Isian lembaga lain',
 	'phone.unsavedShort': '{count} belum tersimpan',
 	// --- h4-projector ---
+	'projector.pageOf': 'Halaman {page} dari {total}',
+	'projector.held': 'Ditahan',
+	'projector.nextIn': 'berganti dalam {seconds} dtk',
+	'projector.hold': 'Tahan halaman',
+	'projector.previousPage': 'Halaman sebelumnya',
+	'projector.nextPage': 'Halaman berikutnya',
+	'projector.controls': 'Kendali proyektor',
+	'projector.showJoin': 'Tampilkan QR',
+	'projector.hideJoin': 'Sembunyikan QR',
+	'projector.discussing': 'Sedang dibahas',
+	'projector.exit': 'Keluar dari tampilan proyektor',
+	'projector.representativeConfirmed': '✓ Ya',
+	'projector.representativeWaiting': 'Menunggu',
 	// --- h5-language ---
 	// --- h6-minutes-content ---
 	'sign.notSealedYet': 'Berita acara ini belum disegel. Salinan PDF tersedia di sini setelah sekretariat menyegelnya.',
