@@ -38,7 +38,8 @@ describe('sign-in throttling', () => {
 		for (let i = 0; i < 50; i++) last = await signIn(db, { email: `p${i}@forum.test`, password: 'x', address: '10.0.0.4' }, now);
 		expect(last).toMatchObject({ ok: false, reason: 'locked' });
 		expect(await signIn(db, { email: 'fresh@forum.test', password: 'x', address: '10.0.0.5' }, now)).toMatchObject({ reason: 'wrong' });
-	});
+		// Fifty real scrypt hashes: a few seconds on an idle laptop, more on a busy CI machine.
+	}, 60_000);
 });
 
 describe('redirect targets', () => {
