@@ -178,8 +178,8 @@ export const en: Record<MessageKey, string> = {
 	'join.name': 'Full name',
 	'join.jabatan': 'Position',
 	'join.gender': 'Gender',
-	'join.male': 'Male (L)',
-	'join.female': 'Female (P)',
+	'join.male': 'Male (M)',
+	'join.female': 'Female (F)',
 	'join.phone': 'Mobile number (hidden in public copies)',
 	'join.submit': 'Check in',
 	'join.welcome': 'Welcome, {name}',
@@ -1146,6 +1146,21 @@ export const en: Record<MessageKey, string> = {
 	// --- h3-phone ---
 	// --- h4-projector ---
 	// --- h5-language ---
+	'gender.L': 'M',
+	'gender.P': 'F',
+	'collab.refusal.foreignRowUnnamed': 'that row is not your institution’s',
+	'collab.refusal.rowLockedUnnamed': 'the moderator locked that row',
+	'collab.refusal.columnLockedUnnamed': 'the moderator locked that column',
+	'collab.refusal.invalidValueUnnamed': 'a value is not valid',
+	'collab.field.consent': 'Consent',
+	'collab.field.notes': 'Minutes notes',
+	'collab.field.points': 'Points agreed',
+	'collab.field.locked': 'Lock',
+	'review.new': 'New commitment {number}',
+	'review.target': 'target {target}',
+	'review.unverified': 'not yet verified',
+	'review.done': 'done',
+	'review.notDone': 'not done',
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
 	// --- h8-a11y ---

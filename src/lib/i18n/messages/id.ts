@@ -1148,6 +1148,21 @@ export const id = {
 	// --- h3-phone ---
 	// --- h4-projector ---
 	// --- h5-language ---
+	'gender.L': 'L',
+	'gender.P': 'P',
+	'collab.refusal.foreignRowUnnamed': 'baris itu bukan milik lembaga Anda',
+	'collab.refusal.rowLockedUnnamed': 'baris itu dikunci moderator',
+	'collab.refusal.columnLockedUnnamed': 'kolom itu dikunci moderator',
+	'collab.refusal.invalidValueUnnamed': 'ada isian yang tidak sah',
+	'collab.field.consent': 'Persetujuan',
+	'collab.field.notes': 'Catatan berita acara',
+	'collab.field.points': 'Hal-hal yang disepakati',
+	'collab.field.locked': 'Kunci',
+	'review.new': 'Komitmen baru {number}',
+	'review.target': 'target {target}',
+	'review.unverified': 'belum diverifikasi',
+	'review.done': 'selesai',
+	'review.notDone': 'belum selesai',
 	// --- h6-minutes-content ---
 	// --- h7-seal ---
 	// --- h8-a11y ---

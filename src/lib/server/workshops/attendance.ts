@@ -31,7 +31,7 @@ export function attendanceCsv(
 	rows: AttendanceRow[],
 	header: { no: string; name: string; jabatan: string; institution: string; sector: string; gender: string; phone: string; time: string },
 	sectorLabel: (s: string) => string,
-	opts: { includePhone: boolean; timeZone?: string }
+	opts: { includePhone: boolean; timeZone?: string; genderLabel?: (g: AttendanceRow['gender']) => string }
 ): string {
 	const time = new Intl.DateTimeFormat('id-ID', {
 		dateStyle: 'short',
@@ -44,7 +44,7 @@ export function attendanceCsv(
 	return toCsv(
 		cols,
 		rows.map((r, i) => {
-			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), r.gender];
+			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), opts.genderLabel?.(r.gender) ?? r.gender];
 			if (opts.includePhone) cells.push(r.phone);
 			cells.push(time.format(r.checkedInAt));
 			return cells;
