@@ -954,7 +954,7 @@ export const en: Record<MessageKey, string> = {
 	'home.publicTitle': 'Forum programmes, open to the public',
 	'home.publicHelp': 'Verified progress on joint commitments; no sign-in needed.',
 	'home.noPublic': 'No programme is listed for the public yet.',
-	'home.verifyTitle': 'Check a berita acara',
+	'home.verifyTitle': 'Check signed minutes',
 	'home.verifyHelp': 'Upload the minutes PDF (or its SHA-256 hash) to check whether this server sealed it and whether it has been changed since.',
 	'home.verifyLink': 'Open the verify page',
 	'home.setupPending': 'Set-up is not finished: this server has no administrator yet.',
@@ -1146,6 +1146,8 @@ export const en: Record<MessageKey, string> = {
 	// --- h3-phone ---
 	// --- h4-projector ---
 	// --- h5-language ---
+	'error.internal': 'The server ran into an error. Try again shortly.',
+	'error.requestRefused': 'This request cannot be processed.',
 	'gender.L': 'M',
 	'gender.P': 'F',
 	'collab.refusal.foreignRowUnnamed': 'that row is not your institution’s',

@@ -1148,6 +1148,8 @@ export const id = {
 	// --- h3-phone ---
 	// --- h4-projector ---
 	// --- h5-language ---
+	'error.internal': 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
+	'error.requestRefused': 'Permintaan ini tidak dapat diproses.',
 	'gender.L': 'L',
 	'gender.P': 'P',
 	'collab.refusal.foreignRowUnnamed': 'baris itu bukan milik lembaga Anda',
