@@ -59,6 +59,36 @@ describe('a page streamed through the compressor', () => {
 		}
 	});
 
+	it('survives a reader who leaves mid-page, and serves the next one', async () => {
+		let left: () => void = () => {};
+		server = createServer((req, res) => {
+			compressResponse(req, res);
+			res.writeHead(200, { 'content-type': 'text/html' });
+			res.write(`<p>${'x'.repeat(5000)}</p>`);
+			if (req.url === '/leave') {
+				// The app keeps writing after the socket is gone, as Kit's stream does until it notices.
+				res.on('close', () => {
+					res.write('<p>after</p>');
+					res.end('<p>end</p>');
+					left();
+				});
+			} else res.end();
+		});
+		await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+		const { port } = server.address() as AddressInfo;
+		const gone = new Promise<void>((resolve) => (left = resolve));
+		const req = get({ host: '127.0.0.1', port, path: '/leave', headers: { 'accept-encoding': 'br' } }, (res) => res.once('data', () => req.destroy()));
+		req.on('error', () => {});
+		await gone;
+		const status = await new Promise<number>((resolve, reject) =>
+			get({ host: '127.0.0.1', port, path: '/', headers: { 'accept-encoding': 'gzip' } }, (res) => {
+				res.resume();
+				res.on('end', () => resolve(res.statusCode ?? 0));
+			}).on('error', reject)
+		);
+		expect(status).toBe(200);
+	});
+
 	it('leaves other types, tiny pages and already encoded bodies as they are', async () => {
 		server = createServer((req, res) => {
 			compressResponse(req, res);

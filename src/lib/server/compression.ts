@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { constants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
+import { log } from './log';
 
 export type Encoding = 'br' | 'gzip';
 
@@ -90,7 +91,12 @@ export function compressResponse(req: IncomingMessage, res: ServerResponse): voi
 		// The app waits for 'drain' on the response when a write returns false; when it was the
 		// compressor that was full, the socket will not say so.
 		compressor.on('drain', () => res.emit('drain'));
+		// A reader who leaves mid-page: stop compressing; later writes from the app are dropped.
 		res.on('close', () => compressor.destroy());
+		compressor.on('error', (error) => {
+			log('info', 'response.compression.aborted', { reason: error.message });
+			res.destroy();
+		});
 	};
 
 	res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
@@ -109,6 +115,7 @@ export function compressResponse(req: IncomingMessage, res: ServerResponse): voi
 	res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
 		decide(res.statusCode);
 		if (!stream) return (original.write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+		if (stream.destroyed) return false;
 		const callback = rest.find((a) => typeof a === 'function') as WriteCallback | undefined;
 		const encodingArg = rest.find((a) => typeof a === 'string') as BufferEncoding | undefined;
 		const ok = stream.write(typeof chunk === 'string' ? Buffer.from(chunk, encodingArg ?? 'utf8') : (chunk as Uint8Array), callback);
@@ -120,6 +127,7 @@ export function compressResponse(req: IncomingMessage, res: ServerResponse): voi
 	res.end = function (this: ServerResponse, ...args: unknown[]) {
 		decide(res.statusCode);
 		if (!stream) return (original.end as (...a: unknown[]) => ServerResponse).call(this, ...args);
+		if (stream.destroyed) return this;
 		const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
 		const chunk = args[0] !== undefined && typeof args[0] !== 'function' ? args[0] : undefined;
 		const encodingArg = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : 'utf8';
