@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { attachCollab, closeCollab } from './src/lib/server/collab/index';
+import { compressResponse } from './src/lib/server/compression';
 import { startupLines } from './src/lib/server/network';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -29,6 +30,8 @@ const host = process.env.HOST ?? '0.0.0.0';
 
 const server = createServer((req, res) => {
 	if (markPlainHttp) req.headers[PLAIN_HTTP_HEADER] = 'http';
+	// Pages and their data leave compressed (assets are precompressed); upgrades never come here.
+	compressResponse(req, res);
 	handler(req, res, () => {
 		res.statusCode = 404;
 		res.end('Not found');

@@ -1,5 +1,5 @@
 import type { Viewer } from '$lib/server/auth';
-import type { Locale } from '$lib/i18n/translate';
+import type { Catalogue, Locale } from '$lib/i18n/locales';
 
 declare global {
 	namespace App {
@@ -9,6 +9,8 @@ declare global {
 		}
 		interface PageData {
 			locale: Locale;
+			/** The page language’s catalogue, set by the root layout’s universal load (src/routes/+layout.ts); optional because server loads run before it. */
+			messages?: Catalogue;
 		}
 		interface Error {
 			message: string;

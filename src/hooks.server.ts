@@ -90,14 +90,17 @@ export const handle = sequence(securityHeaders(), session, i18n, bodies, guards)
 
 /**
  * A request's own fault (4xx: an action that does not exist, a form action sent JSON) is one info
- * line, not a stack trace; the page says it in the user's language.
+ * line, not a stack trace. Kit's own messages ("Not Found", "Internal Error") are English: the page
+ * says it in the user's language instead.
  */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	const locale = event.locals.locale ?? DEFAULT_LOCALE;
 	if (status < 500) {
 		// Logged with the status the person sees: the `bodies` hook turns SvelteKit's 415 into 400.
 		log('info', 'request.refused', { status: status === 415 ? 400 : status, path: event.url.pathname, reason: error instanceof Error ? error.message : message });
-		return { message: status === 415 ? translate(event.locals.locale ?? DEFAULT_LOCALE, 'error.malformedForm') : message };
+		const key = status === 404 ? 'error.notFound' : status === 415 ? 'error.malformedForm' : 'error.requestRefused';
+		return { message: translate(locale, key) };
 	}
 	console.error(error);
-	return { message };
+	return { message: translate(locale, 'error.internal') };
 };

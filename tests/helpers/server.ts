@@ -30,14 +30,15 @@ export function freePort(): Promise<number> {
  * Starts the built production server (build/server.js) on a random loopback port with its own
  * SQLite file, in its own process group so that stopping it leaves nothing behind. `env` overrides
  * the defaults; a variable given as undefined is not passed at all (a server without ORIGIN).
+ * `entry` runs another build (bench/page-weight compares two).
  */
-export async function startServer(opts: { dir?: string; env?: Record<string, string | undefined> } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dir?: string; env?: Record<string, string | undefined>; entry?: string } = {}): Promise<RunningServer> {
 	const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mufakat-test-'));
 	const dbPath = join(dir, 'mufakat.db');
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	let log = '';
-	const child = spawn(process.execPath, ['build/server.js'], {
+	const child = spawn(process.execPath, [opts.entry ?? 'build/server.js'], {
 		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, DATABASE_PATH: dbPath, ...opts.env },
 		detached: true,
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -23,6 +23,8 @@ import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/eviden
 import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/progress';
 import { revisionsOf } from '../../src/lib/server/commitments/report-revisions';
 import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/rollups';
+import { describeCommitmentChange } from '../../src/lib/commitments/changes';
+import { translate, type Locale } from '../../src/lib/i18n/translate';
 import { InputError } from '../../src/lib/server/validation';
 import { memoryDb } from '../helpers/db';
 
@@ -133,13 +135,20 @@ describe('roll-ups of the demo programme', () => {
 		expect(open.pendingVerification).toBe(0);
 	});
 
-	it('tells a follow-up workshop what changed since the last meeting, one sentence per commitment', () => {
-		const changes = commitmentChangesSince(db, 1, '2021-11-08');
+	it('tells a follow-up workshop what changed since the last meeting, one sentence per commitment, in the reader’s language', () => {
+		const worded = (locale: Locale, since = '2021-11-08') =>
+			commitmentChangesSince(db, 1, since).map((c) => describeCommitmentChange(c, (key, params) => translate(locale, key, params), locale));
+		const changes = worded('id');
 		expect(changes).toContain('Lokasi piloting: 2 → 4 (target 4)');
 		expect(changes).toContain('Kelurahan yang menyepakati replikasi: 0 → 23 (target 23)');
 		expect(changes).toContain('SK Wali Kota terbit: belum selesai → selesai');
 		expect(changes.find((s) => s.startsWith('Kelurahan dengan profil UMKM lapak'))).toBe('Kelurahan dengan profil UMKM lapak: 0 → 22 (target 27) — belum diverifikasi');
-		expect(commitmentChangesSince(db, 1, '2024-06-30').some((s) => s.startsWith('Lokasi piloting'))).toBe(false);
+		expect(worded('id', '2024-06-30').some((s) => s.startsWith('Lokasi piloting'))).toBe(false);
+		// The forum's own words stay as written; what the app adds is English.
+		const english = worded('en');
+		expect(english).toContain('SK Wali Kota terbit: not done → done');
+		expect(english.find((s) => s.startsWith('Kelurahan dengan profil UMKM lapak'))).toBe('Kelurahan dengan profil UMKM lapak: 0 → 22 (target 27) — not yet verified');
+		expect(english.join('\n')).not.toMatch(/belum|selesai|Komitmen baru/);
 	});
 });
 

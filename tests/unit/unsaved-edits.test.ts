@@ -221,7 +221,7 @@ describe('refusal reasons', () => {
 		expect(describeRefusal({ code: 'descriptionTooLong', limit: 2000 }, snapshot, tr('en'))).toBe('the description is longer than 2000 characters');
 	});
 
-	it('fall back to the id for a row the matrix no longer has', () => {
-		expect(describeRefusal({ code: 'foreignRow', institutionId: '99' }, snapshot, tr('id'))).toBe('baris 99 bukan milik lembaga Anda');
+	it('never show an id: a row the matrix no longer has is “that row”', () => {
+		expect(describeRefusal({ code: 'foreignRow', institutionId: '99' }, snapshot, tr('id'))).toBe('baris itu bukan milik lembaga Anda');
 	});
 });

@@ -1,8 +1,9 @@
 import { page } from '$app/state';
-import type { MessageKey } from './messages';
 
-export * from './translate';
-import { DEFAULT_LOCALE, isLocale, translate, type Locale } from './translate';
+// Only the language-neutral part: importing `./translate` here would put both catalogues into
+// every page's JavaScript. The page's own catalogue arrives through the root layout's load.
+export * from './locales';
+import { DEFAULT_LOCALE, fill, isLocale, type Locale, type MessageKey } from './locales';
 import { DEFAULT_TIME_ZONE, formatClock, formatLongDate, formatLongDateTime } from '../time-zones';
 
 /** The page's locale (set by the server hook from the language cookie). */
@@ -13,7 +14,7 @@ export function currentLocale(): Locale {
 
 /** Translates in the current page's language; reactive inside templates. */
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
-	return translate(currentLocale(), key, params);
+	return fill(page.data?.messages?.[key] ?? key, params);
 }
 
 /**

@@ -1,20 +1,14 @@
-import { en, id, type MessageKey } from './messages';
+import { en, id } from './messages';
+import { fill, type Catalogue, type Locale, type MessageKey } from './locales';
 
-export const LOCALES = ['id', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'id';
-export const LOCALE_COOKIE = 'mufakat_lang';
-export type { MessageKey };
+export * from './locales';
 
-const catalogues: Record<Locale, Record<MessageKey, string>> = { id, en };
-
-export function isLocale(value: unknown): value is Locale {
-	return (LOCALES as readonly unknown[]).includes(value);
-}
+/**
+ * Both catalogues, imported statically: for the server (actions, PDFs, CSV, refusal texts) and
+ * tests. Browser code translates through `$lib/i18n` (`t`), which holds only the page's language.
+ */
+const catalogues: Record<Locale, Catalogue> = { id, en };
 
 export function translate(locale: Locale, key: MessageKey, params?: Record<string, string | number>): string {
-	const template = catalogues[locale][key] ?? catalogues.id[key] ?? key;
-	if (!params) return template;
-	return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+	return fill(catalogues[locale][key] ?? catalogues.id[key] ?? key, params);
 }
-

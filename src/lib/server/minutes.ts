@@ -19,6 +19,8 @@ import { attendance, forumMembers, forums, minutesSigners, minutesVersions, prog
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
 import { commitmentChangesSince } from './rollups';
+import { describeCommitmentChange } from '../commitments/changes';
+import { translate } from '../i18n/translate';
 import { listPilotSites } from './programmes/pilot-sites';
 import { tanggalTerbilang } from './terbilang';
 import { siteNamer, villageName } from './matrix/sites';
@@ -155,7 +157,8 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 		changesSinceLastMeeting: previous
 			? [
 					`Pertemuan ini menindaklanjuti ${previous.title} (${tanggalTerbilang(previous.date).short}).`,
-					...(workshop.programmeId ? commitmentChangesSince(db, workshop.programmeId, previous.date) : [])
+					// The berita acara is an Indonesian document, whatever language its editor reads.
+					...(workshop.programmeId ? commitmentChangesSince(db, workshop.programmeId, previous.date).map((c) => describeCommitmentChange(c, (key, params) => translate('id', key, params), 'id')) : [])
 				]
 			: [],
 		closingFormula: CLOSING_FORMULA,

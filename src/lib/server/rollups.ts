@@ -7,7 +7,8 @@
  * A commitment with several pilot sites counts towards each of them.
  */
 import { eq, inArray } from 'drizzle-orm';
-import { formatNumber, periodEnd, type Period } from '../commitments/periods';
+import type { CommitmentChange } from '../commitments/changes';
+import { periodEnd, type Period } from '../commitments/periods';
 import { DEFAULT_TIME_ZONE, instantOf, localIsoDate } from '../time-zones';
 import type { AreaPath } from './areas';
 import { listCommitments, type CommitmentDetail } from './commitments';
@@ -242,19 +243,12 @@ function endOfDay(since: string | Date, timeZone: string): number {
 	return instantOf(since, '23:59:59.999', timeZone);
 }
 
-function describeValue(c: Pick<CommitmentDetail, 'type'>, value: number | null | undefined): string {
-	if (value == null) return '—';
-	if (c.type !== 'numeric') return value >= 1 ? 'selesai' : 'belum selesai';
-	return formatNumber(value, 'id');
-}
-
 /**
- * One Indonesian sentence per commitment of a programme whose reported state changed since a date
- * (the previous meeting), for the follow-up workshop and its minutes, e.g.
- * "Lokasi piloting: 2 → 4 (target 4)". The state before is the latest report filed by then, or
- * the baseline; commitments made since then are listed as new.
+ * What changed in each commitment of a programme since a date (the previous meeting), for the
+ * follow-up workshop and its minutes: the state before is the latest report filed by then, or the
+ * baseline; commitments made since then are listed as new. Worded by describeCommitmentChange.
  */
-export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): string[] {
+export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): CommitmentChange[] {
 	const programme = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
 	if (!programme) return [];
 	const since = endOfDay(sinceDate, zoneOf(db, programme.forumId));
@@ -266,11 +260,10 @@ export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: s
 		.from(progressReports)
 		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)))
 		.all();
-	const sentences: string[] = [];
+	const changes: CommitmentChange[] = [];
 	for (const c of list) {
-		const label = c.indicator || c.statement;
 		if (c.createdAt.getTime() > since) {
-			sentences.push(`Komitmen baru ${c.number}: ${c.statement}`);
+			changes.push({ kind: 'new', number: c.number, statement: c.statement });
 			continue;
 		}
 		const mine = reports.filter((r) => r.commitmentId === c.id);
@@ -280,11 +273,17 @@ export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: s
 		const from = before ? before.realisation : c.type === 'numeric' ? c.baselineValue : 0;
 		if (from === after.realisation) continue;
 		const level = targetLevel(c);
-		const target = c.type === 'numeric' && level != null ? ` (target ${formatNumber(level, 'id')})` : '';
-		const unverified = after.verifiedAt ? '' : ' — belum diverifikasi';
-		sentences.push(`${label}: ${describeValue(c, from)} → ${describeValue(c, after.realisation)}${target}${unverified}`);
+		changes.push({
+			kind: 'progress',
+			label: c.indicator || c.statement,
+			numeric: c.type === 'numeric',
+			from,
+			to: after.realisation,
+			target: c.type === 'numeric' && level != null ? level : null,
+			verified: after.verifiedAt != null
+		});
 	}
-	return sentences;
+	return changes;
 }
 
 /**

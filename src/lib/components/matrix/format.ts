@@ -54,19 +54,46 @@ export const FIELD_LABEL: Record<UnsavedField, MessageKey> = {
 	fundingSource: 'matrix.fundingSource'
 };
 
+/** Labels for the other parts of the document a refusal can name (consent, minutes, locks). */
+const PART_LABEL: Record<string, MessageKey> = {
+	consent: 'collab.field.consent',
+	nomor: 'minutes.nomor',
+	notes: 'collab.field.notes',
+	points: 'collab.field.points',
+	locked: 'collab.field.locked'
+};
+
+/** Codes whose message names a row, a column or a field, and their wording for when the name is unknown. */
+const UNNAMED: Partial<Record<Refusal['code'], { needs: 'institution' | 'component' | 'field'; key: MessageKey }>> = {
+	foreignRow: { needs: 'institution', key: 'collab.refusal.foreignRowUnnamed' },
+	rowLocked: { needs: 'institution', key: 'collab.refusal.rowLockedUnnamed' },
+	columnLocked: { needs: 'component', key: 'collab.refusal.columnLockedUnnamed' },
+	invalidValue: { needs: 'field', key: 'collab.refusal.invalidValueUnnamed' }
+};
+
 /**
- * Why the server refused an edit, in the reader's language, naming the institution and the
- * component as the matrix shows them (ids only when the snapshot no longer has them).
+ * Why the server refused an edit, in the reader's language, naming the institution, the component
+ * and the field as the page shows them. The server sends only a code and ids; an id the matrix no
+ * longer has, or a field with no label, gives the unnamed wording, never the raw id or key.
  * `t` is passed in so that pages and tests translate alike.
  */
 export function describeRefusal(refusal: Refusal, snapshot: Pick<MatrixSnapshot, 'rows' | 'components'>, t: Translate): string {
 	const row = refusal.institutionId === undefined ? undefined : snapshot.rows.find((r) => r.id === refusal.institutionId);
 	const component = refusal.componentId === undefined ? undefined : snapshot.components.find((c) => c.id === refusal.componentId);
-	const field = refusal.field && refusal.field in FIELD_LABEL ? t(FIELD_LABEL[refusal.field as UnsavedField]) : (refusal.field ?? '');
+	const field = refusal.field;
+	const fieldKey =
+		field === undefined ? undefined : Object.hasOwn(FIELD_LABEL, field) ? FIELD_LABEL[field as UnsavedField] : Object.hasOwn(PART_LABEL, field) ? PART_LABEL[field] : undefined;
+	const names = {
+		institution: row ? row.shortName || row.name : undefined,
+		component: component?.name,
+		field: fieldKey ? t(fieldKey) : undefined
+	};
+	const unnamed = UNNAMED[refusal.code];
+	if (unnamed && names[unnamed.needs] === undefined) return t(unnamed.key);
 	return t(`collab.refusal.${refusal.code}`, {
-		institution: row ? row.shortName || row.name : (refusal.institutionId ?? ''),
-		component: component ? component.name : (refusal.componentId ?? ''),
-		field,
+		institution: names.institution ?? '',
+		component: names.component ?? '',
+		field: names.field ?? '',
 		limit: refusal.limit ?? ''
 	});
 }

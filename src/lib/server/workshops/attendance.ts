@@ -32,7 +32,7 @@ export function attendanceCsv(
 	rows: AttendanceRow[],
 	header: { no: string; name: string; jabatan: string; institution: string; sector: string; gender: string; phone: string; time: string },
 	sectorLabel: (s: string) => string,
-	opts: { includePhone: boolean; timeZone?: string; separator?: CsvSeparator }
+	opts: { includePhone: boolean; timeZone?: string; separator?: CsvSeparator; genderLabel?: (g: AttendanceRow['gender']) => string }
 ): string {
 	const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
 	const cols = [header.no, header.name, header.jabatan, header.institution, header.sector, header.gender];
@@ -41,7 +41,7 @@ export function attendanceCsv(
 	return toCsv(
 		cols,
 		rows.map((r, i) => {
-			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), r.gender];
+			const cells: (string | number)[] = [i + 1, r.name, r.jabatan, r.institutionName, sectorLabel(r.sector), opts.genderLabel?.(r.gender) ?? r.gender];
 			if (opts.includePhone) cells.push(r.phone);
 			cells.push(formatStamp(r.checkedInAt, timeZone, { seconds: false }));
 			return cells;

@@ -23,7 +23,7 @@ export const GET: RequestHandler = ({ locals, params, url }) => {
 			time: translate(l, 'attendance.time')
 		},
 		(s) => translate(l, `sector.${s}` as MessageKey),
-		{ includePhone, timeZone: forum.timeZone, separator: csvSeparator(l) }
+		{ includePhone, timeZone: forum.timeZone, separator: csvSeparator(l), genderLabel: (g) => translate(l, `gender.${g}`) }
 	);
 	const name = `daftar-hadir-${workshop.date}-${workshop.id}${includePhone ? '' : '-publik'}.csv`;
 	return new Response(csv, {
