@@ -126,7 +126,10 @@ export function attachCollab(server: Server): void {
 	});
 }
 
-/** Graceful shutdown: compact every room so the next start loads snapshots. */
-export function closeCollab(): void {
-	liveRooms().closeAll();
+/**
+ * Graceful shutdown: every room's appends finish and its log is folded into a snapshot (so the next
+ * start loads snapshots), then the writer thread drains and stops.
+ */
+export function closeCollab(): Promise<void> {
+	return liveRooms().closeAll();
 }
