@@ -135,6 +135,7 @@ export class LogWriterStore implements RoomStore {
 			? new Worker(`import(${JSON.stringify(tsxApi.href)}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`, { ...options, eval: true })
 			: new Worker(url, options);
 		worker.unref();
+		log('info', 'collab.writer.start', { thread: worker.threadId, database: this.settings.path });
 		worker.on('message', (reply: LogWriterReply) => {
 			const waiting = this.waiting.get(reply.id);
 			if (!waiting) return;
