@@ -272,8 +272,11 @@ export class Room {
 				this.lastLogId = Math.max(this.lastLogId, lastId);
 				// The next batch goes to the store before this one's sends, so its flush overlaps them.
 				this.appendQueued();
-				if (this.connections.size > 0) this.broadcast(updateMessage(batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)));
-				batch.settle();
+				try {
+					if (this.connections.size > 0) this.broadcast(updateMessage(batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)));
+				} finally {
+					batch.settle();
+				}
 			},
 			(error: unknown) => {
 				this.appending = null;
@@ -612,7 +615,11 @@ export class RoomManager {
 		this.rooms.clear();
 		await Promise.all(
 			rooms.map(async (room) => {
-				for (const conn of [...room.connections.keys()]) conn.close(CLOSE.shuttingDown, 'server restarting');
+				// Left at once: whatever a socket still sends before its close completes is not taken.
+				for (const conn of [...room.connections.keys()]) {
+					conn.close(CLOSE.shuttingDown, 'server restarting');
+					room.leave(conn);
+				}
 				await room.compact();
 				if (room.storing) log('error', 'room.drain.failed', { room: room.name, reason: 'updates not stored at shutdown' });
 				room.destroy();
