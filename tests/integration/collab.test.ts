@@ -321,8 +321,9 @@ describe('graceful shutdown', () => {
 		});
 		const text = cell(writer, PT_INKA, 1).get('description') as Y.Text;
 		let n = 0;
+		// 300 words stay within a description's 2,000 characters.
 		const burst = setInterval(() => {
-			for (let i = 0; i < 5; i++) text.insert(text.length, `t${n++} `);
+			for (let i = 0; i < 5 && n < 300; i++) text.insert(text.length, `t${n++} `);
 		}, 5);
 		await until(() => seen.size > 100, 10_000, 'reader receives part of the burst');
 		// The burst goes on while the server drains.

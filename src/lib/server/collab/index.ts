@@ -121,6 +121,8 @@ export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: 
 
 /** Attaches the collab endpoint to an HTTP server that also serves the app. */
 export function attachCollab(server: Server): void {
+	// The rooms (and the log's writer thread) start with the server, not with the first edit.
+	liveRooms();
 	server.on('upgrade', (req, socket, head) => {
 		if (isCollabRequest(req)) handleCollabUpgrade(req, socket, head);
 	});

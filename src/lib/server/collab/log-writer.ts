@@ -81,8 +81,8 @@ export function roomStoreFor(db: Db): RoomStore {
 
 /**
  * `RoomStore` whose writes run on the writer thread. Loading stays on the caller's connection
- * (WAL readers see every committed append). The thread starts with the first write and holds the
- * process open only while writes are outstanding.
+ * (WAL readers see every committed append). The thread holds the process open only while writes
+ * are outstanding.
  */
 export class LogWriterStore implements RoomStore {
 	private worker: Worker | null = null;
@@ -93,7 +93,11 @@ export class LogWriterStore implements RoomStore {
 		private readonly db: Db,
 		private readonly script: LogWriterScript,
 		private readonly settings: LogWriterSettings
-	) {}
+	) {
+		// Started now: booting a thread takes a few hundred milliseconds, which the first edit of a
+		// room must not wait for (nothing is broadcast until the thread has answered).
+		this.worker = this.start();
+	}
 
 	load(room: string) {
 		return loadRoomLog(this.db, room);
