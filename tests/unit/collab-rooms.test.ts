@@ -154,12 +154,20 @@ class HeldStore extends SqliteRoomStore {
 			this.appends.push({ updates: [...updates], release: () => super.append(room, updates).then(resolve, reject), fail: reject });
 		});
 	}
+	/** Compactions wait too while this is set. */
+	holdCompactions = false;
+	readonly compactions: (() => void)[] = [];
+	override compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
+		if (!this.holdCompactions) return super.compact(room, state, upToId);
+		return new Promise<void>((resolve, reject) => this.compactions.push(() => super.compact(room, state, upToId).then(resolve, reject)));
+	}
 	override async close(): Promise<void> {
 		this.closed = true;
 	}
-	/** Lets every append asked for so far finish. */
+	/** Lets every append (and held compaction) asked for so far finish. */
 	releaseAll() {
 		for (const append of this.appends.splice(0)) append.release();
+		for (const compaction of this.compactions.splice(0)) compaction();
 	}
 }
 
@@ -274,7 +282,31 @@ describe('live rooms: appends off the event loop', () => {
 		expect(store.closed).toBe(true);
 		expect(writer.closed).toEqual([1012]);
 		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
+		expect(db.select().from(collabUpdates).all()).toEqual([]);
 		expect(descriptionOf(manager(db).room(3).doc)).toBe('satu dua tiga ');
+	});
+
+	it('on shutdown during a compaction, also stores and folds what came after that compaction began', async () => {
+		const { store, m, writer, db } = await heldRoom();
+		store.holdCompactions = true;
+		typeInto(m, writer.conn, 'sebelum ');
+		await flush();
+		const compacting = m.room(3).compact();
+		store.releaseAll();
+		await vi.waitFor(() => expect(store.compactions).toHaveLength(1));
+		typeInto(m, writer.conn, 'sesudah');
+		await flush();
+		let closed = false;
+		const closing = m.closeAll().then(() => (closed = true));
+		while (!closed) {
+			store.releaseAll();
+			await flush();
+		}
+		await Promise.all([compacting, closing]);
+		expect(db.select().from(collabUpdates).all()).toEqual([]);
+		const snapshot = new Y.Doc();
+		Y.applyUpdate(snapshot, db.select().from(collabSnapshots).get()!.data);
+		expect(descriptionOf(snapshot)).toBe('sebelum sesudah');
 	});
 
 	it('writes a file database on the writer thread, waits for a busy database, and drains it on close', async () => {

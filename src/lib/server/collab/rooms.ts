@@ -476,6 +476,15 @@ export class Room {
 		return this.compacting;
 	}
 
+	/**
+	 * Shutdown: lets a compaction under way finish, then folds once more, after every append the
+	 * room has taken (that compaction may have started before the last of them).
+	 */
+	async drain(): Promise<boolean> {
+		await this.compacting;
+		return this.compact();
+	}
+
 	private async compactNow(): Promise<boolean> {
 		const started = Date.now();
 		try {
@@ -620,7 +629,7 @@ export class RoomManager {
 					conn.close(CLOSE.shuttingDown, 'server restarting');
 					room.leave(conn);
 				}
-				await room.compact();
+				await room.drain();
 				if (room.storing) log('error', 'room.drain.failed', { room: room.name, reason: 'updates not stored at shutdown' });
 				room.destroy();
 			})
