@@ -7,11 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { attachCollab, closeCollab } from './src/lib/server/collab/index';
 import { compressResponse } from './src/lib/server/compression';
+import { registerLogWriterScript } from './src/lib/server/collab/log-writer';
+import { log } from './src/lib/server/log';
 import { startupLines } from './src/lib/server/network';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The live-document log's writer thread, built beside this file (scripts/build-server.mjs).
+registerLogWriterScript(join(here, 'collab-log-writer.js'));
 
 // adapter-node assumes https when ORIGIN is unset, which makes every plain-http form post fail its
 // CSRF check. A hall's LAN reaches us as http://<some IP>:3000, so unless the operator set ORIGIN or
@@ -43,12 +47,29 @@ server.listen(port, host, () => {
 	for (const line of startupLines({ host, port })) console.log(line);
 });
 
-function shutdown(signal: string) {
+/** Longest wait for the live rooms' appends and compaction to finish before giving up. */
+const DRAIN_TIMEOUT_MS = 20_000;
+let shuttingDown = false;
+
+async function shutdown(signal: string) {
+	if (shuttingDown) return;
+	shuttingDown = true;
 	console.log(`${signal}: closing`);
-	closeCollab();
+	// Stuck on a locked database for ever would keep the process from exiting; what was acknowledged
+	// is on disk already, so leaving then loses nothing any client saw.
+	const giveUp = setTimeout(() => {
+		log('error', 'shutdown.drain.timeout', { ms: DRAIN_TIMEOUT_MS });
+		process.exit(1);
+	}, DRAIN_TIMEOUT_MS);
+	giveUp.unref();
+	try {
+		await closeCollab();
+	} catch (error) {
+		log('error', 'shutdown.drain.failed', { error });
+	}
 	server.close(() => process.exit(0));
 	// Open WebSockets and keep-alive sockets would hold the process; do not wait for ever.
 	setTimeout(() => process.exit(0), 3000).unref();
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

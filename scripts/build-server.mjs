@@ -5,9 +5,7 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
-	entryPoints: ['server.ts'],
-	outfile: 'build/server.js',
+const common = {
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
@@ -17,5 +15,9 @@ await build({
 	alias: { $lib: './src/lib' },
 	banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 	logLevel: 'warning'
-});
-console.log('build/server.js written');
+};
+
+await build({ ...common, entryPoints: ['server.ts'], outfile: 'build/server.js' });
+// The live-document log's writer thread (a worker_threads script): server.ts points the rooms to it.
+await build({ ...common, entryPoints: ['src/lib/server/collab/log-writer-thread.ts'], outfile: 'build/collab-log-writer.js' });
+console.log('build/server.js and build/collab-log-writer.js written');

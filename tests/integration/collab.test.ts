@@ -308,6 +308,47 @@ describe('durability', () => {
 	});
 });
 
+describe('graceful shutdown', () => {
+	it('on SIGTERM stores every edit it took, folds the log, and restarts with all of them', async () => {
+		const dir = server.dir;
+		const writer = open({ token: token({ role: 'representative', institutionId: PT_INKA }) });
+		const reader = open({ token: token({ role: 'viewer' }) });
+		await Promise.all([writer.synced, reader.synced]);
+		const seen = new Set<string>();
+		const description = () => cell(reader, PT_INKA, 1)?.get('description') as Y.Text | undefined;
+		reader.doc.on('update', () => {
+			for (const word of (description()?.toString() ?? '').split(' ')) if (word.startsWith('t')) seen.add(word);
+		});
+		const text = cell(writer, PT_INKA, 1).get('description') as Y.Text;
+		let n = 0;
+		// 300 words stay within a description's 2,000 characters.
+		const burst = setInterval(() => {
+			for (let i = 0; i < 5 && n < 300; i++) text.insert(text.length, `t${n++} `);
+		}, 5);
+		await until(() => seen.size > 100, 10_000, 'reader receives part of the burst');
+		// The burst goes on while the server drains.
+		await server.stop('SIGTERM');
+		clearInterval(burst);
+		writer.destroy();
+		reader.destroy();
+		expect(server.process.exitCode).toBe(0);
+		expect(server.output()).not.toMatch(/room\.(append|drain)\.failed|collab\.writer\.(failed|exited)/);
+		const db = new Database(server.dbPath, { readonly: true });
+		const logRows = (db.prepare("select count(*) n from collab_updates where room = 'workshop-3'").get() as { n: number }).n;
+		const snapshots = (db.prepare("select count(*) n from collab_snapshots where room = 'workshop-3'").get() as { n: number }).n;
+		db.close();
+		// Drained and folded: the snapshot holds everything, no log row is left behind.
+		expect(snapshots).toBe(1);
+		expect(logRows).toBe(0);
+
+		server = await startServer({ dir, env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_COMPACT_EVERY: '50', MUFAKAT_COMPACT_QUIET_MS: '0' } });
+		const after = open({ token: token({ role: 'viewer' }) });
+		await after.synced;
+		const restored = new Set((cell(after, PT_INKA, 1).get('description') as Y.Text).toString().split(' '));
+		expect([...seen].filter((w) => !restored.has(w))).toEqual([]);
+	});
+});
+
 describe('tokens for outside clients', () => {
 	it('lets a moderator mint a representative token that a plain Yjs client can use, and nobody else', async () => {
 		const moderator = new Client(server.url);

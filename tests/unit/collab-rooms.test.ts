@@ -1,11 +1,16 @@
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { decodeRefusal } from '../../src/lib/collab/refusals';
-import { SqliteRoomStore } from '../../src/lib/server/collab/persistence';
+import { LogWriterStore, roomStoreFor } from '../../src/lib/server/collab/log-writer';
+import { SqliteRoomStore, type RoomStore } from '../../src/lib/server/collab/persistence';
 import type { Principal } from '../../src/lib/server/collab/principal';
-import { parseMessage, updateMessage } from '../../src/lib/server/collab/protocol';
+import { parseMessage, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
 import { RoomManager, type Connection } from '../../src/lib/server/collab/rooms';
+import { openDatabase, type Db } from '../../src/lib/server/db/client';
 import { collabSnapshots, collabUpdates } from '../../src/lib/server/db/schema';
 import * as decoding from 'lib0/decoding';
 import { memoryDb } from '../helpers/db';
@@ -46,11 +51,11 @@ function typeInto(manager: RoomManager, conn: Connection, text: string) {
 }
 
 const managers: RoomManager[] = [];
-afterEach(() => {
-	for (const m of managers.splice(0)) m.closeAll();
+afterEach(async () => {
+	await Promise.all(managers.splice(0).map((m) => m.closeAll()));
 });
 
-function manager(db: ReturnType<typeof memoryDb>, store = new SqliteRoomStore(db), compactEvery = 5) {
+function manager(db: Db, store: RoomStore = new SqliteRoomStore(db), compactEvery = 5) {
 	const m = new RoomManager({ store, seed, compactEvery, compactQuietMs: 0, idleMs: 60_000 });
 	managers.push(m);
 	return m;
@@ -81,7 +86,7 @@ describe('live rooms: load, compaction, reload', () => {
 	it('logs a failing compaction, keeps serving and loses nothing', async () => {
 		const db = memoryDb();
 		class FailingStore extends SqliteRoomStore {
-			compact(): void {
+			async compact(): Promise<void> {
 				throw new Error('SQLITE_FULL: database or disk is full');
 			}
 		}
@@ -93,7 +98,7 @@ describe('live rooms: load, compaction, reload', () => {
 			await flush();
 		}
 		expect(refusals()).toEqual([]);
-		expect(m.room(3).compact()).toBe(false);
+		expect(await m.room(3).compact()).toBe(false);
 		const reloaded = manager(db);
 		expect(descriptionOf(reloaded.room(3).doc)).toBe(descriptionOf(m.room(3).doc));
 		expect(descriptionOf(reloaded.room(3).doc)).toContain('k5');
@@ -110,7 +115,7 @@ describe('live rooms: load, compaction, reload', () => {
 		const foreign = new Y.Doc();
 		foreign.getMap('meta').set('elsewhere', true);
 		db.insert(collabUpdates).values({ room: 'workshop-3', data: Buffer.from(Y.encodeStateAsUpdate(foreign)) }).run();
-		expect(m.room(3).compact()).toBe(true);
+		expect(await m.room(3).compact()).toBe(true);
 		const left = db.select().from(collabUpdates).all();
 		expect(left).toHaveLength(1);
 		const reloaded = manager(db);
@@ -134,5 +139,205 @@ describe('live rooms: load, compaction, reload', () => {
 		typeInto(m, conn, 'jujur');
 		expect(descriptionOf(room.doc)).toBe('jujur');
 		expect(parseMessage(updateMessage(new Uint8Array([0, 0]))).kind).toBe('update');
+	});
+});
+
+/**
+ * A store whose appends wait until the test lets them finish (or fail), as a slow disk flush on
+ * the writer thread would; compaction and loading go straight to the database.
+ */
+class HeldStore extends SqliteRoomStore {
+	readonly appends: { updates: readonly Uint8Array[]; release: () => void; fail: (error: Error) => void }[] = [];
+	closed = false;
+	override append(room: string, updates: readonly Uint8Array[]): Promise<number> {
+		return new Promise<number>((resolve, reject) => {
+			this.appends.push({ updates: [...updates], release: () => super.append(room, updates).then(resolve, reject), fail: reject });
+		});
+	}
+	/** Compactions wait too while this is set. */
+	holdCompactions = false;
+	readonly compactions: (() => void)[] = [];
+	override compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
+		if (!this.holdCompactions) return super.compact(room, state, upToId);
+		return new Promise<void>((resolve, reject) => this.compactions.push(() => super.compact(room, state, upToId).then(resolve, reject)));
+	}
+	override async close(): Promise<void> {
+		this.closed = true;
+	}
+	/** Lets every append (and held compaction) asked for so far finish. */
+	releaseAll() {
+		for (const append of this.appends.splice(0)) append.release();
+		for (const compaction of this.compactions.splice(0)) compaction();
+	}
+}
+
+const projector: Principal = { workshopId: 3, role: 'viewer', institutionId: null, subject: 'projector', name: 'Proyektor' };
+
+/** The document updates a connection was sent, in order (sync answers and broadcasts alike). */
+const updatesSent = (sent: Uint8Array[]) => sent.map((m) => parseMessage(m)).flatMap((m) => (m.kind === 'update' ? [m.update] : []));
+
+/** A room whose seeding is stored, with a representative and the projector connected. */
+async function heldRoom() {
+	const db = memoryDb();
+	const store = new HeldStore(db);
+	const m = manager(db, store, 1000);
+	const writer = recorder(rep);
+	const reader = recorder(projector);
+	m.connect(3, writer.conn);
+	store.releaseAll();
+	await flush();
+	m.connect(3, reader.conn);
+	// What the projector holds after its first sync.
+	const seen = new Y.Doc();
+	Y.applyUpdate(seen, Y.encodeStateAsUpdate(m.room(3).doc));
+	return { db, store, m, writer, reader, seen };
+}
+
+describe('live rooms: appends off the event loop', () => {
+	it('broadcasts each batch only once it is stored, in the order accepted, and groups what arrives meanwhile', async () => {
+		const { store, m, writer, reader, seen } = await heldRoom();
+		typeInto(m, writer.conn, 'a');
+		await flush();
+		expect(store.appends).toHaveLength(1);
+		// While that append is in flight, two more edits and a change of the server's own arrive.
+		typeInto(m, writer.conn, 'b');
+		await flush();
+		typeInto(m, writer.conn, 'c');
+		await flush();
+		let serverChangeStored = false;
+		const serverChange = m.change(3, (doc) => roots(doc).meta.set('agendaItem', 2)).then(() => (serverChangeStored = true));
+		await flush();
+		expect(store.appends).toHaveLength(1);
+		expect(updatesSent(reader.sent)).toEqual([]);
+
+		store.appends[0]!.release();
+		await vi.waitFor(() => expect(updatesSent(reader.sent)).toHaveLength(1));
+		Y.applyUpdate(seen, updatesSent(reader.sent)[0]!);
+		expect(descriptionOf(seen)).toBe('a');
+		// The rest went to the store as one batch, and stays unsent until it is stored.
+		expect(store.appends).toHaveLength(2);
+		expect(store.appends[1]!.updates).toHaveLength(3);
+		expect(serverChangeStored).toBe(false);
+
+		store.appends[1]!.release();
+		await serverChange;
+		const sent = updatesSent(reader.sent);
+		expect(sent).toHaveLength(2);
+		Y.applyUpdate(seen, sent[1]!);
+		expect(descriptionOf(seen)).toBe('abc');
+		expect(roots(seen).meta.get('agendaItem')).toBe(2);
+		expect(reader.closed).toEqual([]);
+	});
+
+	it('answers a sync that includes an unstored update only once that update is stored', async () => {
+		const { store, m, writer } = await heldRoom();
+		typeInto(m, writer.conn, 'belum');
+		await flush();
+		const late = recorder(projector);
+		const room = m.connect(3, late.conn);
+		room.receive(late.conn, syncStep1Message(new Y.Doc()));
+		await flush();
+		expect(updatesSent(late.sent)).toEqual([]);
+		store.releaseAll();
+		await vi.waitFor(() => expect(updatesSent(late.sent).length).toBeGreaterThan(0));
+		const doc = new Y.Doc();
+		for (const update of updatesSent(late.sent)) Y.applyUpdate(doc, update);
+		expect(descriptionOf(doc)).toBe('belum');
+	});
+
+	it('sends nothing of a batch whose append failed, tells the clients to reconnect, and stores it on the retry', async () => {
+		const { store, m, writer, reader, db } = await heldRoom();
+		typeInto(m, writer.conn, 'hilang?');
+		// A change of the server's own goes to the store at once, together with the edit.
+		const failedChange = m.change(3, (doc) => roots(doc).meta.set('agendaItem', 3));
+		expect(store.appends).toHaveLength(1);
+		store.appends.shift()!.fail(new Error('SQLITE_IOERR: disk I/O error'));
+		await expect(failedChange).rejects.toThrow('SQLITE_IOERR');
+		expect(updatesSent(reader.sent)).toEqual([]);
+		expect(reader.closed).toEqual([1012]);
+		expect(writer.closed).toEqual([1012]);
+		// Retried: the failed updates come first in the next append, and then they are on disk.
+		await vi.waitFor(() => expect(store.appends).toHaveLength(1), { timeout: 5000 });
+		expect(store.appends[0]!.updates.length).toBeGreaterThanOrEqual(2);
+		store.releaseAll();
+		await m.room(3).stored();
+		expect(descriptionOf(manager(db).room(3).doc)).toBe('hilang?');
+	});
+
+	it('on shutdown, finishes the appends in flight and folds the log before the store closes', async () => {
+		const { store, m, writer, db } = await heldRoom();
+		for (const word of ['satu ', 'dua ', 'tiga ']) {
+			typeInto(m, writer.conn, word);
+			await flush();
+		}
+		let closed = false;
+		const closing = m.closeAll().then(() => (closed = true));
+		await flush();
+		expect(closed).toBe(false);
+		expect(store.closed).toBe(false);
+		store.releaseAll();
+		await vi.waitFor(() => expect(store.appends).toHaveLength(1));
+		store.releaseAll();
+		await closing;
+		expect(store.closed).toBe(true);
+		expect(writer.closed).toEqual([1012]);
+		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
+		expect(db.select().from(collabUpdates).all()).toEqual([]);
+		expect(descriptionOf(manager(db).room(3).doc)).toBe('satu dua tiga ');
+	});
+
+	it('on shutdown during a compaction, also stores and folds what came after that compaction began', async () => {
+		const { store, m, writer, db } = await heldRoom();
+		store.holdCompactions = true;
+		typeInto(m, writer.conn, 'sebelum ');
+		await flush();
+		const compacting = m.room(3).compact();
+		store.releaseAll();
+		await vi.waitFor(() => expect(store.compactions).toHaveLength(1));
+		typeInto(m, writer.conn, 'sesudah');
+		await flush();
+		let closed = false;
+		const closing = m.closeAll().then(() => (closed = true));
+		while (!closed) {
+			store.releaseAll();
+			await flush();
+		}
+		await Promise.all([compacting, closing]);
+		expect(db.select().from(collabUpdates).all()).toEqual([]);
+		const snapshot = new Y.Doc();
+		Y.applyUpdate(snapshot, db.select().from(collabSnapshots).get()!.data);
+		expect(descriptionOf(snapshot)).toBe('sebelum sesudah');
+	});
+
+	it('writes a file database on the writer thread, waits for a busy database, and drains it on close', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'mufakat-writer-'));
+		try {
+			const db = openDatabase(join(dir, 'live.db'));
+			const store = roomStoreFor(db);
+			expect(store).toBeInstanceOf(LogWriterStore);
+			const m = new RoomManager({ store, seed, compactEvery: 1000, compactQuietMs: 0, idleMs: 60_000 });
+			const { conn } = recorder(rep);
+			m.connect(3, conn);
+			await m.room(3).stored();
+			// The event loop's connection holds the write lock for a moment: the thread waits, then writes.
+			db.$client.exec('BEGIN IMMEDIATE');
+			typeInto(m, conn, 'tunggu ');
+			await flush();
+			setTimeout(() => db.$client.exec('COMMIT'), 50);
+			await m.room(3).stored();
+			for (let i = 0; i < 20; i++) typeInto(m, conn, `k${i} `);
+			const expected = descriptionOf(m.room(3).doc);
+			await m.closeAll();
+			db.$client.close();
+			const reopened = openDatabase(join(dir, 'live.db'));
+			expect(reopened.select().from(collabSnapshots).all()).toHaveLength(1);
+			const again = new RoomManager({ store: new SqliteRoomStore(reopened), seed });
+			expect(descriptionOf(again.room(3).doc)).toBe(expected);
+			expect(expected).toContain('k19');
+			await again.closeAll();
+			reopened.$client.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });

@@ -30,18 +30,18 @@ const storedUpdates = (db: ReturnType<typeof memoryDb>) =>
 	db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(WORKSHOP))).all().length;
 
 describe('reconciling a stored live doc with SQL on load', () => {
-	it('repairs what changed in SQL while the room was unloaded, leaving cell content alone', () => {
+	it('repairs what changed in SQL while the room was unloaded, leaving cell content alone', async () => {
 		const db = memoryDb();
 		seedDemo(db);
 		const first = roomsOver(db);
-		first.rooms.change(WORKSHOP, (doc) => {
+		await first.rooms.change(WORKSHOP, (doc) => {
 			const r = roots(doc);
 			(r.cells.get(cellKey(INKA, 3))!.get('description') as Y.Text).insert(0, 'Pinjaman kemitraan TJSL');
 			(r.cells.get(cellKey(BAPPEDA, 2))!.get('description') as Y.Text).insert(0, 'Monitoring triwulanan');
 			r.consent.get(String(BAPPEDA))!.set(cellKey(BAPPEDA, 2), 'agree');
 			r.consent.get(String(BAPPEDA))!.set(WHOLE_MATRIX, 'agree');
 		});
-		first.rooms.closeAll();
+		await first.rooms.closeAll();
 		expect(first.reports).toEqual([]); // a new room is seeded, not reconciled
 
 		// Changed behind the room's back (an older server, a script, another process).
@@ -83,21 +83,21 @@ describe('reconciling a stored live doc with SQL on load', () => {
 			removedConsentMaps: 1,
 			removedConsent: 1
 		});
-		second.rooms.closeAll();
+		await second.rooms.closeAll();
 
 		// The repair was stored: a third process loads the repaired doc and finds nothing to do.
 		const third = roomsOver(db);
 		expect(third.rooms.read(WORKSHOP, readMatrix)).toEqual(m);
 		expect(third.reports.map(reconcileChanged)).toEqual([false]);
-		third.rooms.closeAll();
+		await third.rooms.closeAll();
 	});
 
-	it('changes nothing at all when the doc already matches SQL', () => {
+	it('changes nothing at all when the doc already matches SQL', async () => {
 		const db = memoryDb();
 		seedDemo(db);
 		const { rooms, reports } = roomsOver(db);
 		rooms.read(WORKSHOP, readMatrix);
-		rooms.closeAll();
+		await rooms.closeAll();
 		const before = storedUpdates(db);
 
 		const again = roomsOver(db);
@@ -110,6 +110,6 @@ describe('reconciling a stored live doc with SQL on load', () => {
 		const report = room.transact((doc) => reconcileWorkshopDoc(db, WORKSHOP, doc));
 		expect(reconcileChanged(report)).toBe(false);
 		expect(updates).toEqual([]);
-		again.rooms.closeAll();
+		await again.rooms.closeAll();
 	});
 });

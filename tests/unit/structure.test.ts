@@ -113,9 +113,9 @@ describe('structure changes reach SQL and every live doc alike', () => {
 		expect(liveRooms().rooms.has(NO_DOC)).toBe(false);
 	});
 
-	it('updates every stored doc of the programme, loaded or not', () => {
+	it('updates every stored doc of the programme, loaded or not', async () => {
 		matrix(NO_DOC); // now it has one
-		liveRooms().closeAll(); // both stored, neither loaded
+		await liveRooms().closeAll(); // both stored, neither loaded
 		addComponent(db, workshop(), { name: 'Evaluasi bersama' });
 		expect(matrix(NO_DOC).components.at(-1)?.name).toBe('Evaluasi bersama');
 		expect(matrix(LIVE).components.at(-1)?.name).toBe('Evaluasi bersama');

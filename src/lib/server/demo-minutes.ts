@@ -71,7 +71,7 @@ export async function prepareDemoMinutes(db: Db): Promise<void> {
 	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
 	if (!workshop || workshop.status !== 'closed') return;
 	const ids = new Map(db.select().from(institutions).where(eq(institutions.forumId, workshop.forumId)).all().map((i) => [i.shortName, i.id]));
-	liveRooms().change(workshop.id, (doc) => {
+	await liveRooms().change(workshop.id, (doc) => {
 		const r = roots(doc);
 		const components = [...r.components.entries()].sort((a, b) => Number(a[1].get('position')) - Number(b[1].get('position'))).map(([id]) => id);
 		for (const [short, position, type, description, extra] of CONTRIBUTIONS) {
@@ -85,7 +85,7 @@ export async function prepareDemoMinutes(db: Db): Promise<void> {
 	});
 	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
 	await freezeMatrix(db, workshop, moderator?.id ?? null);
-	ensureMinutesDraft(db, workshop);
+	await ensureMinutesDraft(db, workshop);
 }
 
 export async function signDemoMinutes(db: Db, origin: string): Promise<void> {

@@ -74,23 +74,31 @@ function defaultPoints(db: Db, workshop: Workshop, villageWord: string): string[
 	return points;
 }
 
-/** Creates the live draft (nomor, numbered points, free text) the first time the minutes are opened. */
-export function ensureMinutesDraft(db: Db, workshop: Workshop): void {
+/**
+ * Creates the live draft (nomor, numbered points, free text) the first time the minutes are opened.
+ * Resolves once the draft is durable; a failed append is logged, not thrown: the draft is in the
+ * document already, and the room appends it again.
+ */
+export async function ensureMinutesDraft(db: Db, workshop: Workshop): Promise<void> {
 	const exists = liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
 	if (exists) return;
 	const forum = forumOf(db, workshop);
 	const year = Number(workshop.date.slice(0, 4));
 	const nomor = formatMinutesNumber(forum.numberingPattern, { n: nextMinutesNumber(db, forum.id, year), shortName: forum.shortName, isoDate: workshop.date });
 	const points = defaultPoints(db, workshop, forum.villageWord);
-	liveRooms().change(workshop.id, (doc) => {
-		const minutes = roots(doc).minutes;
-		if (minutes.has('points')) return;
-		minutes.set('nomor', nomor);
-		const list = new Y.Array<Y.Text>();
-		list.push(points.map((p) => new Y.Text(p)));
-		minutes.set('points', list);
-		minutes.set('notes', new Y.Text());
-	});
+	try {
+		await liveRooms().change(workshop.id, (doc) => {
+			const minutes = roots(doc).minutes;
+			if (minutes.has('points')) return;
+			minutes.set('nomor', nomor);
+			const list = new Y.Array<Y.Text>();
+			list.push(points.map((p) => new Y.Text(p)));
+			minutes.set('points', list);
+			minutes.set('notes', new Y.Text());
+		});
+	} catch (error) {
+		log('error', 'minutes.draft.storeFailed', { workshop: workshop.id, error });
+	}
 }
 
 function buildContent(db: Db, workshop: Workshop, version: number, draft: MinutesDraft): MinutesContent {
@@ -282,7 +290,8 @@ export function finalizeMinutes(
 	const matrixLive = liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
 	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
 	form.done();
-	ensureMinutesDraft(db, workshop);
+	// Read right below from the document, which has it at once; finalising stores it in SQL anyway.
+	void ensureMinutesDraft(db, workshop);
 	const raw = liveRooms().read(workshop.id, readMinutesDraft);
 	const draft = { nomor: raw.nomor.trim(), points: raw.points.map((p) => p.trim()).filter(Boolean), notes: raw.notes.trim() };
 	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });

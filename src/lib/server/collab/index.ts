@@ -121,12 +121,17 @@ export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: 
 
 /** Attaches the collab endpoint to an HTTP server that also serves the app. */
 export function attachCollab(server: Server): void {
+	// The rooms (and the log's writer thread) start with the server, not with the first edit.
+	liveRooms();
 	server.on('upgrade', (req, socket, head) => {
 		if (isCollabRequest(req)) handleCollabUpgrade(req, socket, head);
 	});
 }
 
-/** Graceful shutdown: compact every room so the next start loads snapshots. */
-export function closeCollab(): void {
-	liveRooms().closeAll();
+/**
+ * Graceful shutdown: every room's appends finish and its log is folded into a snapshot (so the next
+ * start loads snapshots), then the writer thread drains and stops.
+ */
+export function closeCollab(): Promise<void> {
+	return liveRooms().closeAll();
 }

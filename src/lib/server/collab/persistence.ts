@@ -5,64 +5,86 @@ import { collabSnapshots, collabUpdates } from '../db/schema';
 /**
  * Where a room's document lives between restarts. Kept small so that another store
  * (PostgreSQL, or Redis streams shared by several instances) is an added adapter.
+ *
+ * Writes are asynchronous: the file-backed store flushes to disk on a writer thread so that the
+ * flush (synchronous=FULL) never stalls the sockets of every room. A store runs its writes in the
+ * order they were asked for.
  */
 export interface RoomStore {
 	/** The latest snapshot and every update appended after it, oldest first; `lastId` is the newest log id read. */
 	load(room: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastId: number };
 	/**
 	 * Appends accepted updates, in order, in one transaction (one disk flush for all of them), and
-	 * returns the last log id; durable before it returns (the updates are then broadcast).
+	 * resolves with the last log id once they are durable (the updates are then broadcast).
 	 */
-	append(room: string, updates: readonly Uint8Array[]): number;
+	append(room: string, updates: readonly Uint8Array[]): Promise<number>;
 	/**
 	 * Replaces the log up to `upToId` with one snapshot of the whole document. The caller passes the
 	 * last id it appended or loaded itself, so a row written by anyone else is never folded away unseen.
 	 */
-	compact(room: string, state: Uint8Array, upToId: number): void;
+	compact(room: string, state: Uint8Array, upToId: number): Promise<void>;
+	/** Finishes every write asked for so far, then releases the store (graceful shutdown). */
+	close(): Promise<void>;
+}
+
+function blob(bytes: Uint8Array): Buffer {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function loadRoomLog(db: Db, room: string) {
+	const snap = db.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
+	const rows = db
+		.select({ id: collabUpdates.id, data: collabUpdates.data })
+		.from(collabUpdates)
+		.where(and(eq(collabUpdates.room, room), gt(collabUpdates.id, snap?.upToId ?? 0)))
+		.orderBy(asc(collabUpdates.id))
+		.all();
+	const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : (snap?.upToId ?? 0);
+	return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)), lastId };
+}
+
+/** One transaction, so one disk flush for the whole batch; returns the last log id. */
+export function appendToRoomLog(db: Db, room: string, updates: readonly Uint8Array[]): number {
+	return db.transaction((tx) => {
+		let lastId = 0;
+		for (const update of updates) lastId = Number(tx.insert(collabUpdates).values({ room, data: blob(update) }).run().lastInsertRowid);
+		return lastId;
+	});
+}
+
+export function compactRoomLog(db: Db, room: string, state: Uint8Array, upToId: number): void {
+	db.transaction((tx) => {
+		const previous = tx.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
+		// Never fold backwards: an older state must not replace a newer snapshot.
+		if (previous && previous.upToId > upToId) return;
+		const data = blob(state);
+		tx.insert(collabSnapshots)
+			.values({ room, data, upToId, updatedAt: new Date() })
+			.onConflictDoUpdate({ target: collabSnapshots.room, set: { data, upToId, updatedAt: new Date() } })
+			.run();
+		tx.delete(collabUpdates).where(and(eq(collabUpdates.room, room), lte(collabUpdates.id, upToId))).run();
+	});
 }
 
 /**
- * SQLite (WAL, synchronous=FULL): an append is on disk when it returns, so it survives kill -9 and a
- * power cut alike. The flush to disk is the cost, so a room appends everything that arrived in one
- * event-loop turn together.
+ * SQLite on the caller's own connection, written on the event loop. Used for in-memory databases
+ * (unit tests), which a second thread cannot open; a file database uses `LogWriterStore`
+ * (log-writer.ts). The writes happen when asked, so an append is durable before its promise exists.
  */
 export class SqliteRoomStore implements RoomStore {
 	constructor(private readonly db: Db) {}
 
 	load(room: string) {
-		const snap = this.db.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
-		const rows = this.db
-			.select({ id: collabUpdates.id, data: collabUpdates.data })
-			.from(collabUpdates)
-			.where(and(eq(collabUpdates.room, room), gt(collabUpdates.id, snap?.upToId ?? 0)))
-			.orderBy(asc(collabUpdates.id))
-			.all();
-		const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : (snap?.upToId ?? 0);
-		return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)), lastId };
+		return loadRoomLog(this.db, room);
 	}
 
-	append(room: string, updates: readonly Uint8Array[]): number {
-		return this.db.transaction((tx) => {
-			let lastId = 0;
-			for (const update of updates) {
-				const result = tx.insert(collabUpdates).values({ room, data: Buffer.from(update.buffer, update.byteOffset, update.byteLength) }).run();
-				lastId = Number(result.lastInsertRowid);
-			}
-			return lastId;
-		});
+	async append(room: string, updates: readonly Uint8Array[]): Promise<number> {
+		return appendToRoomLog(this.db, room, updates);
 	}
 
-	compact(room: string, state: Uint8Array, upToId: number): void {
-		this.db.transaction((tx) => {
-			const previous = tx.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
-			// Never fold backwards: an older state must not replace a newer snapshot.
-			if (previous && previous.upToId > upToId) return;
-			const data = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-			tx.insert(collabSnapshots)
-				.values({ room, data, upToId, updatedAt: new Date() })
-				.onConflictDoUpdate({ target: collabSnapshots.room, set: { data, upToId, updatedAt: new Date() } })
-				.run();
-			tx.delete(collabUpdates).where(and(eq(collabUpdates.room, room), lte(collabUpdates.id, upToId))).run();
-		});
+	async compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
+		compactRoomLog(this.db, room, state, upToId);
 	}
+
+	async close(): Promise<void> {}
 }

@@ -4,7 +4,7 @@ import { getDb, type Db } from '../db/client';
 import { collabSnapshots, collabUpdates } from '../db/schema';
 import { findArea } from '../areas';
 import { log } from '../log';
-import { SqliteRoomStore } from './persistence';
+import { roomStoreFor } from './log-writer';
 import { CLOSE, RoomManager } from './rooms';
 import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorkshopDoc } from './seed';
 
@@ -39,7 +39,7 @@ export function liveRooms(): RoomManager {
 	if (!holder[KEY]) {
 		const db = getDb();
 		holder[KEY] = new RoomManager({
-			store: new SqliteRoomStore(db),
+			store: roomStoreFor(db),
 			seed: (workshopId, doc) => seedWorkshopDoc(db, workshopId, doc),
 			reconcile: (workshopId, doc) => {
 				const report = reconcileWorkshopDoc(db, workshopId, doc);
@@ -77,18 +77,22 @@ export function workshopsWithLiveDoc(db: Db, workshopIds: number[]): number[] {
 /**
  * Brings the live documents of these workshops in step with SQL after a structural change (the
  * SQL change is already committed): each one is reconciled in a server-origin transaction, so the
- * repair is stored and broadcast to everyone connected. A failure here leaves SQL right and the
- * document behind; it is logged, and the next load of the room reconciles it again.
+ * repair is stored and broadcast to everyone connected. The documents change at once; the caller
+ * does not wait for their append (the writer thread's), because SQL already holds the truth and
+ * nobody is sent the repair before it is stored: should it be lost, the next load of the room
+ * reconciles it again. A failure here leaves SQL right and the document behind, and is logged.
  */
 export function refreshLiveStructure(db: Db, workshopIds: number[], change: string): void {
 	for (const workshopId of workshopsWithLiveDoc(db, [...new Set(workshopIds)])) {
 		const room = roomName(workshopId);
-		try {
-			const report = liveRooms().change(workshopId, (doc) => reconcileWorkshopDoc(db, workshopId, doc));
-			if (reconcileChanged(report)) log('info', 'matrix.structure', { room, change, ...reconcileLogFields(report) });
-		} catch (e) {
-			log('error', 'matrix.structure.failed', { room, change, error: e });
-		}
+		liveRooms()
+			.change(workshopId, (doc) => reconcileWorkshopDoc(db, workshopId, doc))
+			.then(
+				(report) => {
+					if (reconcileChanged(report)) log('info', 'matrix.structure', { room, change, ...reconcileLogFields(report) });
+				},
+				(error: unknown) => log('error', 'matrix.structure.failed', { room, change, error })
+			);
 	}
 }
 

@@ -1,8 +1,8 @@
 /**
  * Live rooms: one Y.Doc per workshop, loaded completely from the store before the first sync,
  * every accepted update appended to the store before it is broadcast, and broadcasts batched:
- * the updates and awareness that arrive in one event-loop turn leave as one message, encoded once
- * and sent as the same buffer to every socket.
+ * the updates that are appended together leave as one message, encoded once and sent as the same
+ * buffer to every socket.
  */
 import * as Y from 'yjs';
 import { roots } from '../../collab/matrix-doc';
@@ -130,6 +130,24 @@ class Budget {
 
 type ConnState = { awarenessIds: Set<number>; writes: Budget; awarenessMessages: Budget };
 
+/** After a failed append, the room tries again this much later (or at its next accepted update). */
+const APPEND_RETRY_MS = 1000;
+
+/** Updates accepted together: appended in one transaction, then broadcast in one message. */
+class Batch {
+	readonly updates: Uint8Array[] = [];
+	/** Settles when the batch is durable (resolves) or its append failed (rejects). */
+	readonly stored: Promise<void>;
+	settle!: (error?: unknown) => void;
+	constructor() {
+		this.stored = new Promise<void>((resolve, reject) => {
+			this.settle = (error) => (error === undefined ? resolve() : reject(error));
+		});
+		// Often nobody waits for a batch; its failure is handled by the room (logged, sockets closed).
+		this.stored.catch(() => undefined);
+	}
+}
+
 export class Room {
 	readonly doc = new Y.Doc({ gc: true });
 	readonly awareness: awarenessProtocol.Awareness;
@@ -137,12 +155,18 @@ export class Room {
 	/** Yjs client id → the subject that first wrote with it. */
 	readonly bindings = new Map<number, string>();
 	private readonly authoriser: UpdateAuthoriser;
-	/** Accepted this turn, not yet broadcast. */
-	private pendingUpdates: Uint8Array[] = [];
-	/** Accepted, not yet appended to the store (appended before the turn's broadcast). */
-	private unstored: Uint8Array[] = [];
+	/**
+	 * Accepted, not yet handed to the store. While a batch is being appended, everything accepted
+	 * joins this one, so the batches grow with the load (group commit) and one flush covers them all.
+	 */
+	private queued: Batch | null = null;
+	/** Handed to the store, not yet acknowledged; broadcast once it is. One at a time, so broadcasts keep acceptance order. */
+	private appending: Batch | null = null;
+	private appendScheduled = false;
+	private retryTimer: NodeJS.Timeout | null = null;
+	private compacting: Promise<boolean> | null = null;
+	private destroyed = false;
 	private pendingAwareness = new Set<number>();
-	private updateFlushScheduled = false;
 	private awarenessTimer: NodeJS.Timeout | null = null;
 	private lastAwarenessFlush = 0;
 	private appendedSinceCompact = 0;
@@ -187,23 +211,25 @@ export class Room {
 	}
 
 	/**
-	 * Every change to the served document: queued, then stored and broadcast together at the end of
-	 * the event-loop turn (one disk flush and one message for everything that arrived in the turn).
-	 * Nothing is sent before it is stored. The server's own changes (structure, freezing) are stored
-	 * at once, so SQL and the live document never disagree after a crash.
+	 * Every change to the served document: queued, appended to the store, and broadcast only once the
+	 * store has acknowledged it (durable). Client updates wait for the end of the event-loop turn, so
+	 * whatever arrived in the turn shares one disk flush and one message; the server's own changes
+	 * (structure, freezing) are handed to the store at once.
 	 */
 	private onDocUpdate(update: Uint8Array, origin: unknown) {
 		// The authoriser's shadow already holds client updates it accepted; everything else (the
 		// server's own changes) must reach it too, or the two documents drift apart.
 		if (!this.applyingAuthorised) this.authoriser.follow(update);
 		this.storedBytes += update.byteLength;
-		this.unstored.push(update);
-		this.pendingUpdates.push(update);
-		if (origin === SERVER_ORIGIN) this.storeQueued();
+		(this.queued ??= new Batch()).updates.push(update);
 		if (++this.appendedSinceCompact >= this.options.compactEvery) this.scheduleCompaction();
-		if (!this.updateFlushScheduled) {
-			this.updateFlushScheduled = true;
-			setImmediate(() => this.flushUpdates());
+		if (origin === SERVER_ORIGIN) this.appendQueued();
+		else if (!this.appendScheduled) {
+			this.appendScheduled = true;
+			setImmediate(() => {
+				this.appendScheduled = false;
+				this.appendQueued();
+			});
 		}
 	}
 
@@ -215,7 +241,7 @@ export class Room {
 		const overdue = this.appendedSinceCompact >= this.options.compactEvery * 10;
 		const run = () => {
 			this.compactTimer = null;
-			this.compact();
+			void this.compact();
 		};
 		if (overdue || this.options.compactQuietMs <= 0) {
 			this.compactScheduled = true;
@@ -226,29 +252,66 @@ export class Room {
 		}
 	}
 
-	/** Appends what is queued for storage; throws if the store fails (nothing is then broadcast). */
-	private storeQueued() {
-		if (this.unstored.length === 0) return;
-		this.lastLogId = this.options.store.append(this.name, this.unstored);
-		this.unstored = [];
+	/**
+	 * Hands the queued batch to the store unless one is already in flight (its acknowledgement
+	 * starts the next). Acknowledged: the batch is broadcast; failed: nothing of it is sent.
+	 */
+	private appendQueued() {
+		if (this.appending || !this.queued || this.destroyed) return;
+		const batch = (this.appending = this.queued);
+		this.queued = null;
+		let stored: Promise<number>;
+		try {
+			stored = this.options.store.append(this.name, batch.updates);
+		} catch (error) {
+			stored = Promise.reject(error);
+		}
+		stored.then(
+			(lastId) => {
+				this.appending = null;
+				this.lastLogId = Math.max(this.lastLogId, lastId);
+				// The next batch goes to the store before this one's sends, so its flush overlaps them.
+				this.appendQueued();
+				try {
+					if (this.connections.size > 0) this.broadcast(updateMessage(batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)));
+				} finally {
+					batch.settle();
+				}
+			},
+			(error: unknown) => {
+				this.appending = null;
+				this.appendFailed(batch, error);
+			}
+		);
 	}
 
-	private flushUpdates() {
-		this.updateFlushScheduled = false;
-		try {
-			this.storeQueued();
-		} catch (error) {
-			// Not stored means not sent: the clients keep their edits and resend them on reconnect.
-			log('error', 'room.append.failed', { room: this.name, error });
-			this.pendingUpdates = [];
-			for (const conn of [...this.connections.keys()]) conn.close(CLOSE.shuttingDown, 'storage failed, reconnect');
-			return;
-		}
-		const updates = this.pendingUpdates;
-		this.pendingUpdates = [];
-		if (updates.length === 0 || this.connections.size === 0) return;
-		const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-		this.broadcast(updateMessage(merged));
+	/**
+	 * Not stored means not sent. The updates stay in the served document, so they go first into the
+	 * next batch and are appended again (after `APPEND_RETRY_MS`, or with the next accepted update);
+	 * the sockets are closed with a code clients retry, and the clients resend their edits on reconnect.
+	 */
+	private appendFailed(batch: Batch, error: unknown) {
+		log('error', 'room.append.failed', { room: this.name, updates: batch.updates.length, error });
+		const next = (this.queued ??= new Batch());
+		next.updates.unshift(...batch.updates);
+		batch.settle(error instanceof Error ? error : new Error(String(error)));
+		for (const conn of [...this.connections.keys()]) conn.close(CLOSE.shuttingDown, 'storage failed, reconnect');
+		if (this.destroyed || this.retryTimer) return;
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = null;
+			this.appendQueued();
+		}, APPEND_RETRY_MS);
+		this.retryTimer.unref();
+	}
+
+	/** Resolves once everything accepted so far is durable; rejects if that append failed. */
+	stored(): Promise<void> {
+		return (this.queued ?? this.appending)?.stored ?? Promise.resolve();
+	}
+
+	/** Something accepted is not yet acknowledged by the store. */
+	get storing(): boolean {
+		return this.queued !== null || this.appending !== null;
 	}
 
 	private scheduleAwarenessFlush() {
@@ -308,9 +371,19 @@ export class Room {
 		if (!state) return;
 		const message = parseMessage(data);
 		switch (message.kind) {
-			case 'sync-step-1':
-				this.sendTo(conn, syncStep2Message(this.doc, message.stateVector));
+			case 'sync-step-1': {
+				const reply = syncStep2Message(this.doc, message.stateVector);
+				if (!this.storing) return this.sendTo(conn, reply);
+				// The reply holds updates still being appended: like a broadcast, it leaves once they are
+				// durable. A failed append is logged and has closed the sockets, this one included.
+				this.stored().then(
+					() => {
+						if (this.connections.has(conn)) this.sendTo(conn, reply);
+					},
+					() => undefined
+				);
 				return;
+			}
 			case 'update':
 				this.receiveUpdate(conn, state, message.update);
 				return;
@@ -391,18 +464,40 @@ export class Room {
 
 	/**
 	 * Folds the log into one snapshot, up to the last update this room itself appended or loaded.
-	 * A failure (disk full, a locked database) is logged and the log kept: the room goes on serving.
+	 * It waits for the appends already asked for (the store runs writes in order, so the fold never
+	 * overtakes them). A failure (disk full, a locked database) is logged and the log kept: the room
+	 * goes on serving. One compaction at a time.
 	 */
-	compact(): boolean {
+	compact(): Promise<boolean> {
 		this.compactScheduled = false;
+		this.compacting ??= this.compactNow().finally(() => {
+			this.compacting = null;
+		});
+		return this.compacting;
+	}
+
+	/**
+	 * Shutdown: lets a compaction under way finish, then folds once more, after every append the
+	 * room has taken (that compaction may have started before the last of them).
+	 */
+	async drain(): Promise<boolean> {
+		await this.compacting;
+		return this.compact();
+	}
+
+	private async compactNow(): Promise<boolean> {
 		const started = Date.now();
 		try {
-			this.storeQueued();
+			await this.stored();
+			// What arrives while the snapshot is written is appended after `upToId` and stays in the log.
 			const state = Y.encodeStateAsUpdate(this.doc);
-			this.options.store.compact(this.name, state, this.lastLogId);
-			this.appendedSinceCompact = 0;
-			this.storedBytes = state.byteLength;
-			log('info', 'room.compact', { room: this.name, bytes: state.byteLength, upToId: this.lastLogId, ms: Date.now() - started });
+			const upToId = this.lastLogId;
+			const counted = this.appendedSinceCompact;
+			const bytesBefore = this.storedBytes;
+			await this.options.store.compact(this.name, state, upToId);
+			this.appendedSinceCompact -= counted;
+			this.storedBytes = state.byteLength + (this.storedBytes - bytesBefore);
+			log('info', 'room.compact', { room: this.name, bytes: state.byteLength, upToId, ms: Date.now() - started });
 			return true;
 		} catch (error) {
 			// Try again after another `compactEvery` updates rather than on every update.
@@ -413,9 +508,11 @@ export class Room {
 	}
 
 	destroy() {
+		this.destroyed = true;
 		if (this.compactTimer) clearTimeout(this.compactTimer);
 		if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
 		if (this.unloadTimer) clearTimeout(this.unloadTimer);
+		if (this.retryTimer) clearTimeout(this.retryTimer);
 		this.awareness.destroy();
 		this.authoriser.destroy();
 		this.doc.destroy();
@@ -477,11 +574,16 @@ export class RoomManager {
 		return closed;
 	}
 
-	/** Runs a server-side change on a workshop's live document (loaded on demand). */
-	change<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
+	/**
+	 * Runs a server-side change on a workshop's live document (loaded on demand). The document
+	 * changes at once (a read right after sees it); the promise resolves once the change is durable,
+	 * so a caller answers its user only then, and rejects if it could not be stored.
+	 */
+	async change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
 		const room = this.room(workshopId);
 		const result = room.transact(fn);
 		if (room.connections.size === 0) this.scheduleUnload(room);
+		await room.stored();
 		return result;
 	}
 
@@ -496,22 +598,42 @@ export class RoomManager {
 	private scheduleUnload(room: Room) {
 		if (room.unloadTimer) clearTimeout(room.unloadTimer);
 		room.unloadTimer = setTimeout(() => {
-			if (room.connections.size > 0 || this.rooms.get(room.workshopId) !== room) return;
-			room.compact();
-			room.destroy();
-			this.rooms.delete(room.workshopId);
-			log('info', 'room.unload', { room: room.name });
+			room.unloadTimer = null;
+			void this.unload(room);
 		}, this.options.idleMs);
 		room.unloadTimer.unref();
 	}
 
-	/** Compacts and closes every room (graceful shutdown). */
-	closeAll() {
-		for (const room of this.rooms.values()) {
-			for (const conn of [...room.connections.keys()]) conn.close(CLOSE.shuttingDown, 'server restarting');
-			room.compact();
-			room.destroy();
-		}
+	private async unload(room: Room) {
+		if (room.connections.size > 0 || this.rooms.get(room.workshopId) !== room) return;
+		await room.compact();
+		// Someone joined, or the server changed the document, while the snapshot was written: it stays.
+		if (room.connections.size > 0 || room.unloadTimer || this.rooms.get(room.workshopId) !== room) return;
+		if (room.storing) return this.scheduleUnload(room);
+		this.rooms.delete(room.workshopId);
+		room.destroy();
+		log('info', 'room.unload', { room: room.name });
+	}
+
+	/**
+	 * Graceful shutdown: closes every socket, lets each room's appends finish and folds its log, then
+	 * drains the store (the writer thread finishes what it was given before it stops).
+	 */
+	async closeAll(): Promise<void> {
+		const rooms = [...this.rooms.values()];
 		this.rooms.clear();
+		await Promise.all(
+			rooms.map(async (room) => {
+				// Left at once: whatever a socket still sends before its close completes is not taken.
+				for (const conn of [...room.connections.keys()]) {
+					conn.close(CLOSE.shuttingDown, 'server restarting');
+					room.leave(conn);
+				}
+				await room.drain();
+				if (room.storing) log('error', 'room.drain.failed', { room: room.name, reason: 'updates not stored at shutdown' });
+				room.destroy();
+			})
+		);
+		await this.options.store.close();
 	}
 }

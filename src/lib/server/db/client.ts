@@ -9,6 +9,18 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 export const DEFAULT_DATABASE_PATH = './data/mufakat.db';
 
+/**
+ * Makes every transaction take the write lock when it begins (IMMEDIATE) unless it asks otherwise.
+ * The live-document log is written by a second connection (its writer thread): a DEFERRED
+ * transaction that reads, then writes after that connection committed in between, fails at once
+ * with SQLITE_BUSY (the busy timeout cannot help it), where an IMMEDIATE one waits its turn.
+ */
+export function immediateTransactions(db: Db): Db {
+	const begin = db.transaction.bind(db);
+	db.transaction = ((transaction, config) => begin(transaction, { behavior: 'immediate', ...config })) as Db['transaction'];
+	return db;
+}
+
 /** Opens (or creates) a database and applies the committed migrations from `drizzle/`. */
 export function openDatabase(path: string, migrationsFolder = resolve('drizzle')): Db {
 	if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -19,7 +31,7 @@ export function openDatabase(path: string, migrationsFolder = resolve('drizzle')
 	sqlite.pragma('synchronous = FULL');
 	sqlite.pragma('foreign_keys = ON');
 	sqlite.pragma('busy_timeout = 5000');
-	const db = drizzle(sqlite, { schema });
+	const db = immediateTransactions(drizzle(sqlite, { schema }));
 	migrate(db, { migrationsFolder });
 	return db;
 }

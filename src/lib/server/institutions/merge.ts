@@ -226,13 +226,10 @@ function mergeLiveDocs(db: Db, forumId: number, duplicateId: number, survivorId:
 		.where(eq(workshops.forumId, forumId))
 		.all()
 		.map((w) => w.id);
-	for (const workshopId of workshopsWithLiveDoc(db, forumWorkshops)) {
-		try {
-			liveRooms().change(workshopId, (doc) => mergeRowInDoc(db, workshopId, doc, String(duplicateId), String(survivorId)));
-		} catch (error) {
-			log('error', 'institution.merge.liveFailed', { workshop: workshopId, duplicate: duplicateId, survivor: survivorId, error });
-		}
-	}
+	for (const workshopId of workshopsWithLiveDoc(db, forumWorkshops))
+		liveRooms()
+			.change(workshopId, (doc) => mergeRowInDoc(db, workshopId, doc, String(duplicateId), String(survivorId)))
+			.catch((error: unknown) => log('error', 'institution.merge.liveFailed', { workshop: workshopId, duplicate: duplicateId, survivor: survivorId, error }));
 }
 
 export function mergeRowInDoc(db: Db, workshopId: number, doc: Y.Doc, D: string, S: string): void {

@@ -94,7 +94,8 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 	}
 	// Also when already frozen: a crash between the SQL write and this one left the doc open.
 	if (!snapshot.frozen || snapshot.version !== saved.version)
-		rooms.change(workshop.id, (doc) => {
+		// Answered only once durable: a moderator told "frozen" must find it frozen after a power cut.
+		await rooms.change(workshop.id, (doc) => {
 			const r = roots(doc);
 			if (r.meta.get('frozen') !== true) r.meta.set('frozen', true);
 			if (r.meta.get('version') !== saved.version) r.meta.set('version', saved.version);
@@ -112,7 +113,7 @@ export async function unfreezeMatrix(db: Db, workshop: Workshop): Promise<void> 
 		.set({ supersededAt: new Date() })
 		.where(and(eq(matrixVersions.workshopId, workshop.id), isNull(matrixVersions.supersededAt)))
 		.run();
-	liveRooms().change(workshop.id, (doc) => roots(doc).meta.set('frozen', false));
+	await liveRooms().change(workshop.id, (doc) => roots(doc).meta.set('frozen', false));
 }
 
 export function listMatrixVersions(db: Db, workshopId: number): MatrixVersion[] {

@@ -202,11 +202,12 @@ export function addInstitutionToWorkshop(db: Db, workshop: Workshop, institution
 
 /**
  * Moves a row up or down. Row order has no SQL column: it is the moderator's arrangement of the
- * live matrix (the frozen version records it), so only the document changes.
+ * live matrix (the frozen version records it), so only the document changes, and the answer waits
+ * until that change is durable.
  */
-export function moveRow(db: Db, workshop: Workshop, institutionId: number, direction: 'up' | 'down'): void {
+export async function moveRow(db: Db, workshop: Workshop, institutionId: number, direction: 'up' | 'down'): Promise<void> {
 	assertMatrixOpen(db, workshop.id);
-	liveRooms().change(workshop.id, (doc) => {
+	await liveRooms().change(workshop.id, (doc) => {
 		const rows = readMatrix(doc).rows;
 		const index = rows.findIndex((r) => r.id === String(institutionId));
 		const target = direction === 'up' ? index - 1 : index + 1;

@@ -60,8 +60,8 @@ export const actions: Actions = {
 	},
 	moveRow: async (event) => {
 		const { db, workshop } = moderatorContext(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			moveRow(db, workshop, idOf(form, 'institutionId'), form.get('direction') === 'up' ? 'up' : 'down');
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await moveRow(db, workshop, idOf(form, 'institutionId'), form.get('direction') === 'up' ? 'up' : 'down');
 		});
 	},
 	freeze: async (event) => {

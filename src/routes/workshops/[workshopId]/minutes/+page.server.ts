@@ -28,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	const { workshop, forum, roles } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
 	// Observers read the finalised minutes; the live draft and the signing links are for staff.
 	const canEdit = canEditForum(roles);
-	if (canEdit) ensureMinutesDraft(db, workshop);
+	if (canEdit) await ensureMinutesDraft(db, workshop);
 	const current = currentMinutesVersion(db, workshop.id);
 	const signers = current ? listSigners(db, current.id) : [];
 	const base = publicBaseUrl(url);
