@@ -13,7 +13,7 @@ import type { Db } from './db/client';
 import { listForumProgrammes } from './commitments';
 import { READ_ROLES, requireForumRole } from './guards';
 import { achievementOf, listReports } from './progress';
-import { commitmentProgress } from './rollups';
+import { commitmentProgress } from './commitments/rollups';
 
 /**
  * A date or an instant (the forum's wall-clock time carried in the UTC fields): an ISO date or

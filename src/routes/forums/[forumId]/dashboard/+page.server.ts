@@ -1,7 +1,7 @@
 import { listForumProgrammes } from '$lib/server/commitments';
 import { getDb } from '$lib/server/db/client';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
-import { programmeDashboard } from '$lib/server/rollups';
+import { programmeDashboard } from '$lib/server/commitments/rollups';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, params, url }) => {
