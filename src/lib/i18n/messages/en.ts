@@ -1203,5 +1203,5 @@ export const en: Record<MessageKey, string> = {
 	'dashboard.report.needPeriod': 'Choose a quarter, semester or year.',
 	'dashboard.report.archive': 'Archive of sealed progress reports',
 	'verify.report.title': 'Progress report {period}',
-	'verify.report.detail': '{programme} · {forum} · sealed {date}',
+	'verify.report.document': 'Document',
 };

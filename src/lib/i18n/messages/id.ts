@@ -1205,7 +1205,7 @@ export const id = {
 	'dashboard.report.needPeriod': 'Pilih triwulan, semester atau tahun.',
 	'dashboard.report.archive': 'Arsip Laporan Kemajuan bersegel',
 	'verify.report.title': 'Laporan Kemajuan {period}',
-	'verify.report.detail': '{programme} · {forum} · disegel {date}',
+	'verify.report.document': 'Dokumen',
 } as const;
 
 export type MessageKey = keyof typeof id;
