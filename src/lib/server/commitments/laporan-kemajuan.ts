@@ -132,22 +132,25 @@ export async function sealProgressReport(
 		name: `${asciiName(forum.shortName)} - Mufakat`
 	});
 	const sha256 = sha256Hex(sealed.pdf);
-	const row = db
-		.insert(sealedReports)
-		.values({
-			forumId: forum.id,
-			programmeId: input.programmeId,
-			periodType: input.period.type,
-			periodYear: input.period.year,
-			periodIndex: input.period.index,
-			pdf: Buffer.from(sealed.pdf),
-			sha256,
-			certificateFingerprint: sealed.fingerprint,
-			createdBy: input.userId,
-			sealedAt: now
-		})
-		.returning({ id: sealedReports.id })
-		.get();
+	// Two requests in the same second seal byte-identical files (the signature is deterministic): one archived copy.
+	const row =
+		db
+			.insert(sealedReports)
+			.values({
+				forumId: forum.id,
+				programmeId: input.programmeId,
+				periodType: input.period.type,
+				periodYear: input.period.year,
+				periodIndex: input.period.index,
+				pdf: Buffer.from(sealed.pdf),
+				sha256,
+				certificateFingerprint: sealed.fingerprint,
+				createdBy: input.userId,
+				sealedAt: now
+			})
+			.onConflictDoNothing({ target: sealedReports.sha256 })
+			.returning({ id: sealedReports.id })
+			.get() ?? db.select({ id: sealedReports.id }).from(sealedReports).where(eq(sealedReports.sha256, sha256)).get()!;
 	log('info', 'report.sealed', { forum: forum.id, programme: input.programmeId, period: reportingPeriodCode(input.period), sha256 });
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 	return { id: row.id, sha256, pdf: sealed.pdf, filename: `laporan-kemajuan-${slug}-p${input.programmeId}-${reportingPeriodCode(input.period)}.pdf` };
