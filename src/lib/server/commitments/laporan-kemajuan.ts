@@ -32,6 +32,8 @@ import { programmeDashboard, type ProgrammeDashboard } from './rollups';
 /** "31 Maret 2026": a date in a document's running text, without the weekday. */
 const longDate = (value: Date | string, timeZone: string, locale: Locale) => formatLongDate(value, timeZone, locale).replace(/^[^,]+, /, '');
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function periodText(p: ReportingPeriod, locale: Locale): string {
 	return reportingPeriodLabel(p, locale, (key, params) => translate(locale, key, params));
 }
@@ -54,7 +56,7 @@ export function buildProgressReportDocument(
 		.filter((r) => r.reach)
 		.map((r) => ({ name: r.label, district: r.detail, male: r.reach!.male, female: r.reach!.female, total: r.reach!.total }));
 	const summary = [
-		{ label: t('dashboard.tile.commitments'), value: String(d.totals.commitments) },
+		{ label: capitalised(t('dashboard.tile.commitments')), value: String(d.totals.commitments) },
 		{ label: t('dashboard.mean.simple', { count: d.averages.simpleCount }), value: formatPercent(d.averages.simple, locale) },
 		{ label: t('dashboard.mean.weighted', { count: d.averages.weightedCount }), value: formatPercent(d.averages.weighted, locale) },
 		{ label: t('dashboard.tile.achieved'), value: String(d.totals.achieved) },
