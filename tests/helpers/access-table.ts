@@ -50,6 +50,8 @@ export type World = {
 	draftWorkshopId: number;
 	signedToken: string;
 	sealedHash: string;
+	/** A Laporan Kemajuan of forum 1 in its archive. */
+	sealedReportId: number;
 	pendingSignerId: number;
 	componentId: number;
 	pilotSiteId: number;
@@ -253,7 +255,16 @@ export const ACCESS: Record<string, Access> = {
 
 	// A forum's pages: every forum role reads; moderators and secretariat change; observers only read.
 	'GET /forums/[forumId]': { allow: READERS, probe: (w) => ({ path: forum(w) }) },
-	'GET /forums/[forumId]/dashboard': { allow: READERS, probe: (w) => ({ path: forum(w, '/dashboard') }) },
+	'GET /forums/[forumId]/dashboard': { allow: READERS, probe: (w) => ({ path: forum(w, '/dashboard?period=2026-T1&verified=1') }) },
+	'POST /forums/[forumId]/dashboard/laporan-kemajuan': {
+		allow: STAFF,
+		probe: (w) => ({ path: forum(w, '/dashboard/laporan-kemajuan'), form: { programme: String(w.programmeId), period: '2026-T1', verified: '1' } }),
+		why: 'the sealed Laporan Kemajuan is the secretariat’s document, like the sealed minutes'
+	},
+	'GET /forums/[forumId]/dashboard/laporan-kemajuan/[reportId]': {
+		allow: STAFF,
+		probe: (w) => ({ path: forum(w, `/dashboard/laporan-kemajuan/${w.sealedReportId}`) })
+	},
 	'GET /forums/[forumId]/commitments': { allow: READERS, probe: (w) => ({ path: forum(w, '/commitments') }) },
 	'POST /forums/[forumId]/commitments?/create': {
 		allow: STAFF,

@@ -151,6 +151,8 @@ async function buildWorld() {
 	world.agendaId = idOf('select id from agenda_items where workshop_id = 3 order by position limit 1');
 	world.signedToken = one<{ t: string }>("select link_token t from minutes_signers where status = 'signed' limit 1").t;
 	world.sealedHash = one<{ h: string }>('select sha256 h from sealed_minutes limit 1').h;
+	await expectStatus(await clients.secretariat.post('/forums/1/dashboard/laporan-kemajuan', { programme: '1', period: '2023-T4', verified: '1' }), 200, 'sealing a Laporan Kemajuan');
+	world.sealedReportId = idOf('select id from sealed_reports order by id desc limit 1');
 
 	clients.participant = await join(`/join/${invitationCode(rw, 3, 'Bappelitbangda')}`, { name: 'Rina Peserta' });
 	clients.pendingParticipant = await join('/join/TAMAN8', { institutionId: '1', name: 'Penunggu Konfirmasi' });

@@ -111,3 +111,53 @@ export function formatRupiah(n: number | null | undefined, locale: 'id' | 'en' =
 	const digits = String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'id' ? '.' : ',');
 	return `${n < 0 ? '−' : ''}Rp ${digits}`;
 }
+
+/**
+ * The span a Laporan Kemajuan or the dashboard's period view covers: a triwulan, a semester or a
+ * whole year (reports themselves are filed per month, triwulan or semester).
+ */
+export type ReportingPeriod = { type: 'quarter' | 'semester' | 'year'; year: number; index: number };
+
+/**
+ * `2026` (a year), `2026-T1`/`2026-Q1` (triwulan), `2026-S2` (semester); months are not a
+ * reporting span. Null for anything else.
+ */
+export function parseReportingPeriod(text: string): ReportingPeriod | null {
+	const year = /^\s*(\d{4})\s*$/.exec(text);
+	if (year) {
+		const y = Number(year[1]);
+		return y >= 2000 && y <= 2100 ? { type: 'year', year: y, index: 1 } : null;
+	}
+	const p = parsePeriod(text);
+	if (!p || p.type === 'month') return null;
+	return { type: p.type, year: p.year, index: p.index };
+}
+
+/** Written the Indonesian way: `2026-T1`, `2026-S2`, `2026`. */
+export function reportingPeriodCode(p: ReportingPeriod): string {
+	if (p.type === 'year') return String(p.year);
+	return `${p.year}-${p.type === 'quarter' ? 'T' : 'S'}${p.index}`;
+}
+
+export function reportingPeriodEnd(p: ReportingPeriod): string {
+	return p.type === 'year' ? `${p.year}-12-31` : periodEnd({ type: p.type, year: p.year, index: p.index });
+}
+
+export function reportingPeriodStart(p: ReportingPeriod): string {
+	return p.type === 'year' ? `${p.year}-01-01` : periodStart({ type: p.type, year: p.year, index: p.index });
+}
+
+/** The last triwulan that has ended by `today` (an ISO date): what a quarterly report is usually for. */
+export function lastFinishedQuarter(today: string): ReportingPeriod {
+	const year = Number(today.slice(0, 4));
+	const quarter = Math.floor((Number(today.slice(5, 7)) - 1) / 3) + 1;
+	return quarter === 1 ? { type: 'quarter', year: year - 1, index: 4 } : { type: 'quarter', year, index: quarter - 1 };
+}
+
+type TranslateSpan = (key: 'progress.period.quarter' | 'progress.period.semester' | 'report.period.year', params: Record<string, string | number>) => string;
+
+/** "Triwulan I 2026", "Semester II 2026", "Tahun 2026" in the page's language. */
+export function reportingPeriodLabel(p: ReportingPeriod, locale: 'id' | 'en', t: TranslateSpan): string {
+	if (p.type === 'year') return t('report.period.year', { year: p.year });
+	return periodLabel({ type: p.type, year: p.year, index: p.index }, locale, t);
+}

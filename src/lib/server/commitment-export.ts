@@ -1,9 +1,11 @@
 /**
  * Commitments and progress as CSV (UTF-8 with BOM, formulas defused) and as an Excel workbook.
  * The progress sheet starts with the import columns, so an edited export can be imported back.
+ * With a period (`?period=2026-T1`, `?verified=1`) an export is the dashboard's period view: the
+ * reports up to the end of that period, verified ones only when asked.
  */
 import ExcelJS from 'exceljs';
-import { periodCode } from '../commitments/periods';
+import { parseReportingPeriod, periodCode, periodEnd, reportingPeriodCode, reportingPeriodEnd, type ReportingPeriod } from '../commitments/periods';
 import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate, spreadsheetDate } from '../time-zones';
 import { getForum } from './forums';
 import { translate, type Locale, type MessageKey } from '../i18n/translate';
@@ -13,25 +15,32 @@ import type { Db } from './db/client';
 import { listForumProgrammes } from './commitments';
 import { READ_ROLES, requireForumRole } from './guards';
 import { achievementOf, listReports } from './progress';
-import { commitmentProgress } from './rollups';
+import { commitmentProgress, isVerified } from './commitments/rollups';
 
 /**
  * A date or an instant (the forum's wall-clock time carried in the UTC fields): an ISO date or
  * "2021-11-08 10:15 WIB" in a CSV, a real date cell in the workbook.
  */
 type DateCell = { date: Date; withTime: boolean; text: string };
-type Cell = string | number | null | DateCell;
+/** A percentage: the number (66.7) in a CSV, a fraction formatted as a percentage in the workbook. */
+type PercentCell = { percent: number };
+type Cell = string | number | null | DateCell | PercentCell;
 
 const calendarDate = (iso: string | null): DateCell | null => (iso ? { date: new Date(`${iso}T00:00:00Z`), withTime: false, text: iso } : null);
 const instant = (at: Date, timeZone: string): DateCell => ({ date: spreadsheetDate(at, timeZone), withTime: true, text: formatStamp(at, timeZone, { seconds: false }) });
-const asText = (rows: Cell[][]) => rows.map((row) => row.map((cell) => (cell !== null && typeof cell === 'object' ? cell.text : cell)));
+const asText = (rows: Cell[][]) =>
+	rows.map((row) => row.map((cell) => (cell !== null && typeof cell === 'object' ? ('percent' in cell ? Math.round(cell.percent * 10) / 10 : cell.text) : cell)));
 
-const round1 = (n: number | null) => (n == null ? null : Math.round(n * 10) / 10);
+const percent = (n: number | null): PercentCell | null => (n == null ? null : { percent: n });
 
-function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale) {
+/** Which reports an export covers: up to the end of a period (cumulative), and verified ones only. */
+export type ExportSelection = { period?: ReportingPeriod | null; verifiedOnly?: boolean };
+
+function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}) {
 	const timeZone = getForum(db, forumId)?.timeZone ?? DEFAULT_TIME_ZONE;
 	const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
-	const list = commitmentProgress(db, forumId, { programmeId });
+	const asOf = selection.period ? reportingPeriodEnd(selection.period) : undefined;
+	const list = commitmentProgress(db, forumId, { programmeId, asOf, verifiedOnly: selection.verifiedOnly });
 	const yesNo = (b: boolean) => t(b ? 'commitment.yes' : 'commitment.no');
 	const commitmentHeader = [
 		t('commitment.number'),
@@ -81,7 +90,7 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		t(`commitment.status.${c.status}` as MessageKey),
 		c.latest ? periodCode(c.latest.period) : '',
 		c.latest?.realisation ?? null,
-		round1(c.achievement.raw),
+		percent(c.achievement.raw),
 		yesNo(c.overdue),
 		yesNo(c.stalled),
 		c.missing.map((m) => t(`commitment.field.${m}` as MessageKey)).join('; '),
@@ -90,7 +99,9 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		c.fundingSource
 	]);
 	const byId = new Map(list.map((c) => [c.id, c]));
-	const reports = listReports(db, list.map((c) => c.id));
+	const reports = listReports(db, list.map((c) => c.id)).filter(
+		(r) => (!selection.verifiedOnly || isVerified(r)) && (!asOf || periodEnd({ type: r.periodType, year: r.periodYear, index: r.periodIndex }) <= asOf)
+	);
 	const progressHeader = [
 		...importTemplateHeader(locale),
 		t('commitment.statement'),
@@ -114,7 +125,7 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 			r.followUp,
 			r.reporterName,
 			c.statement,
-			round1(achievementOf(c, r.realisation).raw),
+			percent(achievementOf(c, r.realisation).raw),
 			r.reporterInstitution ?? '',
 			r.verifiedAt ? calendarDate(localIsoDate(r.verifiedAt, timeZone)) : '',
 			r.verifierName ?? '',
@@ -126,28 +137,29 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 	return { commitmentHeader, commitmentRows, progressHeader, progressRows };
 }
 
-export function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
-	const { commitmentHeader, commitmentRows } = tables(db, forumId, programmeId, locale);
+export function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): string {
+	const { commitmentHeader, commitmentRows } = tables(db, forumId, programmeId, locale, selection);
 	return toCsv(commitmentHeader, asText(commitmentRows), csvSeparator(locale));
 }
 
-export function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale): string {
-	const { progressHeader, progressRows } = tables(db, forumId, programmeId, locale);
+export function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): string {
+	const { progressHeader, progressRows } = tables(db, forumId, programmeId, locale, selection);
 	return toCsv(progressHeader, asText(progressRows), csvSeparator(locale));
 }
 
 /** One workbook, two sheets: the commitments and every progress report. */
-export async function commitmentsXlsx(db: Db, forumId: number, programmeId: number | null, locale: Locale): Promise<Buffer> {
-	const data = tables(db, forumId, programmeId, locale);
+export async function commitmentsXlsx(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): Promise<Buffer> {
+	const data = tables(db, forumId, programmeId, locale, selection);
 	const book = new ExcelJS.Workbook();
 	book.creator = 'Mufakat';
 	const sheet = (name: string, header: string[], rows: Cell[][], widths: number[]) => {
 		const ws = book.addWorksheet(name);
 		ws.addRow(header).font = { bold: true };
 		for (const row of rows) {
-			const added = ws.addRow(row.map((cell) => (cell !== null && typeof cell === 'object' ? cell.date : cell)));
+			const added = ws.addRow(row.map((cell) => (cell !== null && typeof cell === 'object' ? ('percent' in cell ? cell.percent / 100 : cell.date) : cell)));
 			row.forEach((cell, i) => {
-				if (cell !== null && typeof cell === 'object') added.getCell(i + 1).numFmt = cell.withTime ? 'dd/mm/yyyy hh:mm' : 'dd/mm/yyyy';
+				if (cell === null || typeof cell !== 'object') return;
+				added.getCell(i + 1).numFmt = 'percent' in cell ? '0.0%' : cell.withTime ? 'dd/mm/yyyy hh:mm' : 'dd/mm/yyyy';
 			});
 		}
 		ws.views = [{ state: 'frozen', ySplit: 1 }];
@@ -168,5 +180,8 @@ export function exportContext(db: Db, locals: App.Locals, forumIdParam: string, 
 	const programmeId = listForumProgrammes(db, forum.id).some((p) => p.id === raw) ? raw : null;
 	const day = localIsoDate(new Date(), forum.timeZone);
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-	return { forum, programmeId, stem: `${stem}-${slug}${programmeId ? `-p${programmeId}` : ''}-${day}` };
+	const period = parseReportingPeriod(url.searchParams.get('period') ?? '');
+	const selection: ExportSelection = { period, verifiedOnly: url.searchParams.get('verified') === '1' };
+	const span = period ? `-${reportingPeriodCode(period)}` : '';
+	return { forum, programmeId, selection, stem: `${stem}-${slug}${programmeId ? `-p${programmeId}` : ''}${span}-${day}` };
 }

@@ -9,6 +9,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { countVillagesUnder } from './areas';
 import type { Db } from './db/client';
 import {
+	beneficiaryCounts,
 	commitments,
 	commitmentSites,
 	commitmentSupporters,
@@ -35,6 +36,10 @@ type ReportSeed = {
 	obstacles?: string;
 	followUp?: string;
 	link?: string;
+	/** Beneficiaries so far per kelurahan: [area code, laki-laki, perempuan]. */
+	beneficiaries?: [areaCode: string, male: number, female: number][];
+	/** Rupiah spent so far. */
+	spent?: number;
 };
 
 type CommitmentSeed = {
@@ -55,6 +60,8 @@ type CommitmentSeed = {
 	status?: 'active' | 'achieved' | 'stalled';
 	reporter?: string;
 	reports?: ReportSeed[];
+	budget?: number;
+	funding?: string;
 };
 
 const TAMAN = '35.77.03.1009';
@@ -122,14 +129,16 @@ const MADIUN: CommitmentSeed[] = [
 		sites: [TAMAN, DEMANGAN],
 		component: 1,
 		reporter: 'Eko Purnomo',
+		budget: 90_000_000,
+		funding: 'APBD Kota Madiun',
 		reports: [
-			{ period: '2022-Q1', value: 20, verified: true, narrative: 'Pelatihan angkatan 1 di Kelurahan Taman.' },
-			{ period: '2022-Q2', value: 45, verified: true, narrative: 'Angkatan 2 di Kelurahan Demangan.' },
-			{ period: '2022-Q3', value: 60, verified: true, narrative: 'Angkatan 3 bersama LPPM UMMAD.' },
-			{ period: '2022-Q4', value: 72, verified: true, flag: 'at_risk', narrative: 'Angkatan 4 hanya diikuti 12 kader.', obstacles: 'Kader bekerja pada jam pelatihan.', followUp: 'Pelatihan dipindah ke akhir pekan.' },
-			{ period: '2023-Q1', value: 80, verified: true, flag: 'at_risk', narrative: 'Pelatihan akhir pekan untuk 8 kader.' },
-			{ period: '2023-Q2', value: 80, verified: true, flag: 'late', narrative: 'Tidak ada pelatihan triwulan ini.', obstacles: 'Anggaran pelatihan tahap 3 belum cair.', followUp: 'Mengusulkan dana TJSL sebagai pengganti.' },
-			{ period: '2023-Q3', value: 80, flag: 'late', narrative: 'Belum ada pelatihan lanjutan.', obstacles: 'Usulan dana TJSL belum disetujui.', followUp: 'Dibahas pada lokakarya tindak lanjut.' }
+			{ period: '2022-Q1', value: 20, verified: true, beneficiaries: [[TAMAN, 8, 12]], spent: 15_000_000, narrative: 'Pelatihan angkatan 1 di Kelurahan Taman.' },
+			{ period: '2022-Q2', value: 45, verified: true, beneficiaries: [[TAMAN, 8, 12], [DEMANGAN, 11, 14]], spent: 33_000_000, narrative: 'Angkatan 2 di Kelurahan Demangan.' },
+			{ period: '2022-Q3', value: 60, verified: true, beneficiaries: [[TAMAN, 14, 18], [DEMANGAN, 12, 16]], spent: 45_000_000, narrative: 'Angkatan 3 bersama LPPM UMMAD.' },
+			{ period: '2022-Q4', value: 72, verified: true, beneficiaries: [[TAMAN, 17, 21], [DEMANGAN, 15, 19]], spent: 54_000_000, flag: 'at_risk', narrative: 'Angkatan 4 hanya diikuti 12 kader.', obstacles: 'Kader bekerja pada jam pelatihan.', followUp: 'Pelatihan dipindah ke akhir pekan.' },
+			{ period: '2023-Q1', value: 80, verified: true, beneficiaries: [[TAMAN, 19, 23], [DEMANGAN, 17, 21]], spent: 60_000_000, flag: 'at_risk', narrative: 'Pelatihan akhir pekan untuk 8 kader.' },
+			{ period: '2023-Q2', value: 80, verified: true, beneficiaries: [[TAMAN, 19, 23], [DEMANGAN, 17, 21]], spent: 60_000_000, flag: 'late', narrative: 'Tidak ada pelatihan triwulan ini.', obstacles: 'Anggaran pelatihan tahap 3 belum cair.', followUp: 'Mengusulkan dana TJSL sebagai pengganti.' },
+			{ period: '2023-Q3', value: 80, beneficiaries: [[TAMAN, 19, 23], [DEMANGAN, 17, 21]], spent: 60_000_000, flag: 'late', narrative: 'Belum ada pelatihan lanjutan.', obstacles: 'Usulan dana TJSL belum disetujui.', followUp: 'Dibahas pada lokakarya tindak lanjut.' }
 		]
 	},
 	{
@@ -165,11 +174,13 @@ const MADIUN: CommitmentSeed[] = [
 		sites: [TAMAN, DEMANGAN],
 		component: 3,
 		reporter: 'Bayu Aji Saputra',
+		budget: 150_000_000,
+		funding: 'TJSL PT INKA',
 		reports: [
-			{ period: '2022-S1', value: 3, verified: true, narrative: 'Satu UMKM kuliner Demangan menjadi mitra binaan.' },
-			{ period: '2022-S2', value: 5, verified: true, narrative: 'Dua UMKM kerajinan Taman menerima pinjaman lunak.' },
-			{ period: '2023-S1', value: 6, verified: true, narrative: 'Bank Jatim membuka kelas literasi keuangan.' },
-			{ period: '2023-S2', value: 8, narrative: 'Dua UMKM baru dalam proses penilaian.' }
+			{ period: '2022-S1', value: 3, verified: true, spent: 20_000_000, narrative: 'Satu UMKM kuliner Demangan menjadi mitra binaan.' },
+			{ period: '2022-S2', value: 5, verified: true, spent: 45_000_000, narrative: 'Dua UMKM kerajinan Taman menerima pinjaman lunak.' },
+			{ period: '2023-S1', value: 6, verified: true, spent: 60_000_000, narrative: 'Bank Jatim membuka kelas literasi keuangan.' },
+			{ period: '2023-S2', value: 8, spent: 80_000_000, narrative: 'Dua UMKM baru dalam proses penilaian.' }
 		]
 	},
 	{
@@ -353,6 +364,8 @@ function seedForum(
 				sourceInstitutionId: cell ? cell.institutionId : null,
 				sourceComponentId: cell ? cell.componentId : null,
 				targetDerivation: seed.deriveFrom ? { areaCode: seed.deriveFrom, minusBaseline: true } : null,
+				budgetRupiah: seed.budget ?? null,
+				fundingSource: seed.funding ?? '',
 				createdAt: ctx.createdAt
 			})
 			.returning()
@@ -379,10 +392,18 @@ function seedForum(
 					flag: r.flag ?? 'on_track',
 					reporterName: seed.reporter ?? 'Sekretariat',
 					reporterInstitutionId: leadId,
+					spentRupiah: r.spent ?? null,
 					submittedAt: daysAfter(end, 10)
 				})
 				.returning()
 				.get();
+			for (const [areaCode, male, female] of r.beneficiaries ?? [])
+				db.insert(beneficiaryCounts)
+					.values([
+						{ reportId: report.id, areaCode, group: '', sex: 'L', count: male },
+						{ reportId: report.id, areaCode, group: '', sex: 'P', count: female }
+					])
+					.run();
 			if (r.link) db.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: r.link, url: r.link }).run();
 			recordRevision(db, report.id, 'submit', { userId: null, name: report.reporterName }, report.submittedAt);
 			if (r.verified) {

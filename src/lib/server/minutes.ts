@@ -18,7 +18,7 @@ import type { Db } from './db/client';
 import { attendance, forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments';
-import { commitmentChangesSince } from './rollups';
+import { commitmentChangesSince } from './commitments/rollups';
 import { describeCommitmentChange } from '../commitments/changes';
 import { translate } from '../i18n/translate';
 import { listPilotSites } from './programmes/pilot-sites';

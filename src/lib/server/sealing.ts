@@ -16,7 +16,7 @@ import { logoDir, readLogo } from './forums/logo';
 import { DEFAULT_TIME_ZONE, formatClock } from '../time-zones';
 import type { MinutesDocument, SignatureStrokes } from './pdf/minutes-document';
 import { renderMinutesPdf } from './pdf/render-minutes';
-import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf } from './pdf/seal';
+import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf, type SealInfo } from './pdf/seal';
 import { inspectPdfSignatures, type PdfSignatures, type SignatureCheck } from './pdf/verify';
 import { TimeStampError, timeStampAuthorityUrl } from './pdf/time-stamp';
 import { sha256Hex } from './hashing';
@@ -118,6 +118,26 @@ export function ensureSealCertificate(db: Db, forumId: number) {
 		})
 		.returning()
 		.get();
+}
+
+/**
+ * Seals another document of the forum (a Laporan Kemajuan) with the same active seal as its
+ * minutes, so that one piece of code holds the forum's key.
+ */
+export async function sealForumDocument(db: Db, forumId: number, pdf: Uint8Array, info: SealInfo): Promise<{ pdf: Uint8Array; fingerprint: string }> {
+	const cert = ensureSealCertificate(db, forumId);
+	const key = { p12: Buffer.from(cert.p12), passphrase: sealSecret() };
+	const authority = timeStampAuthorityUrl();
+	if (authority) {
+		try {
+			return { pdf: await sealPdf(pdf, key, info, { timeStampAuthority: authority }), fingerprint: cert.fingerprint };
+		} catch (error) {
+			// As for the minutes: a hall without the authority still gets its sealed report (B-B).
+			if (!(error instanceof TimeStampError)) throw error;
+			log('warn', 'report.seal.timeStampUnavailable', { forum: forumId, authority, reason: error.message });
+		}
+	}
+	return { pdf: await sealPdf(pdf, key, info), fingerprint: cert.fingerprint };
 }
 
 /** A PKCS#12 from the secretariat: checked (passphrase, key, validity, key usage), then kept re-wrapped. */

@@ -1,10 +1,11 @@
 import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
-import { MAX_VERIFY_BYTES, verifyMinutesHash, verifyMinutesPdf, type VerifyResult } from '$lib/server/sealing';
+import { verifySealedDocument, verifySealedHash, type DocumentVerifyResult } from '$lib/server/commitments/laporan-kemajuan';
+import { MAX_VERIFY_BYTES } from '$lib/server/sealing';
 import { translate } from '$lib/i18n/translate';
 import type { Actions } from './$types';
 
-function present(result: VerifyResult) {
+function present(result: DocumentVerifyResult) {
 	const signatures = result.signatures;
 	return {
 		verdict: result.verdict,
@@ -27,11 +28,12 @@ function present(result: VerifyResult) {
 		/** Valid signatures by others after our seal, named: "ditandatangani kemudian oleh …". */
 		laterSigners: result.verdict === 'genuine' ? result.later.filter((s) => s.valid && !s.ours).map((s) => [s.signerCommonName, s.signerOrganization].filter(Boolean).join(', ')) : [],
 		laterInvalid: result.later.find((s) => !s.valid)?.index ?? null,
-		match: result.match
+		match: result.match,
+		report: result.report
 	};
 }
 
-/** Public: anyone holding a copy of the minutes can check it, no account needed. */
+/** Public: anyone holding a copy of the minutes or a Laporan Kemajuan can check it, no account needed. */
 export const actions: Actions = {
 	default: async ({ request, locals }) => {
 		const form = await request.formData();
@@ -40,11 +42,11 @@ export const actions: Actions = {
 		const db = getDb();
 		if (file instanceof File && file.size > 0) {
 			if (file.size > MAX_VERIFY_BYTES) return fail(400, { message: translate(locals.locale, 'verify.tooLarge', { mb: MAX_VERIFY_BYTES / 1024 / 1024 }) });
-			return { result: present(verifyMinutesPdf(db, new Uint8Array(await file.arrayBuffer()))) };
+			return { result: present(verifySealedDocument(db, new Uint8Array(await file.arrayBuffer()), locals.locale)) };
 		}
 		if (hash) {
 			if (!/^[0-9a-fA-F]{64}$/.test(hash)) return fail(400, { message: translate(locals.locale, 'verify.badHash') });
-			return { result: present(verifyMinutesHash(db, hash)) };
+			return { result: present(verifySealedHash(db, hash, locals.locale)) };
 		}
 		return fail(400, { message: translate(locals.locale, 'verify.needInput') });
 	}

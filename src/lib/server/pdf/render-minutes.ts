@@ -188,7 +188,7 @@ function qrGraphic(doc: PDFDocument, url: string): PlacedGraphic {
 }
 
 /** The letterhead's logo as a form of the image's own size, so `place` keeps its proportions. */
-async function logoGraphic(pdf: PDFDocument, logo: NonNullable<MinutesDocument['logo']>): Promise<PlacedGraphic> {
+export async function logoGraphic(pdf: PDFDocument, logo: NonNullable<MinutesDocument['logo']>): Promise<PlacedGraphic> {
 	const image = logo.mime === 'image/png' ? await pdf.embedPng(logo.bytes) : await pdf.embedJpg(logo.bytes);
 	const ref = deflatedStream(pdf.context, `q ${image.width} 0 0 ${image.height} 0 0 cm /Im Do Q`, {
 		Type: 'XObject',
@@ -205,7 +205,7 @@ const LOGO_BOX = { width: 64, height: 60 };
  * The kop: the logo on the left (when the forum has one), the forum's name and the secretariat's
  * address centred on the page, then the double rule.
  */
-function kop(c: Composer, doc: MinutesDocument, logo: PlacedGraphic | null): void {
+export function kop(c: Composer, doc: Pick<MinutesDocument, 'kop'>, logo: PlacedGraphic | null): void {
 	const [first, ...rest] = doc.kop;
 	const top = c.y;
 	// Text keeps clear of the logo on both sides so that it stays centred on the page.
@@ -368,7 +368,7 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
  * "ABCDEF+DejaVuSans": a subset font's name starts with six capitals and a plus (PDF 9.6.4), which
  * is how viewers and preflight tools know it is a subset; pdf-lib would add a random suffix instead.
  */
-function subsetName(fontName: string, documentId: string): string {
+export function subsetName(fontName: string, documentId: string): string {
 	const digest = createHash('sha256').update(`${documentId}\0${fontName}`).digest();
 	const tag = [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
 	return `${tag}+${fontName}`;

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
-import { programmeDashboard } from '$lib/server/rollups';
+import { programmeDashboard } from '$lib/server/commitments/rollups';
 import { translate } from '$lib/i18n/translate';
 import type { PageServerLoad } from './$types';
 

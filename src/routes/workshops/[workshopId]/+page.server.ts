@@ -8,7 +8,7 @@ import { programmeSetupActions, programmeSetupData } from '$lib/server/programme
 import { publicBaseUrl } from '$lib/server/network';
 import { qrSvg } from '$lib/server/qr';
 import { invitationCards } from '$lib/server/workshops/invitations';
-import { followUpReview } from '$lib/server/rollups';
+import { followUpReview } from '$lib/server/commitments/rollups';
 import {
 	addAgendaItem,
 	agendaMinutes,

@@ -2,7 +2,7 @@ import { createCommitmentsFromText, listForumProgrammes } from '$lib/server/comm
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
-import { commitmentProgress } from '$lib/server/rollups';
+import { commitmentProgress } from '$lib/server/commitments/rollups';
 import { listWorkshops } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 

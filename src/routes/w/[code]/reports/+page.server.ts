@@ -1,6 +1,6 @@
 import { getDb } from '$lib/server/db/client';
 import { commitmentsLedBy } from '$lib/server/progress';
-import { commitmentProgress } from '$lib/server/rollups';
+import { commitmentProgress } from '$lib/server/commitments/rollups';
 import { getInstitution } from '$lib/server/institutions/institutions';
 import { requireRepresentative } from '$lib/server/representatives';
 import type { PageServerLoad } from './$types';

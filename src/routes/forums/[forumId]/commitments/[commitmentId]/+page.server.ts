@@ -20,7 +20,7 @@ import { listInstitutions } from '$lib/server/institutions/institutions';
 import { listPilotSites } from '$lib/server/programmes/pilot-sites';
 import { listComponents } from '$lib/server/programmes/programmes';
 import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
-import { commitmentProgress } from '$lib/server/rollups';
+import { commitmentProgress } from '$lib/server/commitments/rollups';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 

@@ -4,8 +4,8 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum, programmeId, stem } = exportContext(db, locals, params.forumId, url, 'komitmen');
-	return new Response(commitmentsCsv(db, forum.id, programmeId, locals.locale), {
+	const { forum, programmeId, selection, stem } = exportContext(db, locals, params.forumId, url, 'komitmen');
+	return new Response(commitmentsCsv(db, forum.id, programmeId, locals.locale, selection), {
 		headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${stem}.csv"`, 'cache-control': 'no-store' }
 	});
 };
