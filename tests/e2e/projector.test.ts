@@ -32,7 +32,7 @@ function screenshotPath(name: string): string {
 let rowIds: string[] = [];
 
 beforeAll(async () => {
-	await fillMatrix(ctx.server.url, LIVE_WORKSHOP);
+	await fillMatrix(ctx.server.url, { workshopId: LIVE_WORKSHOP, cells: FILLED_CELLS });
 	const viewer = connectClient(ctx.server.url, roomName(LIVE_WORKSHOP), { token: token({ role: 'viewer' }) });
 	try {
 		await viewer.synced;
@@ -205,6 +205,14 @@ describe('projector screens readable from the back of a hall', () => {
 		await page.keyboard.press('h');
 		await expect.poll(() => page.getByTestId('page-held').count()).toBe(0);
 		await expect.poll(() => currentPage(page), { timeout: 10_000 }).not.toBe(held);
+
+		// The moderator's help ("?") on the projector lists its own keys too.
+		await page.keyboard.press('?');
+		const help = page.getByRole('dialog', { name: 'Pintasan keyboard' });
+		await expect.poll(() => help.isVisible()).toBe(true);
+		const shortcuts = await help.locator('dl > div').evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent?.trim(), row.querySelector('dd')?.textContent?.trim()]));
+		expect(shortcuts).toContainEqual(['H', 'Tahan/lepas halaman proyektor (tidak berganti otomatis)']);
+		expect(shortcuts).toContainEqual(['Q', 'Tampilkan/sembunyikan QR dan alamat bergabung']);
 		await context.close();
 	});
 
