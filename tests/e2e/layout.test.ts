@@ -4,7 +4,7 @@ import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playw
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMatrix, roomName, roots } from '../../src/lib/collab/matrix-doc';
 import { cellDescription } from '../../src/lib/collab/matrix-edits';
-import { PHONE } from '../helpers/browser';
+import { PHONE, signIn } from '../helpers/browser';
 import { connectClient, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { fillMatrix, pilotSiteCodes } from '../helpers/filled-matrix';
 import { invitationCode } from '../helpers/invitations';
@@ -64,14 +64,6 @@ async function joinOnPhone(page: Page): Promise<void> {
 	await page.waitForURL(`**/w/${CODE}`);
 }
 
-async function signIn(page: Page): Promise<void> {
-	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill('moderator@mufakat.test');
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-}
-
 /** Opens a page and waits until it shows what it is for (the live matrix pages: the matrix). */
 async function open(page: Page, path: string, live = false): Promise<void> {
 	await page.goto(ctx.server.url + path, { waitUntil: 'networkidle' });
@@ -129,7 +121,7 @@ describe('layout on a phone, a 720p projector and 1080p', () => {
 		await joinOnPhone(await phone.newPage());
 		participant = await phone.storageState();
 		const office = await context(PHONE);
-		await signIn(await office.newPage());
+		await signIn(await office.newPage(), ctx.server.url);
 		staff = await office.storageState();
 	});
 

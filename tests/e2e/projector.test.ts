@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMatrix, roomName } from '../../src/lib/collab/matrix-doc';
+import { signIn } from '../helpers/browser';
 import { connectClient, TEST_SECRET, token } from '../helpers/collab';
 import { fillMatrix, FILLED_CELLS } from '../helpers/filled-matrix';
 import { Client } from '../helpers/http';
@@ -54,11 +55,7 @@ beforeAll(async () => {
 async function signedIn(browser: Browser, viewport: { width: number; height: number }, next: string): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext({ viewport });
 	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/login?next=${encodeURIComponent(next)}`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill('moderator@mufakat.test');
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL((url) => url.pathname === next.split('?')[0]);
+	await signIn(page, ctx.server.url, { next });
 	return { context, page };
 }
 
