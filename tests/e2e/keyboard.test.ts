@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { signIn } from '../helpers/browser';
 import { useTestServer } from '../helpers/lifecycle';
 
 const ctx = useTestServer({ browser: true });
@@ -27,11 +28,7 @@ describe('keyboard: error summary and the moderator shortcuts', () => {
 		page.on('request', (r) => {
 			if (r.method() === 'POST' && /\?\/(un)?freeze/.test(r.url())) freezePosts.push(r.url());
 		});
-		await page.goto(`${ctx.server.url}/login?next=/workshops/${LIVE_WORKSHOP}/matrix`);
-		await page.getByLabel('Email').fill('moderator@mufakat.test');
-		await page.getByLabel('Kata sandi').fill('mufakat-demo');
-		await page.getByRole('button', { name: 'Masuk' }).click();
-		await page.waitForURL('**/matrix', { waitUntil: 'networkidle' });
+		await signIn(page, ctx.server.url, { next: `/workshops/${LIVE_WORKSHOP}/matrix` });
 		await expect.poll(() => page.getByTestId('connection-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
 
 		// Letters typed into a field stay text.

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONTRIBUTION_TYPES, roomName, roots } from '../../src/lib/collab/matrix-doc';
-import { cellDescription, setCellField } from '../../src/lib/collab/matrix-edits';
-import { PHONE } from '../helpers/browser';
+import { readMatrix, roomName, roots } from '../../src/lib/collab/matrix-doc';
+import { cellDescription } from '../../src/lib/collab/matrix-edits';
+import { PHONE, signIn } from '../helpers/browser';
 import { connectClient, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
+import { fillMatrix, pilotSiteCodes } from '../helpers/filled-matrix';
 import { invitationCode } from '../helpers/invitations';
 import { useTestServer } from '../helpers/lifecycle';
 
@@ -54,49 +55,6 @@ function screenshotPath(page: string, size: string): string {
 	return join(dir, `${page}-${size}.png`);
 }
 
-/** Realistic cell content, long enough to wrap: what 17 institutions write in a workshop. */
-const DESCRIPTIONS = [
-	'Fasilitasi ruang pertemuan dan perizinan lapak UMKM di kelurahan piloting',
-	'Pelatihan kader warga untuk musyawarah perencanaan dan pemantauan partisipatif',
-	'Pendampingan pokmas dalam menyusun profil usaha dan data lapak UMKM',
-	'Penyediaan data kependudukan dan hasil survei tematik sebagai data dasar',
-	'Bimtek pengemasan produk dan akses e-katalog bagi UMKM binaan'
-];
-
-/** Writes every cell of the live matrix as each institution's own representative would. */
-async function fillLiveMatrix(witness: TestClient): Promise<number> {
-	const r = roots(witness.doc);
-	const rows = [...r.rows.keys()];
-	const components = [...r.components.keys()];
-	const sites = (ctx.db.prepare('select area_code as code from pilot_sites where programme_id = (select programme_id from workshops where id = ?)').all(LIVE_WORKSHOP) as { code: string }[]).map(
-		(s) => s.code
-	);
-	for (const [i, rowId] of rows.entries()) {
-		const writer = connectClient(ctx.server.url, roomName(LIVE_WORKSHOP), { token: token({ role: 'representative', institutionId: Number(rowId), name: `Perwakilan ${rowId}` }) });
-		try {
-			await writer.synced;
-			writer.doc.transact(() => {
-				components.forEach((componentId, j) => {
-					const key = `${rowId}:${componentId}`;
-					setCellField(writer.doc, key, 'type', CONTRIBUTION_TYPES[(i + j) % CONTRIBUTION_TYPES.length]!);
-					setCellField(writer.doc, key, 'sites', sites.slice(0, 1 + ((i + j) % 2)));
-					setCellField(writer.doc, key, 'timing', 'Triwulan II–IV 2022');
-					setCellField(writer.doc, key, 'volume', 4 + i);
-					setCellField(writer.doc, key, 'unit', 'kegiatan');
-					setCellField(writer.doc, key, 'valueRupiah', 25_000_000 * (1 + ((i + j) % 6)));
-					setCellField(writer.doc, key, 'fundingSource', i % 3 === 0 ? 'APBD Kota Madiun' : i % 3 === 1 ? 'TJSL/CSR' : 'Swadaya');
-					cellDescription(writer.doc, key)!.insert(0, DESCRIPTIONS[(i + j) % DESCRIPTIONS.length]!);
-				});
-			});
-			await until(() => components.every((c) => (cellDescription(witness.doc, `${rowId}:${c}`)?.length ?? 0) > 0), 10_000, `row ${rowId} filled`);
-			expect(writer.denied).toEqual([]);
-		} finally {
-			writer.destroy();
-		}
-	}
-	return rows.length;
-}
-
 async function joinOnPhone(page: Page): Promise<void> {
 	await page.goto(`${ctx.server.url}/join/${invitationCode(ctx.db, LIVE_WORKSHOP, OWN_INSTITUTION)}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Nama lengkap').fill('Rina Kartika');
@@ -104,14 +62,6 @@ async function joinOnPhone(page: Page): Promise<void> {
 	await page.getByLabel('Perempuan (P)').check();
 	await page.getByRole('button', { name: 'Isi daftar hadir' }).click();
 	await page.waitForURL(`**/w/${CODE}`);
-}
-
-async function signIn(page: Page): Promise<void> {
-	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill('moderator@mufakat.test');
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
 /** Opens a page and waits until it shows what it is for (the live matrix pages: the matrix). */
@@ -159,14 +109,19 @@ describe('layout on a phone, a 720p projector and 1080p', () => {
 	});
 
 	it('the demo matrix is filled by every institution, each in its own row', async () => {
+		const filled = await fillMatrix(ctx.server.url, { workshopId: LIVE_WORKSHOP, fields: 'every', sites: pilotSiteCodes(ctx.db, LIVE_WORKSHOP) });
+		expect(filled.rows).toBeGreaterThanOrEqual(17);
 		witness = connectClient(ctx.server.url, roomName(LIVE_WORKSHOP), { token: token({ role: 'viewer' }) });
 		await witness.synced;
-		expect(await fillLiveMatrix(witness)).toBeGreaterThanOrEqual(17);
+		// Every cell of every row, every field written, pilot sites included.
+		const cells = Object.values(readMatrix(witness.doc).cells);
+		expect(filled.cells).toBe(filled.rows * roots(witness.doc).components.size);
+		expect(cells.filter((c) => c.description && c.sites.length > 0 && c.valueRupiah !== null && c.fundingSource)).toHaveLength(filled.cells);
 		const phone = await context(PHONE);
 		await joinOnPhone(await phone.newPage());
 		participant = await phone.storageState();
 		const office = await context(PHONE);
-		await signIn(await office.newPage());
+		await signIn(await office.newPage(), ctx.server.url);
 		staff = await office.storageState();
 	});
 

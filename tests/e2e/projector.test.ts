@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMatrix, roomName } from '../../src/lib/collab/matrix-doc';
+import { signIn } from '../helpers/browser';
 import { connectClient, TEST_SECRET, token } from '../helpers/collab';
 import { fillMatrix, FILLED_CELLS } from '../helpers/filled-matrix';
 import { Client } from '../helpers/http';
@@ -32,7 +33,7 @@ function screenshotPath(name: string): string {
 let rowIds: string[] = [];
 
 beforeAll(async () => {
-	await fillMatrix(ctx.server.url, LIVE_WORKSHOP);
+	await fillMatrix(ctx.server.url, { workshopId: LIVE_WORKSHOP, cells: FILLED_CELLS });
 	const viewer = connectClient(ctx.server.url, roomName(LIVE_WORKSHOP), { token: token({ role: 'viewer' }) });
 	try {
 		await viewer.synced;
@@ -54,11 +55,7 @@ beforeAll(async () => {
 async function signedIn(browser: Browser, viewport: { width: number; height: number }, next: string): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext({ viewport });
 	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/login?next=${encodeURIComponent(next)}`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill('moderator@mufakat.test');
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL((url) => url.pathname === next.split('?')[0]);
+	await signIn(page, ctx.server.url, { next });
 	return { context, page };
 }
 
@@ -205,6 +202,14 @@ describe('projector screens readable from the back of a hall', () => {
 		await page.keyboard.press('h');
 		await expect.poll(() => page.getByTestId('page-held').count()).toBe(0);
 		await expect.poll(() => currentPage(page), { timeout: 10_000 }).not.toBe(held);
+
+		// The moderator's help ("?") on the projector lists its own keys too.
+		await page.keyboard.press('?');
+		const help = page.getByRole('dialog', { name: 'Pintasan keyboard' });
+		await expect.poll(() => help.isVisible()).toBe(true);
+		const shortcuts = await help.locator('dl > div').evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent?.trim(), row.querySelector('dd')?.textContent?.trim()]));
+		expect(shortcuts).toContainEqual(['H', 'Tahan/lepas halaman proyektor (tidak berganti otomatis)']);
+		expect(shortcuts).toContainEqual(['Q', 'Tampilkan/sembunyikan QR dan alamat bergabung']);
 		await context.close();
 	});
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { invitationCode } from '../helpers/invitations';
 import { signOnPhone } from '../helpers/signing';
-import { outputPath, PHONE } from '../helpers/browser';
+import { outputPath, PHONE, signIn } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
 
@@ -24,11 +24,7 @@ async function checkIn(context: BrowserContext): Promise<Page> {
 /** Freezes the demo's live matrix (17 institutions) and finalises its minutes, as the moderator would. */
 async function finaliseMinutes(context: BrowserContext): Promise<void> {
 	const staff = await context.newPage();
-	await staff.goto(`${ctx.server.url}/login?next=/workshops/${LIVE_WORKSHOP}/minutes`);
-	await staff.getByLabel('Email').fill('moderator@mufakat.test');
-	await staff.getByLabel('Kata sandi').fill('mufakat-demo');
-	await staff.getByRole('button', { name: 'Masuk' }).click();
-	await staff.waitForURL('**/minutes', { waitUntil: 'networkidle' });
+	await signIn(staff, ctx.server.url, { next: `/workshops/${LIVE_WORKSHOP}/minutes` });
 	const frozen = await context.request.post(`${ctx.server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: ctx.server.url } });
 	expect(frozen.ok()).toBe(true);
 	await staff.getByRole('button', { name: 'Finalkan teks dan minta tanda tangan' }).click();

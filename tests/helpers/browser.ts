@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,3 +28,15 @@ export function outputPath(name: string): string {
 }
 
 export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/**
+ * Signs a seeded staff account in (every demo account has the password mufakat-demo) through the
+ * login form, and waits until the page it was sent on to (`next`, else the home page) has loaded.
+ */
+export async function signIn(page: Page, baseUrl: string, { email = 'moderator@mufakat.test', next }: { email?: string; next?: string } = {}): Promise<void> {
+	await page.goto(`${baseUrl}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Kata sandi').fill('mufakat-demo');
+	await page.getByRole('button', { name: 'Masuk' }).click();
+	await page.waitForURL((url) => url.pathname === (next ?? '/').split('?')[0], { waitUntil: 'networkidle' });
+}

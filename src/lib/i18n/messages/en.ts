@@ -741,7 +741,6 @@ export const en: Record<MessageKey, string> = {
 	'projector.back': 'Moderator page',
 	'projector.fullscreen': 'Full screen',
 	'projector.exitFullscreen': 'Leave full screen',
-	'projector.page': 'Page {page}/{total}',
 	'shortcut.title': 'Keyboard shortcuts',
 	'shortcut.next': 'Next agenda item (restarts the timer)',
 	'shortcut.lock': 'Lock/unlock the selected row or column (for a cell: its row); with nothing selected, the whole matrix',
@@ -1163,6 +1162,10 @@ export const en: Record<MessageKey, string> = {
 	'projector.exit': 'Leave projector view',
 	'projector.representativeConfirmed': '✓ Yes',
 	'projector.representativeWaiting': 'Waiting',
+	// --- tidy ---
+	'shortcut.hold': 'Hold/release the projector page (stops turning by itself)',
+	'shortcut.qr': 'Show/hide the QR code and join address',
+	'shortcut.clear': 'Put away the enlarged cell',
 	// --- h5-language ---
 	'error.internal': 'The server ran into an error. Try again shortly.',
 	'error.requestRefused': 'This request cannot be processed.',

@@ -743,7 +743,6 @@ export const id = {
 	'projector.back': 'Halaman moderator',
 	'projector.fullscreen': 'Layar penuh',
 	'projector.exitFullscreen': 'Keluar dari layar penuh',
-	'projector.page': 'Halaman {page}/{total}',
 	'shortcut.title': 'Pintasan keyboard',
 	'shortcut.next': 'Acara berikutnya (pewaktu mulai lagi)',
 	'shortcut.lock': 'Kunci/buka baris atau kolom terpilih (untuk sel: barisnya); tanpa pilihan: seluruh matriks',
@@ -1165,6 +1164,10 @@ export const id = {
 	'projector.exit': 'Keluar dari tampilan proyektor',
 	'projector.representativeConfirmed': '✓ Ya',
 	'projector.representativeWaiting': 'Menunggu',
+	// --- tidy ---
+	'shortcut.hold': 'Tahan/lepas halaman proyektor (tidak berganti otomatis)',
+	'shortcut.qr': 'Tampilkan/sembunyikan QR dan alamat bergabung',
+	'shortcut.clear': 'Tutup sel yang diperbesar',
 	// --- h5-language ---
 	'error.internal': 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
 	'error.requestRefused': 'Permintaan ini tidak dapat diproses.',
