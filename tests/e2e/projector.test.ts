@@ -14,6 +14,9 @@ import { fillMatrix, FILLED_CELLS } from '../helpers/filled-matrix';
 import { Client } from '../helpers/http';
 import { useTestServer } from '../helpers/lifecycle';
 
+/** `MUFAKAT_DOC_IMAGES=1 npx vitest run tests/e2e/projector.test.ts` refreshes the README's pictures; a normal run leaves docs/ alone. */
+const UPDATE_DOC_IMAGES = process.env.MUFAKAT_DOC_IMAGES === '1';
+
 // PUBLIC_URL: the address phones in the hall would use, as on a real projector laptop.
 const ctx = useTestServer({ browser: true, env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_JOIN_LIMIT: '500', PUBLIC_URL: 'http://192.168.1.10:3000' } });
 
@@ -139,7 +142,7 @@ describe('projector screens readable from the back of a hall', () => {
 			while ((await currentPage(page)) !== 1) await page.keyboard.press('PageDown');
 			await toolbarFaded(page);
 			await page.screenshot({ path: screenshotPath(`matrix-${screen.label}.png`) });
-			if (screen.label === '1920x1080') copyFileSync(screenshotPath(`matrix-${screen.label}.png`), join('docs', 'img', 'matrix-projector.png'));
+			if (screen.label === '1920x1080' && UPDATE_DOC_IMAGES) copyFileSync(screenshotPath(`matrix-${screen.label}.png`), join('docs', 'img', 'matrix-projector.png'));
 			const seen: string[] = [];
 			for (let n = 1; n <= total; n++) {
 				await expect.poll(() => currentPage(page)).toBe(n);
@@ -333,7 +336,7 @@ describe('projector screens readable from the back of a hall', () => {
 		expect(await minFontSize(big.page, '[data-testid="attendance-row"] td')).toBeGreaterThanOrEqual(24);
 		await toolbarFaded(big.page);
 		await big.page.screenshot({ path: screenshotPath('attendance-1920x1080.png') });
-		copyFileSync(screenshotPath('attendance-1920x1080.png'), join('docs', 'img', 'attendance-projector.png'));
+		if (UPDATE_DOC_IMAGES) copyFileSync(screenshotPath('attendance-1920x1080.png'), join('docs', 'img', 'attendance-projector.png'));
 		await big.context.close();
 	});
 });
