@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDecimal, parsePeriod } from '../../src/lib/commitments/periods';
 import { importAreas } from '../../src/lib/server/areas';
-import { applyProgressImport, checkProgressImport, parseCsvRecords } from '../../src/lib/server/commitment-import';
+import { applyProgressImport, checkProgressImport, parseCsvRecords } from '../../src/lib/server/commitments/commitment-import';
 import {
 	applyDerivedTarget,
 	createCommitmentsFromText,
@@ -14,13 +14,13 @@ import {
 	getCommitmentDetail,
 	promoteCellToCommitment,
 	updateCommitment
-} from '../../src/lib/server/commitments';
+} from '../../src/lib/server/commitments/commitments';
 import type { Db } from '../../src/lib/server/db/client';
 import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, progressReportRevisions, progressReports, users } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
 import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
-import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/evidence';
-import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/progress';
+import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/commitments/evidence';
+import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/commitments/progress';
 import { revisionsOf } from '../../src/lib/server/commitments/report-revisions';
 import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/rollups';
 import { InputError } from '../../src/lib/server/validation';

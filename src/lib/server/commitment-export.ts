@@ -7,12 +7,12 @@ import { periodCode } from '../commitments/periods';
 import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate } from '../time-zones';
 import { getForum } from './forums';
 import { translate, type Locale, type MessageKey } from '../i18n/translate';
-import { importTemplateHeader } from './commitment-import';
+import { importTemplateHeader } from './commitments/commitment-import';
 import { toCsv } from './csv';
 import type { Db } from './db/client';
-import { listForumProgrammes } from './commitments';
+import { listForumProgrammes } from './commitments/commitments';
 import { READ_ROLES, requireForumRole } from './guards';
-import { achievementOf, listReports } from './progress';
+import { achievementOf, listReports } from './commitments/progress';
 import { commitmentProgress } from './rollups';
 
 type Cell = string | number | null;

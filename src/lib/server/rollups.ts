@@ -10,11 +10,11 @@ import { eq, inArray } from 'drizzle-orm';
 import { formatNumber, periodEnd, type Period } from '../commitments/periods';
 import { DEFAULT_TIME_ZONE, instantOf, localIsoDate } from '../time-zones';
 import type { AreaPath } from './areas';
-import { listCommitments, type CommitmentDetail } from './commitments';
+import { listCommitments, type CommitmentDetail } from './commitments/commitments';
 import type { Db } from './db/client';
 import { components, forums, progressReports, programmes, type PilotStage } from './db/schema';
 import { listPilotSites } from './programmes/pilot-sites';
-import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from './progress';
+import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from './commitments/progress';
 
 /**
  * A commitment has stopped reporting when its latest report lies two or more of its own periods

@@ -1,4 +1,4 @@
-import { listForumProgrammes } from '$lib/server/commitments';
+import { listForumProgrammes } from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { programmeDashboard } from '$lib/server/rollups';

@@ -1,5 +1,5 @@
 import { getDb } from '$lib/server/db/client';
-import { commitmentsLedBy } from '$lib/server/progress';
+import { commitmentsLedBy } from '$lib/server/commitments/progress';
 import { commitmentProgress } from '$lib/server/rollups';
 import { getInstitution } from '$lib/server/institutions/institutions';
 import { requireRepresentative } from '$lib/server/representatives';

@@ -11,15 +11,15 @@ import {
 	listForumProgrammes,
 	sourceCellOf,
 	updateCommitment
-} from '$lib/server/commitments';
+} from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
-import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
+import { MAX_EVIDENCE_MB } from '$lib/server/commitments/evidence';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { listInstitutions } from '$lib/server/institutions/institutions';
 import { listPilotSites } from '$lib/server/programmes/pilot-sites';
 import { listComponents } from '$lib/server/programmes/programmes';
-import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
+import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/commitments/progress';
 import { commitmentProgress } from '$lib/server/rollups';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';

@@ -7,8 +7,8 @@ import {
 	readImportProgramme,
 	readImportText,
 	type ImportCheck
-} from '$lib/server/commitment-import';
-import { listForumProgrammes } from '$lib/server/commitments';
+} from '$lib/server/commitments/commitment-import';
+import { listForumProgrammes } from '$lib/server/commitments/commitments';
 import type { Viewer } from '$lib/server/auth';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';

@@ -1,9 +1,9 @@
 import { error, redirect } from '@sveltejs/kit';
-import { getCommitmentDetail } from '$lib/server/commitments';
+import { getCommitmentDetail } from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
-import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
+import { MAX_EVIDENCE_MB } from '$lib/server/commitments/evidence';
 import { formAction } from '$lib/server/forms';
-import { mayReport, reportsForPage, submitReport, suggestedPeriod, targetLevel } from '$lib/server/progress';
+import { mayReport, reportsForPage, submitReport, suggestedPeriod, targetLevel } from '$lib/server/commitments/progress';
 import { requireRepresentative } from '$lib/server/representatives';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';

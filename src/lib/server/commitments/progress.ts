@@ -10,12 +10,12 @@
  * or not (0 %). The raw value is kept (125 % means beyond the target); displays clamp to 0–100.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { comparePeriods, parseDecimal, PERIODS_PER_YEAR, type Period, type PeriodKind } from '../commitments/periods';
-import type { Db } from './db/client';
-import { commitments, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from './db/schema';
+import { comparePeriods, parseDecimal, PERIODS_PER_YEAR, type Period, type PeriodKind } from '../../commitments/periods';
+import type { Db } from '../db/client';
+import { commitments, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from '../db/schema';
 import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
-import { InputError, InputReader } from './validation';
-import { keepFirstRevision, recordRevision, revisionsOf, type ReportRevision, type RevisionAction } from './commitments/report-revisions';
+import { InputError, InputReader } from '../validation';
+import { keepFirstRevision, recordRevision, revisionsOf, type ReportRevision, type RevisionAction } from './report-revisions';
 
 export type Commitment = typeof commitments.$inferSelect;
 export type ProgressReport = typeof progressReports.$inferSelect;
