@@ -20,7 +20,7 @@ import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, 
 import { seedDemo } from '../../src/lib/server/demo';
 import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
 import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/commitments/evidence';
-import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/commitments/progress';
+import { achievementOf, reportsForPage, returnReport, submitReport, verifyReport } from '../../src/lib/server/commitments/progress';
 import { revisionsOf } from '../../src/lib/server/commitments/report-revisions';
 import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/rollups';
 import { InputError } from '../../src/lib/server/validation';
@@ -286,11 +286,11 @@ describe('report revisions', () => {
 		expect(revisions[2]!.snapshot.evidenceIds).toHaveLength(1);
 
 		verifyReport(db, 1, first.id, secretariat.id, { note: 'Sesuai daftar hadir pelatihan' }, new Date('2025-07-10T03:00:00Z'));
-		unverifyReport(db, 1, first.id, secretariat.id, { note: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
+		returnReport(db, 1, first.id, secretariat.id, { reason: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
 		const page = reportsForPage(db, pilots).find((r) => r.id === first.id)!;
 		expect(page.history.map((h) => [h.revision, h.action, h.changed])).toEqual([
-			[5, 'unverify', ['verified', 'verificationNote']],
-			[4, 'verify', ['verified', 'verificationNote']],
+			[5, 'return', ['verified', 'status', 'returnReason']],
+			[4, 'verify', ['verified', 'verificationNote', 'status']],
 			[3, 'edit', ['obstacles', 'evidenceIds']],
 			[2, 'resubmit', ['realisation', 'narrative']],
 			[1, 'submit', []]

@@ -12,7 +12,7 @@ import { DEFAULT_TIME_ZONE, instantOf, localIsoDate } from '../time-zones';
 import type { AreaPath } from './areas';
 import { listCommitments, type CommitmentDetail } from './commitments/commitments';
 import type { Db } from './db/client';
-import { components, forums, progressReports, programmes, type PilotStage } from './db/schema';
+import { components, forums, progressReports, programmes, workshops, type PilotStage } from './db/schema';
 import { listPilotSites } from './programmes/pilot-sites';
 import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from './commitments/progress';
 
@@ -252,7 +252,8 @@ function describeValue(c: Pick<CommitmentDetail, 'type'>, value: number | null |
  * One Indonesian sentence per commitment of a programme whose reported state changed since a date
  * (the previous meeting), for the follow-up workshop and its minutes, e.g.
  * "Lokasi piloting: 2 → 4 (target 4)". The state before is the latest report filed by then, or
- * the baseline; commitments made since then are listed as new.
+ * the baseline. A commitment is new when the meeting that agreed it came after that date: one agreed
+ * at the previous meeting and entered (promoted) in the days after it is not new to this one.
  */
 export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): string[] {
 	const programme = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
@@ -266,10 +267,14 @@ export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: s
 		.from(progressReports)
 		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)))
 		.all();
+	const agreedIds = [...new Set(list.map((c) => c.workshopId).filter((id): id is number => id != null))];
+	const agreedOn = new Map(agreedIds.length ? db.select({ id: workshops.id, date: workshops.date }).from(workshops).where(inArray(workshops.id, agreedIds)).all().map((w) => [w.id, w.date]) : []);
+	const sinceDay = typeof sinceDate === 'string' ? sinceDate : localIsoDate(sinceDate, zoneOf(db, programme.forumId));
 	const sentences: string[] = [];
 	for (const c of list) {
 		const label = c.indicator || c.statement;
-		if (c.createdAt.getTime() > since) {
+		const agreed = c.workshopId != null ? agreedOn.get(c.workshopId) : undefined;
+		if (agreed !== undefined ? agreed > sinceDay : c.createdAt.getTime() > since) {
 			sentences.push(`Komitmen baru ${c.number}: ${c.statement}`);
 			continue;
 		}
