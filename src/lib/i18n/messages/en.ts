@@ -1150,6 +1150,13 @@ export const en: Record<MessageKey, string> = {
 	// --- h7-seal ---
 	// --- h8-a11y ---
 	// --- h9-reporting ---
+	'import.numberTaken': 'Number {number} is already used by another commitment of this programme.',
+	'import.badType': 'Type "{value}" is not known; write numeric, milestone or policy.',
+	'import.unknownInstitution': 'Institution "{name}" is not in this forum (or is ambiguous); write its short or official name.',
+	'importCommitments.title': 'Import commitments',
+	'importCommitments.help': 'Add many commitments at once from a spreadsheet (CSV). Check first: every bad row is listed by its row number and nothing is stored; the commitments are added only when every row is good.',
+	'importCommitments.apply': 'Add {count} commitments',
+	'importCommitments.applied': '{count} commitments added.',
 	'copy.button': 'Copy',
 	'copy.done': 'Copied.',
 	'copy.byHand': 'The text is selected: press Ctrl+C to copy.',

@@ -1152,6 +1152,13 @@ export const id = {
 	// --- h7-seal ---
 	// --- h8-a11y ---
 	// --- h9-reporting ---
+	'import.numberTaken': 'Nomor {number} sudah dipakai komitmen lain di program ini.',
+	'import.badType': 'Jenis "{value}" tidak dikenal; tulis numerik, tonggak atau kebijakan.',
+	'import.unknownInstitution': 'Lembaga "{name}" tidak ada (atau tidak tunggal) di forum ini; tulis nama singkat atau nama resminya.',
+	'importCommitments.title': 'Impor komitmen',
+	'importCommitments.help': 'Tambahkan banyak komitmen sekaligus dari lembar kerja (CSV). Periksa dulu: setiap baris yang salah ditampilkan dengan nomor barisnya dan tidak ada yang disimpan; komitmen baru ditambahkan hanya bila semua baris benar.',
+	'importCommitments.apply': 'Tambahkan {count} komitmen',
+	'importCommitments.applied': '{count} komitmen ditambahkan.',
 	'copy.button': 'Salin',
 	'copy.done': 'Tersalin.',
 	'copy.byHand': 'Teks sudah dipilih: tekan Ctrl+C untuk menyalin.',

@@ -247,7 +247,12 @@ export function applyProgressImport(
 				flag: r.values.flag,
 				reporterName: r.reporter || importer.name,
 				reporterInstitutionId: r.commitment.leadInstitutionId,
-				submittedAt: now
+				submittedAt: now,
+				// An imported row answers a return like a resubmission: back in review, the old note is history.
+				status: 'submitted' as const,
+				returnReason: null,
+				returnedAt: null,
+				returnedBy: null
 			};
 			const by = { userId: importer.userId ?? null, name: importer.name };
 			if (r.replaces != null) {

@@ -212,7 +212,7 @@ export function readBeneficiaries(
 			: Object.entries(input).map(([k, v]) => [k, v == null ? '' : String(v)]);
 	const counts: BeneficiaryCount[] = [];
 	for (const [field, raw] of entries) {
-		const m = /^ben\.([^.]{1,20})\.(L|P|g\d{1,9})$/.exec(field);
+		const m = /^ben\.([\d.]{1,20})\.(L|P|g\d{1,9})$/.exec(field);
 		if (!m) continue;
 		const text = raw.trim();
 		if (text === '') continue;

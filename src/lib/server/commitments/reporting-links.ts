@@ -13,7 +13,7 @@ import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { commitments, commitmentSupporters, institutions, reportingLinks, settings } from '../db/schema';
 import { sha256Hex } from '../hashing';
-import { InputError, InputReader } from '../validation';
+import { InputReader } from '../validation';
 
 export type ReportingLink = typeof reportingLinks.$inferSelect;
 
@@ -151,11 +151,16 @@ export function issueReportingLink(
 	});
 }
 
+/**
+ * Leaves the institution with no working link. Revoking twice (two staff at once, a double click)
+ * is not an error: the second finds nothing left to revoke and the outcome is the same.
+ */
 export function revokeReportingLink(db: Db, forumId: number, userId: number | null, input: FormData | Record<string, unknown>, now = new Date()): void {
 	const institutionId = readInstitution(db, forumId, input);
-	const active = activeLink(db, forumId, institutionId);
-	if (!active) throw new InputError({ institutionId: { key: 'reporting.noActiveLink' } });
-	db.update(reportingLinks).set({ revokedAt: now, revokedBy: userId }).where(eq(reportingLinks.id, active.id)).run();
+	db.update(reportingLinks)
+		.set({ revokedAt: now, revokedBy: userId })
+		.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)))
+		.run();
 }
 
 /** The usable link behind a token; throws ReportingLinkRefused for an unknown, revoked or re-issued one. */
