@@ -15,7 +15,6 @@ import {
 	lastFinishedPeriod,
 	nextPeriod,
 	parseDecimal,
-	periodEnd,
 	periodStartsAfter,
 	PERIODS_PER_YEAR,
 	type Period,
@@ -575,8 +574,9 @@ function historyForPage(c: Commitment, r: ReportWithEvidence, revisions: ReportR
 
 /**
  * The period a new report most likely covers: a report sent back for correction first; else the
- * period after the latest report, as long as it has ended; else the last finished quarter (a first
- * report in December is for triwulan III, not the unfinished IV).
+ * last finished period (a first report in December is for triwulan III, not the unfinished IV, and
+ * a commitment that stopped reporting in 2023 resumes with the latest finished triwulan); once that
+ * is reported, the period under way.
  */
 export function suggestedPeriod(db: Db, commitmentId: number, today = new Date()): Period {
 	const reports = sortReports(db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)).all());
@@ -585,7 +585,8 @@ export function suggestedPeriod(db: Db, commitmentId: number, today = new Date()
 	const latest = reports[0];
 	if (!latest) return lastFinishedPeriod('quarter', today);
 	const next = nextPeriod(reportPeriod(latest));
-	return periodEnd(next) <= today.toISOString().slice(0, 10) ? next : lastFinishedPeriod(latest.periodType, today);
+	const finished = lastFinishedPeriod(latest.periodType, today);
+	return comparePeriods(next, finished) <= 0 ? finished : next;
 }
 
 /** A report as the report form's field values, to correct a returned report rather than retype it. */
