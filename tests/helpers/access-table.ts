@@ -282,7 +282,8 @@ export const ACCESS: Record<string, Access> = {
 	'POST /forums/[forumId]/commitments/[commitmentId]?/derive': { allow: STAFF, probe: (w) => ({ path: commitment(w, '?/derive'), form: { _action: 'derive', areaCode: '35.77' } }) },
 	'POST /forums/[forumId]/commitments/[commitmentId]?/report': {
 		allow: STAFF,
-		probe: (w, r) => ({ path: commitment(w, '?/report'), form: { ...report, periodYear: r === 'secretariat' ? '2027' : '2028' } })
+		// One period each that no one else reports, and none after today (a future period is refused).
+		probe: (w, r) => ({ path: commitment(w, '?/report'), form: { ...report, periodYear: r === 'secretariat' ? '2024' : '2026' } })
 	},
 	'POST /forums/[forumId]/commitments/[commitmentId]?/verify': {
 		allow: ['secretariat'],
