@@ -321,7 +321,7 @@ describe('report revisions', () => {
 		const verified = db.select().from(progressReports).where(eq(progressReports.commitmentId, demo(1, '1').id)).all().find((r) => r.verifiedAt && r.periodYear < 2025)!;
 		expect(revisionsOf(db, [verified.id]).get(verified.id)!.map((r) => [r.action, r.changed])).toEqual([
 			['submit', []],
-			['verify', ['verified', 'verificationNote']]
+			['verify', ['verified', 'verificationNote', 'status']]
 		]);
 	});
 });

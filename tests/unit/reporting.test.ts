@@ -46,7 +46,7 @@ const counts = () => ({
 function reportForm(values: Record<string, string>, files: { name: string; bytes: Uint8Array }[] = []): FormData {
 	const f = new FormData();
 	for (const [k, v] of Object.entries({ periodType: 'quarter', periodYear: '2026', periodIndex: '2', reporterName: 'Eko Purnomo', flag: 'on_track', ...values })) f.set(k, v);
-	for (const file of files) f.append('evidence', new Blob([file.bytes], { type: 'image/png' }), file.name);
+	for (const file of files) f.append('evidence', new Blob([new Uint8Array(file.bytes)], { type: 'image/png' }), file.name);
 	return f;
 }
 
@@ -61,7 +61,7 @@ async function refusal(run: () => Promise<unknown>): Promise<Record<string, stri
 	throw new Error('expected a refusal');
 }
 
-function linkReporter(): Reporter {
+function linkReporter(): Extract<Reporter, { kind: 'link' }> {
 	const { link } = issueReportingLink(db, 1, null, { institutionId: String(institutionId('YBN')) }, NOW);
 	return { kind: 'link', institutionId: link.institutionId, linkId: link.id, name: '' };
 }
