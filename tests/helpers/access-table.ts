@@ -189,6 +189,15 @@ export const ACCESS: Record<string, Access> = {
 	'POST /sign/[token]?/sign': { allow: NOBODY, probe: () => ({ path: `/sign/${BOGUS_TOKEN}?/sign`, form: { consent: 'on', strokes: '[[[0,0],[10,10]]]' } }) },
 	'POST /sign/[token]?/decline': { allow: NOBODY, probe: () => ({ path: `/sign/${BOGUS_TOKEN}?/decline`, form: { reason: 'Tidak hadir' } }) },
 
+	// Standing reporting links: the token is the key, as for the single-use links; a wrong one is
+	// refused to everyone. The reporting suite covers what a right, revoked or re-issued one does.
+	'GET /r/[token]': { allow: NOBODY, probe: () => ({ path: `/r/${BOGUS_TOKEN}` }) },
+	'GET /r/[token]/[commitmentId]': { allow: NOBODY, probe: (w) => ({ path: `/r/${BOGUS_TOKEN}/${w.ownCommitmentId}` }) },
+	'POST /r/[token]/[commitmentId]?/report': {
+		allow: NOBODY,
+		probe: (w) => ({ path: `/r/${BOGUS_TOKEN}/${w.ownCommitmentId}?/report`, form: { ...report, periodIndex: '1', reporterName: 'Penyusup' } })
+	},
+
 	// Joining and the representative's own pages.
 	'GET /join/[code]': { allow: ALL, probe: (w) => ({ path: `/join/${w.code}` }) },
 	'POST /join/[code]': {
@@ -285,16 +294,18 @@ export const ACCESS: Record<string, Access> = {
 	'POST /forums/[forumId]/commitments/[commitmentId]?/derive': { allow: STAFF, probe: (w) => ({ path: commitment(w, '?/derive'), form: { _action: 'derive', areaCode: '35.77' } }) },
 	'POST /forums/[forumId]/commitments/[commitmentId]?/report': {
 		allow: STAFF,
-		probe: (w, r) => ({ path: commitment(w, '?/report'), form: { ...report, periodYear: r === 'secretariat' ? '2027' : '2028' } })
+		// One period each that no one else reports, and none after today (a future period is refused).
+		probe: (w, r) => ({ path: commitment(w, '?/report'), form: { ...report, periodYear: r === 'secretariat' ? '2024' : '2026' } })
 	},
 	'POST /forums/[forumId]/commitments/[commitmentId]?/verify': {
 		allow: ['secretariat'],
 		probe: (w) => ({ path: commitment(w, '?/verify'), form: { reportId: String(w.reportId), note: 'Bukti cukup' } }),
 		why: 'verifying a progress report is the secretariat’s'
 	},
-	'POST /forums/[forumId]/commitments/[commitmentId]?/unverify': {
+	'POST /forums/[forumId]/commitments/[commitmentId]?/return': {
 		allow: ['secretariat'],
-		probe: (w) => ({ path: commitment(w, '?/unverify'), form: { reportId: String(w.verifiedReportId), note: 'Perlu bukti baru' } })
+		probe: (w) => ({ path: commitment(w, '?/return'), form: { reportId: String(w.verifiedReportId), reason: 'Perlu bukti baru' } }),
+		why: 'sending a report back to the reporter with a reason is the secretariat’s, like verifying'
 	},
 	'POST /forums/[forumId]/commitments/[commitmentId]?/delete': {
 		allow: STAFF,
@@ -312,6 +323,17 @@ export const ACCESS: Record<string, Access> = {
 		allowedStatus: 400,
 		why: 'an empty import is refused by the check (400, after the access check); the commitments suite applies a real one'
 	},
+	'POST /forums/[forumId]/commitments/import?/checkCommitments': {
+		allow: STAFF,
+		probe: (w) => ({ path: forum(w, '/commitments/import?/checkCommitments'), form: { programmeId: String(w.programmeId), csv: 'komitmen\n' } }),
+		allowedStatus: 200
+	},
+	'POST /forums/[forumId]/commitments/import?/applyCommitments': {
+		allow: STAFF,
+		probe: (w) => ({ path: forum(w, '/commitments/import?/applyCommitments'), form: { programmeId: String(w.programmeId), csv: 'komitmen\n' } }),
+		allowedStatus: 400,
+		why: 'an empty import is refused by the check (400, after the access check); the reporting suite applies a real one'
+	},
 	'GET /forums/[forumId]/commitments/promote': { allow: STAFF, probe: (w) => ({ path: forum(w, '/commitments/promote') }) },
 	'POST /forums/[forumId]/commitments/promote?/promote': {
 		allow: STAFF,
@@ -320,6 +342,13 @@ export const ACCESS: Record<string, Access> = {
 			form: { workshopId: String(w.sealedWorkshopId), version: '1', institutionId: r === 'secretariat' ? '13' : '16', componentId: '1' }
 		})
 	},
+	'GET /forums/[forumId]/reporting': { allow: STAFF, probe: (w) => ({ path: forum(w, '/reporting') }), why: 'the page shows the standing reporting links, which are secrets' },
+	'POST /forums/[forumId]/reporting?/issue': {
+		allow: STAFF,
+		probe: (w) => ({ path: forum(w, '/reporting?/issue'), form: { _action: 'issue', institutionId: '1' } }),
+		why: 'institution 1 (Bappelitbangda) leads commitment 1'
+	},
+	'POST /forums/[forumId]/reporting?/revoke': { allow: STAFF, probe: (w) => ({ path: forum(w, '/reporting?/revoke'), form: { _action: 'revoke', institutionId: '1' } }) },
 	'GET /forums/[forumId]/institutions': { allow: STAFF, probe: (w) => ({ path: forum(w, '/institutions') }) },
 	'POST /forums/[forumId]/institutions?/create': {
 		allow: STAFF,

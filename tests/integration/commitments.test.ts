@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
-import { MAX_EVIDENCE_BYTES } from '../../src/lib/server/evidence';
+import { MAX_EVIDENCE_BYTES } from '../../src/lib/server/commitments/evidence';
 import { Client } from '../helpers/http';
 
 const ctx = useTestServer();

@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDecimal, parsePeriod } from '../../src/lib/commitments/periods';
 import { importAreas } from '../../src/lib/server/areas';
-import { applyProgressImport, checkProgressImport, parseCsvRecords } from '../../src/lib/server/commitment-import';
+import { applyProgressImport, checkProgressImport, parseCsvRecords } from '../../src/lib/server/commitments/commitment-import';
 import {
 	applyDerivedTarget,
 	createCommitmentsFromText,
@@ -14,13 +14,13 @@ import {
 	getCommitmentDetail,
 	promoteCellToCommitment,
 	updateCommitment
-} from '../../src/lib/server/commitments';
+} from '../../src/lib/server/commitments/commitments';
 import type { Db } from '../../src/lib/server/db/client';
 import { commitments, evidenceFiles, institutions, matrixCells, matrixVersions, progressReportRevisions, progressReports, users } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
 import { seedDemoCommitments } from '../../src/lib/server/demo-commitments';
-import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/evidence';
-import { achievementOf, reportsForPage, submitReport, unverifyReport, verifyReport } from '../../src/lib/server/progress';
+import { MAX_EVIDENCE_BYTES, prepareEvidence } from '../../src/lib/server/commitments/evidence';
+import { achievementOf, reportsForPage, returnReport, submitReport, verifyReport } from '../../src/lib/server/commitments/progress';
 import { revisionsOf } from '../../src/lib/server/commitments/report-revisions';
 import { commitmentChangesSince, programmeDashboard } from '../../src/lib/server/commitments/rollups';
 import { describeCommitmentChange } from '../../src/lib/commitments/changes';
@@ -299,11 +299,11 @@ describe('report revisions', () => {
 		expect(revisions[2]!.snapshot.evidenceIds).toHaveLength(1);
 
 		verifyReport(db, 1, first.id, secretariat.id, { note: 'Sesuai daftar hadir pelatihan' }, new Date('2025-07-10T03:00:00Z'));
-		unverifyReport(db, 1, first.id, secretariat.id, { note: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
+		returnReport(db, 1, first.id, secretariat.id, { reason: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
 		const page = reportsForPage(db, pilots).find((r) => r.id === first.id)!;
 		expect(page.history.map((h) => [h.revision, h.action, h.changed])).toEqual([
-			[5, 'unverify', ['verified', 'verificationNote']],
-			[4, 'verify', ['verified', 'verificationNote']],
+			[5, 'return', ['verified', 'status', 'returnReason']],
+			[4, 'verify', ['verified', 'verificationNote', 'status']],
 			[3, 'edit', ['obstacles', 'evidenceIds']],
 			[2, 'resubmit', ['realisation', 'narrative']],
 			[1, 'submit', []]
@@ -334,7 +334,7 @@ describe('report revisions', () => {
 		const verified = db.select().from(progressReports).where(eq(progressReports.commitmentId, demo(1, '1').id)).all().find((r) => r.verifiedAt && r.periodYear < 2025)!;
 		expect(revisionsOf(db, [verified.id]).get(verified.id)!.map((r) => [r.action, r.changed])).toEqual([
 			['submit', []],
-			['verify', ['verified', 'verificationNote']]
+			['verify', ['verified', 'verificationNote', 'status']]
 		]);
 	});
 });

@@ -1,8 +1,8 @@
 import type { Handle } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
-import { readImportText } from '../../src/lib/server/commitment-import';
+import { readImportText } from '../../src/lib/server/commitments/commitment-import';
 import { decodeCsvBytes, defuseFormula, toCsv, undoFormulaDefusing } from '../../src/lib/server/csv';
-import { nameForType, prepareEvidence, sniffEvidenceType } from '../../src/lib/server/evidence';
+import { nameForType, prepareEvidence, sniffEvidenceType } from '../../src/lib/server/commitments/evidence';
 import { projectorFrameAncestors, securityHeaderSettings, securityHeaders } from '../../src/lib/server/security-headers';
 import { InputError } from '../../src/lib/server/validation';
 

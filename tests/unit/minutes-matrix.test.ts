@@ -19,7 +19,7 @@ import { currentMatrixVersion } from '../../src/lib/server/matrix/freeze';
 import { matrixVersionCsv, matrixVersionXlsx } from '../../src/lib/server/matrix/exports';
 import { currentMinutesVersion, minutesContent } from '../../src/lib/server/minutes';
 import { prepareDemoMinutes, signDemoMinutes } from '../../src/lib/server/demo-minutes';
-import { deleteCommitment, promoteCellToCommitment } from '../../src/lib/server/commitments';
+import { deleteCommitment, promoteCellToCommitment } from '../../src/lib/server/commitments/commitments';
 import { commitments } from '../../src/lib/server/db/schema';
 import { eq } from 'drizzle-orm';
 import { renderMinutesPdf } from '../../src/lib/server/pdf/render-minutes';

@@ -33,23 +33,49 @@ export function comparePeriods(a: Period, b: Period): number {
 const ROMAN = ['I', 'II', 'III', 'IV'];
 
 /**
- * Parses the compact period notation used in CSV files and the report form:
- * `2023-Q1` or `2023-T1` (triwulan), `2023-S2` (semester), `2023-05` (month).
+ * Parses the compact period notation used in CSV files and the report form: `2023-T1` (triwulan,
+ * written so since Indonesian reports say triwulan) or the English `2023-Q1`, `2023-S2` (semester,
+ * the same letter in both languages; `2023-H2` read as the English half-year), `2023-05` (month).
  */
 export function parsePeriod(text: string): Period | null {
-	const m = /^\s*(\d{4})\s*[-/ ]\s*([QqTtSs]?)\s*(\d{1,2})\s*$/.exec(text);
+	const m = /^\s*(\d{4})\s*[-/ ]\s*([QqTtSsHh]?)\s*(\d{1,2})\s*$/.exec(text);
 	if (!m) return null;
 	const year = Number(m[1]);
 	const letter = m[2]!.toUpperCase();
 	const index = Number(m[3]);
-	const type: PeriodKind = letter === 'Q' || letter === 'T' ? 'quarter' : letter === 'S' ? 'semester' : 'month';
+	const type: PeriodKind = letter === 'Q' || letter === 'T' ? 'quarter' : letter === 'S' || letter === 'H' ? 'semester' : 'month';
 	if (year < 2000 || year > 2100 || index < 1 || index > PERIODS_PER_YEAR[type]) return null;
 	return { type, year, index };
 }
 
 export function periodCode(p: Period): string {
 	if (p.type === 'month') return `${p.year}-${String(p.index).padStart(2, '0')}`;
-	return `${p.year}-${p.type === 'quarter' ? 'Q' : 'S'}${p.index}`;
+	return `${p.year}-${p.type === 'quarter' ? 'T' : 'S'}${p.index}`;
+}
+
+/** The ISO date of a day in UTC, as period boundaries are compared. */
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The latest period of a kind that has ended by `today`: what a report is due for. On 7 December
+ * 2026 the last finished triwulan is 2026-T3, not the unfinished T4.
+ */
+export function lastFinishedPeriod(type: PeriodKind, today: Date): Period {
+	const year = today.getUTCFullYear();
+	const current = Math.floor(today.getUTCMonth() / MONTHS_PER_PERIOD[type]) + 1;
+	const candidate = { type, year, index: current };
+	if (periodEnd(candidate) <= isoDay(today)) return candidate;
+	return current > 1 ? { type, year, index: current - 1 } : { type, year: year - 1, index: PERIODS_PER_YEAR[type] };
+}
+
+/** A period that has not begun by `today` cannot be reported yet. */
+export function periodStartsAfter(p: Period, today: Date): boolean {
+	return periodStart(p) > isoDay(today);
+}
+
+/** The period after `p`, of the same kind. */
+export function nextPeriod(p: Period): Period {
+	return p.index >= PERIODS_PER_YEAR[p.type] ? { type: p.type, year: p.year + 1, index: 1 } : { ...p, index: p.index + 1 };
 }
 
 type Translate = (key: 'progress.period.quarter' | 'progress.period.semester', params: Record<string, string | number>) => string;

@@ -9,12 +9,12 @@ import { parseReportingPeriod, periodCode, periodEnd, reportingPeriodCode, repor
 import { DEFAULT_TIME_ZONE, formatStamp, localIsoDate, spreadsheetDate } from '../time-zones';
 import { getForum } from './forums';
 import { translate, type Locale, type MessageKey } from '../i18n/translate';
-import { importTemplateHeader } from './commitment-import';
+import { importTemplateHeader } from './commitments/commitment-import';
 import { csvSeparator, toCsv } from './csv';
 import type { Db } from './db/client';
-import { listForumProgrammes } from './commitments';
+import { listForumProgrammes } from './commitments/commitments';
 import { READ_ROLES, requireForumRole } from './guards';
-import { achievementOf, listReports } from './progress';
+import { achievementOf, listReports } from './commitments/progress';
 import { commitmentProgress, isVerified } from './commitments/rollups';
 
 /**

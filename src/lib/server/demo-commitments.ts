@@ -409,7 +409,7 @@ function seedForum(
 			if (r.verified) {
 				const verifiedAt = daysAfter(end, 18);
 				db.update(progressReports)
-					.set({ verifiedAt, verifiedBy: ctx.verifierId, verificationNote: 'Sesuai bukti dukung.' })
+					.set({ status: 'verified', verifiedAt, verifiedBy: ctx.verifierId, verificationNote: 'Sesuai bukti dukung.' })
 					.where(eq(progressReports.id, report.id))
 					.run();
 				recordRevision(db, report.id, 'verify', { userId: ctx.verifierId, name: ctx.verifierName }, verifiedAt);

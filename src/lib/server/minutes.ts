@@ -17,7 +17,7 @@ import { speaksForInstitution } from './workshops/confirmation';
 import type { Db } from './db/client';
 import { attendance, forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
-import { listCommitments } from './commitments';
+import { listCommitments } from './commitments/commitments';
 import { commitmentChangesSince } from './commitments/rollups';
 import { describeCommitmentChange } from '../commitments/changes';
 import { translate } from '../i18n/translate';

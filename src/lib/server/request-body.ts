@@ -12,6 +12,7 @@ export type BodyLimit = { bytes: number; upload?: string };
 /** Evidence photos and imports; the only places a big body is expected. */
 const UPLOADS: { pattern: RegExp; limit: BodyLimit }[] = [
 	{ pattern: /^\/w\/[^/]+\/reports\//, limit: { bytes: 64 * MB, upload: 'evidence' } },
+	{ pattern: /^\/r\/[^/]+\/\d+\/?$/, limit: { bytes: 64 * MB, upload: 'evidence' } },
 	{ pattern: /^\/forums\/\d+\/commitments\/\d+\/?$/, limit: { bytes: 64 * MB, upload: 'evidence' } },
 	{ pattern: /^\/forums\/\d+\/commitments\/import\/?$/, limit: { bytes: 64 * MB, upload: 'file' } },
 	{ pattern: /^\/workshops\/\d+\/minutes\/?$/, limit: { bytes: 64 * MB, upload: 'certificate' } },

@@ -1,7 +1,7 @@
 import { logoDir } from '../forums/logo';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_PATH } from '../db/client';
-import { evidenceDir } from '../evidence';
+import { evidenceDir } from '../commitments/evidence';
 import { sealSecretFile } from '../sealing';
 
 /** Where one instance keeps its data: everything a backup carries and a restore puts back. */

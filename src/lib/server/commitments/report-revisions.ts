@@ -5,7 +5,7 @@
  */
 import { asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { evidenceFiles, progressReportRevisions, progressReports, type REPORT_FLAGS } from '../db/schema';
+import { beneficiaryCounts, evidenceFiles, progressReportRevisions, progressReports, type REPORT_FLAGS, type REPORT_STATUSES } from '../db/schema';
 
 export type RevisionAction = (typeof progressReportRevisions.$inferSelect)['action'];
 
@@ -19,9 +19,27 @@ export type ReportSnapshot = {
 	evidenceIds: number[];
 	verified: boolean;
 	verificationNote: string | null;
+	/** Absent in revisions recorded before the review loop and beneficiaries existed. */
+	status?: (typeof REPORT_STATUSES)[number];
+	returnReason?: string | null;
+	spentRupiah?: number | null;
+	beneficiaries?: { areaCode: string; sex: 'L' | 'P' | null; groupId: number | null; count: number }[];
 };
 
-export const SNAPSHOT_FIELDS = ['realisation', 'narrative', 'obstacles', 'followUp', 'flag', 'evidenceIds', 'verified', 'verificationNote'] as const;
+export const SNAPSHOT_FIELDS = [
+	'realisation',
+	'narrative',
+	'obstacles',
+	'followUp',
+	'flag',
+	'evidenceIds',
+	'verified',
+	'verificationNote',
+	'status',
+	'returnReason',
+	'spentRupiah',
+	'beneficiaries'
+] as const;
 export type SnapshotField = (typeof SNAPSHOT_FIELDS)[number];
 
 /** Who made a revision: an account, or a representative known by the name they checked in with. */
@@ -50,7 +68,16 @@ export function snapshotOfReport(db: Db, reportId: number): ReportSnapshot {
 		flag: r.flag,
 		evidenceIds: evidence.map((e) => e.id),
 		verified: r.verifiedAt !== null,
-		verificationNote: r.verificationNote
+		verificationNote: r.verificationNote,
+		status: r.status,
+		returnReason: r.returnReason,
+		spentRupiah: r.spentRupiah,
+		beneficiaries: db
+			.select({ areaCode: beneficiaryCounts.areaCode, sex: beneficiaryCounts.sex, groupId: beneficiaryCounts.groupId, count: beneficiaryCounts.count })
+			.from(beneficiaryCounts)
+			.where(eq(beneficiaryCounts.reportId, reportId))
+			.orderBy(asc(beneficiaryCounts.id))
+			.all()
 	};
 }
 

@@ -12,15 +12,14 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import type { CommitmentChange } from '../../commitments/changes';
-import { reportingPeriodEnd, type ReportingPeriod } from '../../commitments/periods';
-import { formatNumber, periodEnd, type Period } from '../../commitments/periods';
+import { formatNumber, periodEnd, reportingPeriodEnd, type Period, type ReportingPeriod } from '../../commitments/periods';
 import { DEFAULT_TIME_ZONE, instantOf, localIsoDate } from '../../time-zones';
 import type { AreaPath } from '../areas';
-import { listCommitments, type CommitmentDetail } from '../commitments';
+import { listCommitments, type CommitmentDetail } from './commitments';
 import type { Db } from '../db/client';
-import { beneficiaryCounts, beneficiaryGroups, components, forums, progressReports, programmes, users, type PilotStage } from '../db/schema';
+import { beneficiaryCounts, beneficiaryGroups, components, forums, progressReports, programmes, users, workshops, type PilotStage } from '../db/schema';
 import { listPilotSites } from '../programmes/pilot-sites';
-import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from '../progress';
+import { achievementOf, isAchieved, reportPeriod, sortReports, targetLevel, type Achievement, type ProgressReport, type ReportFlag } from './progress';
 
 /**
  * A commitment has stopped reporting when its latest report lies two or more of its own periods
@@ -478,9 +477,15 @@ export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: s
 		.from(progressReports)
 		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)))
 		.all();
+	// A commitment is new when the meeting that agreed it came after that date: one agreed at the
+	// previous meeting and entered (promoted) in the days after it is not new to this one.
+	const agreedIds = [...new Set(list.map((c) => c.workshopId).filter((id): id is number => id != null))];
+	const agreedOn = new Map(agreedIds.length ? db.select({ id: workshops.id, date: workshops.date }).from(workshops).where(inArray(workshops.id, agreedIds)).all().map((w) => [w.id, w.date]) : []);
+	const sinceDay = typeof sinceDate === 'string' ? sinceDate : localIsoDate(sinceDate, zoneOf(db, programme.forumId));
 	const changes: CommitmentChange[] = [];
 	for (const c of list) {
-		if (c.createdAt.getTime() > since) {
+		const agreed = c.workshopId != null ? agreedOn.get(c.workshopId) : undefined;
+		if (agreed !== undefined ? agreed > sinceDay : c.createdAt.getTime() > since) {
 			changes.push({ kind: 'new', number: c.number, statement: c.statement });
 			continue;
 		}

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db/client';
-import { EVIDENCE_TYPES, evidenceDir, findEvidence, mayOpenEvidence, nameForType, readEvidence, sniffEvidenceType } from '$lib/server/evidence';
+import { EVIDENCE_TYPES, evidenceDir, findEvidence, mayOpenEvidence, nameForType, readEvidence, sniffEvidenceType } from '$lib/server/commitments/evidence';
 import { representedForum } from '$lib/server/representatives';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';

@@ -1,4 +1,4 @@
-import { createCommitmentsFromText, listForumProgrammes } from '$lib/server/commitments';
+import { createCommitmentsFromText, listForumProgrammes } from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';

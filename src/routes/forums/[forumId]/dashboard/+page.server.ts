@@ -1,5 +1,5 @@
 import { lastFinishedQuarter, parseReportingPeriod, reportingPeriodCode } from '$lib/commitments/periods';
-import { listForumProgrammes } from '$lib/server/commitments';
+import { listForumProgrammes } from '$lib/server/commitments/commitments';
 import { listSealedReports } from '$lib/server/commitments/laporan-kemajuan';
 import { programmeDashboard } from '$lib/server/commitments/rollups';
 import { getDb } from '$lib/server/db/client';

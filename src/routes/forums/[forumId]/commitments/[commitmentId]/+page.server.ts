@@ -11,15 +11,15 @@ import {
 	listForumProgrammes,
 	sourceCellOf,
 	updateCommitment
-} from '$lib/server/commitments';
+} from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
-import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
+import { MAX_EVIDENCE_MB } from '$lib/server/commitments/evidence';
 import { formAction } from '$lib/server/forms';
 import { READ_ROLES, requireForumRole } from '$lib/server/guards';
 import { listInstitutions } from '$lib/server/institutions/institutions';
 import { listPilotSites } from '$lib/server/programmes/pilot-sites';
 import { listComponents } from '$lib/server/programmes/programmes';
-import { reportsForPage, submitReport, suggestedPeriod, unverifyReport, verifyReport } from '$lib/server/progress';
+import { beneficiaryFrame, reportsForPage, returnReport, submitReport, suggestedPeriod, verifyReport } from '$lib/server/commitments/progress';
 import { commitmentProgress } from '$lib/server/commitments/rollups';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -49,6 +49,7 @@ export const load: PageServerLoad = ({ locals, params, url }) => {
 		source: sourceCellOf(db, commitment),
 		suggested: suggestedPeriod(db, commitment.id),
 		maxMb: MAX_EVIDENCE_MB,
+		groups: beneficiaryFrame(db, commitment).groups,
 		canVerify: roles.includes('secretariat')
 	};
 };
@@ -102,11 +103,11 @@ export const actions: Actions = {
 			return { saved: saved(event, 'progress.verifiedNotice') };
 		});
 	},
-	unverify: async (event) => {
+	return: async (event) => {
 		const { db, forum, user } = context(event, ['secretariat']);
 		return formAction(event.locals.locale, event.request, (form) => {
-			unverifyReport(db, forum.id, Number(form.get('reportId')), user.id, form);
-			return { saved: saved(event, 'progress.unverifiedNotice') };
+			returnReport(db, forum.id, Number(form.get('reportId')), user.id, form);
+			return { saved: saved(event, 'progress.returnedNotice') };
 		});
 	},
 	delete: async (event) => {

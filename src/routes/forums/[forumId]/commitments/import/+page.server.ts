@@ -7,8 +7,15 @@ import {
 	readImportProgramme,
 	readImportText,
 	type ImportCheck
-} from '$lib/server/commitment-import';
-import { listForumProgrammes } from '$lib/server/commitments';
+} from '$lib/server/commitments/commitment-import';
+import { listForumProgrammes } from '$lib/server/commitments/commitments';
+import {
+	applyCommitmentImport,
+	checkCommitmentImport,
+	COMMITMENT_IMPORT_COLUMNS,
+	commitmentTemplateHeader,
+	type CommitmentImportCheck
+} from '$lib/server/commitments/import-commitments';
 import type { Viewer } from '$lib/server/auth';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
@@ -25,7 +32,8 @@ export const load: PageServerLoad = ({ locals, params, url }) => {
 	return {
 		programmes,
 		programmeId: programmes.some((p) => p.id === raw) ? raw : (programmes[0]?.id ?? null),
-		template: importTemplateHeader(locals.locale).join(',')
+		template: importTemplateHeader(locals.locale).join(','),
+		commitmentTemplate: commitmentTemplateHeader(locals.locale).join(',')
 	};
 };
 
@@ -47,6 +55,19 @@ function describe(check: ImportCheck, locale: Locale) {
 			realisation: r.values.realisation,
 			replaces: r.replaces != null
 		}))
+	};
+}
+
+function describeCommitments(check: CommitmentImportCheck, locale: Locale) {
+	const header = commitmentTemplateHeader(locale);
+	return {
+		dataRows: check.dataRows,
+		problems: check.problems.map((p) => ({
+			row: p.row,
+			column: p.column ? header[COMMITMENT_IMPORT_COLUMNS.indexOf(p.column)]! : '',
+			message: translate(locale, p.message.key, p.message.params)
+		})),
+		rows: check.rows.map((r) => ({ row: r.row, number: r.number, statement: r.statement, lead: r.leadName }))
 	};
 }
 
@@ -75,6 +96,24 @@ export const actions: Actions = {
 			if (check.problems.length > 0) return fail(400, { checked: describe(check, event.locals.locale), csv: text, programmeId });
 			const { applied } = applyProgressImport(db, forum.id, programmeId, text, { name: user.name, userId: user.id });
 			return { applied };
+		});
+	},
+	checkCommitments: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const programmeId = readImportProgramme(db, forum.id, form);
+			const text = await readImportText(form);
+			return { commitmentsChecked: describeCommitments(checkCommitmentImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
+		});
+	},
+	applyCommitments: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const programmeId = readImportProgramme(db, forum.id, form);
+			const text = await readImportText(form);
+			const check = checkCommitmentImport(db, forum.id, programmeId, text);
+			if (check.problems.length > 0) return fail(400, { commitmentsChecked: describeCommitments(check, event.locals.locale), csv: text, programmeId });
+			return { commitmentsApplied: applyCommitmentImport(db, forum.id, programmeId, text).applied };
 		});
 	}
 };

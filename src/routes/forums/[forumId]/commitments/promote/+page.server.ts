@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { frozenVersionsOf, promotableCells, promoteCellToCommitment } from '$lib/server/commitments';
+import { frozenVersionsOf, promotableCells, promoteCellToCommitment } from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';

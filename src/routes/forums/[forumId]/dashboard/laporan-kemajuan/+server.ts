@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { parseReportingPeriod } from '$lib/commitments/periods';
-import { listForumProgrammes } from '$lib/server/commitments';
+import { listForumProgrammes } from '$lib/server/commitments/commitments';
 import { sealProgressReport } from '$lib/server/commitments/laporan-kemajuan';
 import { getDb } from '$lib/server/db/client';
 import { requireForumRole } from '$lib/server/guards';

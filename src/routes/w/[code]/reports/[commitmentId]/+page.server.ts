@@ -1,9 +1,9 @@
 import { error, redirect } from '@sveltejs/kit';
-import { getCommitmentDetail } from '$lib/server/commitments';
+import { getCommitmentDetail } from '$lib/server/commitments/commitments';
 import { getDb } from '$lib/server/db/client';
-import { MAX_EVIDENCE_MB } from '$lib/server/evidence';
+import { MAX_EVIDENCE_MB } from '$lib/server/commitments/evidence';
 import { formAction } from '$lib/server/forms';
-import { mayReport, reportsForPage, submitReport, suggestedPeriod, targetLevel } from '$lib/server/progress';
+import { beneficiaryFrame, mayReport, reportFormValues, reportsForPage, submitReport, suggestedPeriod, targetLevel } from '$lib/server/commitments/progress';
 import { requireRepresentative } from '$lib/server/representatives';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -21,12 +21,16 @@ function context(event: Pick<RequestEvent, 'locals' | 'params'>) {
 
 export const load: PageServerLoad = (event) => {
 	const { db, workshop, commitment } = context(event);
+	const reports = reportsForPage(db, commitment);
 	return {
 		workshop: { code: workshop.joinCode, title: workshop.title },
 		commitment,
 		targetLevel: targetLevel(commitment),
-		reports: reportsForPage(db, commitment),
+		reports,
 		suggested: suggestedPeriod(db, commitment.id),
+		// A returned report opens with what was sent, to correct rather than retype.
+		prefill: reportFormValues(reports.find((r) => r.status === 'returned') ?? null),
+		groups: beneficiaryFrame(db, commitment).groups,
 		maxMb: MAX_EVIDENCE_MB
 	};
 };

@@ -13,11 +13,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
-import type { Viewer } from './auth';
-import type { Db } from './db/client';
-import { DEFAULT_DATABASE_PATH } from './db/client';
-import { commitments, evidenceFiles, progressReports } from './db/schema';
-import type { FieldMessage } from './validation';
+import type { Viewer } from '../auth';
+import type { Db } from '../db/client';
+import { DEFAULT_DATABASE_PATH } from '../db/client';
+import { commitments, evidenceFiles, progressReports } from '../db/schema';
+import type { FieldMessage } from '../validation';
 
 /** 5 MB: a phone photo of an activity or a scanned decree fits; a video does not. */
 export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;

@@ -3,8 +3,8 @@
  * frozen matrix cell, completed later by the secretariat, who is prompted for what is missing.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { areaCodeProblem, countVillagesUnder, describeAreas, findArea, type AreaPath } from './areas';
-import type { Db } from './db/client';
+import { areaCodeProblem, countVillagesUnder, describeAreas, findArea, type AreaPath } from '../areas';
+import type { Db } from '../db/client';
 import {
 	areas,
 	commitments,
@@ -19,13 +19,13 @@ import {
 	programmes,
 	progressReports,
 	workshops
-} from './db/schema';
+} from '../db/schema';
 import { evidenceDir, removeUnreferenced } from './evidence';
-import { getMatrixVersion } from './matrix/freeze';
+import { getMatrixVersion } from '../matrix/freeze';
 import { readDecimal, type Commitment } from './progress';
-import { parseDeadline } from '../commitments/deadlines';
-import { parseDecimal } from '../commitments/periods';
-import { InputError, InputReader } from './validation';
+import { parseDeadline } from '../../commitments/deadlines';
+import { parseDecimal } from '../../commitments/periods';
+import { InputError, InputReader } from '../validation';
 
 export type { Commitment };
 

@@ -10,12 +10,22 @@
  * or not (0 %). The raw value is kept (125 % means beyond the target); displays clamp to 0–100.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { comparePeriods, parseDecimal, PERIODS_PER_YEAR, type Period, type PeriodKind } from '../commitments/periods';
-import type { Db } from './db/client';
-import { commitments, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from './db/schema';
+import {
+	comparePeriods,
+	lastFinishedPeriod,
+	nextPeriod,
+	parseDecimal,
+	periodStartsAfter,
+	PERIODS_PER_YEAR,
+	type Period,
+	type PeriodKind
+} from '../../commitments/periods';
+import type { Db } from '../db/client';
+import { beneficiaryCounts, beneficiaryGroups, commitments, commitmentSites, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from '../db/schema';
 import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
-import { InputError, InputReader } from './validation';
-import { keepFirstRevision, recordRevision, revisionsOf, type ReportRevision, type RevisionAction } from './commitments/report-revisions';
+import { InputError, InputReader } from '../validation';
+import { markReportingLinkUsed } from './reporting-links';
+import { keepFirstRevision, recordRevision, revisionsOf, type ReportRevision, type RevisionAction } from './report-revisions';
 
 export type Commitment = typeof commitments.$inferSelect;
 export type ProgressReport = typeof progressReports.$inferSelect;
@@ -81,7 +91,9 @@ export function sortReports<T extends Pick<ProgressReport, 'periodType' | 'perio
 
 export type Reporter =
 	| { kind: 'staff'; userId: number; name: string }
-	| { kind: 'participant'; institutionId: number; name: string };
+	| { kind: 'participant'; institutionId: number; name: string }
+	/** Through a standing reporting link: the name is typed in the form, since a link is not a person. */
+	| { kind: 'link'; institutionId: number; linkId: number; name: string };
 
 /**
  * The lead institution (penanggung jawab) reports a commitment's cumulative realisation; supporters
@@ -90,6 +102,18 @@ export type Reporter =
 export function mayReport(commitment: Pick<Commitment, 'leadInstitutionId'>, reporter: Reporter): boolean {
 	if (reporter.kind === 'staff') return true;
 	return commitment.leadInstitutionId != null && commitment.leadInstitutionId === reporter.institutionId;
+}
+
+/**
+ * Whether a commitment's unit counts people, so that beneficiaries cannot outnumber the realisation
+ * (128 people trained cannot have reached 130). Judged from the unit's words: "orang", "jiwa",
+ * "peserta", "kader", "penerima manfaat"… and their English equivalents. A household (KK, rumah
+ * tangga), a kelurahan or a UMKM is not a person, so those units are not checked.
+ */
+export function unitCountsPeople(unit: string): boolean {
+	return /(^|[^a-z])(orang|jiwa|peserta|penerima|warga|kader|siswa|pelajar|mahasiswa|anak|balita|lansia|pemuda|perempuan|petani|nelayan|pekerja|tenaga kerja|penyandang|persons?|people|participants?|beneficiar(y|ies)|trainees?)([^a-z]|$)/i.test(
+		unit.trim()
+	);
 }
 
 /** Commitments a representative may report on: those their institution leads, in that forum. */
@@ -131,10 +155,15 @@ export type ReportValues = {
 	obstacles: string;
 	followUp: string;
 	flag: ReportFlag;
+	spentRupiah: number | null;
 };
 
 /** Validates one report's fields (the form and each CSV row use this). */
-export function readReportFields(form: InputReader, commitment: Pick<Commitment, 'type'>): ReportValues | null {
+export function readReportFields(
+	form: InputReader,
+	commitment: Pick<Commitment, 'type'> & Partial<Pick<Commitment, 'budgetRupiah'>>,
+	today = new Date()
+): ReportValues | null {
 	const type = form.choice('periodType', PERIOD_TYPES) as PeriodKind | null;
 	const year = form.integer('periodYear', { min: 2000, max: 2100 });
 	const index = form.integer('periodIndex', { min: 1, max: type ? PERIODS_PER_YEAR[type] : 12 });
@@ -148,8 +177,81 @@ export function readReportFields(form: InputReader, commitment: Pick<Commitment,
 	const obstacles = form.paragraph('obstacles', { max: 2000 });
 	const followUp = form.paragraph('followUp', { max: 2000 });
 	const flag = form.choice('flag', REPORT_FLAGS, { required: false }) ?? 'on_track';
+	// Realised spending is asked only where the commitment carries a Rupiah value to spend.
+	const spent = commitment.budgetRupiah != null ? readDecimal(form, 'spentRupiah', { min: 0 }) : null;
 	if (!type || year === null || index === null) return null;
-	return { period: { type, year, index }, realisation, narrative, obstacles, followUp, flag };
+	const period = { type, year, index };
+	if (periodStartsAfter(period, today)) {
+		form.fail('periodIndex', 'progress.periodInFuture');
+		return null;
+	}
+	return { period, realisation, narrative, obstacles, followUp, flag, spentRupiah: spent == null ? null : Math.round(spent) };
+}
+
+/** One aggregate count of beneficiaries: by sex, or for a forum group. */
+export type BeneficiaryCount = { areaCode: string; sex: 'L' | 'P' | null; groupId: number | null; count: number };
+
+const MAX_COUNT = 10_000_000;
+
+/**
+ * Reads the beneficiaries table of the report form: fields `ben.<areaCode>.L`, `ben.<areaCode>.P`
+ * and `ben.<areaCode>.g<groupId>`, one desa/kelurahan of the commitment's sites per row. Empty cells
+ * are not counted. A desa outside the sites, a negative or fractional count, and (when the unit
+ * counts people) a total above the realisation are refused.
+ */
+export function readBeneficiaries(
+	form: InputReader,
+	input: FormData | Record<string, unknown>,
+	c: { sites: string[]; groups: number[]; unit: string; type: Commitment['type'] },
+	realisation: number | null
+): BeneficiaryCount[] {
+	const entries: [string, string][] =
+		input instanceof FormData
+			? [...input.entries()].filter((e): e is [string, string] => typeof e[1] === 'string')
+			: Object.entries(input).map(([k, v]) => [k, v == null ? '' : String(v)]);
+	const counts: BeneficiaryCount[] = [];
+	for (const [field, raw] of entries) {
+		const m = /^ben\.([\d.]{1,20})\.(L|P|g\d{1,9})$/.exec(field);
+		if (!m) continue;
+		const text = raw.trim();
+		if (text === '') continue;
+		const areaCode = m[1]!;
+		if (!c.sites.includes(areaCode)) {
+			form.fail('beneficiaries', 'progress.beneficiaryOutsideSites', { area: areaCode });
+			continue;
+		}
+		const n = parseDecimal(text);
+		if (n === null || !Number.isInteger(n)) {
+			form.fail('beneficiaries', 'progress.beneficiaryNotWhole', { value: text.slice(0, 20) });
+			continue;
+		}
+		if (n < 0) {
+			form.fail('beneficiaries', 'progress.beneficiaryNegative');
+			continue;
+		}
+		if (n > MAX_COUNT) {
+			form.fail('beneficiaries', 'error.outOfRange', { min: 0, max: MAX_COUNT });
+			continue;
+		}
+		const key = m[2]!;
+		if (key.startsWith('g')) {
+			const groupId = Number(key.slice(1));
+			if (!c.groups.includes(groupId)) form.fail('beneficiaries', 'error.invalidChoice');
+			else counts.push({ areaCode, sex: null, groupId, count: n });
+		} else counts.push({ areaCode, sex: key as 'L' | 'P', groupId: null, count: n });
+	}
+	const total = counts.filter((b) => b.sex !== null).reduce((sum, b) => sum + b.count, 0);
+	if (c.type === 'numeric' && realisation != null && unitCountsPeople(c.unit) && total > realisation)
+		form.fail('beneficiaries', 'progress.beneficiariesOverRealisation', { total, realisation, unit: c.unit });
+	return counts;
+}
+
+/** The desa/kelurahan codes of a commitment's sites and the forum's beneficiary groups. */
+export function beneficiaryFrame(db: Db, commitment: Pick<Commitment, 'id' | 'forumId'>) {
+	return {
+		sites: db.select({ code: commitmentSites.areaCode }).from(commitmentSites).where(eq(commitmentSites.commitmentId, commitment.id)).all().map((s) => s.code),
+		groups: db.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, commitment.forumId)).orderBy(asc(beneficiaryGroups.id)).all()
+	};
 }
 
 function readLinks(form: InputReader, raw: string): string[] {
@@ -190,29 +292,37 @@ export async function submitReport(
 	opts: SubmitOptions = {}
 ): Promise<ProgressReport> {
 	const form = new InputReader(input);
+	const now = opts.now ?? new Date();
 	if (!mayReport(commitment, reporter)) form.fail('commitment', 'progress.notYourCommitment');
-	const values = readReportFields(form, commitment);
+	// A link is not a person: whoever reports through it says who they are.
+	const reporterName = reporter.kind === 'link' ? form.text('reporterName', { required: true, max: 120 }) : reporter.name;
+	const values = readReportFields(form, commitment, now);
+	const frame = beneficiaryFrame(db, commitment);
+	const beneficiaries = readBeneficiaries(form, input, { sites: frame.sites, groups: frame.groups.map((g) => g.id), unit: commitment.unit, type: commitment.type }, values?.realisation ?? null);
 	const links = readLinks(form, form.paragraph('evidenceLinks', { max: 6000 }));
 	const files = input instanceof FormData ? input.getAll('evidence').filter((f): f is File => typeof f !== 'string' && f.size > 0) : [];
 	if (files.length > MAX_FILES) form.fail('evidence', 'progress.tooManyFiles', { max: MAX_FILES });
+	const existing = values ? findReport(db, commitment.id, values.period) : null;
+	// A file is attached once per report by its SHA-256: the same photo sent again with a resubmission, or twice in one form, adds nothing.
+	const attached = new Set(existing ? db.select({ sha256: evidenceFiles.sha256 }).from(evidenceFiles).where(eq(evidenceFiles.reportId, existing.id)).all().map((e) => e.sha256) : []);
 	const prepared: PreparedEvidence[] = [];
 	for (const file of files.slice(0, MAX_FILES)) {
 		// An oversized file is refused on its declared size, without reading it into memory.
 		const result = prepareEvidence(file.name, file.size > MAX_EVIDENCE_BYTES ? null : new Uint8Array(await file.arrayBuffer()), file.size);
 		if ('error' in result) form.fail('evidence', result.error.key, result.error.params);
-		else prepared.push(result);
+		else if (!attached.has(result.sha256)) {
+			attached.add(result.sha256);
+			prepared.push(result);
+		}
 	}
-	const existing = values ? findReport(db, commitment.id, values.period) : null;
-	if (existing?.verifiedAt) form.fail('periodIndex', 'progress.periodVerified');
-	else if (existing && reporter.kind === 'participant' && existing.reporterInstitutionId !== reporter.institutionId)
-		form.fail('periodIndex', 'progress.periodTaken');
+	if (existing?.verifiedAt || existing?.status === 'verified') form.fail('periodIndex', 'progress.periodVerified');
+	else if (existing && reporter.kind !== 'staff' && existing.reporterInstitutionId !== reporter.institutionId) form.fail('periodIndex', 'progress.periodTaken');
 	form.done();
 	const v = values!;
-	const now = opts.now ?? new Date();
 	const dir = opts.evidenceDir ?? evidenceDir();
 	const written = prepared.map((p) => writeEvidence(dir, p));
-	const action: RevisionAction = !existing ? 'submit' : reporter.kind === 'participant' ? 'resubmit' : 'edit';
-	const author = { userId: reporter.kind === 'staff' ? reporter.userId : null, name: reporter.name };
+	const action: RevisionAction = !existing ? 'submit' : reporter.kind !== 'staff' || existing.status === 'returned' ? 'resubmit' : 'edit';
+	const author = { userId: reporter.kind === 'staff' ? reporter.userId : null, name: reporterName };
 	try {
 		return db.transaction((tx) => {
 			// The state being replaced is kept before the row changes, even for a report filed before revisions existed.
@@ -223,9 +333,16 @@ export async function submitReport(
 				obstacles: v.obstacles,
 				followUp: v.followUp,
 				flag: v.flag,
-				reporterName: reporter.name,
-				reporterInstitutionId: reporter.kind === 'participant' ? reporter.institutionId : commitment.leadInstitutionId,
-				submittedAt: now
+				spentRupiah: v.spentRupiah,
+				reporterName,
+				reporterInstitutionId: reporter.kind === 'staff' ? commitment.leadInstitutionId : reporter.institutionId,
+				reportingLinkId: reporter.kind === 'link' ? reporter.linkId : (existing?.reportingLinkId ?? null),
+				submittedAt: now,
+				// Resubmitting answers a return: the report is back in review and the return note is history, not current.
+				status: 'submitted' as const,
+				returnReason: null,
+				returnedAt: null,
+				returnedBy: null
 			};
 			const report = existing
 				? tx.update(progressReports).set(row).where(eq(progressReports.id, existing.id)).returning().get()
@@ -239,6 +356,13 @@ export async function submitReport(
 					.values({ reportId: report.id, kind: p.kind, originalName: p.name, mimeType: p.mimeType, size: p.size, sha256: p.sha256 })
 					.run();
 			for (const url of links) tx.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: url, url }).run();
+			// Beneficiaries are figures to the end of the period like the realisation: a revision replaces them.
+			tx.delete(beneficiaryCounts).where(eq(beneficiaryCounts.reportId, report.id)).run();
+			for (const b of beneficiaries)
+				tx.insert(beneficiaryCounts)
+					.values({ reportId: report.id, areaCode: b.areaCode, group: b.groupId == null ? '' : String(b.groupId), sex: b.sex, groupId: b.groupId, count: b.count })
+					.run();
+			if (reporter.kind === 'link') markReportingLinkUsed(db, reporter.linkId, now);
 			recordRevision(db, report.id, action, author, now);
 			return report;
 		});
@@ -285,12 +409,13 @@ export function verifyReport(db: Db, forumId: number, reportId: number, userId: 
 	const found = getReport(db, forumId, reportId);
 	if (!found) form.fail('report', 'error.notFound');
 	else if (found.report.verifiedAt) form.fail('report', 'progress.alreadyVerified');
+	else if (found.report.status === 'returned') form.fail('report', 'progress.verifyReturned');
 	form.done();
 	const { report, commitment } = found!;
 	const verifier = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
 	db.transaction((tx) => {
 		keepFirstRevision(db, report.id);
-		tx.update(progressReports).set({ verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id)).run();
+		tx.update(progressReports).set({ status: 'verified', verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id)).run();
 		const latest = sortReports(
 			tx
 				.select()
@@ -306,29 +431,36 @@ export function verifyReport(db: Db, forumId: number, reportId: number, userId: 
 	});
 }
 
-/** Takes a verification back (a mistake, or evidence found wanting), with the reason. */
-export function unverifyReport(
-	db: Db,
-	forumId: number,
-	reportId: number,
-	userId: number,
-	input: FormData | Record<string, unknown>,
-	now = new Date()
-): void {
+/**
+ * The secretariat sends a report back with a reason (a figure that does not match the evidence, a
+ * missing photo): the representative sees the reason on their list and on the report, and
+ * resubmits, which makes a new revision. A verified report can be returned too (evidence found
+ * wanting later): that takes its verification back.
+ */
+export function returnReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): void {
 	const form = new InputReader(input);
-	const note = form.paragraph('note', { max: 1000 });
+	const reason = form.paragraph('reason', { required: true, max: 1000 });
 	const found = getReport(db, forumId, reportId);
 	if (!found) form.fail('report', 'error.notFound');
+	else if (found.report.status === 'returned') form.fail('report', 'progress.alreadyReturned');
 	form.done();
 	const by = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
 	db.transaction((tx) => {
 		keepFirstRevision(db, reportId);
-		tx.update(progressReports).set({ verifiedAt: null, verifiedBy: null, verificationNote: note || null }).where(eq(progressReports.id, reportId)).run();
-		recordRevision(db, reportId, 'unverify', { userId, name: by?.name ?? '' }, now);
+		tx.update(progressReports)
+			.set({ status: 'returned', returnReason: reason, returnedAt: now, returnedBy: userId, verifiedAt: null, verifiedBy: null })
+			.where(eq(progressReports.id, reportId))
+			.run();
+		recordRevision(db, reportId, 'return', { userId, name: by?.name ?? '' }, now);
 	});
 }
 
-export type ReportWithEvidence = ProgressReport & { evidence: EvidenceFile[]; verifierName: string | null; reporterInstitution: string | null };
+export type ReportWithEvidence = ProgressReport & {
+	evidence: EvidenceFile[];
+	verifierName: string | null;
+	reporterInstitution: string | null;
+	beneficiaries: BeneficiaryCount[];
+};
 
 /** Reports of some commitments, latest period first, with their evidence and who verified them. */
 export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnly?: boolean } = {}): ReportWithEvidence[] {
@@ -337,6 +469,7 @@ export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnl
 	const visible = opts.verifiedOnly ? rows.filter((r) => r.verifiedAt) : rows;
 	const ids = visible.map((r) => r.id);
 	const evidence = ids.length ? db.select().from(evidenceFiles).where(inArray(evidenceFiles.reportId, ids)).orderBy(asc(evidenceFiles.id)).all() : [];
+	const counts = ids.length ? db.select().from(beneficiaryCounts).where(inArray(beneficiaryCounts.reportId, ids)).orderBy(asc(beneficiaryCounts.id)).all() : [];
 	const verifierIds = [...new Set(visible.map((r) => r.verifiedBy).filter((v): v is number => v != null))];
 	const verifiers = new Map(
 		verifierIds.length ? db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, verifierIds)).all().map((u) => [u.id, u.name]) : []
@@ -350,6 +483,7 @@ export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnl
 	return sortReports(visible).map((r) => ({
 		...r,
 		evidence: evidence.filter((e) => e.reportId === r.id),
+		beneficiaries: counts.filter((b) => b.reportId === r.id).map((b) => ({ areaCode: b.areaCode, sex: b.sex, groupId: b.groupId, count: b.count })),
 		verifierName: r.verifiedBy != null ? (verifiers.get(r.verifiedBy) ?? null) : null,
 		reporterInstitution: r.reporterInstitutionId != null ? (insts.get(r.reporterInstitutionId) ?? null) : null
 	}));
@@ -375,6 +509,11 @@ export function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boo
 		verifiedAt: r.verifiedAt,
 		verifierName: r.verifierName,
 		verificationNote: r.verificationNote,
+		status: r.status,
+		returnReason: r.returnReason,
+		returnedAt: r.returnedAt,
+		spentRupiah: r.spentRupiah,
+		beneficiaries: r.beneficiaries,
 		evidence: r.evidence.map((e) => ({ id: e.id, kind: e.kind, originalName: e.originalName, url: e.url, size: e.size })),
 		history: historyForPage(c, r, revisions.get(r.id) ?? [])
 	}));
@@ -403,7 +542,11 @@ function historyForPage(c: Commitment, r: ReportWithEvidence, revisions: ReportR
 						flag: r.flag,
 						evidenceIds: r.evidence.map((e) => e.id),
 						verified: r.verifiedAt !== null,
-						verificationNote: r.verificationNote
+						verificationNote: r.verificationNote,
+						status: r.status,
+						returnReason: r.returnReason,
+						spentRupiah: r.spentRupiah,
+						beneficiaries: r.beneficiaries
 					}
 				}
 			];
@@ -421,16 +564,46 @@ function historyForPage(c: Commitment, r: ReportWithEvidence, revisions: ReportR
 		flag: v.snapshot.flag,
 		evidenceCount: v.snapshot.evidenceIds.length,
 		verified: v.snapshot.verified,
-		verificationNote: v.snapshot.verificationNote
+		verificationNote: v.snapshot.verificationNote,
+		returnReason: v.action === 'return' ? (v.snapshot.returnReason ?? null) : null,
+		spentRupiah: v.snapshot.spentRupiah ?? null,
+		beneficiaryTotal: v.snapshot.beneficiaries ? v.snapshot.beneficiaries.filter((b) => b.sex !== null).reduce((s, b) => s + b.count, 0) : null,
+		evidenceIds: v.snapshot.evidenceIds
 	}));
 }
 
-/** The period a new report most likely covers: the one after the latest report, else this quarter. */
+/**
+ * The period a new report most likely covers: a report sent back for correction first; else the
+ * last finished period (a first report in December is for triwulan III, not the unfinished IV, and
+ * a commitment that stopped reporting in 2023 resumes with the latest finished triwulan); once that
+ * is reported, the period under way.
+ */
 export function suggestedPeriod(db: Db, commitmentId: number, today = new Date()): Period {
-	const latest = sortReports(db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)).all())[0];
-	if (!latest) return { type: 'quarter', year: today.getUTCFullYear(), index: Math.floor(today.getUTCMonth() / 3) + 1 };
-	const per = PERIODS_PER_YEAR[latest.periodType];
-	return latest.periodIndex >= per
-		? { type: latest.periodType, year: latest.periodYear + 1, index: 1 }
-		: { type: latest.periodType, year: latest.periodYear, index: latest.periodIndex + 1 };
+	const reports = sortReports(db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)).all());
+	const returned = reports.find((r) => r.status === 'returned');
+	if (returned) return reportPeriod(returned);
+	const latest = reports[0];
+	if (!latest) return lastFinishedPeriod('quarter', today);
+	const next = nextPeriod(reportPeriod(latest));
+	const finished = lastFinishedPeriod(latest.periodType, today);
+	return comparePeriods(next, finished) <= 0 ? finished : next;
+}
+
+/** A report as the report form's field values, to correct a returned report rather than retype it. */
+export function reportFormValues(r: ReturnType<typeof reportsForPage>[number] | null): Record<string, string> {
+	if (!r) return {};
+	const values: Record<string, string> = {
+		periodType: r.period.type,
+		periodYear: String(r.period.year),
+		periodIndex: String(r.period.index),
+		realisation: r.realisation == null ? '' : String(r.realisation),
+		done: r.realisation == null ? '' : r.realisation >= 1 ? 'yes' : 'no',
+		narrative: r.narrative,
+		obstacles: r.obstacles,
+		followUp: r.followUp,
+		flag: r.flag,
+		spentRupiah: r.spentRupiah == null ? '' : String(r.spentRupiah)
+	};
+	for (const b of r.beneficiaries) values[`ben.${b.areaCode}.${b.sex ?? `g${b.groupId}`}`] = String(b.count);
+	return values;
 }

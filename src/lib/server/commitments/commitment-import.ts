@@ -13,13 +13,13 @@
  * plain "CSV"); anything else is refused with the encoding named, never applied as mojibake.
  */
 import { eq } from 'drizzle-orm';
-import { parsePeriod, type Period } from '../commitments/periods';
-import { decodeCsvBytes, undoFormulaDefusing, type CsvDecodeRefusal } from './csv';
-import type { Db } from './db/client';
-import { commitments, programmes, progressReports, REPORT_FLAGS } from './db/schema';
-import { keepFirstRevision, recordRevision } from './commitments/report-revisions';
+import { parsePeriod, type Period } from '../../commitments/periods';
+import { decodeCsvBytes, undoFormulaDefusing, type CsvDecodeRefusal } from '../csv';
+import type { Db } from '../db/client';
+import { commitments, programmes, progressReports, REPORT_FLAGS } from '../db/schema';
+import { keepFirstRevision, recordRevision } from './report-revisions';
 import { findReport, readReportFields, type Commitment, type ReportValues } from './progress';
-import { InputError, InputReader, type FieldMessage } from './validation';
+import { InputError, InputReader, type FieldMessage } from '../validation';
 
 export const MAX_IMPORT_BYTES = 1024 * 1024;
 export const MAX_IMPORT_ROWS = 2000;
@@ -247,7 +247,12 @@ export function applyProgressImport(
 				flag: r.values.flag,
 				reporterName: r.reporter || importer.name,
 				reporterInstitutionId: r.commitment.leadInstitutionId,
-				submittedAt: now
+				submittedAt: now,
+				// An imported row answers a return like a resubmission: back in review, the old note is history.
+				status: 'submitted' as const,
+				returnReason: null,
+				returnedAt: null,
+				returnedBy: null
 			};
 			const by = { userId: importer.userId ?? null, name: importer.name };
 			if (r.replaces != null) {

@@ -1,0 +1,52 @@
+import type { Viewer } from '$lib/server/auth';
+import { dueReports } from '$lib/server/commitments/due-reports';
+import { issueReportingLink, listReportingLinks, revokeReportingLink } from '$lib/server/commitments/reporting-links';
+import { getDb } from '$lib/server/db/client';
+import { formAction } from '$lib/server/forms';
+import { requireForumRole } from '$lib/server/guards';
+import { publicBaseUrl } from '$lib/server/network';
+import { qrSvg } from '$lib/server/qr';
+import { translate } from '$lib/i18n/translate';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+/** Standing reporting links per institution and the reports due: the secretariat's and moderators' page (the links are secrets). */
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const db = getDb();
+	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const base = publicBaseUrl(url).url;
+	const rows = listReportingLinks(db, forum.id);
+	return {
+		links: await Promise.all(
+			rows.map(async (r) => {
+				const address = r.link ? `${base}/r/${r.link.token}` : null;
+				return { ...r, link: r.link ? { url: address!, qr: await qrSvg(address!), createdAt: r.link.createdAt, lastUsedAt: r.link.lastUsedAt } : null };
+			})
+		),
+		due: dueReports(db, forum, base)
+	};
+};
+
+function context(event: RequestEvent) {
+	const db = getDb();
+	const { forum } = requireForumRole(db, event.locals, Number(event.params.forumId));
+	// Forum roles belong to accounts only, so past the role check the viewer is an account.
+	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
+	return { db, forum, user };
+}
+
+export const actions: Actions = {
+	issue: async (event) => {
+		const { db, forum, user } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			issueReportingLink(db, forum.id, user.id, form);
+			return { saved: translate(event.locals.locale, 'reporting.issued'), institutionId: Number(form.get('institutionId')) };
+		});
+	},
+	revoke: async (event) => {
+		const { db, forum, user } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			revokeReportingLink(db, forum.id, user.id, form);
+			return { saved: translate(event.locals.locale, 'reporting.revoked'), institutionId: Number(form.get('institutionId')) };
+		});
+	}
+};
