@@ -103,7 +103,7 @@ function renderSection(results: SizeResult[], runs: number, command: string, loa
 		`- Packages: pdf-lib ${packageVersion('pdf-lib')}, @pdf-lib/fontkit ${packageVersion('@pdf-lib/fontkit')}, node-forge ${packageVersion('node-forge')}, qrcode ${packageVersion('qrcode')}.`,
 		`- Document: the Madiun demo minutes with the 20 × 6 grant matrix (every cell with type, description, volume, Rupiah, two named sites, timing,` +
 			' funding source; totals per institution and component; about 11 landscape pages), 4 commitments and N signers, each signature in its block and in the daftar hadir annex,' +
-			' plus the audit page; rendered with DejaVu Sans subset and sealed (RSA 2048, SHA-256, PKCS#7 detached, incremental update).',
+			' plus the audit page; rendered with DejaVu Sans subset and sealed as PAdES B-B (RSA 2048, SHA-256, ETSI.CAdES.detached, incremental update; no time-stamping authority).',
 		`- Per route and size: 1 warm-up, then the median of ${runs} runs, the two routes interleaved. "CPU" is this process's user + system time` +
 			' (it can exceed the wall time: V8 collects garbage on helper threads).',
 		'  PNG signatures are rasterised before timing (the server would store them); the second column says what making them once costs.',
