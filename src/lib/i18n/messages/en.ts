@@ -244,6 +244,7 @@ export const en: Record<MessageKey, string> = {
 	'commitment.target': 'Target',
 	'commitment.targetValue': 'Target value',
 	'commitment.deadline': 'Deadline',
+	'commitment.deadlineHint': 'A date (2026-12-31) or a period as written in the matrix: Triwulan I 2026, Semester II 2026, December 2026; stored as the end of that period.',
 	'commitment.direction': 'Direction',
 	'commitment.direction.up': 'Up (more is better)',
 	'commitment.direction.down': 'Down (less is better)',

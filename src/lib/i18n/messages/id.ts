@@ -246,6 +246,7 @@ export const id = {
 	'commitment.target': 'Target',
 	'commitment.targetValue': 'Nilai target',
 	'commitment.deadline': 'Tenggat',
+	'commitment.deadlineHint': 'Tanggal (2026-12-31) atau periode seperti tertulis di matriks: Triwulan I 2026, Semester II 2026, Desember 2026; disimpan sebagai akhir periodenya.',
 	'commitment.direction': 'Arah',
 	'commitment.direction.up': 'Naik (lebih banyak lebih baik)',
 	'commitment.direction.down': 'Turun (lebih sedikit lebih baik)',
