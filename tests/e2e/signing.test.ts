@@ -38,7 +38,7 @@ describe('signing the berita acara in real browsers', () => {
 		await staff.getByRole('button', { name: 'Masuk' }).click();
 		await staff.waitForURL('**/minutes', { waitUntil: 'networkidle' });
 		const frozen = await office.request.post(`${ctx.server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: ctx.server.url } });
-		expect(frozen.ok()).toBe(true);
+		expect(frozen.ok(), `freeze answered ${frozen.status()}: ${(await frozen.text()).slice(0, 500)}\n${ctx.server.output().slice(-3000)}`).toBe(true);
 		await staff.getByRole('button', { name: 'Finalkan teks dan minta tanda tangan' }).click();
 		await expect.poll(() => staff.getByTestId('signed-count').textContent(), { timeout: 10_000 }).toContain('0 dari 2');
 
