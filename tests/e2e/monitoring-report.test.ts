@@ -43,14 +43,14 @@ describe('the quarterly report from a forum’s monitoring', () => {
 		await signIn(staff, ctx.server.url, { email: 'sekretariat@mufakat.test', next: '/forums/1/reporting' });
 		const groups = staff.getByRole('region', { name: 'Kelompok penerima manfaat' });
 		const addGroup = async (name: string) => {
-			await groups.getByLabel('Nama kelompok').fill(name);
+			await groups.getByLabel('Nama kelompok', { exact: true }).fill(name);
 			await groups.getByRole('button', { name: 'Tambah kelompok' }).click();
 		};
 		await addGroup(GROUP);
 		await expect.poll(() => groups.getByRole('status').textContent()).toBe(`Kelompok "${GROUP}" ditambahkan.`);
 		await addGroup('penyandang  DISABILITAS');
 		await expect.poll(() => groups.getByRole('alert').textContent()).toContain('sudah ada di forum ini');
-		expect(await groups.getByLabel('Nama kelompok').inputValue()).toBe('penyandang  DISABILITAS');
+		expect(await groups.getByLabel('Nama kelompok', { exact: true }).inputValue()).toBe('penyandang  DISABILITAS');
 		expect(groupCount()).toBe(1);
 		await addGroup('Lansia');
 		await expect.poll(() => groups.getByRole('status').textContent()).toBe('Kelompok "Lansia" ditambahkan.');
