@@ -80,8 +80,8 @@ describe('the quarterly report from a forum’s monitoring', () => {
 		await openForm();
 		// The group's column still fits the phone.
 		expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-		await fileReport(phone, { quarter: 'I', realisation: '90', taman: ['25', '22'], demangan: ['20', '18'], groups: [{ name: GROUP, taman: '3', demangan: '1' }] });
 		await phone.screenshot({ path: outputPath('monitoring-group-phone-360.png'), fullPage: true });
+		await fileReport(phone, { quarter: 'I', realisation: '90', taman: ['25', '22'], demangan: ['20', '18'], groups: [{ name: GROUP, taman: '3', demangan: '1' }] });
 		await openForm();
 		await fileReport(phone, { quarter: 'II', realisation: '104', taman: ['30', '28'], demangan: ['24', '20'] });
 
