@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { outputPath, PHONE } from '../helpers/browser';
 import { pngLogo } from '../helpers/images';
+import { fileReport } from '../helpers/report-form';
 
 const ctx = useTestServer({ browser: true });
 
@@ -19,22 +20,6 @@ async function login(context: BrowserContext, email: string): Promise<Page> {
 	await page.getByRole('button', { name: 'Masuk' }).click();
 	await page.waitForURL(`${ctx.server.url}/`);
 	return page;
-}
-
-/** Fills the report form on the phone for one triwulan of 2026. */
-async function fileReport(phone: Page, opts: { quarter: string; realisation: string; taman: [string, string]; demangan: [string, string]; photo?: Uint8Array }) {
-	await phone.getByLabel('Nama pelapor').fill('Eko Purnomo');
-	await phone.getByLabel('Tahun').fill('2026');
-	await phone.getByLabel('Periode ke-').selectOption({ label: `Triwulan ${opts.quarter} 2026` });
-	await phone.getByLabel(/^Realisasi kumulatif/).fill(opts.realisation);
-	await phone.getByLabel('L, Taman', { exact: true }).fill(opts.taman[0]);
-	await phone.getByLabel('P, Taman', { exact: true }).fill(opts.taman[1]);
-	await phone.getByLabel('L, Demangan', { exact: true }).fill(opts.demangan[0]);
-	await phone.getByLabel('P, Demangan', { exact: true }).fill(opts.demangan[1]);
-	await phone.getByLabel('Uraian kegiatan').fill(`Pelatihan kader triwulan ${opts.quarter}.`);
-	if (opts.photo) await phone.getByLabel('Bukti dukung: foto atau dokumen').setInputFiles({ name: `pelatihan-${opts.quarter}.png`, mimeType: 'image/png', buffer: Buffer.from(opts.photo) });
-	await phone.getByRole('button', { name: 'Kirim laporan' }).click();
-	await phone.waitForURL(/\/r\/[^/]+\?saved=1$/);
 }
 
 const reportOf = (page: Page, quarter: string): Locator => page.getByTestId('report').filter({ hasText: `Triwulan ${quarter} 2026` });

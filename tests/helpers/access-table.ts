@@ -52,6 +52,8 @@ export type World = {
 	sealedHash: string;
 	/** A Laporan Kemajuan of forum 1 in its archive. */
 	sealedReportId: number;
+	/** A beneficiary group of forum 1 that staff rename. */
+	beneficiaryGroupId: number;
 	pendingSignerId: number;
 	componentId: number;
 	pilotSiteId: number;
@@ -83,6 +85,8 @@ export type Spare = {
 	workshopPilotSiteId: number;
 	areaCode: string;
 	otherAreaCode: string;
+	/** A beneficiary group of forum 1 no report uses, to delete (made for the roles that may; 0 for the others, who are refused before it is read). */
+	beneficiaryGroupId: number;
 };
 
 export type Fields = Record<string, string | string[]>;
@@ -349,6 +353,19 @@ export const ACCESS: Record<string, Access> = {
 		why: 'institution 1 (Bappelitbangda) leads commitment 1'
 	},
 	'POST /forums/[forumId]/reporting?/revoke': { allow: STAFF, probe: (w) => ({ path: forum(w, '/reporting?/revoke'), form: { _action: 'revoke', institutionId: '1' } }) },
+	'POST /forums/[forumId]/reporting?/addGroup': {
+		allow: STAFF,
+		probe: (w, r) => ({ path: forum(w, '/reporting?/addGroup'), form: { _action: 'addGroup', name: `Kelompok uji ${r}` } }),
+		why: 'the beneficiary groups are the forum’s monitoring settings, beside its reporting links'
+	},
+	'POST /forums/[forumId]/reporting?/renameGroup': {
+		allow: STAFF,
+		probe: (w, r) => ({ path: forum(w, '/reporting?/renameGroup'), form: { _action: 'renameGroup', id: String(w.beneficiaryGroupId), name: `Kelompok ganti ${r}` } })
+	},
+	'POST /forums/[forumId]/reporting?/deleteGroup': {
+		allow: STAFF,
+		probe: (w, r) => ({ path: forum(w, '/reporting?/deleteGroup'), form: { _action: 'deleteGroup', id: String(w.own[r].beneficiaryGroupId) } })
+	},
 	'GET /forums/[forumId]/institutions': { allow: STAFF, probe: (w) => ({ path: forum(w, '/institutions') }) },
 	'POST /forums/[forumId]/institutions?/create': {
 		allow: STAFF,

@@ -41,6 +41,8 @@ describe('standing reporting links over HTTP', () => {
 		const training = ctx.db.prepare("select id from commitments where forum_id = 1 and number = '3'").get() as { id: number };
 		const reports = () => count('select count(*) n from progress_reports');
 		const before = reports();
+		// The demo seed carries kader by kelurahan for earlier years: nothing may be added to them.
+		const beneficiaryRows = count('select count(*) n from beneficiary_counts');
 		const reused = await fetch(`${ctx.server.url}${first}/${training.id}?/report`, { method: 'POST', body: report({}), headers: { origin: ctx.server.url, accept: 'text/html' } });
 		expect(reused.status).toBe(410);
 		expect(await reused.text()).toContain('sudah dicabut atau diganti');
@@ -59,6 +61,6 @@ describe('standing reporting links over HTTP', () => {
 		expect(tooMany.status).toBe(400);
 		expect(await tooMany.text()).toContain('Jumlah penerima manfaat (110) melebihi realisasi (100 orang)');
 		expect(reports()).toBe(before);
-		expect(count('select count(*) n from beneficiary_counts')).toBe(0);
+		expect(count('select count(*) n from beneficiary_counts')).toBe(beneficiaryRows);
 	});
 });

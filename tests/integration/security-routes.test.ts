@@ -153,6 +153,8 @@ async function buildWorld() {
 	world.sealedHash = one<{ h: string }>('select sha256 h from sealed_minutes limit 1').h;
 	await expectStatus(await clients.secretariat.post('/forums/1/dashboard/laporan-kemajuan', { programme: '1', period: '2023-T4', verified: '1' }), 200, 'sealing a Laporan Kemajuan');
 	world.sealedReportId = idOf('select id from sealed_reports order by id desc limit 1');
+	const group = rw.prepare('insert into beneficiary_groups (forum_id, name) values (1, ?)');
+	world.beneficiaryGroupId = Number(group.run('Lansia').lastInsertRowid);
 
 	clients.participant = await join(`/join/${invitationCode(rw, 3, 'Bappelitbangda')}`, { name: 'Rina Peserta' });
 	clients.pendingParticipant = await join('/join/TAMAN8', { institutionId: '1', name: 'Penunggu Konfirmasi' });
@@ -225,7 +227,9 @@ async function buildWorld() {
 			pilotSiteId: Number(site.run(elsewhere[2 * i]).lastInsertRowid),
 			workshopPilotSiteId: Number(site.run(elsewhere[2 * i + 1]).lastInsertRowid),
 			areaCode: madiun[2 * i]!,
-			otherAreaCode: madiun[2 * i + 1]!
+			otherAreaCode: madiun[2 * i + 1]!,
+			// A forum has at most six groups: spares only for the roles whose delete goes through.
+			beneficiaryGroupId: role === 'secretariat' || role === 'moderator' ? Number(group.run(`Kelompok cadangan ${i}`).lastInsertRowid) : 0
 		};
 	}
 

@@ -1364,6 +1364,28 @@ export const id = {
 	'dashboard.report.archive': 'Arsip Laporan Kemajuan bersegel',
 	'verify.report.title': 'Laporan Kemajuan {period}',
 	'verify.report.document': 'Dokumen',
+	// --- groups ---
+	'groups.title': 'Kelompok penerima manfaat',
+	'groups.help': 'Kelompok yang dihitung forum di samping L/P, misalnya penyandang disabilitas atau lansia. Setiap kelompok menjadi kolom di formulir laporan; jumlahnya tampil di dasbor dan di Laporan Kemajuan, di samping L/P (bukan ditambahkan).',
+	'groups.none': 'Belum ada kelompok: laporan mencatat penerima manfaat menurut L/P saja.',
+	'groups.name': 'Nama kelompok',
+	'groups.namePlaceholder': 'mis. Penyandang disabilitas',
+	'groups.newName': 'Nama baru untuk {name}',
+	'groups.add': 'Tambah kelompok',
+	'groups.rename': 'Ganti nama',
+	'groups.renameFor': 'Ganti nama kelompok {name}',
+	'groups.delete': 'Hapus',
+	'groups.deleteFor': 'Hapus kelompok {name}',
+	'groups.used': 'dipakai di {count} laporan',
+	'groups.unused': 'belum dipakai laporan',
+	'groups.added': 'Kelompok "{name}" ditambahkan.',
+	'groups.renamed': 'Nama kelompok diganti menjadi "{name}".',
+	'groups.deleted': 'Kelompok "{name}" dihapus.',
+	'groups.duplicate': 'Kelompok "{name}" sudah ada di forum ini.',
+	'groups.tooMany': 'Paling banyak {max} kelompok: setiap kelompok menjadi kolom di formulir laporan di ponsel.',
+	'groups.notFound': 'Kelompok ini tidak ada (lagi) di forum ini.',
+	'groups.inUse': 'Kelompok "{name}" sudah dipakai di {count} laporan dan tidak dapat dihapus: angkanya akan hilang dari laporan itu. Ganti namanya bila perlu.',
+	'groups.manage': 'Atur kelompok penerima manfaat',
 } as const;
 
 export type MessageKey = keyof typeof id;

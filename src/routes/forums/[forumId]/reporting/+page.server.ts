@@ -1,4 +1,5 @@
 import type { Viewer } from '$lib/server/auth';
+import { addBeneficiaryGroup, deleteBeneficiaryGroup, listBeneficiaryGroups, renameBeneficiaryGroup } from '$lib/server/commitments/beneficiary-groups';
 import { dueReports } from '$lib/server/commitments/due-reports';
 import { issueReportingLink, listReportingLinks, revokeReportingLink } from '$lib/server/commitments/reporting-links';
 import { getDb } from '$lib/server/db/client';
@@ -9,7 +10,10 @@ import { qrSvg } from '$lib/server/qr';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
-/** Standing reporting links per institution and the reports due: the secretariat's and moderators' page (the links are secrets). */
+/**
+ * The forum's monitoring settings, for its secretariat and moderators: standing reporting links per
+ * institution (secrets), the reports due, and the beneficiary groups the report form asks for.
+ */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
 	const { forum } = requireForumRole(db, locals, Number(params.forumId));
@@ -22,7 +26,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 				return { ...r, link: r.link ? { url: address!, qr: await qrSvg(address!), createdAt: r.link.createdAt, lastUsedAt: r.link.lastUsedAt } : null };
 			})
 		),
-		due: dueReports(db, forum, base)
+		due: dueReports(db, forum, base),
+		groups: listBeneficiaryGroups(db, forum.id)
 	};
 };
 
@@ -47,6 +52,27 @@ export const actions: Actions = {
 		return formAction(event.locals.locale, event.request, (form) => {
 			revokeReportingLink(db, forum.id, user.id, form);
 			return { saved: translate(event.locals.locale, 'reporting.revoked'), institutionId: Number(form.get('institutionId')) };
+		});
+	},
+	addGroup: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			const group = addBeneficiaryGroup(db, forum.id, form);
+			return { saved: translate(event.locals.locale, 'groups.added', { name: group.name }), action: 'addGroup' };
+		});
+	},
+	renameGroup: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			const group = renameBeneficiaryGroup(db, forum.id, form);
+			return { saved: translate(event.locals.locale, 'groups.renamed', { name: group.name }), action: 'renameGroup' };
+		});
+	},
+	deleteGroup: async (event) => {
+		const { db, forum } = context(event);
+		return formAction(event.locals.locale, event.request, (form) => {
+			const group = deleteBeneficiaryGroup(db, forum.id, form);
+			return { saved: translate(event.locals.locale, 'groups.deleted', { name: group.name }), action: 'deleteGroup' };
 		});
 	}
 };
