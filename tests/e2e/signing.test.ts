@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { invitationCode } from '../helpers/invitations';
 import { signOnPhone } from '../helpers/signing';
-import { outputPath, PHONE } from '../helpers/browser';
+import { outputPath, PHONE, signIn } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
 
@@ -32,11 +32,8 @@ describe('signing the berita acara in real browsers', () => {
 		await checkIn(phoneB, 'PT INKA — Bisnis', 'Maria Ulfaʼ');
 
 		const staff = await office.newPage();
-		await staff.goto(`${ctx.server.url}/login?next=/workshops/${LIVE_WORKSHOP}/minutes`);
-		await staff.getByLabel('Email').fill('moderator@mufakat.test');
-		await staff.getByLabel('Kata sandi').fill('mufakat-demo');
-		await staff.getByRole('button', { name: 'Masuk' }).click();
-		await staff.waitForURL('**/minutes', { waitUntil: 'networkidle' });
+		// Waits for the minutes page itself: the login URL (…/login?next=…/minutes) also ends in "minutes".
+		await signIn(staff, ctx.server.url, { next: `/workshops/${LIVE_WORKSHOP}/minutes` });
 		const frozen = await office.request.post(`${ctx.server.url}/workshops/${LIVE_WORKSHOP}/matrix?/freeze`, { form: {}, headers: { origin: ctx.server.url } });
 		expect(frozen.ok(), `freeze answered ${frozen.status()}: ${(await frozen.text()).slice(0, 500)}\n${ctx.server.output().slice(-3000)}`).toBe(true);
 		await staff.getByRole('button', { name: 'Finalkan teks dan minta tanda tangan' }).click();
