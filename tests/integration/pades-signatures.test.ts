@@ -4,9 +4,9 @@
  * again when the configured authority cannot be reached, and an official's later signature by
  * another key, with one changed byte in each signed range and bytes appended after the last one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,21 +15,14 @@ import { inspectPdfSignatures, parseSignatureContents } from '../../src/lib/serv
 import { Client } from '../helpers/http';
 import { appendOfficialSignature, flipByte, makeOfficial, startLocalTsa, type LocalTsa, type Official } from '../helpers/pdf-signatures';
 import { freePort, removeDir, startServer, type RunningServer } from '../helpers/server';
+import { runTool, writeTemp } from '../helpers/pdf-tools';
 
 const PDF_PATH = '/workshops/1/minutes/1/berita-acara.pdf';
 let work: string;
 
-function run(command: string, args: string[]) {
-	const result = spawnSync(command, args, { encoding: 'utf8' });
-	if (result.error) throw result.error;
-	return { status: result.status, out: result.stdout + result.stderr };
-}
+const run = runTool;
 
-function file(name: string, bytes: Uint8Array): string {
-	const path = join(work, name);
-	writeFileSync(path, bytes);
-	return path;
-}
+const file = (name: string, bytes: Uint8Array) => writeTemp(work, name, bytes);
 
 async function sealedDemo(server: RunningServer): Promise<Uint8Array> {
 	const moderator = new Client(server.url);

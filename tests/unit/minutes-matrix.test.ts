@@ -5,8 +5,7 @@
  * clean; and the demo workshop's frozen matrix goes the whole way from SQL through the signed text
  * to the sealed PDF.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,25 +27,17 @@ import { sealedPdf } from '../../src/lib/server/sealing';
 import ExcelJS from 'exceljs';
 import { GRANT_COMPONENTS, GRANT_INSTITUTIONS, grantMatrix } from './fixtures/grant-matrix';
 import { madiunMinutes } from './fixtures/minutes';
+import { runTool, writeTemp, flatText } from '../helpers/pdf-tools';
 
 process.env.DATABASE_PATH = ':memory:';
 
 let dir: string;
 
-function run(command: string, args: string[]) {
-	const result = spawnSync(command, args, { encoding: 'utf8' });
-	if (result.error) throw result.error;
-	return { status: result.status, out: result.stdout + result.stderr };
-}
+const run = runTool;
 
-function file(name: string, bytes: Uint8Array): string {
-	const path = join(dir, name);
-	writeFileSync(path, bytes);
-	return path;
-}
+const file = (name: string, bytes: Uint8Array) => writeTemp(dir, name, bytes);
 
-/** Text as a reader compares it: NFC, every run of whitespace (no-break spaces too) one space. */
-const flat = (text: string) => text.normalize('NFC').replace(/\s+/g, ' ').trim();
+const flat = flatText;
 
 /** What a cell must show, field by field, in the PDF's own words. */
 function expectedFields(cell: AgreedContribution, typeLabel: string): string[] {

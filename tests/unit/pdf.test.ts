@@ -3,7 +3,6 @@
  * qpdf read the real file; our own verifier is checked against the same tampering.
  */
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { renderMinutesPdf } from '../../src/lib/server/pdf/render-minutes';
 import { asciiName, createSealCertificate, inspectP12, P12Error, sealPdf, type SealCertificate } from '../../src/lib/server/pdf/seal';
 import { inspectPdfSignatures, sha256Hex } from '../../src/lib/server/pdf/verify';
 import { madiunMinutes } from './fixtures/minutes';
+import { runTool, writeTemp, flatText } from '../helpers/pdf-tools';
 
 const EXTRA_MATRIX_ROWS = 30;
 const SEAL_INFO = { reason: 'Segel berita acara Forpemma', location: 'Kota Madiun', name: 'Forpemma - Mufakat' };
@@ -25,20 +25,11 @@ let sealed: Uint8Array;
 let seal: SealCertificate;
 let pages: string[];
 
-function run(command: string, args: string[]) {
-	const result = spawnSync(command, args, { encoding: 'utf8' });
-	if (result.error) throw result.error;
-	return { status: result.status, out: result.stdout + result.stderr };
-}
+const run = runTool;
 
-function file(name: string, bytes: Uint8Array): string {
-	const path = join(dir, name);
-	writeFileSync(path, bytes);
-	return path;
-}
+const file = (name: string, bytes: Uint8Array) => writeTemp(dir, name, bytes);
 
-/** pdftotext splits on form feeds between pages; whitespace collapsed so wrapped lines compare as text. */
-const flat = (text: string) => text.normalize('NFC').replace(/\s+/g, ' ').trim();
+const flat = flatText;
 
 function expectError(action: () => unknown, reason: P12Error['reason']) {
 	try {
