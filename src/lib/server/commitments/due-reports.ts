@@ -6,6 +6,7 @@
  * count as overdue once REPORT_GRACE_DAYS have passed after the period ended, the usual monev
  * deadline (the 10th of the month after the triwulan).
  */
+import type { ReporterCommitment } from '../../commitments/types';
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { comparePeriods, lastFinishedPeriod, periodCode, periodEnd, periodLabel, type Period } from '../../commitments/periods';
 import { translate } from '../../i18n/translate';
@@ -104,21 +105,7 @@ function reminder(forum: string, institution: string, period: string, dueDate: s
 	return [translate('id', 'due.message.greeting', { institution }), translate('id', 'due.message.ask', { period, date }), ...lines, translate('id', 'due.message.link', { link }), translate('id', 'due.message.closing', { forum })].join('\n');
 }
 
-export type ReporterCommitment = {
-	id: number;
-	number: string;
-	statement: string;
-	type: string;
-	unit: string;
-	/** The reporter's institution leads it and files its reports; a supporter only sees it. */
-	leads: boolean;
-	leadName: string | null;
-	latest: { period: Period; realisation: number | null; status: string } | null;
-	/** Reports sent back for correction, with the secretariat's reason: shown first, prominently. */
-	returned: { reportId: number; period: Period; reason: string; returnedAt: Date | null }[];
-	/** No report yet for the last finished triwulan. */
-	due: boolean;
-};
+export type { ReporterCommitment } from '../../commitments/types';
 
 /**
  * What a representative sees on their phone: the commitments their institution leads (returned
