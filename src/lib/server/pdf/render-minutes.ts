@@ -368,22 +368,31 @@ async function auditPage(c: Composer, doc: MinutesDocument, labels: MinutesLabel
  * "ABCDEF+DejaVuSans": a subset font's name starts with six capitals and a plus (PDF 9.6.4), which
  * is how viewers and preflight tools know it is a subset; pdf-lib would add a random suffix instead.
  */
-export function subsetName(fontName: string, documentId: string): string {
+function subsetName(fontName: string, documentId: string): string {
 	const digest = createHash('sha256').update(`${documentId}\0${fontName}`).digest();
 	const tag = [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
 	return `${tag}+${fontName}`;
 }
 
-/** Renders the minutes. The result is unsigned: pass it to `sealPdf`. */
-export async function renderMinutesPdf(doc: MinutesDocument, opts: RenderOptions = {}): Promise<Uint8Array> {
-	const labels = MINUTES_LABELS[doc.locale ?? 'id'];
+/**
+ * A new PDF with the bundled DejaVu Sans embedded as subsets named after the document, so that the
+ * same document renders to the same bytes (the berita acara and the Laporan Kemajuan alike).
+ */
+export async function newDocumentWithFonts(documentId: string) {
 	const pdf = await PDFDocument.create({ updateMetadata: false });
 	pdf.registerFontkit(fontkit);
 	const fontBytes = loadFonts();
 	const fonts = {
-		regular: await pdf.embedFont(fontBytes.regular, { subset: true, customName: subsetName('DejaVuSans', doc.documentId) }),
-		bold: await pdf.embedFont(fontBytes.bold, { subset: true, customName: subsetName('DejaVuSans-Bold', doc.documentId) })
+		regular: await pdf.embedFont(fontBytes.regular, { subset: true, customName: subsetName('DejaVuSans', documentId) }),
+		bold: await pdf.embedFont(fontBytes.bold, { subset: true, customName: subsetName('DejaVuSans-Bold', documentId) })
 	};
+	return { pdf, fonts };
+}
+
+/** Renders the minutes. The result is unsigned: pass it to `sealPdf`. */
+export async function renderMinutesPdf(doc: MinutesDocument, opts: RenderOptions = {}): Promise<Uint8Array> {
+	const labels = MINUTES_LABELS[doc.locale ?? 'id'];
+	const { pdf, fonts } = await newDocumentWithFonts(doc.documentId);
 	pdf.setTitle(`${doc.title} ${doc.nomor} – ${doc.subtitle}`);
 	pdf.setAuthor(doc.forum.name);
 	pdf.setSubject(doc.subtitle);

@@ -5,12 +5,9 @@
  * follow-ups, and who verified. Charts are drawn as vector paths (rectangles and text), not images:
  * they stay sharp when printed and cost no PNG decoding. The result is unsigned: seal it.
  */
-import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument } from 'pdf-lib';
 import { formatNumber, formatPercent, formatRupiah } from '../../commitments/periods';
-import { loadFonts } from './embedded-fonts';
 import { ASCENT, Composer, GREY, MARGIN, type Rgb } from './layout';
-import { kop, logoGraphic, subsetName } from './render-minutes';
+import { kop, logoGraphic, newDocumentWithFonts } from './render-minutes';
 
 const BODY = 10;
 const SMALL = 8;
@@ -208,13 +205,7 @@ function barChart(
 export async function renderProgressReportPdf(doc: ProgressReportDocument): Promise<Uint8Array> {
 	const locale = doc.locale ?? 'id';
 	const L = LABELS[locale];
-	const pdf = await PDFDocument.create({ updateMetadata: false });
-	pdf.registerFontkit(fontkit);
-	const fontBytes = loadFonts();
-	const fonts = {
-		regular: await pdf.embedFont(fontBytes.regular, { subset: true, customName: subsetName('DejaVuSans', doc.documentId) }),
-		bold: await pdf.embedFont(fontBytes.bold, { subset: true, customName: subsetName('DejaVuSans-Bold', doc.documentId) })
-	};
+	const { pdf, fonts } = await newDocumentWithFonts(doc.documentId);
 	pdf.setTitle(`${L.title} ${doc.periodLabel} – ${doc.programme}`);
 	pdf.setAuthor(doc.forum.name);
 	pdf.setSubject(`${doc.programme}, ${doc.periodLabel}`);
