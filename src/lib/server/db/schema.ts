@@ -350,10 +350,26 @@ export const collabUpdates = sqliteTable(
 	{
 		id: integer('id').primaryKey({ autoIncrement: true }),
 		room: text('room').notNull(),
-		data: blob('data', { mode: 'buffer' }).notNull()
+		data: blob('data', { mode: 'buffer' }).notNull(),
+		/**
+		 * The lease counter of the instance that appended this update (0 on a single instance). With
+		 * several instances a room's owner holds a lease in Redis; an append is refused when a newer
+		 * owner has already written with a higher counter (see `collabRoomFences`).
+		 */
+		fence: integer('fence').notNull().default(0)
 	},
 	(t) => [index('collab_updates_room').on(t.room, t.id)]
 );
+
+/**
+ * The highest lease counter that has appended to each room. An append with a lower counter comes
+ * from an instance that lost the room (paused, cut off from Redis) and is refused, so a stale owner
+ * can never write behind the new owner's back.
+ */
+export const collabRoomFences = sqliteTable('collab_room_fences', {
+	room: text('room').primaryKey(),
+	fence: integer('fence').notNull()
+});
 
 export const collabSnapshots = sqliteTable('collab_snapshots', {
 	room: text('room').primaryKey(),
