@@ -6,10 +6,10 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { immediateTransactions, type Db } from '../db/client';
+import type { Db } from '../db/client';
 import * as schema from '../db/schema';
 import type { LogWriterReply, LogWriterRequest, LogWriterSettings } from './log-writer';
-import { appendToRoomLog, compactRoomLog } from './persistence';
+import { appendToRoomLog, compactRoomLog } from './sqlite-log';
 
 const port = parentPort;
 if (!port) throw new Error('log-writer-thread runs as a worker thread only');
@@ -21,8 +21,8 @@ sqlite.pragma('journal_mode = WAL');
 // FULL: an acknowledged append is on disk and survives a power cut, not only a crash of the process.
 sqlite.pragma('synchronous = FULL');
 sqlite.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
-// Compaction reads before it writes: IMMEDIATE, so it waits for the event loop's connection instead of failing.
-const db = immediateTransactions(drizzle(sqlite, { schema }) as Db);
+// Its transactions begin IMMEDIATE (sqlite-log.ts), so they wait for the event loop's connection instead of failing.
+const db = drizzle(sqlite, { schema }) as Db;
 
 function answer(request: LogWriterRequest): LogWriterReply {
 	try {
