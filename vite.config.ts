@@ -9,7 +9,7 @@ function collabDevServer(): Plugin {
 		configureServer(server: ViteDevServer) {
 			server.httpServer?.on('upgrade', async (req, socket, head) => {
 				const collab = (await server.ssrLoadModule('/src/lib/server/collab/index.ts')) as typeof import('./src/lib/server/collab/index');
-				if (collab.isCollabRequest(req)) collab.handleCollabUpgrade(req, socket, head);
+				if (collab.isCollabRequest(req)) await collab.handleCollabUpgrade(req, socket, head);
 			});
 		}
 	};

@@ -115,14 +115,14 @@ if (command === 'create-admin') {
 } else if (command === 'reset-password') {
 	if (!values.email) usage();
 	const email = values.email.trim().toLowerCase();
-	const user = db.select().from(users).where(eq(users.email, email)).get();
+	const user = (await db.select().from(users).where(eq(users.email, email)))[0];
 	if (!user) {
 		console.error(say('cli.noAccount', { email }));
 		process.exit(1);
 	}
 	let issued: ReturnType<typeof issueResetLink>;
 	try {
-		issued = issueResetLink(db, user.id, null);
+		issued = await issueResetLink(db, user.id, null);
 	} catch (e) {
 		reportInput(e);
 	}

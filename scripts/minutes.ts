@@ -22,11 +22,11 @@ const { values } = parseArgs({ options: { workshop: { type: 'string' }, out: { t
 if (!values.workshop || !values.out) fail('usage: npm run minutes -- --workshop <id> --out <file.pdf>');
 const id = Number(values.workshop);
 const db = getDb();
-const workshop = Number.isInteger(id) ? getWorkshop(db, id) : null;
+const workshop = Number.isInteger(id) ? await getWorkshop(db, id) : null;
 if (!workshop) fail(`no workshop with id ${values.workshop}`);
-const version = currentMinutesVersion(db, workshop.id);
+const version = await currentMinutesVersion(db, workshop.id);
 if (!version) fail(`workshop ${workshop.id} has no finalised minutes yet`);
-const signers = listSigners(db, version.id);
+const signers = await listSigners(db, version.id);
 if (!signingComplete(signers)) {
 	const pending = signers.filter((s) => s.status === 'pending').map((s) => s.name);
 	fail(`workshop ${workshop.id} is not fully signed: ${pending.length} of ${signers.length} still to sign (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''})`);

@@ -27,7 +27,7 @@ for (const path of files) {
 		console.error(`verify: cannot read ${path}: ${(error as Error).message}`);
 		process.exit(1);
 	}
-	const result = verifyMinutesPdf(db, bytes);
+	const result = await verifyMinutesPdf(db, bytes);
 	allGenuine &&= result.verdict === 'genuine';
 	const match = result.match ? ` (berita acara ${result.match.nomor} v${result.match.version}${result.match.current ? '' : ', superseded'})` : '';
 	console.log(`${path}: ${result.verdict}${match}, sha256 ${result.fileSha256}`);

@@ -18,24 +18,24 @@ import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/tr
 export const init: ServerInit = async () => {
 	if (building) return;
 	const db = getDb();
-	importAreas(db);
-	markDemoAccounts(db);
+	await importAreas(db);
+	await markDemoAccounts(db);
 	// Until an administrator exists, each start prints a fresh one-time address (the last one stops
 	// working); only whoever can read this console can use it.
-	const setupToken = issueSetupToken(db);
+	const setupToken = await issueSetupToken(db);
 	if (setupToken) console.log(`Setup: ${setupBaseUrl()}/setup/${setupToken}`);
-	if (demoModeOn() && seedDemo(db)) {
+	if (demoModeOn() && await seedDemo(db)) {
 		// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
 		// points at this server's verify page (PUBLIC_URL, else the address phones on the LAN use).
 		await prepareDemoMinutes(db);
-		seedDemoCommitments(db);
+		await seedDemoCommitments(db);
 		await signDemoMinutes(db, serverBaseUrl().url);
 	}
 };
 
 const session: Handle = async ({ event, resolve }) => {
 	const token = event.cookies.get(SESSION_COOKIE);
-	event.locals.viewer = token ? resolveSession(getDb(), token) : null;
+	event.locals.viewer = token ? await resolveSession(getDb(), token) : null;
 	return resolve(event);
 };
 

@@ -9,13 +9,13 @@ import type { Actions, PageServerLoad } from './$types';
  * The front door: join a workshop, sign in, and, for anyone, each forum's listed programme pages
  * and the verify page, so a citizen or journalist finds them without being sent a link.
  */
-export const load: PageServerLoad = ({ locals }) => {
+export const load: PageServerLoad = async ({ locals }) => {
 	const db = getDb();
 	const viewer = locals.viewer;
 	return {
-		forums: forumsOf(db, viewer).map((f) => ({ id: f.id, name: f.name, shortName: f.shortName })),
-		publicForums: listedProgrammes(db),
-		setupPending: isSetupPending(db),
+		forums: (await forumsOf(db, viewer)).map((f) => ({ id: f.id, name: f.name, shortName: f.shortName })),
+		publicForums: await listedProgrammes(db),
+		setupPending: await isSetupPending(db),
 		isAdmin: viewer?.kind === 'account' && viewer.user.isAdmin
 	};
 };

@@ -24,8 +24,8 @@ import { translate } from '../../src/lib/i18n/translate';
 const DAY = 24 * 3600 * 1000;
 const GOOD = 'tiga kambing di ladang jagung';
 
-function world() {
-	const db = memoryDb();
+async function world() {
+	const db = await memoryDb();
 	const forumId = db.insert(forums).values({ name: 'Forum Kampung Tulang Bawang', shortName: 'FKTB' }).returning().get().id;
 	const admin = db.insert(users).values({ email: 'admin@forum.test', name: 'Admin', passwordHash: 'x', isAdmin: true }).returning().get();
 	return { db, forumId, admin };
@@ -75,16 +75,16 @@ describe('passwords', () => {
 
 describe('invitations', () => {
 	it('creates a single-use invitation that a new person accepts with their own password', async () => {
-		const { db, forumId, admin } = world();
-		const { token } = createInvitation(db, forumId, admin.id, { role: 'moderator', name: 'Maya', email: 'maya@forum.test' });
-		expect(invitationFor(db, token)).toMatchObject({ role: 'moderator', forumId, name: 'Maya' });
-		expect(listOpenInvitations(db, forumId)).toHaveLength(1);
+		const { db, forumId, admin } = await world();
+		const { token } = await createInvitation(db, forumId, admin.id, { role: 'moderator', name: 'Maya', email: 'maya@forum.test' });
+		expect(await invitationFor(db, token)).toMatchObject({ role: 'moderator', forumId, name: 'Maya' });
+		expect(await listOpenInvitations(db, forumId)).toHaveLength(1);
 
 		const { user } = await acceptWithNewAccount(db, token, { name: 'Maya Sari', email: 'Maya@Forum.test', password: GOOD, passwordConfirm: GOOD });
 		expect(user.email).toBe('maya@forum.test');
 		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(user.id);
 		expect(db.select().from(forumMembers).all()).toEqual([{ forumId, userId: user.id, role: 'moderator' }]);
-		expect(listOpenInvitations(db, forumId)).toHaveLength(0);
+		expect(await listOpenInvitations(db, forumId)).toHaveLength(0);
 
 		// Used once: a second acceptance, new account or existing, is refused and stores nothing.
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Lain', email: 'lain@forum.test', password: GOOD, passwordConfirm: GOOD }))).toBe('used');
@@ -93,37 +93,37 @@ describe('invitations', () => {
 	});
 
 	it('refuses an expired invitation and stores nothing', async () => {
-		const { db, forumId, admin } = world();
+		const { db, forumId, admin } = await world();
 		const now = Date.now();
-		const { token } = createInvitation(db, forumId, admin.id, { role: 'secretariat', name: 'Sekar', days: '2' }, now);
+		const { token } = await createInvitation(db, forumId, admin.id, { role: 'secretariat', name: 'Sekar', days: '2' }, now);
 		const later = now + 2 * DAY + 1;
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Sekar', email: 'sekar@forum.test', password: GOOD, passwordConfirm: GOOD }, later))).toBe('expired');
 		expect(count(db, 'users')).toBe(1);
 		expect(count(db, 'forum_members')).toBe(0);
 		// Renewing gives a new link; the old token stays dead.
-		const renewed = renewInvitation(db, forumId, listOpenInvitations(db, forumId)[0]!.id, later)!;
-		expect(await refusal(() => invitationFor(db, token, later))).toBe('unknown');
-		expect(invitationFor(db, renewed.token, later).role).toBe('secretariat');
+		const renewed = (await renewInvitation(db, forumId, (await listOpenInvitations(db, forumId))[0]!.id, later))!;
+		expect(await refusal(async () => await invitationFor(db, token, later))).toBe('unknown');
+		expect((await invitationFor(db, renewed.token, later)).role).toBe('secretariat');
 	});
 
 	it('revokes an open invitation: its link then reads as unknown', async () => {
-		const { db, forumId, admin } = world();
-		const { token, invitation } = createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Obi' });
+		const { db, forumId, admin } = await world();
+		const { token, invitation } = await createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Obi' });
 		const other = db.insert(forums).values({ name: 'Lain', shortName: 'L' }).returning().get().id;
-		expect(revokeInvitation(db, other, invitation.id)).toBe(false);
-		expect(revokeInvitation(db, forumId, invitation.id)).toBe(true);
+		expect(await revokeInvitation(db, other, invitation.id)).toBe(false);
+		expect(await revokeInvitation(db, forumId, invitation.id)).toBe(true);
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Obi', email: 'obi@forum.test', password: GOOD, passwordConfirm: GOOD }))).toBe('unknown');
 		expect(count(db, 'access_links')).toBe(0);
 	});
 
 	it('answers bad input field by field and leaves the link usable', async () => {
-		const { db, forumId, admin } = world();
-		expect(await fieldErrors(() => createInvitation(db, forumId, admin.id, { role: 'chair', name: '', email: 'not-an-email' }))).toMatchObject({
+		const { db, forumId, admin } = await world();
+		expect(await fieldErrors(async () => await createInvitation(db, forumId, admin.id, { role: 'chair', name: '', email: 'not-an-email' }))).toMatchObject({
 			role: 'Not a valid choice.',
 			name: 'Required.',
 			email: 'Not a valid email address.'
 		});
-		const { token } = createInvitation(db, forumId, admin.id, { role: 'moderator', name: 'Maya' });
+		const { token } = await createInvitation(db, forumId, admin.id, { role: 'moderator', name: 'Maya' });
 		const weak = await fieldErrors(() => acceptWithNewAccount(db, token, { name: 'Maya', email: 'maya@forum.test', password: 'password123', passwordConfirm: 'password123' }));
 		expect(weak.password).toMatch(/too common/);
 		const mismatch = await fieldErrors(() => acceptWithNewAccount(db, token, { name: 'Maya', email: 'maya@forum.test', password: GOOD, passwordConfirm: GOOD + '!' }));
@@ -131,33 +131,33 @@ describe('invitations', () => {
 		const taken = await fieldErrors(() => acceptWithNewAccount(db, token, { name: 'Maya', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD }));
 		expect(taken.email).toMatch(/already has an account/);
 		expect(count(db, 'users')).toBe(1);
-		expect(invitationFor(db, token).usedAt).toBeNull();
+		expect((await invitationFor(db, token)).usedAt).toBeNull();
 	});
 
 	it('gives the role to an existing account that signs in with its own password', async () => {
-		const { db, forumId, admin } = world();
-		const maya = createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
-		const { token } = createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Maya', email: 'maya@forum.test' });
+		const { db, forumId, admin } = await world();
+		const maya = await createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
+		const { token } = await createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Maya', email: 'maya@forum.test' });
 		expect(await fieldErrors(() => acceptWithExistingAccount(db, token, { email: 'maya@forum.test', password: 'wrong password here' }))).toEqual({ password: 'Wrong email or password.' });
-		expect(invitationFor(db, token).usedAt).toBeNull();
+		expect((await invitationFor(db, token)).usedAt).toBeNull();
 		await acceptWithExistingAccount(db, token, { email: 'maya@forum.test', password: GOOD });
 		expect(db.select().from(forumMembers).all()).toEqual([{ forumId, userId: maya.id, role: 'observer' }]);
 		// The same role twice is pointless: refused at invitation time.
-		expect(await fieldErrors(() => createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Maya', email: 'maya@forum.test' }))).toHaveProperty('email');
+		expect(await fieldErrors(async () => await createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Maya', email: 'maya@forum.test' }))).toHaveProperty('email');
 	});
 });
 
 describe('deactivation and resets', () => {
 	it('ends every session of a deactivated account at once and lets it back in after reactivation', async () => {
-		const { db, admin } = world();
-		const maya = createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
-		const phone = startSession(db, { kind: 'account', userId: maya.id });
-		const laptop = startSession(db, { kind: 'account', userId: maya.id });
-		expect(resolveSession(db, phone.token)?.kind).toBe('account');
+		const { db, admin } = await world();
+		const maya = await createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
+		const phone = await startSession(db, { kind: 'account', userId: maya.id });
+		const laptop = await startSession(db, { kind: 'account', userId: maya.id });
+		expect((await resolveSession(db, phone.token))?.kind).toBe('account');
 
 		expect(setAccountActive(db, admin.id, maya.id, false)).toEqual({ name: 'Maya' });
 		expect(db.select().from(sessions).all().filter((s) => s.userId === maya.id)).toHaveLength(0);
-		expect(resolveSession(db, laptop.token)).toBeNull();
+		expect(await resolveSession(db, laptop.token)).toBeNull();
 		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
 
 		setAccountActive(db, admin.id, maya.id, true);
@@ -165,7 +165,7 @@ describe('deactivation and resets', () => {
 	});
 
 	it('never leaves the instance without an active administrator', async () => {
-		const { db, admin } = world();
+		const { db, admin } = await world();
 		expect(await fieldErrors(() => setAccountActive(db, admin.id, admin.id, false))).toEqual({ account: 'You cannot deactivate your own account.' });
 		const second = db.insert(users).values({ email: 'dua@forum.test', name: 'Dua', passwordHash: 'x', isAdmin: true }).returning().get();
 		setAccountActive(db, admin.id, second.id, false);
@@ -173,11 +173,11 @@ describe('deactivation and resets', () => {
 	});
 
 	it('sets a new password once through a reset link and ends the old sessions', async () => {
-		const { db, admin } = world();
-		const maya = createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
-		const old = startSession(db, { kind: 'account', userId: maya.id });
-		const first = issueResetLink(db, maya.id, admin.id)!;
-		const second = issueResetLink(db, maya.id, admin.id)!;
+		const { db, admin } = await world();
+		const maya = await createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
+		const old = await startSession(db, { kind: 'account', userId: maya.id });
+		const first = (await issueResetLink(db, maya.id, admin.id))!;
+		const second = (await issueResetLink(db, maya.id, admin.id))!;
 		expect(await refusal(() => resetPassword(db, first.token, { password: 'x', passwordConfirm: 'x' }))).toBe('unknown');
 
 		expect(await fieldErrors(() => resetPassword(db, second.token, { password: 'maya.forum2024', passwordConfirm: 'maya.forum2024' }))).toEqual({
@@ -187,37 +187,37 @@ describe('deactivation and resets', () => {
 		await resetPassword(db, second.token, { password: fresh, passwordConfirm: fresh });
 		expect((await authenticate(db, 'maya@forum.test', fresh))?.id).toBe(maya.id);
 		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
-		expect(resolveSession(db, old.token)).toBeNull();
+		expect(await resolveSession(db, old.token)).toBeNull();
 		expect(await refusal(() => resetPassword(db, second.token, { password: GOOD, passwordConfirm: GOOD }))).toBe('used');
 		expect(await refusal(() => resetPassword(db, second.token, {}, Date.now() + 2 * DAY))).toBe('used');
 	});
 
 	it('changes an own password only with the current one, keeping this session and ending the others', async () => {
-		const { db } = world();
-		const maya = createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
-		const here = startSession(db, { kind: 'account', userId: maya.id });
-		const elsewhere = startSession(db, { kind: 'account', userId: maya.id });
+		const { db } = await world();
+		const maya = await createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
+		const here = await startSession(db, { kind: 'account', userId: maya.id });
+		const elsewhere = await startSession(db, { kind: 'account', userId: maya.id });
 		const fresh = 'burung hantu di menara air';
 		expect(await fieldErrors(() => changeOwnPassword(db, maya.id, { currentPassword: 'not the password', password: fresh, passwordConfirm: fresh }, here.token))).toEqual({
 			currentPassword: 'The current password is wrong.'
 		});
 		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(maya.id);
 		expect(await changeOwnPassword(db, maya.id, { currentPassword: GOOD, password: fresh, passwordConfirm: fresh }, here.token)).toEqual({ endedSessions: 1 });
-		expect(resolveSession(db, here.token)?.kind).toBe('account');
-		expect(resolveSession(db, elsewhere.token)).toBeNull();
+		expect((await resolveSession(db, here.token))?.kind).toBe('account');
+		expect(await resolveSession(db, elsewhere.token)).toBeNull();
 		expect((await authenticate(db, 'maya@forum.test', fresh))?.id).toBe(maya.id);
 	});
 });
 
 describe('first run', () => {
 	it('accepts the printed set-up token once, and only the latest one', async () => {
-		const db = memoryDb();
-		expect(isSetupPending(db)).toBe(true);
-		const stale = issueSetupToken(db)!;
-		const token = issueSetupToken(db)!;
-		expect(setupTokenState(db, stale)).toBe('wrong');
-		expect(setupTokenState(db, 'guessed')).toBe('wrong');
-		expect(setupTokenState(db, token)).toBe('valid');
+		const db = await memoryDb();
+		expect(await isSetupPending(db)).toBe(true);
+		const stale = (await issueSetupToken(db))!;
+		const token = (await issueSetupToken(db))!;
+		expect(await setupTokenState(db, stale)).toBe('wrong');
+		expect(await setupTokenState(db, 'guessed')).toBe('wrong');
+		expect(await setupTokenState(db, token)).toBe('valid');
 
 		const input = { name: 'Admin Forum', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD };
 		expect(await fieldErrors(() => completeSetup(db, token, { ...input, password: 'admin12345', passwordConfirm: 'admin12345' }))).toHaveProperty('password');
@@ -226,19 +226,19 @@ describe('first run', () => {
 
 		const admin = await completeSetup(db, token, input);
 		expect(admin.isAdmin).toBe(true);
-		expect(isSetupPending(db)).toBe(false);
-		expect(setupTokenState(db, token)).toBe('done');
+		expect(await isSetupPending(db)).toBe(false);
+		expect(await setupTokenState(db, token)).toBe('done');
 		await expect(completeSetup(db, token, { ...input, email: 'kedua@forum.test' })).rejects.toMatchObject({ state: 'done' });
-		expect(issueSetupToken(db)).toBeNull();
+		expect(await issueSetupToken(db)).toBeNull();
 		expect(count(db, 'users')).toBe(1);
 	});
 
 	it('creates an administrator from the command line with the same checks', async () => {
-		const db = memoryDb();
-		issueSetupToken(db);
+		const db = await memoryDb();
+		await issueSetupToken(db);
 		expect(await fieldErrors(() => createAdmin(db, { name: 'Admin', email: 'admin@forum.test', password: 'mufakat-admin-2026', passwordConfirm: 'mufakat-admin-2026' }))).toHaveProperty('password');
 		await createAdmin(db, { name: 'Admin', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD });
-		expect(isSetupPending(db)).toBe(false);
+		expect(await isSetupPending(db)).toBe(false);
 		expect(await fieldErrors(() => createAdmin(db, { name: 'Admin', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD }))).toEqual({
 			email: 'An account with this email already exists.'
 		});
@@ -253,14 +253,14 @@ describe('demo accounts', () => {
 	});
 
 	it('sign in only while the demo is on', async () => {
-		const db = memoryDb();
-		seedDemo(db);
+		const db = await memoryDb();
+		await seedDemo(db);
 		delete process.env.MUFAKAT_DEMO;
 		const moderator = await authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD);
 		expect(moderator?.isDemo).toBe(true);
-		const { token } = startSession(db, { kind: 'account', userId: moderator!.id });
+		const { token } = await startSession(db, { kind: 'account', userId: moderator!.id });
 		process.env.MUFAKAT_DEMO = 'off';
 		expect(await authenticate(db, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD)).toBeNull();
-		expect(resolveSession(db, token)).toBeNull();
+		expect(await resolveSession(db, token)).toBeNull();
 	});
 });

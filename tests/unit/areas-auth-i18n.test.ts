@@ -6,26 +6,26 @@ import { toCsv } from '../../src/lib/server/csv';
 import { en, id } from '../../src/lib/i18n/messages';
 
 describe('official areas (idn-area-data)', () => {
-	it('finds Kelurahan Taman in Kota Madiun with its kecamatan and counts villages under a kabupaten', () => {
-		const db = memoryDb();
-		expect(importAreas(db)).toBeGreaterThan(80_000);
-		expect(importAreas(db)).toBe(0);
-		const found = searchVillages(db, 'taman', '35.77');
+	it('finds Kelurahan Taman in Kota Madiun with its kecamatan and counts villages under a kabupaten', async () => {
+		const db = await memoryDb();
+		expect(await importAreas(db)).toBeGreaterThan(80_000);
+		expect(await importAreas(db)).toBe(0);
+		const found = await searchVillages(db, 'taman', '35.77');
 		expect(found[0]).toMatchObject({ code: '35.77.03.1009', name: 'Taman', isKelurahan: true, district: 'Taman', regency: 'Kota Madiun' });
-		expect(countVillagesUnder(db, '35.77')).toBe(27);
+		expect(await countVillagesUnder(db, '35.77')).toBe(27);
 	});
 });
 
 describe('accounts and sessions', () => {
 	it('accepts the right password only, and sessions expire', async () => {
-		const db = memoryDb();
-		const user = createUser(db, { email: 'Mod@Forum.test', name: 'Mod', password: 'rahasia-sekali' });
+		const db = await memoryDb();
+		const user = await createUser(db, { email: 'Mod@Forum.test', name: 'Mod', password: 'rahasia-sekali' });
 		expect(await authenticate(db, 'mod@forum.test', 'salah')).toBeNull();
 		expect((await authenticate(db, 'mod@forum.test', 'rahasia-sekali'))?.id).toBe(user.id);
-		const { token } = startSession(db, { kind: 'account', userId: user.id }, Date.now());
-		expect(resolveSession(db, token)?.kind).toBe('account');
-		expect(resolveSession(db, token, Date.now() + 15 * 24 * 3600 * 1000)).toBeNull();
-		expect(resolveSession(db, 'forged-token')).toBeNull();
+		const { token } = await startSession(db, { kind: 'account', userId: user.id }, Date.now());
+		expect((await resolveSession(db, token))?.kind).toBe('account');
+		expect(await resolveSession(db, token, Date.now() + 15 * 24 * 3600 * 1000)).toBeNull();
+		expect(await resolveSession(db, 'forged-token')).toBeNull();
 	});
 });
 

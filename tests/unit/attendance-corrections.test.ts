@@ -36,29 +36,29 @@ function errorKey(fn: () => unknown): string {
 	return 'no error';
 }
 
-const join = (over: Record<string, string> = {}) =>
-	checkIn(db, workshop, { institutionId: String(bappeda), name: 'Siti Rahayu', jabatan: 'Kepala Bidang', gender: 'P', phone: '081200001111', ...over });
-const audit = () => db.select().from(attendanceAudit).all();
+const join = async (over: Record<string, string> = {}) =>
+	await checkIn(db, workshop, { institutionId: String(bappeda), name: 'Siti Rahayu', jabatan: 'Kepala Bidang', gender: 'P', phone: '081200001111', ...over });
+const audit = async () => await db.select().from(attendanceAudit);
 
-beforeEach(() => {
-	db = memoryDb();
-	const forum = db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning().get();
-	staffId = db.insert(users).values({ email: 'sek@uji.test', name: 'Sekretariat Uji', passwordHash: 'x' }).returning().get().id;
-	bappeda = createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' }).id;
-	dinsos = createInstitution(db, forum.id, { officialName: 'Dinas Sosial Kota Uji', shortName: 'Dinsos', sector: 'pemerintah' }).id;
-	createInstitution(db, forum.id, { officialName: 'Karang Taruna', sector: 'komunitas' });
-	const draft = createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
-	workshop = setWorkshopStatus(db, draft, 'live');
+beforeEach(async () => {
+	db = await memoryDb();
+	const forum = (await db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning())[0]!;
+	staffId = (await db.insert(users).values({ email: 'sek@uji.test', name: 'Sekretariat Uji', passwordHash: 'x' }).returning())[0]!.id;
+	bappeda = (await createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' })).id;
+	dinsos = (await createInstitution(db, forum.id, { officialName: 'Dinas Sosial Kota Uji', shortName: 'Dinsos', sector: 'pemerintah' })).id;
+	await createInstitution(db, forum.id, { officialName: 'Karang Taruna', sector: 'komunitas' });
+	const draft = await createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
+	workshop = await setWorkshopStatus(db, draft, 'live');
 });
 
 describe('attendance corrections', () => {
-	it('edits an entry, its person and institution, and writes before and after to the audit trail', () => {
-		const row = join();
-		editAttendance(db, workshop, row.id, { name: 'Siti Rahayu, S.E.', jabatan: 'Kepala Bidang', gender: 'P', phone: '081200002222', institutionId: String(dinsos) }, staffId);
-		const [after] = listAttendance(db, workshop.id);
+	it('edits an entry, its person and institution, and writes before and after to the audit trail', async () => {
+		const row = await join();
+		await editAttendance(db, workshop, row.id, { name: 'Siti Rahayu, S.E.', jabatan: 'Kepala Bidang', gender: 'P', phone: '081200002222', institutionId: String(dinsos) }, staffId);
+		const [after] = await listAttendance(db, workshop.id);
 		expect(after).toMatchObject({ name: 'Siti Rahayu, S.E.', phone: '081200002222', institutionId: dinsos, institutionName: 'Dinas Sosial Kota Uji' });
-		expect(db.select().from(persons).where(eq(persons.id, row.personId)).get()).toMatchObject({ name: 'Siti Rahayu, S.E.', phone: '081200002222' });
-		expect(audit()).toEqual([
+		expect((await db.select().from(persons).where(eq(persons.id, row.personId)))[0]).toMatchObject({ name: 'Siti Rahayu, S.E.', phone: '081200002222' });
+		expect(await audit()).toEqual([
 			expect.objectContaining({
 				action: 'edit',
 				byUserId: staffId,
@@ -66,15 +66,15 @@ describe('attendance corrections', () => {
 				after: expect.objectContaining({ name: 'Siti Rahayu, S.E.', phone: '081200002222', institutionId: dinsos })
 			})
 		]);
-		expect(listAttendanceAudit(db, workshop.id)[0]).toMatchObject({ entryName: 'Siti Rahayu, S.E.', byName: 'Sekretariat Uji' });
+		expect((await listAttendanceAudit(db, workshop.id))[0]).toMatchObject({ entryName: 'Siti Rahayu, S.E.', byName: 'Sekretariat Uji' });
 	});
 
-	it('refuses an edit that would clash with another entry, storing nothing', () => {
-		const siti = join();
-		join({ name: 'Budi Santoso', phone: '081200003333' });
-		const before = JSON.stringify(listAttendance(db, workshop.id));
+	it('refuses an edit that would clash with another entry, storing nothing', async () => {
+		const siti = await join();
+		await join({ name: 'Budi Santoso', phone: '081200003333' });
+		const before = JSON.stringify(await listAttendance(db, workshop.id));
 		try {
-			editAttendance(db, workshop, siti.id, { name: 'budi  SANTOSO', jabatan: '', gender: 'P', phone: '081200003333', institutionId: String(bappeda) }, staffId);
+			await editAttendance(db, workshop, siti.id, { name: 'budi  SANTOSO', jabatan: '', gender: 'P', phone: '081200003333', institutionId: String(bappeda) }, staffId);
 			throw new Error('no error');
 		} catch (e) {
 			const errors = (e as InputError).errors;
@@ -82,108 +82,108 @@ describe('attendance corrections', () => {
 			expect(errors.phone?.key).toBe('error.alreadyCheckedIn');
 			expect(errors.jabatan?.key).toBe('error.required');
 		}
-		expect(JSON.stringify(listAttendance(db, workshop.id))).toBe(before);
-		expect(audit()).toEqual([]);
+		expect(JSON.stringify(await listAttendance(db, workshop.id))).toBe(before);
+		expect(await audit()).toEqual([]);
 	});
 
-	it('removes an entry: counted nowhere, its session ended, the name free again; restores it unless that clashes', () => {
-		setWorkshopInvitations(db, workshop, [bappeda, dinsos]);
-		const siti = join();
-		const session = startSession(db, { kind: 'participant', workshopId: workshop.id, attendanceId: siti.id });
-		expect(countAttendance(db, workshop)).toEqual({ people: 1, invitedPresent: 1, invited: 2, uninvitedPresent: 0 });
+	it('removes an entry: counted nowhere, its session ended, the name free again; restores it unless that clashes', async () => {
+		await setWorkshopInvitations(db, workshop, [bappeda, dinsos]);
+		const siti = await join();
+		const session = await startSession(db, { kind: 'participant', workshopId: workshop.id, attendanceId: siti.id });
+		expect(await countAttendance(db, workshop)).toEqual({ people: 1, invitedPresent: 1, invited: 2, uninvitedPresent: 0 });
 
-		removeAttendance(db, workshop, siti.id, staffId);
-		expect(listAttendance(db, workshop.id)).toEqual([]);
-		expect(listAttendance(db, workshop.id, { includeRemoved: true })).toHaveLength(1);
-		expect(countAttendance(db, workshop)).toEqual({ people: 0, invitedPresent: 0, invited: 2, uninvitedPresent: 0 });
-		expect(resolveSession(db, session.token)).toBeNull();
-		expect(db.select().from(sessions).where(eq(sessions.attendanceId, siti.id)).all()).toEqual([]);
-		expect(errorKey(() => removeAttendance(db, workshop, siti.id, staffId))).toBe('attendance.alreadyRemoved');
-		expect(errorKey(() => editAttendance(db, workshop, siti.id, { name: 'X' }, staffId))).toBe('attendance.entryRemoved');
+		await removeAttendance(db, workshop, siti.id, staffId);
+		expect(await listAttendance(db, workshop.id)).toEqual([]);
+		expect(await listAttendance(db, workshop.id, { includeRemoved: true })).toHaveLength(1);
+		expect(await countAttendance(db, workshop)).toEqual({ people: 0, invitedPresent: 0, invited: 2, uninvitedPresent: 0 });
+		expect(await resolveSession(db, session.token)).toBeNull();
+		expect(await db.select().from(sessions).where(eq(sessions.attendanceId, siti.id))).toEqual([]);
+		expect(errorKey(async () => await removeAttendance(db, workshop, siti.id, staffId))).toBe('attendance.alreadyRemoved');
+		expect(errorKey(async () => await editAttendance(db, workshop, siti.id, { name: 'X' }, staffId))).toBe('attendance.entryRemoved');
 
-		restoreAttendance(db, workshop, siti.id, staffId);
-		expect(listAttendance(db, workshop.id).map((r) => r.id)).toEqual([siti.id]);
+		await restoreAttendance(db, workshop, siti.id, staffId);
+		expect((await listAttendance(db, workshop.id)).map((r) => r.id)).toEqual([siti.id]);
 		// A restored entry does not bring its old session back.
-		expect(resolveSession(db, session.token)).toBeNull();
+		expect(await resolveSession(db, session.token)).toBeNull();
 
-		removeAttendance(db, workshop, siti.id, staffId);
-		const again = join({ phone: '' });
-		expect(errorKey(() => restoreAttendance(db, workshop, siti.id, staffId))).toBe('error.alreadyCheckedIn');
-		expect(listAttendance(db, workshop.id).map((r) => r.id)).toEqual([again.id]);
-		expect(audit().map((a) => a.action)).toEqual(['remove', 'restore', 'remove']);
+		await removeAttendance(db, workshop, siti.id, staffId);
+		const again = await join({ phone: '' });
+		expect(errorKey(async () => await restoreAttendance(db, workshop, siti.id, staffId))).toBe('error.alreadyCheckedIn');
+		expect((await listAttendance(db, workshop.id)).map((r) => r.id)).toEqual([again.id]);
+		expect((await audit()).map((a) => a.action)).toEqual(['remove', 'restore', 'remove']);
 	});
 
-	it('refuses an entry of another workshop as not found', () => {
-		const other = setWorkshopStatus(db, createWorkshop(db, workshop.forumId, { title: 'Lain', date: '2026-12-01', startTime: '09:00', place: 'Aula', kind: 'lokakarya' }), 'live');
-		const stranger = checkIn(db, other, { institutionId: String(bappeda), name: 'Orang Lain', jabatan: 'Staf', gender: 'L', phone: '' });
-		expect(errorKey(() => removeAttendance(db, workshop, stranger.id, staffId))).toBe('error.notFound');
-		expect(errorKey(() => issueReentryLink(db, workshop, stranger.id, staffId))).toBe('error.notFound');
+	it('refuses an entry of another workshop as not found', async () => {
+		const other = await setWorkshopStatus(db, await createWorkshop(db, workshop.forumId, { title: 'Lain', date: '2026-12-01', startTime: '09:00', place: 'Aula', kind: 'lokakarya' }), 'live');
+		const stranger = await checkIn(db, other, { institutionId: String(bappeda), name: 'Orang Lain', jabatan: 'Staf', gender: 'L', phone: '' });
+		expect(errorKey(async () => await removeAttendance(db, workshop, stranger.id, staffId))).toBe('error.notFound');
+		expect(errorKey(async () => await issueReentryLink(db, workshop, stranger.id, staffId))).toBe('error.notFound');
 	});
 });
 
 describe('signatories', () => {
-	it('signs with the first to check in unless staff choose another, one per institution', () => {
-		const siti = join();
-		const budi = join({ name: 'Budi Santoso', phone: '' });
-		const dewi = join({ name: 'Dewi', phone: '', institutionId: String(dinsos) });
-		const signers = () => partySignatories(listAttendance(db, workshop.id)).map((r) => r.id);
-		expect(signers()).toEqual([siti.id, dewi.id]);
+	it('signs with the first to check in unless staff choose another, one per institution', async () => {
+		const siti = await join();
+		const budi = await join({ name: 'Budi Santoso', phone: '' });
+		const dewi = await join({ name: 'Dewi', phone: '', institutionId: String(dinsos) });
+		const signers = async () => partySignatories(await listAttendance(db, workshop.id)).map((r) => r.id);
+		expect(await signers()).toEqual([siti.id, dewi.id]);
 
-		chooseSignatory(db, workshop, budi.id, staffId);
-		expect(signers()).toEqual([budi.id, dewi.id]);
-		chooseSignatory(db, workshop, siti.id, staffId);
-		expect(signers()).toEqual([siti.id, dewi.id]);
-		expect(listAttendance(db, workshop.id).filter((r) => r.signatory).map((r) => r.id)).toEqual([siti.id]);
-		expect(audit().filter((a) => a.action === 'signatory').map((a) => [a.before, a.after])).toEqual([
+		await chooseSignatory(db, workshop, budi.id, staffId);
+		expect(await signers()).toEqual([budi.id, dewi.id]);
+		await chooseSignatory(db, workshop, siti.id, staffId);
+		expect(await signers()).toEqual([siti.id, dewi.id]);
+		expect((await listAttendance(db, workshop.id)).filter((r) => r.signatory).map((r) => r.id)).toEqual([siti.id]);
+		expect((await audit()).filter((a) => a.action === 'signatory').map((a) => [a.before, a.after])).toEqual([
 			[{ signatoryId: null }, { signatoryId: budi.id }],
 			[{ signatoryId: budi.id }, { signatoryId: siti.id }]
 		]);
 
 		// Passed over when chosen as witness: the next representative of the institution signs.
-		expect(partySignatories(listAttendance(db, workshop.id), new Set([siti.id])).map((r) => r.id)).toEqual([budi.id, dewi.id]);
+		expect(partySignatories(await listAttendance(db, workshop.id), new Set([siti.id])).map((r) => r.id)).toEqual([budi.id, dewi.id]);
 		// A removed signatory signs nothing; the fallback applies again.
-		removeAttendance(db, workshop, siti.id, staffId);
-		expect(signers()).toEqual([budi.id, dewi.id]);
+		await removeAttendance(db, workshop, siti.id, staffId);
+		expect(await signers()).toEqual([budi.id, dewi.id]);
 	});
 });
 
 describe('re-entry links', () => {
-	it('starts a session for the same entry once, and only once', () => {
-		const siti = join();
+	it('starts a session for the same entry once, and only once', async () => {
+		const siti = await join();
 		const now = new Date('2026-11-26T03:00:00Z');
-		const link = issueReentryLink(db, workshop, siti.id, staffId, now);
-		const stored = db.select().from(accessLinks).get()!;
+		const link = await issueReentryLink(db, workshop, siti.id, staffId, now);
+		const stored = (await db.select().from(accessLinks))[0]!;
 		expect(stored).toMatchObject({ kind: 'reentry', attendanceId: siti.id, usedAt: null });
 		expect(stored.tokenHash).not.toContain(link.token);
 		expect(link.expiresAt.getTime() - now.getTime()).toBe(REENTRY_TTL_MS);
 
-		expect(inspectReentryLink(db, link.token, now)).toMatchObject({ attendanceId: siti.id, name: 'Siti Rahayu' });
+		expect(await inspectReentryLink(db, link.token, now)).toMatchObject({ attendanceId: siti.id, name: 'Siti Rahayu' });
 		const redeemed = redeemReentryLink(db, link.token, new Date(now.getTime() + 60_000));
-		expect(resolveSession(db, redeemed.session.token, now.getTime() + 120_000)).toMatchObject({ kind: 'participant', attendanceId: siti.id, workshopId: workshop.id });
+		expect(await resolveSession(db, redeemed.session.token, now.getTime() + 120_000)).toMatchObject({ kind: 'participant', attendanceId: siti.id, workshopId: workshop.id });
 		expect(errorKey(() => redeemReentryLink(db, link.token, new Date(now.getTime() + 120_000)))).toBe('reentry.used');
-		expect(audit().map((a) => a.action)).toEqual(['reentry']);
+		expect((await audit()).map((a) => a.action)).toEqual(['reentry']);
 	});
 
-	it('expires after a few hours, and a newer link replaces an older one', () => {
-		const siti = join();
+	it('expires after a few hours, and a newer link replaces an older one', async () => {
+		const siti = await join();
 		const now = new Date('2026-11-26T03:00:00Z');
-		const first = issueReentryLink(db, workshop, siti.id, staffId, now);
+		const first = await issueReentryLink(db, workshop, siti.id, staffId, now);
 		expect(errorKey(() => redeemReentryLink(db, first.token, new Date(now.getTime() + REENTRY_TTL_MS + 1)))).toBe('reentry.expired');
-		const second = issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 1000));
-		const third = issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 2000));
+		const second = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 1000));
+		const third = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 2000));
 		expect(errorKey(() => redeemReentryLink(db, second.token, new Date(now.getTime() + 3000)))).toBe('reentry.expired');
 		expect(redeemReentryLink(db, third.token, new Date(now.getTime() + 3000)).attendanceId).toBe(siti.id);
-		expect(db.select().from(sessions).all()).toHaveLength(1);
+		expect(await db.select().from(sessions)).toHaveLength(1);
 	});
 
-	it('refuses unknown tokens and entries removed since', () => {
-		const siti = join();
-		const link = issueReentryLink(db, workshop, siti.id, staffId);
+	it('refuses unknown tokens and entries removed since', async () => {
+		const siti = await join();
+		const link = await issueReentryLink(db, workshop, siti.id, staffId);
 		expect(errorKey(() => redeemReentryLink(db, 'not-a-real-token-at-all-1234', new Date()))).toBe('reentry.unknown');
-		removeAttendance(db, workshop, siti.id, staffId);
+		await removeAttendance(db, workshop, siti.id, staffId);
 		expect(errorKey(() => redeemReentryLink(db, link.token, new Date()))).toBe('reentry.entryRemoved');
-		expect(errorKey(() => issueReentryLink(db, workshop, siti.id, staffId))).toBe('attendance.entryRemoved');
-		expect(db.select().from(sessions).all()).toEqual([]);
-		expect(db.select().from(attendance).get()?.removedAt).not.toBeNull();
+		expect(errorKey(async () => await issueReentryLink(db, workshop, siti.id, staffId))).toBe('attendance.entryRemoved');
+		expect(await db.select().from(sessions)).toEqual([]);
+		expect((await db.select().from(attendance))[0]?.removedAt).not.toBeNull();
 	});
 });

@@ -25,15 +25,15 @@ function expectInputError(fn: () => unknown, field: string, key: string) {
 	throw new Error('expected an InputError');
 }
 
-const count = (table: typeof attendance | typeof persons | typeof institutions) =>
-	db.select().from(table).all().length;
+const count = async (table: typeof attendance | typeof persons | typeof institutions) =>
+	(await db.select().from(table)).length;
 
-beforeEach(() => {
-	db = memoryDb();
-	const forum = db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning().get();
-	bappeda = createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' }).id;
-	const draft = createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
-	workshop = setWorkshopStatus(db, draft, 'live');
+beforeEach(async () => {
+	db = await memoryDb();
+	const forum = (await db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning())[0]!;
+	bappeda = (await createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' })).id;
+	const draft = await createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
+	workshop = await setWorkshopStatus(db, draft, 'live');
 });
 
 const person = (over: Record<string, string> = {}) => ({
@@ -46,23 +46,23 @@ const person = (over: Record<string, string> = {}) => ({
 });
 
 describe('check-in (daftar hadir)', () => {
-	it('records a snapshot of name, jabatan, instansi and sector', () => {
-		checkIn(db, workshop, person());
-		const [row] = listAttendance(db, workshop.id);
+	it('records a snapshot of name, jabatan, instansi and sector', async () => {
+		await checkIn(db, workshop, person());
+		const [row] = await listAttendance(db, workshop.id);
 		expect(row).toMatchObject({ name: 'Siti Rahayu', jabatan: 'Kepala Bidang', institutionName: 'Bappeda Kota Uji', sector: 'pemerintah', gender: 'P' });
 	});
 
-	it('refuses a second check-in of the same person, however the name is typed, and stores nothing new', () => {
-		checkIn(db, workshop, person());
+	it('refuses a second check-in of the same person, however the name is typed, and stores nothing new', async () => {
+		await checkIn(db, workshop, person());
 		const before = [count(attendance), count(persons)];
-		expectInputError(() => checkIn(db, workshop, person({ name: '  siti   RAHAYU ', phone: '' })), 'name', 'error.alreadyCheckedIn');
-		expectInputError(() => checkIn(db, workshop, person({ name: 'Orang Lain' })), 'phone', 'error.alreadyCheckedIn');
+		expectInputError(async () => await checkIn(db, workshop, person({ name: '  siti   RAHAYU ', phone: '' })), 'name', 'error.alreadyCheckedIn');
+		expectInputError(async () => await checkIn(db, workshop, person({ name: 'Orang Lain' })), 'phone', 'error.alreadyCheckedIn');
 		expect([count(attendance), count(persons)]).toEqual(before);
 	});
 
-	it('rejects empty and over-long fields with one message per field', () => {
+	it('rejects empty and over-long fields with one message per field', async () => {
 		try {
-			checkIn(db, workshop, { institutionId: '', name: '', jabatan: 'x'.repeat(121), gender: 'X', phone: '12' });
+			await checkIn(db, workshop, { institutionId: '', name: '', jabatan: 'x'.repeat(121), gender: 'X', phone: '12' });
 			throw new Error('no error');
 		} catch (e) {
 			const errors = (e as InputError).errors;
@@ -72,38 +72,38 @@ describe('check-in (daftar hadir)', () => {
 			expect(errors.gender?.key).toBe('error.invalidChoice');
 			expect(errors.phone?.key).toBe('error.invalidPhone');
 		}
-		expect(count(attendance)).toBe(0);
+		expect(await count(attendance)).toBe(0);
 	});
 
-	it('proposes a new institution for moderator approval', () => {
-		checkIn(db, workshop, person({ institutionId: 'new', newInstitutionName: 'Karang Taruna Taman', newInstitutionSector: 'komunitas' }));
-		const created = db.select().from(institutions).where(eq(institutions.officialName, 'Karang Taruna Taman')).get();
+	it('proposes a new institution for moderator approval', async () => {
+		await checkIn(db, workshop, person({ institutionId: 'new', newInstitutionName: 'Karang Taruna Taman', newInstitutionSector: 'komunitas' }));
+		const created = (await db.select().from(institutions).where(eq(institutions.officialName, 'Karang Taruna Taman')))[0];
 		expect(created?.approved).toBe(false);
-		expect(listAttendance(db, workshop.id)[0]?.institutionApproved).toBe(false);
+		expect((await listAttendance(db, workshop.id))[0]?.institutionApproved).toBe(false);
 	});
 
-	it('leaves no proposed institution behind when the check-in itself fails', () => {
-		checkIn(db, workshop, person());
-		const before = count(institutions);
+	it('leaves no proposed institution behind when the check-in itself fails', async () => {
+		await checkIn(db, workshop, person());
+		const before = await count(institutions);
 		expectInputError(
-			() => checkIn(db, workshop, person({ institutionId: 'new', newInstitutionName: 'Lembaga Baru', newInstitutionSector: 'komunitas', name: 'Budi', phone: '081200001111' })),
+			async () => await checkIn(db, workshop, person({ institutionId: 'new', newInstitutionName: 'Lembaga Baru', newInstitutionSector: 'komunitas', name: 'Budi', phone: '081200001111' })),
 			'phone',
 			'error.alreadyCheckedIn'
 		);
-		expect(count(institutions)).toBe(before);
+		expect(await count(institutions)).toBe(before);
 	});
 
-	it('accepts no check-in before the workshop is live or after it closes', () => {
-		const closed = setWorkshopStatus(db, workshop, 'closed');
-		expectInputError(() => checkIn(db, closed, person()), 'code', 'error.workshopNotLive');
-		expect(count(attendance)).toBe(0);
+	it('accepts no check-in before the workshop is live or after it closes', async () => {
+		const closed = await setWorkshopStatus(db, workshop, 'closed');
+		expectInputError(async () => await checkIn(db, closed, person()), 'code', 'error.workshopNotLive');
+		expect(await count(attendance)).toBe(0);
 	});
 
-	it('exports CSV for Excel, with phone numbers only in the internal copy', () => {
-		checkIn(db, workshop, person({ name: 'Ahmad Syafiʼi', phone: '081299990000', gender: 'L' }));
+	it('exports CSV for Excel, with phone numbers only in the internal copy', async () => {
+		await checkIn(db, workshop, person({ name: 'Ahmad Syafiʼi', phone: '081299990000', gender: 'L' }));
 		const header = { no: 'No', name: 'Nama', jabatan: 'Jabatan', institution: 'Instansi', sector: 'Unsur', gender: 'L/P', phone: 'No. HP', time: 'Waktu' };
-		const internal = attendanceCsv(listAttendance(db, workshop.id), header, (s) => s, { includePhone: true });
-		const publicCopy = attendanceCsv(listAttendance(db, workshop.id), header, (s) => s, { includePhone: false });
+		const internal = attendanceCsv(await listAttendance(db, workshop.id), header, (s) => s, { includePhone: true });
+		const publicCopy = attendanceCsv(await listAttendance(db, workshop.id), header, (s) => s, { includePhone: false });
 		expect(internal.startsWith('\uFEFFNo,Nama,Jabatan,Instansi,Unsur,L/P,No. HP,Waktu')).toBe(true);
 		expect(internal).toContain('Ahmad Syafiʼi');
 		expect(internal).toContain('081299990000');

@@ -66,7 +66,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 describe('live rooms: load, compaction, reload', () => {
 	it('keeps every accepted edit across compactions and a reload from snapshot plus log tail', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		const first = manager(db);
 		const { conn } = recorder(rep);
 		first.connect(3, conn);
@@ -84,7 +84,7 @@ describe('live rooms: load, compaction, reload', () => {
 	});
 
 	it('logs a failing compaction, keeps serving and loses nothing', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		class FailingStore extends SqliteRoomStore {
 			async compact(): Promise<void> {
 				throw new Error('SQLITE_FULL: database or disk is full');
@@ -105,7 +105,7 @@ describe('live rooms: load, compaction, reload', () => {
 	});
 
 	it('folds only up to the last update this room appended', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		const m = manager(db, undefined, 1000);
 		const { conn } = recorder(rep);
 		m.connect(3, conn);
@@ -124,7 +124,7 @@ describe('live rooms: load, compaction, reload', () => {
 	});
 
 	it('refuses with a reason, stores nothing and stays in step for the next honest edit', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		const m = manager(db, undefined, 1000);
 		const { conn, refusals } = recorder(rep);
 		const room = m.connect(3, conn);
@@ -178,7 +178,7 @@ const updatesSent = (sent: Uint8Array[]) => sent.map((m) => parseMessage(m)).fla
 
 /** A room whose seeding is stored, with a representative and the projector connected. */
 async function heldRoom() {
-	const db = memoryDb();
+	const db = await memoryDb();
 	const store = new HeldStore(db);
 	const m = manager(db, store, 1000);
 	const writer = recorder(rep);
@@ -330,7 +330,7 @@ describe('live rooms: appends off the event loop', () => {
 			await m.closeAll();
 			db.$client.close();
 			const reopened = openDatabase(join(dir, 'live.db'));
-			expect(reopened.select().from(collabSnapshots).all()).toHaveLength(1);
+			expect(await reopened.select().from(collabSnapshots)).toHaveLength(1);
 			const again = new RoomManager({ store: new SqliteRoomStore(reopened), seed });
 			expect(descriptionOf(again.room(3).doc)).toBe(expected);
 			expect(expected).toContain('k19');

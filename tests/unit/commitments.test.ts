@@ -32,21 +32,21 @@ let db: Db;
 let evidenceDir: string;
 const TODAY = '2026-11-26';
 
-beforeAll(() => {
-	db = memoryDb();
-	importAreas(db);
-	seedDemo(db);
-	seedDemoCommitments(db);
+beforeAll(async () => {
+	db = await memoryDb();
+	await importAreas(db);
+	await seedDemo(db);
+	await seedDemoCommitments(db);
 	evidenceDir = mkdtempSync(join(tmpdir(), 'mufakat-evidence-test-'));
 });
 afterAll(() => rmSync(evidenceDir, { recursive: true, force: true }));
 
 const numeric = { type: 'numeric' as const, direction: 'up' as const, baselineValue: null, targetValue: null, targetDerivation: null };
-const demo = (forumId: number, number: string) =>
-	db.select().from(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.number, number))).get()!;
-const reportCount = () => db.select().from(progressReports).all().length;
-const institutionId = (forumId: number, shortName: string) =>
-	db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.shortName, shortName))).get()!.id;
+const demo = async (forumId: number, number: string) =>
+	(await db.select().from(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.number, number))))[0]!;
+const reportCount = async () => (await db.select().from(progressReports)).length;
+const institutionId = async (forumId: number, shortName: string) =>
+	(await db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.shortName, shortName))))[0]!.id;
 
 describe('achievement arithmetic', () => {
 	it('measures growth from the baseline towards the target, keeping the raw value beyond 100 %', () => {
@@ -100,8 +100,8 @@ describe('achievement arithmetic', () => {
 });
 
 describe('roll-ups of the demo programme', () => {
-	it('rolls up per kelurahan, institution, component and sector; flags the stalled, overdue training', () => {
-		const d = programmeDashboard(db, 1, { today: TODAY })!;
+	it('rolls up per kelurahan, institution, component and sector; flags the stalled, overdue training', async () => {
+		const d = (await programmeDashboard(db, 1, { today: TODAY }))!;
 		const pilots = d.commitments.find((c) => c.number === '1')!;
 		expect(pilots.achievement.raw).toBe(100);
 		expect(pilots.series.map((p) => p.realisation)).toEqual([2, 2, 3, 3, 4, 4, 4]);
@@ -130,26 +130,26 @@ describe('roll-ups of the demo programme', () => {
 		expect(d.totals.incomplete).toBe(1);
 	});
 
-	it('leaves unverified reports out of the public figures', () => {
-		const staff = programmeDashboard(db, 1, { today: TODAY })!.commitments.find((c) => c.number === '4')!;
-		const open = programmeDashboard(db, 1, { today: TODAY, verifiedOnly: true })!.commitments.find((c) => c.number === '4')!;
+	it('leaves unverified reports out of the public figures', async () => {
+		const staff = await (await programmeDashboard(db, 1, { today: TODAY }))!.commitments.find((c) => c.number === '4')!;
+		const open = await (await programmeDashboard(db, 1, { today: TODAY, verifiedOnly: true }))!.commitments.find((c) => c.number === '4')!;
 		expect(staff.latest?.realisation).toBe(22);
 		expect(open.latest?.realisation).toBe(18);
 		expect(open.achievement.raw).toBeCloseTo((18 / 27) * 100, 6);
 		expect(open.pendingVerification).toBe(0);
 	});
 
-	it('tells a follow-up workshop what changed since the last meeting, one sentence per commitment, in the reader’s language', () => {
-		const worded = (locale: Locale, since = '2021-11-08') =>
-			commitmentChangesSince(db, 1, since).map((c) => describeCommitmentChange(c, (key, params) => translate(locale, key, params), locale));
-		const changes = worded('id');
+	it('tells a follow-up workshop what changed since the last meeting, one sentence per commitment, in the reader’s language', async () => {
+		const worded = async (locale: Locale, since = '2021-11-08') =>
+			(await commitmentChangesSince(db, 1, since)).map((c) => describeCommitmentChange(c, (key, params) => translate(locale, key, params), locale));
+		const changes = await worded('id');
 		expect(changes).toContain('Lokasi piloting: 2 → 4 (target 4)');
 		expect(changes).toContain('Kelurahan yang menyepakati replikasi: 0 → 23 (target 23)');
 		expect(changes).toContain('SK Wali Kota terbit: belum selesai → selesai');
 		expect(changes.find((s) => s.startsWith('Kelurahan dengan profil UMKM lapak'))).toBe('Kelurahan dengan profil UMKM lapak: 0 → 22 (target 27) — belum diverifikasi');
-		expect(worded('id', '2024-06-30').some((s) => s.startsWith('Lokasi piloting'))).toBe(false);
+		expect((await worded('id', '2024-06-30')).some((s) => s.startsWith('Lokasi piloting'))).toBe(false);
 		// The forum's own words stay as written; what the app adds is English.
-		const english = worded('en');
+		const english = await worded('en');
 		expect(english).toContain('SK Wali Kota terbit: not done → done');
 		expect(english.find((s) => s.startsWith('Kelurahan dengan profil UMKM lapak'))).toBe('Kelurahan dengan profil UMKM lapak: 0 → 22 (target 27) — not yet verified');
 		expect(english.join('\n')).not.toMatch(/belum|selesai|Komitmen baru/);
@@ -157,48 +157,47 @@ describe('roll-ups of the demo programme', () => {
 });
 
 describe('commitments from the meeting and from the frozen matrix', () => {
-	it('seeds the demo once: 8 Madiun commitments, and Tanggamus’ 11 with 3 baselines and no deadline', () => {
-		expect(seedDemoCommitments(db)).toBe(false);
-		const tanggamus = db.select().from(commitments).where(eq(commitments.forumId, 2)).all();
+	it('seeds the demo once: 8 Madiun commitments, and Tanggamus’ 11 with 3 baselines and no deadline', async () => {
+		expect(await seedDemoCommitments(db)).toBe(false);
+		const tanggamus = await db.select().from(commitments).where(eq(commitments.forumId, 2));
 		expect(tanggamus).toHaveLength(11);
 		expect(tanggamus.filter((c) => c.baselineValue != null).map((c) => c.baselineValue)).toEqual([132, 2, 70]);
 		expect(tanggamus.filter((c) => c.targetDeadline)).toHaveLength(0);
-		expect(db.select().from(commitments).where(eq(commitments.forumId, 1)).all()).toHaveLength(8);
+		expect(await db.select().from(commitments).where(eq(commitments.forumId, 1))).toHaveLength(8);
 	});
 
-	it('derives the BUMDes target from the official pekon count minus the baseline', () => {
-		const count = derivedTarget(db, '18.06', 132)!;
+	it('derives the BUMDes target from the official pekon count minus the baseline', async () => {
+		const count = (await derivedTarget(db, '18.06', 132))!;
 		expect(count.villages).toBe(302);
 		expect(count.target).toBe(170);
-		expect(demo(2, '1').targetValue).toBe(170);
-		expect(derivedTarget(db, '18.06.20.2005', 0)).toBeNull();
+		expect((await demo(2, '1')).targetValue).toBe(170);
+		expect(await derivedTarget(db, '18.06.20.2005', 0)).toBeNull();
 
-		const [c] = createCommitmentsFromText(db, 2, { statements: 'Posyandu di setiap pekon yang belum memilikinya', programmeId: '2' });
-		expect(() => applyDerivedTarget(db, 2, c!.id, { areaCode: '99.99' })).toThrow(InputError);
+		const [c] = await createCommitmentsFromText(db, 2, { statements: 'Posyandu di setiap pekon yang belum memilikinya', programmeId: '2' });
+		expect(async () => await applyDerivedTarget(db, 2, c!.id, { areaCode: '99.99' })).toThrow(InputError);
 		const form = { number: c!.number, statement: c!.statement, programmeId: '2', type: 'numeric', baselineValue: '250', direction: 'up', status: 'active' };
-		updateCommitment(db, 2, c!.id, form);
-		expect(applyDerivedTarget(db, 2, c!.id, { areaCode: '18.06' }).target).toBe(52);
+		await updateCommitment(db, 2, c!.id, form);
+		expect((await applyDerivedTarget(db, 2, c!.id, { areaCode: '18.06' })).target).toBe(52);
 		// A new baseline re-derives the target while nobody typed over it.
-		updateCommitment(db, 2, c!.id, { ...form, baselineValue: '260', targetValue: '52' });
-		expect(getCommitment(db, 2, c!.id)!.targetValue).toBe(42);
+		await updateCommitment(db, 2, c!.id, { ...form, baselineValue: '260', targetValue: '52' });
+		expect(await (await getCommitment(db, 2, c!.id))!.targetValue).toBe(42);
 	});
 
-	it('takes plain text now and prompts for what is missing later', () => {
-		const created = createCommitmentsFromText(db, 2, { statements: '1. Rapat TKPK setiap triwulan\n\n2. Data DTKS dibagikan ke pekon', programmeId: '2' });
+	it('takes plain text now and prompts for what is missing later', async () => {
+		const created = await createCommitmentsFromText(db, 2, { statements: '1. Rapat TKPK setiap triwulan\n\n2. Data DTKS dibagikan ke pekon', programmeId: '2' });
 		expect(created.map((c) => c.statement)).toEqual(['Rapat TKPK setiap triwulan', 'Data DTKS dibagikan ke pekon']);
 		expect(Number(created[1]!.number)).toBe(Number(created[0]!.number) + 1);
-		expect(getCommitmentDetail(db, 2, created[0]!.id)!.missing).toEqual(['indicator', 'unit', 'baseline', 'target', 'deadline', 'lead', 'supporters']);
-		expect(() => createCommitmentsFromText(db, 2, { statements: '   ' })).toThrow(InputError);
+		expect(await (await getCommitmentDetail(db, 2, created[0]!.id))!.missing).toEqual(['indicator', 'unit', 'baseline', 'target', 'deadline', 'lead', 'supporters']);
+		expect(async () => await createCommitmentsFromText(db, 2, { statements: '   ' })).toThrow(InputError);
 	});
 
-	it('promotes a frozen cell with its link, volume as target and sites, once', () => {
-		const inka = institutionId(1, 'PT INKA');
-		const version = db
+	it('promotes a frozen cell with its link, volume as target and sites, once', async () => {
+		const inka = await institutionId(1, 'PT INKA');
+		const version = (await db
 			.insert(matrixVersions)
 			.values({ workshopId: 1, version: 99, contentHash: 'f'.repeat(64), content: '{"components":[],"rows":[]}', frozenAt: new Date() })
-			.returning()
-			.get();
-		db.insert(matrixCells)
+			.returning())[0]!;
+		await db.insert(matrixCells)
 			.values({
 				versionId: version.id,
 				institutionId: inka,
@@ -214,17 +213,16 @@ describe('commitments from the meeting and from the frozen matrix', () => {
 				unit: 'UMKM',
 				valueRupiah: null,
 				fundingSource: 'TJSL'
-			})
-			.run();
+			});
 		const input = { workshopId: '1', version: '99', institutionId: String(inka), componentId: '3' };
-		const c = promoteCellToCommitment(db, 1, input);
-		const detail = getCommitmentDetail(db, 1, c.id)!;
+		const c = await promoteCellToCommitment(db, 1, input);
+		const detail = (await getCommitmentDetail(db, 1, c.id))!;
 		expect(detail).toMatchObject({ statement: 'Bimtek pengemasan produk UMKM lapak', type: 'numeric', targetValue: 40, unit: 'UMKM', targetDeadline: '2022-12-31', matrixVersionId: version.id });
 		expect(detail.lead?.shortName).toBe('PT INKA');
 		expect(detail.sites.map((s) => s.code)).toEqual(['35.77.03.1009']);
 		expect(detail.missing).toEqual(['indicator', 'baseline', 'supporters']);
-		expect(() => promoteCellToCommitment(db, 1, input)).toThrow(InputError);
-		expect(() => promoteCellToCommitment(db, 2, input)).toThrow(InputError);
+		expect(async () => await promoteCellToCommitment(db, 1, input)).toThrow(InputError);
+		expect(async () => await promoteCellToCommitment(db, 2, input)).toThrow(InputError);
 	});
 });
 
@@ -239,31 +237,31 @@ describe('progress reports and evidence', () => {
 	});
 
 	it('lets a representative report only for their institution’s commitments, and stores nothing refused', async () => {
-		const pilots = demo(1, '1');
+		const pilots = await demo(1, '1');
 		const fields = () => {
 			const form = new FormData();
 			for (const [k, v] of Object.entries({ periodType: 'quarter', periodYear: '2024', periodIndex: '1', realisation: '4', narrative: 'Evaluasi' })) form.set(k, v);
 			return form;
 		};
-		const before = reportCount();
-		const stranger = { kind: 'participant' as const, institutionId: institutionId(1, 'PT INKA'), name: 'Lina' };
+		const before = await reportCount();
+		const stranger = { kind: 'participant' as const, institutionId: await institutionId(1, 'PT INKA'), name: 'Lina' };
 		await expect(submitReport(db, pilots, stranger, fields(), { evidenceDir })).rejects.toThrow(InputError);
 
-		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const lead = { kind: 'participant' as const, institutionId: await institutionId(1, 'Bappelitbangda'), name: 'Anita' };
 		const bad = fields();
 		bad.append('evidence', new File([png], 'foto.png', { type: 'image/png' }));
 		bad.append('evidence', new File(['<script>'], 'foto2.jpg', { type: 'image/jpeg' }));
 		await expect(submitReport(db, pilots, lead, bad, { evidenceDir })).rejects.toThrow(InputError);
-		expect(reportCount()).toBe(before);
+		expect(await reportCount()).toBe(before);
 		expect(readdirSync(evidenceDir)).toEqual([]);
 
 		const good = fields();
 		good.append('evidence', new File([png], 'foto.png', { type: 'image/png' }));
 		good.set('evidenceLinks', 'https://forpemma.example/berita');
 		const report = await submitReport(db, pilots, lead, good, { evidenceDir });
-		expect(reportCount()).toBe(before + 1);
+		expect(await reportCount()).toBe(before + 1);
 		expect(readdirSync(evidenceDir)).toHaveLength(1);
-		expect(db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, report.id)).all().map((e) => e.kind)).toEqual(['photo', 'link']);
+		expect((await db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, report.id))).map((e) => e.kind)).toEqual(['photo', 'link']);
 	});
 });
 
@@ -275,9 +273,9 @@ describe('report revisions', () => {
 	};
 
 	it('keeps every revision of a report edited twice, with what changed, who and when; the first figure stays readable', async () => {
-		const pilots = demo(1, '1');
-		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
-		const secretariat = db.select().from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get()!;
+		const pilots = await demo(1, '1');
+		const lead = { kind: 'participant' as const, institutionId: await institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const secretariat = (await db.select().from(users).where(eq(users.email, 'sekretariat@mufakat.test')))[0]!;
 		const staff = { kind: 'staff' as const, userId: secretariat.id, name: secretariat.name };
 		const first = await submitReport(db, pilots, lead, form({ realisation: '22', narrative: 'Dua puluh dua pelaku usaha dilatih' }), { evidenceDir, now: new Date('2025-07-05T03:00:00Z') });
 		await submitReport(db, pilots, lead, form({ realisation: '27', narrative: 'Dua puluh tujuh pelaku usaha dilatih' }), { evidenceDir, now: new Date('2025-07-06T03:00:00Z') });
@@ -288,7 +286,7 @@ describe('report revisions', () => {
 		expect(last.id).toBe(first.id);
 		expect(last.realisation).toBe(27);
 
-		const revisions = revisionsOf(db, [first.id]).get(first.id)!;
+		const revisions = (await revisionsOf(db, [first.id])).get(first.id)!;
 		expect(revisions.map((r) => [r.revision, r.action, r.byName, r.byUserId, r.changed])).toEqual([
 			[1, 'submit', 'Anita', null, []],
 			[2, 'resubmit', 'Anita', null, ['realisation', 'narrative']],
@@ -298,9 +296,9 @@ describe('report revisions', () => {
 		expect(revisions[0]!.at).toEqual(new Date('2025-07-05T03:00:00Z'));
 		expect(revisions[2]!.snapshot.evidenceIds).toHaveLength(1);
 
-		verifyReport(db, 1, first.id, secretariat.id, { note: 'Sesuai daftar hadir pelatihan' }, new Date('2025-07-10T03:00:00Z'));
-		returnReport(db, 1, first.id, secretariat.id, { reason: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
-		const page = reportsForPage(db, pilots).find((r) => r.id === first.id)!;
+		await verifyReport(db, 1, first.id, secretariat.id, { note: 'Sesuai daftar hadir pelatihan' }, new Date('2025-07-10T03:00:00Z'));
+		await returnReport(db, 1, first.id, secretariat.id, { reason: 'Daftar hadir belum ditandatangani' }, new Date('2025-07-11T03:00:00Z'));
+		const page = (await reportsForPage(db, pilots)).find((r) => r.id === first.id)!;
 		expect(page.history.map((h) => [h.revision, h.action, h.changed])).toEqual([
 			[5, 'return', ['verified', 'status', 'returnReason']],
 			[4, 'verify', ['verified', 'verificationNote', 'status']],
@@ -313,16 +311,15 @@ describe('report revisions', () => {
 	});
 
 	it('keeps a report filed before revisions existed as its first revision when it is first changed', async () => {
-		const pilots = demo(1, '1');
-		const lead = { kind: 'participant' as const, institutionId: institutionId(1, 'Bappelitbangda'), name: 'Anita' };
-		const legacy = db
+		const pilots = await demo(1, '1');
+		const lead = { kind: 'participant' as const, institutionId: await institutionId(1, 'Bappelitbangda'), name: 'Anita' };
+		const legacy = (await db
 			.insert(progressReports)
 			.values({ commitmentId: pilots.id, periodType: 'quarter', periodYear: 2025, periodIndex: 3, realisation: 30, narrative: 'Laporan lama', reporterName: 'Budi', reporterInstitutionId: lead.institutionId, submittedAt: new Date('2025-10-05T03:00:00Z') })
-			.returning()
-			.get();
-		expect(reportsForPage(db, pilots).find((r) => r.id === legacy.id)!.history).toMatchObject([{ revision: 1, realisation: 30, byName: 'Budi' }]);
+			.returning())[0]!;
+		expect((await reportsForPage(db, pilots)).find((r) => r.id === legacy.id)!.history).toMatchObject([{ revision: 1, realisation: 30, byName: 'Budi' }]);
 		await submitReport(db, pilots, lead, form({ periodIndex: '3', realisation: '31', narrative: 'Laporan lama' }), { evidenceDir });
-		const revisions = db.select().from(progressReportRevisions).where(eq(progressReportRevisions.reportId, legacy.id)).all();
+		const revisions = await db.select().from(progressReportRevisions).where(eq(progressReportRevisions.reportId, legacy.id));
 		expect(revisions.map((r) => [r.revision, r.action, r.byName, r.changed])).toEqual([
 			[1, 'submit', 'Budi', []],
 			[2, 'resubmit', 'Anita', ['realisation']]
@@ -330,9 +327,9 @@ describe('report revisions', () => {
 		expect(revisions[0]!.snapshot).toMatchObject({ realisation: 30 });
 	});
 
-	it('seeds the demo reports with their submission and verification as revisions', () => {
-		const verified = db.select().from(progressReports).where(eq(progressReports.commitmentId, demo(1, '1').id)).all().find((r) => r.verifiedAt && r.periodYear < 2025)!;
-		expect(revisionsOf(db, [verified.id]).get(verified.id)!.map((r) => [r.action, r.changed])).toEqual([
+	it('seeds the demo reports with their submission and verification as revisions', async () => {
+		const verified = (await db.select().from(progressReports).where(eq(progressReports.commitmentId, (await demo(1, '1')).id))).find((r) => r.verifiedAt && r.periodYear < 2025)!;
+		expect((await revisionsOf(db, [verified.id])).get(verified.id)!.map((r) => [r.action, r.changed])).toEqual([
 			['submit', []],
 			['verify', ['verified', 'verificationNote', 'status']]
 		]);
@@ -345,7 +342,7 @@ describe('CSV import of progress rows', () => {
 		expect(parseCsvRecords('a;b\n1,5;2')).toEqual([['a', 'b'], ['1,5', '2']]);
 	});
 
-	it('reports every bad row by its spreadsheet row number, and an import with one bad row changes nothing', () => {
+	it('reports every bad row by its spreadsheet row number, and an import with one bad row changes nothing', async () => {
 		const csv = [
 			'Nomor,Periode,Realisasi,Status,Narasi',
 			'5,2024-T1,10,sesuai rencana,"Pendampingan, tahap 1"',
@@ -355,8 +352,8 @@ describe('CSV import of progress rows', () => {
 			'7,2024-S1,selesai,terbang,',
 			'5,2024-T1,12,,'
 		].join('\n');
-		const before = reportCount();
-		const check = checkProgressImport(db, 1, 1, csv);
+		const before = await reportCount();
+		const check = await checkProgressImport(db, 1, 1, csv);
 		expect(check.problems.map((p) => [p.row, p.column, p.message.key])).toEqual([
 			[3, 'number', 'import.unknownCommitment'],
 			[4, 'period', 'import.badPeriod'],
@@ -364,17 +361,17 @@ describe('CSV import of progress rows', () => {
 			[6, 'flag', 'import.badFlag'],
 			[7, 'period', 'import.duplicateRow']
 		]);
-		expect(() => applyProgressImport(db, 1, 1, csv, { name: 'Sekretariat' })).toThrow(InputError);
-		expect(reportCount()).toBe(before);
+		expect(async () => await applyProgressImport(db, 1, 1, csv, { name: 'Sekretariat' })).toThrow(InputError);
+		expect(await reportCount()).toBe(before);
 	});
 
-	it('refuses a period the secretariat has verified, and applies a good file in one go', () => {
-		expect(checkProgressImport(db, 1, 1, 'Nomor,Periode,Realisasi\n1,2022-T1,2').problems[0]?.message.key).toBe('progress.periodVerified');
-		const before = reportCount();
-		const { applied } = applyProgressImport(db, 1, 1, 'nomor;periode;realisasi;narasi\n5;2024-S1;8,5;"Dua UMKM; satu koperasi"\n7;2024-S1;selesai;', { name: 'Sekretariat' });
+	it('refuses a period the secretariat has verified, and applies a good file in one go', async () => {
+		expect((await checkProgressImport(db, 1, 1, 'Nomor,Periode,Realisasi\n1,2022-T1,2')).problems[0]?.message.key).toBe('progress.periodVerified');
+		const before = await reportCount();
+		const { applied } = await applyProgressImport(db, 1, 1, 'nomor;periode;realisasi;narasi\n5;2024-S1;8,5;"Dua UMKM; satu koperasi"\n7;2024-S1;selesai;', { name: 'Sekretariat' });
 		expect(applied).toBe(2);
-		expect(reportCount()).toBe(before + 2);
-		const row = db.select().from(progressReports).where(and(eq(progressReports.commitmentId, demo(1, '5').id), eq(progressReports.periodYear, 2024))).get()!;
+		expect(await reportCount()).toBe(before + 2);
+		const row = (await db.select().from(progressReports).where(and(eq(progressReports.commitmentId, (await demo(1, '5')).id), eq(progressReports.periodYear, 2024))))[0]!;
 		expect(row).toMatchObject({ realisation: 8.5, narrative: 'Dua UMKM; satu koperasi', reporterName: 'Sekretariat', verifiedAt: null });
 	});
 });

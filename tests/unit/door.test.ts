@@ -46,19 +46,19 @@ function fakeRooms() {
 const person = { name: 'Siti Rahayu', jabatan: 'Kepala Bidang', gender: 'P' };
 const viewerOf = (row: AttendanceRow) =>
 	({ kind: 'participant', workshopId: row.workshopId, attendanceId: row.id, institutionId: row.institutionId, name: row.name }) as const;
-const roleOf = (row: AttendanceRow) => principalFromViewer(db, viewerOf(row), workshop.id)?.role;
-const entry = (id: number) => db.select().from(attendance).where(eq(attendance.id, id)).get()!;
+const roleOf = async (row: AttendanceRow) => (await principalFromViewer(db, viewerOf(row), workshop.id))?.role;
+const entry = async (id: number) => (await db.select().from(attendance).where(eq(attendance.id, id)))[0]!;
 
-beforeEach(() => {
-	db = memoryDb();
-	const forum = db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning().get();
-	moderatorId = db.insert(users).values({ email: 'mod@uji.test', name: 'Moderator', passwordHash: 'x' }).returning().get().id;
-	bappeda = createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' }).id;
-	dinsos = createInstitution(db, forum.id, { officialName: 'Dinas Sosial Kota Uji', shortName: 'Dinsos', sector: 'pemerintah' }).id;
-	karang = createInstitution(db, forum.id, { officialName: 'Karang Taruna', shortName: 'Karang Taruna', sector: 'komunitas' }).id;
-	const draft = createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
-	workshop = setWorkshopStatus(db, draft, 'live');
-	setWorkshopInvitations(db, workshop, [bappeda, dinsos]);
+beforeEach(async () => {
+	db = await memoryDb();
+	const forum = (await db.insert(forums).values({ name: 'Forum Uji', shortName: 'FU' }).returning())[0]!;
+	moderatorId = (await db.insert(users).values({ email: 'mod@uji.test', name: 'Moderator', passwordHash: 'x' }).returning())[0]!.id;
+	bappeda = (await createInstitution(db, forum.id, { officialName: 'Bappeda Kota Uji', shortName: 'Bappeda', sector: 'pemerintah' })).id;
+	dinsos = (await createInstitution(db, forum.id, { officialName: 'Dinas Sosial Kota Uji', shortName: 'Dinsos', sector: 'pemerintah' })).id;
+	karang = (await createInstitution(db, forum.id, { officialName: 'Karang Taruna', shortName: 'Karang Taruna', sector: 'komunitas' })).id;
+	const draft = await createWorkshop(db, forum.id, { title: 'Lokakarya Uji', date: '2026-11-26', startTime: '09:00', place: 'Aula', kind: 'lokakarya' });
+	workshop = await setWorkshopStatus(db, draft, 'live');
+	await setWorkshopInvitations(db, workshop, [bappeda, dinsos]);
 	fakeRooms();
 });
 
@@ -67,8 +67,8 @@ afterEach(() => {
 });
 
 describe('invitation codes', () => {
-	it('gives each invited institution its own unguessable code from the unambiguous alphabet', () => {
-		const codes = listInvitationCodes(db, workshop.id);
+	it('gives each invited institution its own unguessable code from the unambiguous alphabet', async () => {
+		const codes = await listInvitationCodes(db, workshop.id);
 		expect(codes.map((c) => c.institutionId).sort()).toEqual([bappeda, dinsos].sort());
 		for (const { code } of codes) {
 			expect(code).toHaveLength(INVITATION_CODE_LENGTH);
@@ -79,66 +79,66 @@ describe('invitation codes', () => {
 		expect(codes.every((c) => c.code !== workshop.joinCode)).toBe(true);
 	});
 
-	it('keeps the code of an institution that stays invited (it may already be printed) and drops the uninvited one', () => {
-		const before = new Map(listInvitationCodes(db, workshop.id).map((c) => [c.institutionId, c.code]));
-		setWorkshopInvitations(db, workshop, [bappeda, karang]);
-		const after = new Map(listInvitationCodes(db, workshop.id).map((c) => [c.institutionId, c.code]));
+	it('keeps the code of an institution that stays invited (it may already be printed) and drops the uninvited one', async () => {
+		const before = new Map((await listInvitationCodes(db, workshop.id)).map((c) => [c.institutionId, c.code]));
+		await setWorkshopInvitations(db, workshop, [bappeda, karang]);
+		const after = new Map((await listInvitationCodes(db, workshop.id)).map((c) => [c.institutionId, c.code]));
 		expect(after.get(bappeda)).toBe(before.get(bappeda));
 		expect(after.has(dinsos)).toBe(false);
 		expect(after.get(karang)).toHaveLength(INVITATION_CODE_LENGTH);
-		expect(findJoinTarget(db, before.get(dinsos)!)).toBeNull();
+		expect(await findJoinTarget(db, before.get(dinsos)!)).toBeNull();
 	});
 
-	it('gives an institution added to the matrix during the workshop a code too, and fills in codes missing from older invitations', () => {
-		addInstitutionToWorkshop(db, workshop, karang);
-		db.update(workshopInvitations).set({ code: null }).where(eq(workshopInvitations.institutionId, dinsos)).run();
-		const codes = listInvitationCodes(db, workshop.id);
+	it('gives an institution added to the matrix during the workshop a code too, and fills in codes missing from older invitations', async () => {
+		await addInstitutionToWorkshop(db, workshop, karang);
+		await db.update(workshopInvitations).set({ code: null }).where(eq(workshopInvitations.institutionId, dinsos));
+		const codes = await listInvitationCodes(db, workshop.id);
 		expect(codes).toHaveLength(3);
 		expect(codes.every((c) => c.code.length === INVITATION_CODE_LENGTH)).toBe(true);
 	});
 
-	it('finds the workshop by its general code (no institution) or by an institution code (bound), in any case and spacing', () => {
-		const code = listInvitationCodes(db, workshop.id).find((c) => c.institutionId === dinsos)!.code;
-		expect(findJoinTarget(db, workshop.joinCode!)).toMatchObject({ workshop: { id: workshop.id }, invitedInstitutionId: null });
-		expect(findJoinTarget(db, ` ${code.slice(0, 5).toLowerCase()}-${code.slice(5)} `)).toMatchObject({ workshop: { id: workshop.id }, invitedInstitutionId: dinsos });
-		expect(findJoinTarget(db, 'ZZZZZZZZZZ')).toBeNull();
+	it('finds the workshop by its general code (no institution) or by an institution code (bound), in any case and spacing', async () => {
+		const code = (await listInvitationCodes(db, workshop.id)).find((c) => c.institutionId === dinsos)!.code;
+		expect(await findJoinTarget(db, workshop.joinCode!)).toMatchObject({ workshop: { id: workshop.id }, invitedInstitutionId: null });
+		expect(await findJoinTarget(db, ` ${code.slice(0, 5).toLowerCase()}-${code.slice(5)} `)).toMatchObject({ workshop: { id: workshop.id }, invitedInstitutionId: dinsos });
+		expect(await findJoinTarget(db, 'ZZZZZZZZZZ')).toBeNull();
 	});
 });
 
 describe('who speaks for an institution', () => {
-	it('binds a check-in with an institution code to that institution, whatever the form says, and confirms it at once', () => {
-		const row = checkIn(db, workshop, { ...person, institutionId: String(karang) }, new Date(), { invitedInstitutionId: dinsos });
+	it('binds a check-in with an institution code to that institution, whatever the form says, and confirms it at once', async () => {
+		const row = await checkIn(db, workshop, { ...person, institutionId: String(karang) }, new Date(), { invitedInstitutionId: dinsos });
 		expect(row.institutionId).toBe(dinsos);
 		expect(row.confirmedAt).not.toBeNull();
-		expect(roleOf(row)).toBe('representative');
-		expect(principalFromViewer(db, viewerOf(row), workshop.id)?.institutionId).toBe(dinsos);
+		expect(await roleOf(row)).toBe('representative');
+		expect((await principalFromViewer(db, viewerOf(row), workshop.id))?.institutionId).toBe(dinsos);
 	});
 
-	it('keeps a check-in with the general code a viewer until the moderator confirms it; its socket is sent to reconnect', () => {
-		const row = checkIn(db, workshop, { ...person, institutionId: String(bappeda) });
+	it('keeps a check-in with the general code a viewer until the moderator confirms it; its socket is sent to reconnect', async () => {
+		const row = await checkIn(db, workshop, { ...person, institutionId: String(bappeda) });
 		expect(row.confirmedAt).toBeNull();
-		expect(roleOf(row)).toBe('viewer');
-		confirmAttendance(db, workshop, row.id, moderatorId);
-		expect(entry(row.id)).toMatchObject({ confirmedBy: moderatorId });
-		expect(roleOf(row)).toBe('representative');
+		expect(await roleOf(row)).toBe('viewer');
+		await confirmAttendance(db, workshop, row.id, moderatorId);
+		expect(await entry(row.id)).toMatchObject({ confirmedBy: moderatorId });
+		expect(await roleOf(row)).toBe('representative');
 		expect(closed).toEqual([{ workshopId: workshop.id, subjects: [`attendance:${row.id}`], code: CLOSE.rightsChanged }]);
 	});
 
-	it('keeps someone who proposes a new institution a viewer even once confirmed, until the institution is approved', () => {
-		const row = checkIn(db, workshop, { ...person, institutionId: 'new', newInstitutionName: 'Komunitas Baru', newInstitutionSector: 'komunitas' });
-		confirmAttendance(db, workshop, row.id, moderatorId);
-		expect(roleOf(row)).toBe('viewer');
+	it('keeps someone who proposes a new institution a viewer even once confirmed, until the institution is approved', async () => {
+		const row = await checkIn(db, workshop, { ...person, institutionId: 'new', newInstitutionName: 'Komunitas Baru', newInstitutionSector: 'komunitas' });
+		await confirmAttendance(db, workshop, row.id, moderatorId);
+		expect(await roleOf(row)).toBe('viewer');
 	});
 
-	it('revokes a representative: viewer from then on, socket cut for good, and a second confirmation restores them', () => {
-		const row = checkIn(db, workshop, person, new Date(), { invitedInstitutionId: bappeda });
-		revokeAttendance(db, workshop, row.id);
-		expect(entry(row.id).revokedAt).not.toBeNull();
-		expect(roleOf(row)).toBe('viewer');
+	it('revokes a representative: viewer from then on, socket cut for good, and a second confirmation restores them', async () => {
+		const row = await checkIn(db, workshop, person, new Date(), { invitedInstitutionId: bappeda });
+		await revokeAttendance(db, workshop, row.id);
+		expect((await entry(row.id)).revokedAt).not.toBeNull();
+		expect(await roleOf(row)).toBe('viewer');
 		expect(closed.at(-1)).toEqual({ workshopId: workshop.id, subjects: [`attendance:${row.id}`], code: CLOSE.forbidden });
-		confirmAttendance(db, workshop, row.id, moderatorId);
-		expect(entry(row.id).revokedAt).toBeNull();
-		expect(roleOf(row)).toBe('representative');
+		await confirmAttendance(db, workshop, row.id, moderatorId);
+		expect((await entry(row.id)).revokedAt).toBeNull();
+		expect(await roleOf(row)).toBe('representative');
 	});
 });
 

@@ -35,9 +35,9 @@ const logos = join(work, 'logos');
 process.env.MUFAKAT_LOGO_DIR = logos;
 
 let db: Db;
-beforeAll(() => {
-	db = memoryDb();
-	importAreas(db);
+beforeAll(async () => {
+	db = await memoryDb();
+	await importAreas(db);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -112,10 +112,10 @@ describe('what a home region implies', () => {
 		expect(capitalised('pekon')).toBe('Pekon');
 	});
 
-	it('takes the place from the region name and keeps the level lists in step', () => {
-		expect(regionDefaults(db, '35.77')).toEqual({ timeZone: 'Asia/Jakarta', villageWord: 'kelurahan', place: 'Madiun' });
-		expect(regionDefaults(db, '18.06')).toEqual({ timeZone: 'Asia/Jakarta', villageWord: 'pekon', place: 'Tanggamus' });
-		expect(regionDefaults(db, '73.26')).toMatchObject({ timeZone: 'Asia/Makassar', place: 'Toraja Utara' });
+	it('takes the place from the region name and keeps the level lists in step', async () => {
+		expect(await regionDefaults(db, '35.77')).toEqual({ timeZone: 'Asia/Jakarta', villageWord: 'kelurahan', place: 'Madiun' });
+		expect(await regionDefaults(db, '18.06')).toEqual({ timeZone: 'Asia/Jakarta', villageWord: 'pekon', place: 'Tanggamus' });
+		expect(await regionDefaults(db, '73.26')).toMatchObject({ timeZone: 'Asia/Makassar', place: 'Toraja Utara' });
 		expect([...SHARED_LEVELS]).toEqual([...FORUM_LEVELS]);
 	});
 });
@@ -136,13 +136,13 @@ describe('berita acara numbers', () => {
 		expect(formatMinutesNumber('BA.{year}.{n}', { n: 1, shortName: 'X', isoDate: '2025-01-31' })).toBe('BA.2025.1');
 	});
 
-	it('run per forum and per year, and never hand out a number twice', () => {
-		const a = db.insert(forums).values({ name: 'A', shortName: 'A' }).returning().get();
-		const b = db.insert(forums).values({ name: 'B', shortName: 'B' }).returning().get();
+	it('run per forum and per year, and never hand out a number twice', async () => {
+		const a = (await db.insert(forums).values({ name: 'A', shortName: 'A' }).returning())[0]!;
+		const b = (await db.insert(forums).values({ name: 'B', shortName: 'B' }).returning())[0]!;
 		expect([nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025)]).toEqual([1, 2, 3]);
 		expect(nextMinutesNumber(db, b.id, 2025)).toBe(1);
 		expect(nextMinutesNumber(db, a.id, 2026)).toBe(1);
-		db.delete(forums).where(sql`${forums.id} in (${a.id}, ${b.id})`).run();
+		await db.delete(forums).where(sql`${forums.id} in (${a.id}, ${b.id})`);
 	});
 });
 
@@ -178,33 +178,33 @@ describe('letterhead logos', () => {
 });
 
 describe('area codes posted to the server', () => {
-	it('are checked against the official list, with the level where one is required', () => {
-		expect(areaCodeProblem(db, '35.77.03.1009')).toBeNull();
-		expect(areaCodeProblem(db, '35.77.03.1009', { levels: [4] })).toBeNull();
-		expect(areaCodeProblem(db, '35.77.03.9999')).toEqual({ key: 'area.unknown', params: { code: '35.77.03.9999' } });
-		expect(areaCodeProblem(db, '35.77.03.1009; drop table areas')?.key).toBe('area.unknown');
-		expect(areaCodeProblem(db, '')?.key).toBe('error.required');
-		expect(areaCodeProblem(db, '35.77', { levels: [4] })).toMatchObject({ key: 'area.wrongLevel', params: { name: 'Kota Madiun' } });
-		expect(errorsOf(() => requireKnownArea(db, '99.99', { field: 'regionCode' }))).toEqual({ regionCode: 'area.unknown' });
-		expect(requireKnownArea(db, '73.26').name).toBe('Kabupaten Toraja Utara');
+	it('are checked against the official list, with the level where one is required', async () => {
+		expect(await areaCodeProblem(db, '35.77.03.1009')).toBeNull();
+		expect(await areaCodeProblem(db, '35.77.03.1009', { levels: [4] })).toBeNull();
+		expect(await areaCodeProblem(db, '35.77.03.9999')).toEqual({ key: 'area.unknown', params: { code: '35.77.03.9999' } });
+		expect((await areaCodeProblem(db, '35.77.03.1009; drop table areas'))?.key).toBe('area.unknown');
+		expect((await areaCodeProblem(db, ''))?.key).toBe('error.required');
+		expect(await areaCodeProblem(db, '35.77', { levels: [4] })).toMatchObject({ key: 'area.wrongLevel', params: { name: 'Kota Madiun' } });
+		expect(errorsOf(async () => await requireKnownArea(db, '99.99', { field: 'regionCode' }))).toEqual({ regionCode: 'area.unknown' });
+		expect((await requireKnownArea(db, '73.26')).name).toBe('Kabupaten Toraja Utara');
 	});
 
-	it('are found across all of Indonesia, the forum region first', () => {
-		const near = searchVillages(db, 'taman', '35.77', 40);
+	it('are found across all of Indonesia, the forum region first', async () => {
+		const near = await searchVillages(db, 'taman', '35.77', 40);
 		expect(near[0]?.code).toBe('35.77.03.1009');
 		const inside = near.map((v) => v.code.startsWith('35.77.'));
 		expect(inside.lastIndexOf(true)).toBeLessThan(inside.indexOf(false));
 		expect(near.some((v) => !v.code.startsWith('35.'))).toBe(true);
-		const regencies = searchAreas(db, 'madiun', { levels: [2] });
+		const regencies = await searchAreas(db, 'madiun', { levels: [2] });
 		expect(regencies.map((r) => r.name)).toEqual(expect.arrayContaining(['Kota Madiun', 'Kabupaten Madiun']));
-		expect(searchAreas(db, '73.26', { levels: [2] })[0]).toMatchObject({ code: '73.26', within: 'Sulawesi Selatan' });
-		const toraja = searchAreas(db, 'rantepao');
+		expect((await searchAreas(db, '73.26', { levels: [2] }))[0]).toMatchObject({ code: '73.26', within: 'Sulawesi Selatan' });
+		const toraja = await searchAreas(db, 'rantepao');
 		expect(toraja[0]).toMatchObject({ level: 3, within: 'Kabupaten Toraja Utara, Sulawesi Selatan' });
 	});
 });
 
 describe('the administrator’s forum form', () => {
-	const forumCount = () => db.select({ n: count() }).from(forums).get()!.n;
+	const forumCount = async () => (await db.select({ n: count() }).from(forums))[0]!.n;
 	const logoFiles = () => {
 		try {
 			return readdirSync(logos).filter((f) => !f.startsWith('.'));
@@ -214,7 +214,7 @@ describe('the administrator’s forum form', () => {
 	};
 
 	it('refuses bad input with a reason for each field, and stores nothing', async () => {
-		const before = forumCount();
+		const before = await forumCount();
 		const cases: [Record<string, string>, { bytes: Uint8Array; name: string } | undefined, Record<string, string>][] = [
 			[{ ...TORAJA, regionCode: '73.99' }, undefined, { regionCode: 'area.unknown' }],
 			[{ ...TORAJA, regionCode: '73.26.01' }, undefined, { regionCode: 'forum.regionLevel.kabupaten' }],
@@ -230,7 +230,7 @@ describe('the administrator’s forum form', () => {
 			[{ ...TORAJA, name: '' }, { bytes: pngLogo(), name: 'logo.png' }, { name: 'error.required' }]
 		];
 		for (const [fields, logo, expected] of cases) expect(await asyncErrorsOf(() => createForum(db, forumForm(fields, logo))), JSON.stringify(expected)).toMatchObject(expected);
-		expect(forumCount()).toBe(before);
+		expect(await forumCount()).toBe(before);
 		expect(logoFiles()).toEqual([]);
 	});
 
@@ -257,14 +257,14 @@ describe('the administrator’s forum form', () => {
 		expect(moved).toMatchObject({ timeZone: 'Asia/Jayapura', villageWord: 'kampung', regencyCode: '95.01' });
 		const unchanged = await asyncErrorsOf(() => updateForum(db, derived.id, forumForm({ name: 'Forum Jayawijaya', shortName: 'FS', level: 'provinsi', regionCode: '95.01' })));
 		expect(unchanged).toEqual({ regionCode: 'forum.regionLevel.provinsi' });
-		expect(db.select().from(forums).where(eq(forums.id, derived.id)).get()?.level).toBe('kabupaten');
+		expect((await db.select().from(forums).where(eq(forums.id, derived.id)))[0]?.level).toBe('kabupaten');
 	});
 
-	it('lists only listed programmes on the front door', () => {
-		const forum = db.select().from(forums).where(eq(forums.shortName, 'FMTU')).get()!;
-		db.insert(programmes).values({ forumId: forum.id, name: 'Program Lembang Mandiri' }).run();
-		db.insert(programmes).values({ forumId: forum.id, name: 'Program Internal', listed: false }).run();
-		const listed = listedProgrammes(db).find((f) => f.id === forum.id);
+	it('lists only listed programmes on the front door', async () => {
+		const forum = (await db.select().from(forums).where(eq(forums.shortName, 'FMTU')))[0]!;
+		await db.insert(programmes).values({ forumId: forum.id, name: 'Program Lembang Mandiri' });
+		await db.insert(programmes).values({ forumId: forum.id, name: 'Program Internal', listed: false });
+		const listed = (await listedProgrammes(db)).find((f) => f.id === forum.id);
 		expect(listed?.programmes.map((p) => p.name)).toEqual(['Program Lembang Mandiri']);
 	});
 });
@@ -277,30 +277,28 @@ describe('a WITA forum’s sealed berita acara', () => {
 
 	beforeAll(async () => {
 		live = getDb();
-		importAreas(live);
+		await importAreas(live);
 		const forum = await createForum(live, forumForm(TORAJA, { bytes: pngLogo(), name: 'logo.png' }));
 		forumId = forum.id;
-		const village = live
+		const village = (await live
 			.select()
 			.from(areas)
 			.where(and(eq(areas.level, 4), like(areas.code, '73.26.%'), sql`substr(${areas.code}, 10, 1) = '2'`))
-			.orderBy(areas.code)
-			.get()!;
-		const programme = live.insert(programmes).values({ forumId, name: 'Program Lembang Mandiri' }).returning().get();
-		live.insert(pilotSites).values({ programmeId: programme.id, areaCode: village.code }).run();
-		const workshop = live
+			.orderBy(areas.code))[0]!;
+		const programme = (await live.insert(programmes).values({ forumId, name: 'Program Lembang Mandiri' }).returning())[0]!;
+		await live.insert(pilotSites).values({ programmeId: programme.id, areaCode: village.code });
+		const workshop = (await live
 			.insert(workshops)
 			.values({ forumId, programmeId: programme.id, title: 'Lokakarya Penyepakatan Peran Parapihak Lembang Mandiri', date: '2025-03-12', startTime: '10:00', place: 'Aula Kantor Bupati Toraja Utara', status: 'closed' })
-			.returning()
-			.get();
+			.returning())[0]!;
 		const people: [string, string, string][] = [
 			['Bappelitbangda Toraja Utara', 'Yohana Pasorong', 'Kepala Bidang'],
 			['Yayasan Tondok', 'Markus Rante', 'Direktur']
 		];
-		people.forEach(([inst, name, jabatan], i) => {
-			const institution = live.insert(institutions).values({ forumId, officialName: inst, shortName: inst, sector: i ? 'komunitas' : 'pemerintah' }).returning().get();
-			const person = live.insert(persons).values({ forumId, name, gender: 'P' }).returning().get();
-			live.insert(attendance)
+		people.forEach(async ([inst, name, jabatan], i) => {
+			const institution = (await live.insert(institutions).values({ forumId, officialName: inst, shortName: inst, sector: i ? 'komunitas' : 'pemerintah' }).returning())[0]!;
+			const person = (await live.insert(persons).values({ forumId, name, gender: 'P' }).returning())[0]!;
+			await live.insert(attendance)
 				.values({
 					workshopId: workshop.id,
 					institutionId: institution.id,
@@ -314,23 +312,22 @@ describe('a WITA forum’s sealed berita acara', () => {
 					// 02:40 UTC is 10.40 in Rantepao.
 					checkedInAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i)),
 					confirmedAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i))
-				})
-				.run();
+				});
 		});
-		const w = getWorkshop(live, workshop.id)!;
+		const w = (await getWorkshop(live, workshop.id))!;
 		ensureMinutesDraft(live, w);
-		const version = finalizeMinutes(live, w, null);
+		const version = await finalizeMinutes(live, w, null);
 		const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
-		for (const s of listSigners(live, version.id))
-			signMinutes(live, s.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, { ip: '10.0.0.7', userAgent: 'Firefox/128', participantAttendanceId: null }, new Date('2025-03-12T04:15:00Z'));
+		for (const s of await listSigners(live, version.id))
+			await signMinutes(live, s.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, { ip: '10.0.0.7', userAgent: 'Firefox/128', participantAttendanceId: null }, new Date('2025-03-12T04:15:00Z'));
 		const sealed = await sealWorkshopMinutes(live, w, 'http://192.168.1.10:3000');
 		pdfPath = join(work, 'ba.pdf');
 		writeFileSync(pdfPath, sealed.pdf);
 		text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
 	});
 
-	it('carries the forum’s letterhead, number, place, village word and time zone', () => {
-		const version = currentMinutesVersion(live, live.select().from(workshops).where(eq(workshops.forumId, forumId)).get()!.id)!;
+	it('carries the forum’s letterhead, number, place, village word and time zone', async () => {
+		const version = (await currentMinutesVersion(live, (await live.select().from(workshops).where(eq(workshops.forumId, forumId)))[0]!.id))!;
 		expect(version.nomor).toBe('1/BA-FMTU/III/2025');
 		expect(minutesContent(version)).toMatchObject({ timeZone: 'Asia/Makassar', villageWord: 'lembang', placeAndDate: 'Rantepao, 12 Maret 2025' });
 		expect(text).toContain('FORUM MULTIPIHAK TORAJA UTARA');
@@ -358,8 +355,8 @@ describe('a WITA forum’s sealed berita acara', () => {
 	});
 
 	it('renders a letterhead preview in the same identity', async () => {
-		const forum = live.select().from(forums).where(eq(forums.id, forumId)).get()!;
-		const pdf = await renderMinutesPdf(letterheadPreview(live, forum, 'http://mufakat.test', new Date('2025-06-02T01:00:00Z')));
+		const forum = (await live.select().from(forums).where(eq(forums.id, forumId)))[0]!;
+		const pdf = await renderMinutesPdf(await letterheadPreview(live, forum, 'http://mufakat.test', new Date('2025-06-02T01:00:00Z')));
 		const file = join(work, 'kop.pdf');
 		writeFileSync(file, pdf);
 		const preview = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');

@@ -12,8 +12,8 @@ const GOOD = 'kata-sandi-yang-panjang';
 
 describe('sign-in throttling', () => {
 	it('locks an account after ten failures, refusing even the right password, and unlocks after the lock', async () => {
-		const db = memoryDb();
-		createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
+		const db = await memoryDb();
+		await createUser(db, { email: 'maya@forum.test', name: 'Maya', password: GOOD });
 		const now = Date.now();
 		const input = (password: string, address = '10.0.0.1') => ({ email: 'Maya@forum.test', password, address });
 		for (let i = 0; i < 9; i++) expect((await signIn(db, input('salah'), now)).ok).toBe(false);
@@ -23,7 +23,7 @@ describe('sign-in throttling', () => {
 	});
 
 	it('locks an unknown email exactly like a known one, so a lockout reveals nothing', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		const now = Date.now();
 		const outcomes = [];
 		for (let i = 0; i < 10; i++) outcomes.push(await signIn(db, { email: 'nobody@forum.test', password: 'x', address: '10.0.0.3' }, now));
@@ -32,7 +32,7 @@ describe('sign-in throttling', () => {
 	});
 
 	it('locks an address that tries many accounts', async () => {
-		const db = memoryDb();
+		const db = await memoryDb();
 		const now = Date.now();
 		let last;
 		for (let i = 0; i < 50; i++) last = await signIn(db, { email: `p${i}@forum.test`, password: 'x', address: '10.0.0.4' }, now);
@@ -66,15 +66,15 @@ describe('echo on refusal', () => {
 });
 
 describe('collab token revocation', () => {
-	it('gives every token an id that can be revoked', () => {
-		const db = memoryDb();
-		const secret = collabSecret(db);
+	it('gives every token an id that can be revoked', async () => {
+		const db = await memoryDb();
+		const secret = await collabSecret(db);
 		const token = mintCollabToken(secret, { workshopId: 3, role: 'viewer', institutionId: null, subject: 's', name: 'n' });
 		const claims = collabTokenClaims(secret, token)!;
 		expect(verifyCollabToken(secret, token)?.tokenId).toBe(claims.tokenId);
-		expect(isCollabTokenRevoked(db, claims.tokenId)).toBe(false);
-		revokeCollabToken(db, claims.tokenId, claims.expiresAt);
-		expect(isCollabTokenRevoked(db, claims.tokenId)).toBe(true);
+		expect(await isCollabTokenRevoked(db, claims.tokenId)).toBe(false);
+		await revokeCollabToken(db, claims.tokenId, claims.expiresAt);
+		expect(await isCollabTokenRevoked(db, claims.tokenId)).toBe(true);
 		expect(collabTokenClaims('another secret', token)).toBeNull();
 	});
 });

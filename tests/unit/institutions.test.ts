@@ -6,20 +6,20 @@ import { seedDemo } from '../../src/lib/server/demo';
 import { InputError } from '../../src/lib/server/validation';
 
 describe('institutions', () => {
-	it('recognises a known institution under any of its aliases', () => {
-		const db = memoryDb();
+	it('recognises a known institution under any of its aliases', async () => {
+		const db = await memoryDb();
 		const forumId = db.insert(forums).values({ name: 'F', shortName: 'F' }).returning().get().id;
-		createInstitution(db, forumId, { officialName: 'Badan Perencanaan', shortName: 'Bappelitbangda', sector: 'pemerintah', aliases: 'Bapelitbangda, Bappeda' });
-		expect(() => createInstitution(db, forumId, { officialName: 'Bappeda', sector: 'pemerintah' })).toThrow(InputError);
-		expect(listInstitutions(db, forumId)).toHaveLength(1);
-		expect(listInstitutions(db, forumId)[0]?.aliases).toEqual(['Bapelitbangda', 'Bappeda']);
+		await createInstitution(db, forumId, { officialName: 'Badan Perencanaan', shortName: 'Bappelitbangda', sector: 'pemerintah', aliases: 'Bapelitbangda, Bappeda' });
+		expect(async () => await createInstitution(db, forumId, { officialName: 'Bappeda', sector: 'pemerintah' })).toThrow(InputError);
+		expect(await listInstitutions(db, forumId)).toHaveLength(1);
+		expect((await listInstitutions(db, forumId))[0]?.aliases).toEqual(['Bapelitbangda', 'Bappeda']);
 	});
 
-	it('shows the demo forum’s missing media sector as a gap', () => {
-		const db = memoryDb();
-		seedDemo(db);
+	it('shows the demo forum’s missing media sector as a gap', async () => {
+		const db = await memoryDb();
+		await seedDemo(db);
 		const madiun = db.select().from(forums).all().find((f) => f.shortName === 'Forpemma')!;
-		const list = listInstitutions(db, madiun.id);
+		const list = await listInstitutions(db, madiun.id);
 		expect(list).toHaveLength(17);
 		expect(missingSectors(sectorCoverage(list))).toEqual(['media']);
 	});

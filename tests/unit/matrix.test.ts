@@ -16,12 +16,12 @@ import { InputError } from '../../src/lib/server/validation';
 process.env.DATABASE_PATH = ':memory:';
 let db: Db;
 
-beforeAll(() => {
+beforeAll(async () => {
 	db = getDb();
-	seedDemo(db);
+	await seedDemo(db);
 });
 
-const workshop = () => getWorkshop(db, 1)!;
+const workshop = async () => (await getWorkshop(db, 1))!;
 const write = (fn: (doc: Y.Doc) => void) => liveRooms().change(1, fn);
 
 describe('the live matrix and its frozen versions', () => {
@@ -38,15 +38,15 @@ describe('the live matrix and its frozen versions', () => {
 	});
 
 	it('adds a component and a row live, with cells for every new pair', async () => {
-		addComponent(db, workshop(), { name: 'Replikasi ke 23 kelurahan' });
-		const media = createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
-		addInstitutionToWorkshop(db, workshop(), media.id);
-		expect(() => addInstitutionToWorkshop(db, workshop(), media.id)).toThrow(InputError);
+		await addComponent(db, await workshop(), { name: 'Replikasi ke 23 kelurahan' });
+		const media = await createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
+		await addInstitutionToWorkshop(db, await workshop(), media.id);
+		expect(async () => await addInstitutionToWorkshop(db, await workshop(), media.id)).toThrow(InputError);
 		const m = liveRooms().read(1, readMatrix);
 		expect(m.components).toHaveLength(4);
 		expect(m.rows.at(-1)?.shortName).toBe('Radio SM');
 		expect(m.cells[cellKey(media.id, m.components[3]!.id)]).toBeDefined();
-		moveRow(db, workshop(), media.id, 'up');
+		moveRow(db, await workshop(), media.id, 'up');
 		expect(liveRooms().read(1, readMatrix).rows.at(-2)?.shortName).toBe('Radio SM');
 	});
 
@@ -60,36 +60,36 @@ describe('the live matrix and its frozen versions', () => {
 		});
 		const expected = createHash('sha256').update(canonicalMatrixJson(liveRooms().read(1, readMatrix))).digest('hex');
 		// Two moderators (or a double click) freezing at once: one version, the same answer twice.
-		const [first, second] = await Promise.all([freezeMatrix(db, workshop(), null), freezeMatrix(db, workshop(), null)]);
+		const [first, second] = await Promise.all([freezeMatrix(db, await workshop(), null), freezeMatrix(db, await workshop(), null)]);
 		expect(first).toEqual({ version: 1, contentHash: expected, alreadyFrozen: false });
 		expect(second).toEqual({ version: 1, contentHash: expected, alreadyFrozen: true });
-		expect(listMatrixVersions(db, 1)).toHaveLength(1);
+		expect(await listMatrixVersions(db, 1)).toHaveLength(1);
 		expect(liveRooms().read(1, (doc) => roots(doc).meta.get('frozen'))).toBe(true);
-		expect(() => addComponent(db, workshop(), { name: 'Terlambat' })).toThrow(InputError);
+		expect(async () => await addComponent(db, await workshop(), { name: 'Terlambat' })).toThrow(InputError);
 
-		const csv = matrixVersionCsv(db, 1, 1, 'id')!;
+		const csv = (await matrixVersionCsv(db, 1, 1, 'id'))!;
 		expect(csv).toContain('Lembaga/Instansi');
 		// Indonesian spreadsheets split on ";"; the site is named beside its code.
 		expect(csv).toMatch(/PT INKA;Bisnis;Profiling UMKM lapak kelurahan;Pendanaan;"Pinjaman kemitraan TJSL bagi UMKM lapak, ""tahap 1""";"?[^;]*\(35\.77\.03\.1009\)/);
 		expect(csv).toContain('250000000');
-		expect(matrixVersionCsv(db, 1, 1, 'en')).toContain('PT INKA,Business');
-		expect(matrixVersionCsv(db, 1, 1, 'en')).toContain('Funding');
+		expect(await matrixVersionCsv(db, 1, 1, 'en')).toContain('PT INKA,Business');
+		expect(await matrixVersionCsv(db, 1, 1, 'en')).toContain('Funding');
 		const xlsx = await matrixVersionXlsx(db, 1, 1, 'id');
 		expect(xlsx!.subarray(0, 2).toString()).toBe('PK');
-		expect(matrixVersionCsv(db, 1, 9, 'id')).toBeNull();
+		expect(await matrixVersionCsv(db, 1, 9, 'id')).toBeNull();
 	});
 
 	it('unfreezes into a new version and keeps the old one readable', async () => {
-		await unfreezeMatrix(db, workshop());
+		await unfreezeMatrix(db, await workshop());
 		write((doc) => roots(doc).cells.get(cellKey(1, 1))!.set('timing', '2022'));
-		const second = await freezeMatrix(db, workshop(), null);
+		const second = await freezeMatrix(db, await workshop(), null);
 		expect(second.version).toBe(2);
-		const versions = listMatrixVersions(db, 1);
+		const versions = await listMatrixVersions(db, 1);
 		expect(versions.map((v) => [v.version, v.supersededAt === null])).toEqual([
 			[2, true],
 			[1, false]
 		]);
 		expect(versions[0]!.contentHash).not.toBe(versions[1]!.contentHash);
-		expect(matrixVersionCsv(db, 1, 1, 'id')).not.toContain(',2022,');
+		expect(await matrixVersionCsv(db, 1, 1, 'id')).not.toContain(',2022,');
 	});
 });

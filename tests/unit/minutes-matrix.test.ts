@@ -122,15 +122,15 @@ describe('the demo workshop from frozen matrix to sealed PDF', () => {
 
 	beforeAll(async () => {
 		db = getDb();
-		importAreas(db);
-		seedDemo(db);
+		await importAreas(db);
+		await seedDemo(db);
 		await prepareDemoMinutes(db);
 		await signDemoMinutes(db, 'http://mufakat.test');
-		text = flat(run('pdftotext', ['-enc', 'UTF-8', file('demo.pdf', sealedPdf(db, 1, 1)!), '-']).out);
+		text = flat(run('pdftotext', ['-enc', 'UTF-8', file('demo.pdf', (await sealedPdf(db, 1, 1))!), '-']).out);
 	});
 
-	it('signs the cells field by field, with pilot sites named with the village word', () => {
-		const content = minutesContent(currentMinutesVersion(db, 1)!);
+	it('signs the cells field by field, with pilot sites named with the village word', async () => {
+		const content = minutesContent((await currentMinutesVersion(db, 1))!);
 		const cells = content.matrix!.rows.flatMap((r) => r.cells).filter((c): c is AgreedContribution => !!c && typeof c === 'object');
 		expect(cells.find((c) => c.valueRupiah === 250_000_000)).toMatchObject({ type: 'PENDANAAN', volume: 21, unit: 'mitra UMKM', fundingSource: 'TJSL' });
 		expect(cells.flatMap((c) => c.sites)).toContainEqual({ code: '35.77.03.1009', name: 'Kelurahan Taman' });
@@ -148,22 +148,22 @@ describe('the demo workshop from frozen matrix to sealed PDF', () => {
 		expect(text).toContain('Senin, 8 November 2021 pukul 11.40 WIB');
 	});
 
-	it('gives a commitment promoted from a cell its Rupiah value, funding source and a deadline from its timing', () => {
-		const frozen = currentMatrixVersion(db, 1)!;
+	it('gives a commitment promoted from a cell its Rupiah value, funding source and a deadline from its timing', async () => {
+		const frozen = (await currentMatrixVersion(db, 1))!;
 		const cell = frozen.cells.find((c) => c.institutionName === 'Disnaker KUKM' && c.valueRupiah !== null)!;
 		// The demo ships a commitment made from this cell by hand (no budget); taken away, the cell can be promoted.
-		const made = db.select().from(commitments).where(eq(commitments.sourceInstitutionId, cell.institutionId)).all();
-		for (const c of made) deleteCommitment(db, 1, c.id, dir);
-		const promoted = promoteCellToCommitment(db, 1, { workshopId: 1, version: frozen.version, institutionId: cell.institutionId, componentId: cell.componentId });
+		const made = await db.select().from(commitments).where(eq(commitments.sourceInstitutionId, cell.institutionId));
+		for (const c of made) await deleteCommitment(db, 1, c.id, dir);
+		const promoted = await promoteCellToCommitment(db, 1, { workshopId: 1, version: frozen.version, institutionId: cell.institutionId, componentId: cell.componentId });
 		expect(promoted).toMatchObject({ budgetRupiah: 60_000_000, fundingSource: 'APBD' });
 		const policy = frozen.cells.find((c) => c.institutionName === 'Bappelitbangda' && c.timing === 'Januari–Maret 2022')!;
-		const withDeadline = promoteCellToCommitment(db, 1, { workshopId: 1, version: frozen.version, institutionId: policy.institutionId, componentId: policy.componentId });
+		const withDeadline = await promoteCellToCommitment(db, 1, { workshopId: 1, version: frozen.version, institutionId: policy.institutionId, componentId: policy.componentId });
 		expect(withDeadline).toMatchObject({ targetDeadline: '2022-03-31', fundingSource: 'APBD', budgetRupiah: null });
 	});
 
 	it('exports the same fields: sites by name beside their codes, ";" for Indonesian and "," for English, BOM, a real date cell', async () => {
-		const id = matrixVersionCsv(db, 1, 1, 'id')!;
-		const en = matrixVersionCsv(db, 1, 1, 'en')!;
+		const id = (await matrixVersionCsv(db, 1, 1, 'id'))!;
+		const en = (await matrixVersionCsv(db, 1, 1, 'en'))!;
 		expect(id.startsWith('\uFEFF')).toBe(true);
 		expect(en.startsWith('\uFEFF')).toBe(true);
 		expect(id.split('\r\n')[0]).toContain(';Lembaga/Instansi;');

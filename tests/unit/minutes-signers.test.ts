@@ -13,28 +13,28 @@ import { getWorkshop } from '../../src/lib/server/workshops/workshops';
 process.env.DATABASE_PATH = ':memory:';
 process.env.MUFAKAT_LOG_LEVEL = 'warn';
 let db: Db;
-const workshop = () => getWorkshop(db, 1)!;
+const workshop = async () => (await getWorkshop(db, 1))!;
 const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
 
 beforeAll(async () => {
 	db = getDb();
-	seedDemo(db);
-	await freezeMatrix(db, workshop(), null);
-	ensureMinutesDraft(db, workshop());
+	await seedDemo(db);
+	await freezeMatrix(db, await workshop(), null);
+	ensureMinutesDraft(db, await workshop());
 });
 
 describe('who signs the berita acara', () => {
-	it('takes each institution’s chosen signatory, else its first to check in, and the officials without an attendance entry', () => {
-		const rows = listAttendance(db, 1);
+	it('takes each institution’s chosen signatory, else its first to check in, and the officials without an attendance entry', async () => {
+		const rows = await listAttendance(db, 1);
 		const bappelitbangda = rows.filter((r) => r.institutionName.startsWith('Badan Perencanaan'));
 		expect(bappelitbangda.map((r) => r.name)).toEqual(['Drs. Bambang Setiawan, M.Si.', 'Ratna Dewi Lestari, S.E.']);
-		chooseSignatory(db, workshop(), bappelitbangda[1]!.id, null);
+		await chooseSignatory(db, await workshop(), bappelitbangda[1]!.id, null);
 		// A removed entry neither signs nor counts.
 		const lesse = rows.find((r) => r.name === 'Rizky Ramadhan')!;
-		removeAttendance(db, workshop(), lesse.id, null);
+		await removeAttendance(db, await workshop(), lesse.id, null);
 
-		const version = finalizeMinutes(db, workshop(), null, { acknowledging: 'chair', witness: ['moderator', String(rows.find((r) => r.name === 'Fajar Nugroho')!.id)] });
-		const signers = listSigners(db, version.id);
+		const version = await finalizeMinutes(db, await workshop(), null, { acknowledging: 'chair', witness: ['moderator', String(rows.find((r) => r.name === 'Fajar Nugroho')!.id)] });
+		const signers = await listSigners(db, version.id);
 		const parties = signers.filter((s) => s.role === 'party');
 		expect(parties.find((s) => s.instansi.startsWith('Badan Perencanaan'))?.name).toBe('Ratna Dewi Lestari, S.E.');
 		expect(parties.map((s) => s.name)).not.toContain('Drs. Bambang Setiawan, M.Si.');
@@ -51,23 +51,23 @@ describe('who signs the berita acara', () => {
 		]);
 
 		// The chair signs from their own link, with no participant session and no check-in.
-		const signed = signMinutes(db, chair.linkToken, { consent: 'on', shownHash: version.textHash, strokes }, { ip: '10.0.0.9', userAgent: 'test', participantAttendanceId: null });
+		const signed = await signMinutes(db, chair.linkToken, { consent: 'on', shownHash: version.textHash, strokes }, { ip: '10.0.0.9', userAgent: 'test', participantAttendanceId: null });
 		expect(signed.status).toBe('signed');
 	});
 
-	it('refuses an official the workshop does not name and a signer chosen twice', () => {
-		const errors = (input: Record<string, unknown>) => {
+	it('refuses an official the workshop does not name and a signer chosen twice', async () => {
+		const errors = async (input: Record<string, unknown>) => {
 			try {
 				// The chair has signed the version before: only a moderator with a reason may replace it.
-				const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get()!;
-				finalizeMinutes(db, { ...workshop(), notetakerName: '' }, moderator.id, { reason: 'Penanda tangan perlu diperbaiki', ...input });
+				const moderator = (await db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)))[0]!;
+				await finalizeMinutes(db, { ...await workshop(), notetakerName: '' }, moderator.id, { reason: 'Penanda tangan perlu diperbaiki', ...input });
 			} catch (e) {
 				if (e instanceof InputError) return Object.keys(e.errors);
 			}
 			return [];
 		};
-		expect(errors({ acknowledging: 'notetaker' })).toEqual(['acknowledging']);
-		expect(errors({ acknowledging: 'chair', witness: 'chair' })).toEqual(['witness']);
-		expect(errors({ acknowledging: '999999' })).toEqual(['acknowledging']);
+		expect(await errors({ acknowledging: 'notetaker' })).toEqual(['acknowledging']);
+		expect(await errors({ acknowledging: 'chair', witness: 'chair' })).toEqual(['witness']);
+		expect(await errors({ acknowledging: '999999' })).toEqual(['acknowledging']);
 	});
 });

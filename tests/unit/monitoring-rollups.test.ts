@@ -27,8 +27,8 @@ type Report = {
 	groups?: [groupId: number, area: string, count: number][];
 };
 
-function addReport(r: Report) {
-	const row = db
+async function addReport(r: Report) {
+	const row = (await db
 		.insert(progressReports)
 		.values({
 			commitmentId: r.commitmentId,
@@ -43,49 +43,46 @@ function addReport(r: Report) {
 			verifiedBy: r.verified ? verifier : null,
 			spentRupiah: r.spent ?? null
 		})
-		.returning()
-		.get();
+		.returning())[0]!;
 	for (const [areaCode, male, female] of r.beneficiaries ?? [])
-		db.insert(beneficiaryCounts)
+		await db.insert(beneficiaryCounts)
 			.values([
 				{ reportId: row.id, areaCode, group: '', sex: 'L', count: male },
 				{ reportId: row.id, areaCode, group: '', sex: 'P', count: female }
-			])
-			.run();
-	for (const [groupId, areaCode, count] of r.groups ?? []) db.insert(beneficiaryCounts).values({ reportId: row.id, areaCode, group: String(groupId), sex: null, groupId, count }).run();
+			]);
+	for (const [groupId, areaCode, count] of r.groups ?? []) await db.insert(beneficiaryCounts).values({ reportId: row.id, areaCode, group: String(groupId), sex: null, groupId, count });
 }
 
-function addCommitment(number: string, target: number, sites: string[], budget: number | null, fundingSource: string): number {
-	const row = db
+async function addCommitment(number: string, target: number, sites: string[], budget: number | null, fundingSource: string): Promise<number> {
+	const row = (await db
 		.insert(commitments)
 		.values({ forumId: 1, programmeId, number, statement: `Komitmen ${number}`, indicator: `Indikator ${number}`, unit: 'orang', baselineValue: 0, targetValue: target, budgetRupiah: budget, fundingSource })
-		.returning()
-		.get();
-	for (const areaCode of sites) db.insert(commitmentSites).values({ commitmentId: row.id, areaCode }).run();
+		.returning())[0]!;
+	for (const areaCode of sites) await db.insert(commitmentSites).values({ commitmentId: row.id, areaCode });
 	return row.id;
 }
 
-beforeAll(() => {
-	db = memoryDb();
-	importAreas(db);
-	seedDemo(db);
-	verifier = db.insert(users).values({ email: 'verifikator@forum.test', name: 'Dewi Verifikator', passwordHash: 'x' }).returning().get().id;
-	programmeId = db.insert(programmes).values({ forumId: 1, name: 'Perlindungan Sosial' }).returning().get().id;
-	const disability = db.insert(beneficiaryGroups).values({ forumId: 1, name: 'Penyandang disabilitas' }).returning().get().id;
+beforeAll(async () => {
+	db = await memoryDb();
+	await importAreas(db);
+	await seedDemo(db);
+	verifier = (await db.insert(users).values({ email: 'verifikator@forum.test', name: 'Dewi Verifikator', passwordHash: 'x' }).returning())[0]!.id;
+	programmeId = (await db.insert(programmes).values({ forumId: 1, name: 'Perlindungan Sosial' }).returning())[0]!.id;
+	const disability = (await db.insert(beneficiaryGroups).values({ forumId: 1, name: 'Penyandang disabilitas' }).returning())[0]!.id;
 	// 128 people trained at two sites (APBD), 42 at a third (CSR) that reports no desa breakdown.
-	const big = addCommitment('1', 128, [TAMAN, DEMANGAN], 100_000_000, 'APBD Kota Madiun');
-	const small = addCommitment('2', 42, [KUNCEN], 50_000_000, 'CSR PT INKA');
-	addReport({ commitmentId: big, quarter: 1, realisation: 64, verified: true, spent: 40_000_000, beneficiaries: [[TAMAN, 20, 24], [DEMANGAN, 10, 10]], groups: [[disability, TAMAN, 3]] });
-	addReport({ commitmentId: small, quarter: 1, realisation: 42, verified: false, spent: 50_000_000 });
-	addReport({ commitmentId: big, quarter: 2, realisation: 128, verified: true, spent: 90_000_000, beneficiaries: [[TAMAN, 40, 48], [DEMANGAN, 20, 20]] });
+	const big = await addCommitment('1', 128, [TAMAN, DEMANGAN], 100_000_000, 'APBD Kota Madiun');
+	const small = await addCommitment('2', 42, [KUNCEN], 50_000_000, 'CSR PT INKA');
+	await addReport({ commitmentId: big, quarter: 1, realisation: 64, verified: true, spent: 40_000_000, beneficiaries: [[TAMAN, 20, 24], [DEMANGAN, 10, 10]], groups: [[disability, TAMAN, 3]] });
+	await addReport({ commitmentId: small, quarter: 1, realisation: 42, verified: false, spent: 50_000_000 });
+	await addReport({ commitmentId: big, quarter: 2, realisation: 128, verified: true, spent: 90_000_000, beneficiaries: [[TAMAN, 40, 48], [DEMANGAN, 20, 20]] });
 });
 
-const dashboard = (opts: Parameters<typeof programmeDashboard>[2] = {}) => programmeDashboard(db, programmeId, { today: TODAY, ...opts })!;
+const dashboard = async (opts: Parameters<typeof programmeDashboard>[2] = {}) => (await programmeDashboard(db, programmeId, { today: TODAY, ...opts }))!;
 const site = (d: ReturnType<typeof dashboard>, code: string) => d.rollups.byKelurahan.find((r) => r.key === code)!;
 
 describe('roll-ups per desa', () => {
-	it('use the desa figures reported, never the programme-wide percentage at each site', () => {
-		const d = dashboard({ period: T1 });
+	it('use the desa figures reported, never the programme-wide percentage at each site', async () => {
+		const d = await dashboard({ period: T1 });
 		expect(site(d, TAMAN).reach).toEqual({ male: 20, female: 24, total: 44, reporting: 1 });
 		expect(site(d, DEMANGAN).reach).toEqual({ male: 10, female: 10, total: 20, reporting: 1 });
 		// Commitment 2 stands at 100 % but said nothing about Kuncen: no figure there, and no 100 %.
@@ -97,11 +94,11 @@ describe('roll-ups per desa', () => {
 });
 
 describe('people reached', () => {
-	it('totals beneficiaries by sex and by forum group from the latest report as of the period', () => {
-		const q1 = dashboard({ period: T1 }).reached;
+	it('totals beneficiaries by sex and by forum group from the latest report as of the period', async () => {
+		const q1 = (await dashboard({ period: T1 })).reached;
 		expect(q1).toMatchObject({ male: 30, female: 34, total: 64, reporting: 1 });
 		expect(q1.groups).toEqual([{ groupId: expect.any(Number), name: 'Penyandang disabilitas', count: 3 }]);
-		const latest = dashboard().reached;
+		const latest = (await dashboard()).reached;
 		expect(latest).toMatchObject({ male: 60, female: 68, total: 128 });
 		// The Q2 report gives no group count: groups are not carried over from older reports.
 		expect(latest.groups).toEqual([]);
@@ -109,8 +106,8 @@ describe('people reached', () => {
 });
 
 describe('progress averages', () => {
-	it('give the simple mean beside the mean weighted by target size', () => {
-		const { averages } = dashboard({ period: T1 });
+	it('give the simple mean beside the mean weighted by target size', async () => {
+		const { averages } = await dashboard({ period: T1 });
 		// 50 % of 128 and 100 % of 42: equal weights say 75 %, target sizes say (128·50 + 42·100) / 170.
 		expect(averages.simple).toBe(75);
 		expect(averages.simpleCount).toBe(2);
@@ -120,8 +117,8 @@ describe('progress averages', () => {
 });
 
 describe('budget realisation', () => {
-	it('rolls spending up by funding source against the budgets', () => {
-		const { budget } = dashboard({ period: T1 });
+	it('rolls spending up by funding source against the budgets', async () => {
+		const { budget } = await dashboard({ period: T1 });
 		expect(budget.rows).toEqual([
 			{ source: 'apbd', budget: 100_000_000, spent: 40_000_000, commitments: 1, realisation: 40 },
 			{ source: 'csr', budget: 50_000_000, spent: 50_000_000, commitments: 1, realisation: 100 }
@@ -142,17 +139,17 @@ describe('budget realisation', () => {
 });
 
 describe('period view', () => {
-	it('takes the cumulative state as of the end of the period, not the latest report', () => {
-		const q1 = dashboard({ period: T1 }).commitments.find((c) => c.number === '1')!;
+	it('takes the cumulative state as of the end of the period, not the latest report', async () => {
+		const q1 = (await dashboard({ period: T1 })).commitments.find((c) => c.number === '1')!;
 		expect(q1.latest?.realisation).toBe(64);
 		expect(q1.latest?.spentRupiah).toBe(40_000_000);
-		const year = dashboard({ period: { type: 'year', year: 2026, index: 1 } }).commitments.find((c) => c.number === '1')!;
+		const year = (await dashboard({ period: { type: 'year', year: 2026, index: 1 } })).commitments.find((c) => c.number === '1')!;
 		expect(year.latest?.realisation).toBe(128);
-		expect(dashboard({ period: { type: 'quarter', year: 2025, index: 4 } }).commitments.every((c) => c.latest === null)).toBe(true);
+		expect((await dashboard({ period: { type: 'quarter', year: 2025, index: 4 } })).commitments.every((c) => c.latest === null)).toBe(true);
 	});
 
-	it('leaves unverified reports out when asked, and names who verified', () => {
-		const d = dashboard({ period: T1, verifiedOnly: true });
+	it('leaves unverified reports out when asked, and names who verified', async () => {
+		const d = await dashboard({ period: T1, verifiedOnly: true });
 		expect(d.commitments.find((c) => c.number === '2')!.latest).toBeNull();
 		expect(d.averages.simple).toBe(50);
 		expect(d.budget.total).toMatchObject({ spent: 40_000_000 });

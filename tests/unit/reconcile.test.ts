@@ -19,8 +19,8 @@ function roomsOver(db: ReturnType<typeof memoryDb>) {
 	const reports: ReconcileReport[] = [];
 	const rooms = new RoomManager({
 		store: new SqliteRoomStore(db),
-		seed: (id, doc) => seedWorkshopDoc(db, id, doc),
-		reconcile: (id, doc) => void reports.push(reconcileWorkshopDoc(db, id, doc)),
+		seed: async (id, doc) => await seedWorkshopDoc(db, id, doc),
+		reconcile: async (id, doc) => void reports.push(await reconcileWorkshopDoc(db, id, doc)),
 		idleMs: 60_000
 	});
 	return { rooms, reports };
@@ -31,8 +31,8 @@ const storedUpdates = (db: ReturnType<typeof memoryDb>) =>
 
 describe('reconciling a stored live doc with SQL on load', () => {
 	it('repairs what changed in SQL while the room was unloaded, leaving cell content alone', async () => {
-		const db = memoryDb();
-		seedDemo(db);
+		const db = await memoryDb();
+		await seedDemo(db);
 		const first = roomsOver(db);
 		await first.rooms.change(WORKSHOP, (doc) => {
 			const r = roots(doc);
@@ -93,8 +93,8 @@ describe('reconciling a stored live doc with SQL on load', () => {
 	});
 
 	it('changes nothing at all when the doc already matches SQL', async () => {
-		const db = memoryDb();
-		seedDemo(db);
+		const db = await memoryDb();
+		await seedDemo(db);
 		const { rooms, reports } = roomsOver(db);
 		rooms.read(WORKSHOP, readMatrix);
 		await rooms.closeAll();
@@ -107,7 +107,7 @@ describe('reconciling a stored live doc with SQL on load', () => {
 
 		const updates: Uint8Array[] = [];
 		room.doc.on('update', (u: Uint8Array) => updates.push(u));
-		const report = room.transact((doc) => reconcileWorkshopDoc(db, WORKSHOP, doc));
+		const report = room.transact(async (doc) => await reconcileWorkshopDoc(db, WORKSHOP, doc));
 		expect(reconcileChanged(report)).toBe(false);
 		expect(updates).toEqual([]);
 		await again.rooms.closeAll();

@@ -23,24 +23,24 @@ let db: Db;
 let evidenceDir: string;
 const NOW = new Date('2026-12-07T03:00:00Z');
 
-beforeAll(() => {
-	db = memoryDb();
-	importAreas(db);
-	seedDemo(db);
-	seedDemoCommitments(db);
+beforeAll(async () => {
+	db = await memoryDb();
+	await importAreas(db);
+	await seedDemo(db);
+	await seedDemoCommitments(db);
 	evidenceDir = mkdtempSync(join(tmpdir(), 'mufakat-reporting-test-'));
 });
 afterAll(() => rmSync(evidenceDir, { recursive: true, force: true }));
 
-const institutionId = (shortName: string) => db.select().from(institutions).where(and(eq(institutions.forumId, 1), eq(institutions.shortName, shortName))).get()!.id;
+const institutionId = async (shortName: string) => (await db.select().from(institutions).where(and(eq(institutions.forumId, 1), eq(institutions.shortName, shortName))))[0]!.id;
 /** Demo commitment 3 of forum 1: 120 kader trained ("orang"), led by YBN, in Kelurahan Taman and Demangan. */
-const training = () => db.select().from(commitments).where(and(eq(commitments.forumId, 1), eq(commitments.number, '3'))).get()!;
+const training = async () => (await db.select().from(commitments).where(and(eq(commitments.forumId, 1), eq(commitments.number, '3'))))[0]!;
 const TAMAN = '35.77.03.1009';
 const DEMANGAN = '35.77.03.1008';
-const counts = () => ({
-	reports: db.select().from(progressReports).all().length,
-	beneficiaries: db.select().from(beneficiaryCounts).all().length,
-	evidence: db.select().from(evidenceFiles).all().length
+const counts = async () => ({
+	reports: (await db.select().from(progressReports)).length,
+	beneficiaries: (await db.select().from(beneficiaryCounts)).length,
+	evidence: (await db.select().from(evidenceFiles)).length
 });
 
 function reportForm(values: Record<string, string>, files: { name: string; bytes: Uint8Array }[] = []): FormData {
@@ -61,8 +61,8 @@ async function refusal(run: () => Promise<unknown>): Promise<Record<string, stri
 	throw new Error('expected a refusal');
 }
 
-function linkReporter(): Extract<Reporter, { kind: 'link' }> {
-	const { link } = issueReportingLink(db, 1, null, { institutionId: String(institutionId('YBN')) }, NOW);
+async function linkReporter(): Promise<Extract<Reporter, { kind: 'link' }>> {
+	const { link } = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('YBN')) }, NOW);
 	return { kind: 'link', institutionId: link.institutionId, linkId: link.id, name: '' };
 }
 
@@ -83,91 +83,91 @@ describe('period codes', () => {
 		expect(periodCode({ type: 'semester', year: 2026, index: 2 })).toBe('2026-S2');
 	});
 
-	it('defaults to the last finished period, not the current unfinished one', () => {
+	it('defaults to the last finished period, not the current unfinished one', async () => {
 		expect(lastFinishedPeriod('quarter', new Date('2026-12-07T00:00:00Z'))).toEqual({ type: 'quarter', year: 2026, index: 3 });
 		expect(lastFinishedPeriod('quarter', new Date('2026-02-10T00:00:00Z'))).toEqual({ type: 'quarter', year: 2025, index: 4 });
 		expect(lastFinishedPeriod('quarter', new Date('2026-03-31T12:00:00Z'))).toEqual({ type: 'quarter', year: 2026, index: 1 });
 		expect(lastFinishedPeriod('semester', new Date('2026-12-07T00:00:00Z'))).toEqual({ type: 'semester', year: 2026, index: 1 });
-		const fresh = db.insert(commitments).values({ forumId: 1, number: '99', statement: 'Komitmen tanpa laporan' }).returning().get();
-		expect(suggestedPeriod(db, fresh.id, NOW)).toEqual({ type: 'quarter', year: 2026, index: 3 });
-		db.delete(commitments).where(eq(commitments.id, fresh.id)).run();
+		const fresh = (await db.insert(commitments).values({ forumId: 1, number: '99', statement: 'Komitmen tanpa laporan' }).returning())[0]!;
+		expect(await suggestedPeriod(db, fresh.id, NOW)).toEqual({ type: 'quarter', year: 2026, index: 3 });
+		await db.delete(commitments).where(eq(commitments.id, fresh.id));
 	});
 });
 
 describe('reporting links', () => {
-	it('refuses a re-issued and a revoked link, and a token nobody issued', () => {
-		const first = issueReportingLink(db, 1, null, { institutionId: String(institutionId('UMMAD')) }, NOW);
-		expect(resolveReportingLink(db, first.token).id).toBe(first.link.id);
-		const second = issueReportingLink(db, 1, null, { institutionId: String(institutionId('UMMAD')) }, NOW);
-		expect(() => resolveReportingLink(db, first.token)).toThrow(ReportingLinkRefused);
-		expect(resolveReportingLink(db, second.token).id).toBe(second.link.id);
-		revokeReportingLink(db, 1, null, { institutionId: String(institutionId('UMMAD')) }, NOW);
+	it('refuses a re-issued and a revoked link, and a token nobody issued', async () => {
+		const first = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
+		expect((await resolveReportingLink(db, first.token)).id).toBe(first.link.id);
+		const second = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
+		expect(async () => await resolveReportingLink(db, first.token)).toThrow(ReportingLinkRefused);
+		expect((await resolveReportingLink(db, second.token)).id).toBe(second.link.id);
+		await revokeReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
 		try {
-			resolveReportingLink(db, second.token);
+			await resolveReportingLink(db, second.token);
 			expect.unreachable();
 		} catch (e) {
 			expect((e as ReportingLinkRefused).reason).toBe('revoked');
 		}
-		expect(() => resolveReportingLink(db, 'bukan-token')).toThrow(ReportingLinkRefused);
+		expect(async () => await resolveReportingLink(db, 'bukan-token')).toThrow(ReportingLinkRefused);
 	});
 
 	it('is issued only to an institution leading or supporting a commitment of the forum', async () => {
-		const outsider = db.insert(institutions).values({ forumId: 1, officialName: 'Lembaga Tanpa Komitmen', shortName: 'LTK', sector: 'komunitas' }).returning().get();
-		const errors = await refusal(async () => issueReportingLink(db, 1, null, { institutionId: String(outsider.id) }, NOW));
+		const outsider = (await db.insert(institutions).values({ forumId: 1, officialName: 'Lembaga Tanpa Komitmen', shortName: 'LTK', sector: 'komunitas' }).returning())[0]!;
+		const errors = await refusal(async () => await issueReportingLink(db, 1, null, { institutionId: String(outsider.id) }, NOW));
 		expect(errors.institutionId).toContain('tidak memegang atau mendukung komitmen');
 	});
 });
 
 describe('bad report input through a link: a clear message and nothing stored', () => {
 	it('refuses beneficiaries by desa summing to more than the realisation when the unit counts people', async () => {
-		expect(unitCountsPeople(training().unit)).toBe(true);
+		expect(unitCountsPeople((await training()).unit)).toBe(true);
 		expect(unitCountsPeople('kelurahan')).toBe(false);
 		expect(unitCountsPeople('rumah tangga')).toBe(false);
-		const before = counts();
-		const errors = await refusal(() =>
-			submitReport(db, training(), linkReporter(), reportForm({ realisation: '100', [`ben.${TAMAN}.L`]: '40', [`ben.${TAMAN}.P`]: '35', [`ben.${DEMANGAN}.P`]: '30' }), { evidenceDir, now: NOW })
+		const before = await counts();
+		const errors = await refusal(async () =>
+			submitReport(db, await training(), await linkReporter(), reportForm({ realisation: '100', [`ben.${TAMAN}.L`]: '40', [`ben.${TAMAN}.P`]: '35', [`ben.${DEMANGAN}.P`]: '30' }), { evidenceDir, now: NOW })
 		);
 		expect(errors.beneficiaries).toBe('Jumlah penerima manfaat (105) melebihi realisasi (100 orang). Periksa angka per desa/kelurahan.');
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 
 	it('refuses a desa outside the commitment’s sites', async () => {
-		const before = counts();
-		const errors = await refusal(() => submitReport(db, training(), linkReporter(), reportForm({ realisation: '100', 'ben.35.77.01.1001.L': '5' }), { evidenceDir, now: NOW }));
+		const before = await counts();
+		const errors = await refusal(async () => submitReport(db, await training(), await linkReporter(), reportForm({ realisation: '100', 'ben.35.77.01.1001.L': '5' }), { evidenceDir, now: NOW }));
 		expect(errors.beneficiaries).toContain('bukan lokasi komitmen ini');
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 
 	it('refuses a negative count', async () => {
-		const before = counts();
-		const errors = await refusal(() => submitReport(db, training(), linkReporter(), reportForm({ realisation: '100', [`ben.${TAMAN}.P`]: '-3' }), { evidenceDir, now: NOW }));
+		const before = await counts();
+		const errors = await refusal(async () => submitReport(db, await training(), await linkReporter(), reportForm({ realisation: '100', [`ben.${TAMAN}.P`]: '-3' }), { evidenceDir, now: NOW }));
 		expect(errors.beneficiaries).toBe('Jumlah penerima manfaat tidak boleh negatif.');
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 
 	it('refuses a period after today', async () => {
-		const before = counts();
-		const errors = await refusal(() => submitReport(db, training(), linkReporter(), reportForm({ realisation: '100', periodYear: '2027', periodIndex: '1' }), { evidenceDir, now: NOW }));
+		const before = await counts();
+		const errors = await refusal(async () => submitReport(db, await training(), await linkReporter(), reportForm({ realisation: '100', periodYear: '2027', periodIndex: '1' }), { evidenceDir, now: NOW }));
 		expect(errors.periodIndex).toContain('Periode ini belum dimulai');
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 
 	it('asks a link reporter for their name', async () => {
-		const before = counts();
-		const errors = await refusal(() => submitReport(db, training(), linkReporter(), reportForm({ realisation: '100', reporterName: '' }), { evidenceDir, now: NOW }));
+		const before = await counts();
+		const errors = await refusal(async () => submitReport(db, await training(), await linkReporter(), reportForm({ realisation: '100', reporterName: '' }), { evidenceDir, now: NOW }));
 		expect(errors.reporterName).toBe(translate('id', 'error.required'));
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 });
 
 describe('the review loop with beneficiaries and evidence', () => {
 	it('stores beneficiaries by desa and sex, a file once per hash, and keeps each revision through return and resubmission', async () => {
-		const reporter = linkReporter();
+		const reporter = await linkReporter();
 		const photo = pngLogo(64, 48);
 		const filesBefore = readdirSync(evidenceDir).length;
 		const first = await submitReport(
 			db,
-			training(),
+			await training(),
 			reporter,
 			reportForm({ realisation: '100', narrative: 'Angkatan 5 dan 6', [`ben.${TAMAN}.L`]: '30', [`ben.${TAMAN}.P`]: '25', [`ben.${DEMANGAN}.P`]: '20' }, [
 				{ name: 'pelatihan.png', bytes: photo },
@@ -176,32 +176,31 @@ describe('the review loop with beneficiaries and evidence', () => {
 			{ evidenceDir, now: NOW }
 		);
 		expect(first.status).toBe('submitted');
-		expect(db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, first.id)).all()).toHaveLength(1);
+		expect(await db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, first.id))).toHaveLength(1);
 		expect(readdirSync(evidenceDir).length).toBe(filesBefore + 1);
 		expect(
-			db
+			await db
 				.select({ area: beneficiaryCounts.areaCode, sex: beneficiaryCounts.sex, count: beneficiaryCounts.count })
 				.from(beneficiaryCounts)
 				.where(eq(beneficiaryCounts.reportId, first.id))
-				.all()
 		).toEqual([
 			{ area: TAMAN, sex: 'L', count: 30 },
 			{ area: TAMAN, sex: 'P', count: 25 },
 			{ area: DEMANGAN, sex: 'P', count: 20 }
 		]);
 
-		const secretariat = db.select().from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get()!;
-		const missingReason = await refusal(async () => returnReport(db, 1, first.id, secretariat.id, { reason: '' }, NOW));
+		const secretariat = (await db.select().from(users).where(eq(users.email, 'sekretariat@mufakat.test')))[0]!;
+		const missingReason = await refusal(async () => await returnReport(db, 1, first.id, secretariat.id, { reason: '' }, NOW));
 		expect(missingReason.reason).toBe(translate('id', 'error.required'));
-		returnReport(db, 1, first.id, secretariat.id, { reason: 'Foto daftar hadir belum ada.' }, new Date('2026-12-08T03:00:00Z'));
-		const overview = reporterOverview(db, 1, reporter.institutionId, NOW);
+		await returnReport(db, 1, first.id, secretariat.id, { reason: 'Foto daftar hadir belum ada.' }, new Date('2026-12-08T03:00:00Z'));
+		const overview = await reporterOverview(db, 1, reporter.institutionId, NOW);
 		expect(overview.commitments[0]!.returned).toMatchObject([{ reason: 'Foto daftar hadir belum ada.' }]);
-		expect(suggestedPeriod(db, training().id, NOW)).toEqual({ type: 'quarter', year: 2026, index: 2 });
+		expect(await suggestedPeriod(db, (await training()).id, NOW)).toEqual({ type: 'quarter', year: 2026, index: 2 });
 
 		// Resubmitted with the same photo again and a corrected figure: one file still, a new revision, no current return note.
 		const again = await submitReport(
 			db,
-			training(),
+			await training(),
 			reporter,
 			reportForm({ realisation: '104', narrative: 'Angkatan 5 dan 6, dengan daftar hadir', [`ben.${TAMAN}.L`]: '30', [`ben.${TAMAN}.P`]: '25', [`ben.${DEMANGAN}.P`]: '24' }, [
 				{ name: 'pelatihan.png', bytes: photo }
@@ -211,20 +210,20 @@ describe('the review loop with beneficiaries and evidence', () => {
 		expect(again.id).toBe(first.id);
 		expect(again.status).toBe('submitted');
 		expect(again.returnReason).toBeNull();
-		expect(db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, first.id)).all()).toHaveLength(1);
-		const page = reportsForPage(db, training()).find((r) => r.id === first.id)!;
+		expect(await db.select().from(evidenceFiles).where(eq(evidenceFiles.reportId, first.id))).toHaveLength(1);
+		const page = (await reportsForPage(db, await training())).find((r) => r.id === first.id)!;
 		expect(page.history.map((h) => h.action)).toEqual(['resubmit', 'return', 'submit']);
 		expect(page.history.at(-1)).toMatchObject({ realisation: 100, narrative: 'Angkatan 5 dan 6', byName: 'Eko Purnomo', beneficiaryTotal: 75 });
 		expect(page.history[1]!.returnReason).toBe('Foto daftar hadir belum ada.');
 		expect(page.history[0]).toMatchObject({ realisation: 104, beneficiaryTotal: 79, returnReason: null });
-		expect(reporterOverview(db, 1, reporter.institutionId, NOW).commitments.find((c) => c.id === training().id)!.returned).toEqual([]);
+		expect((await reporterOverview(db, 1, reporter.institutionId, NOW)).commitments.find(async (c) => c.id === (await training()).id)!.returned).toEqual([]);
 	});
 });
 
 describe('due reports', () => {
-	it('lists institutions whose report for the last finished triwulan is missing or returned, with a message carrying the link', () => {
-		const { token } = issueReportingLink(db, 1, null, { institutionId: String(institutionId('Disnaker KUKM')) }, NOW);
-		const due = dueReports(db, { id: 1, shortName: 'Forpemma' }, 'https://mufakat.example', NOW);
+	it('lists institutions whose report for the last finished triwulan is missing or returned, with a message carrying the link', async () => {
+		const { token } = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('Disnaker KUKM')) }, NOW);
+		const due = await dueReports(db, { id: 1, shortName: 'Forpemma' }, 'https://mufakat.example', NOW);
 		expect(due.periodCode).toBe('2026-T3');
 		const disnaker = due.institutions.find((i) => i.shortName === 'Disnaker KUKM');
 		expect(disnaker?.link).toBe(`https://mufakat.example/r/${token}`);
@@ -234,10 +233,10 @@ describe('due reports', () => {
 });
 
 describe('commitments CSV import', () => {
-	const count = () => db.select().from(commitments).where(eq(commitments.programmeId, 1)).all().length;
+	const count = async () => (await db.select().from(commitments).where(eq(commitments.programmeId, 1))).length;
 
-	it('checks every row without writing, naming each bad row', () => {
-		const before = count();
+	it('checks every row without writing, naming each bad row', async () => {
+		const before = await count();
 		const csv = [
 			'Nomor;Komitmen;Jenis;Satuan;Target;Tenggat;Penanggung jawab;Anggaran;Sumber dana',
 			'20;Melatih 128 penerima manfaat keterampilan menjahit;numerik;orang;128;2026-12-31;Disnaker KUKM;Rp 150.000.000;APBD',
@@ -245,7 +244,7 @@ describe('commitments CSV import', () => {
 			'22;Pendampingan UMKM;tonggak;;;31-12-2026;Lembaga Entah;;',
 			'1;Komitmen bernomor ganda;;;;;;;'
 		].join('\n');
-		const check = checkCommitmentImport(db, 1, 1, csv);
+		const check = await checkCommitmentImport(db, 1, 1, csv);
 		expect(check.rows.map((r) => r.row)).toEqual([2]);
 		expect(check.rows[0]).toMatchObject({ number: '20', budgetRupiah: 150_000_000, fundingSource: 'APBD', type: 'numeric', targetValue: 128 });
 		expect(check.problems.map((p) => [p.row, p.column, p.message.key])).toEqual([
@@ -254,32 +253,31 @@ describe('commitments CSV import', () => {
 			[4, 'lead', 'import.unknownInstitution'],
 			[5, 'number', 'import.numberTaken']
 		]);
-		expect(() => applyCommitmentImport(db, 1, 1, csv)).toThrow(InputError);
-		expect(count()).toBe(before);
+		expect(async () => await applyCommitmentImport(db, 1, 1, csv)).toThrow(InputError);
+		expect(await count()).toBe(before);
 	});
 
-	it('adds every commitment of a good file at once, numbering rows that have no number', () => {
-		const before = count();
+	it('adds every commitment of a good file at once, numbering rows that have no number', async () => {
+		const before = await count();
 		const csv = 'Komitmen,Satuan,Target,Penanggung jawab\nMelatih 42 penyandang disabilitas,orang,42,YBN\nMenyusun perwal pemberdayaan,,,Bappelitbangda\n';
-		expect(applyCommitmentImport(db, 1, 1, csv)).toEqual({ applied: 2 });
-		expect(count()).toBe(before + 2);
-		const added = db.select().from(commitments).where(eq(commitments.statement, 'Melatih 42 penyandang disabilitas')).get()!;
-		expect(added.leadInstitutionId).toBe(institutionId('YBN'));
+		expect(await applyCommitmentImport(db, 1, 1, csv)).toEqual({ applied: 2 });
+		expect(await count()).toBe(before + 2);
+		const added = (await db.select().from(commitments).where(eq(commitments.statement, 'Melatih 42 penyandang disabilitas')))[0]!;
+		expect(added.leadInstitutionId).toBe(await institutionId('YBN'));
 		expect(Number(added.number)).toBeGreaterThan(0);
 	});
 });
 
 describe('follow-up review', () => {
-	it('does not call a commitment new when the previous meeting agreed it, even if it was entered after that meeting', () => {
-		const meeting = db.select().from(workshops).where(eq(workshops.id, 1)).get()!;
-		const agreed = db
+	it('does not call a commitment new when the previous meeting agreed it, even if it was entered after that meeting', async () => {
+		const meeting = (await db.select().from(workshops).where(eq(workshops.id, 1)))[0]!;
+		const agreed = (await db
 			.insert(commitments)
 			.values({ forumId: 1, programmeId: 1, workshopId: meeting.id, number: '77', statement: 'Disepakati di lokakarya, dicatat sesudahnya', createdAt: new Date(`${meeting.date}T00:00:00Z`.replace(/^(\d{4})/, (y) => String(Number(y) + 1))) })
-			.returning()
-			.get();
-		db.insert(commitmentSites).values({ commitmentId: agreed.id, areaCode: TAMAN }).run();
-		const changes = commitmentChangesSince(db, 1, meeting.date);
+			.returning())[0]!;
+		await db.insert(commitmentSites).values({ commitmentId: agreed.id, areaCode: TAMAN });
+		const changes = await commitmentChangesSince(db, 1, meeting.date);
 		expect(changes.some((c) => c.kind === 'new' && c.statement.includes('Disepakati di lokakarya'))).toBe(false);
-		db.delete(commitments).where(eq(commitments.id, agreed.id)).run();
+		await db.delete(commitments).where(eq(commitments.id, agreed.id));
 	});
 });

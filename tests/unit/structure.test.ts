@@ -32,18 +32,18 @@ const LIVE = 3;
 const NO_DOC = 1;
 const PROGRAMME = 1;
 const INKA = 14;
-const workshop = (id = LIVE) => getWorkshop(db, id)!;
+const workshop = async (id = LIVE) => (await getWorkshop(db, id))!;
 const matrix = (id = LIVE) => liveRooms().read(id, readMatrix);
-const stored = (id: number) =>
-	db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(id))).all().length +
-	db.select().from(collabSnapshots).where(eq(collabSnapshots.room, roomName(id))).all().length;
+const stored = async (id: number) =>
+	(await db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(id)))).length +
+	(await db.select().from(collabSnapshots).where(eq(collabSnapshots.room, roomName(id)))).length;
 
 /** The live doc shows exactly the structure SQL holds: columns in order, the workshop's rows, every cell. */
-function expectDocMatchesSql(workshopId = LIVE) {
+async function expectDocMatchesSql(workshopId = LIVE) {
 	const m = matrix(workshopId);
-	expect(m.components.map((c) => [Number(c.id), c.name])).toEqual(listComponents(db, PROGRAMME).map((c) => [c.id, c.name]));
-	const w = workshop(workshopId);
-	const rows = matrixInstitutions(db, workshopId, w.forumId);
+	expect(m.components.map((c) => [Number(c.id), c.name])).toEqual((await listComponents(db, PROGRAMME)).map((c) => [c.id, c.name]));
+	const w = await workshop(workshopId);
+	const rows = await matrixInstitutions(db, workshopId, w.forumId);
 	expect(m.rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(rows.map((i) => i.id).sort((a, b) => a - b));
 	for (const r of m.rows) expect(r.shortName).toBe(rows.find((i) => String(i.id) === r.id)?.shortName);
 	expect(Object.keys(m.cells)).toHaveLength(m.rows.length * m.components.length);
@@ -60,9 +60,9 @@ function errorKey(fn: () => unknown): string {
 	return 'no error';
 }
 
-beforeAll(() => {
+beforeAll(async () => {
 	db = getDb();
-	seedDemo(db);
+	await seedDemo(db);
 	// The workshop is running: its room exists and INKA has written into column 3 and consented to it.
 	liveRooms().change(LIVE, (doc) => {
 		const r = roots(doc);
@@ -74,95 +74,95 @@ beforeAll(() => {
 });
 
 describe('structure changes reach SQL and every live doc alike', () => {
-	it('adds, renames and moves a column in SQL and in the open room', () => {
-		const added = addComponent(db, workshop(), { name: 'Replikasi ke 23 kelurahan', kind: 'action' });
+	it('adds, renames and moves a column in SQL and in the open room', async () => {
+		const added = await addComponent(db, await workshop(), { name: 'Replikasi ke 23 kelurahan', kind: 'action' });
 		expect(matrix().components.at(-1)).toMatchObject({ id: String(added.id), name: 'Replikasi ke 23 kelurahan', position: 4 });
 		expect(matrix().cells[cellKey(INKA, added.id)]?.description).toBe('');
-		expectDocMatchesSql();
+		await expectDocMatchesSql();
 
-		renameComponent(db, workshop(), added.id, { name: 'Replikasi bertahap' });
-		expect(listComponents(db, PROGRAMME).at(-1)?.name).toBe('Replikasi bertahap');
+		await renameComponent(db, await workshop(), added.id, { name: 'Replikasi bertahap' });
+		expect((await listComponents(db, PROGRAMME)).at(-1)?.name).toBe('Replikasi bertahap');
 		expect(matrix().components.at(-1)?.name).toBe('Replikasi bertahap');
 
-		moveComponent(db, workshop(), added.id, 'up');
-		expect(listComponents(db, PROGRAMME).map((c) => c.id)).toEqual([1, 2, added.id, 3]);
+		await moveComponent(db, await workshop(), added.id, 'up');
+		expect((await listComponents(db, PROGRAMME)).map((c) => c.id)).toEqual([1, 2, added.id, 3]);
 		expect(matrix().components.map((c) => [Number(c.id), c.position])).toEqual([
 			[1, 1],
 			[2, 2],
 			[added.id, 3],
 			[3, 4]
 		]);
-		expectDocMatchesSql();
+		await expectDocMatchesSql();
 		// Content stays where it was written.
 		expect(matrix().cells[cellKey(INKA, 3)]?.description).toBe('Pinjaman kemitraan TJSL');
 	});
 
-	it('removes a column with its cells and consent marks, keeping every other cell and mark', () => {
-		removeComponent(db, workshop(), 2);
+	it('removes a column with its cells and consent marks, keeping every other cell and mark', async () => {
+		await removeComponent(db, await workshop(), 2);
 		const m = matrix();
 		expect(m.components.map((c) => c.id)).not.toContain('2');
 		expect(Object.keys(m.cells).filter((k) => k.endsWith(':2'))).toEqual([]);
 		expect(m.consent[String(INKA)]).toEqual({ [WHOLE_MATRIX]: 'agree' });
 		expect(m.cells[cellKey(INKA, 3)]?.description).toBe('Pinjaman kemitraan TJSL');
-		expectDocMatchesSql();
+		await expectDocMatchesSql();
 	});
 
-	it('does not create a live doc for a workshop of the programme that never had one', () => {
-		expect(stored(LIVE)).toBeGreaterThan(0);
-		expect(stored(NO_DOC)).toBe(0);
+	it('does not create a live doc for a workshop of the programme that never had one', async () => {
+		expect(await stored(LIVE)).toBeGreaterThan(0);
+		expect(await stored(NO_DOC)).toBe(0);
 		expect(liveRooms().rooms.has(NO_DOC)).toBe(false);
 	});
 
 	it('updates every stored doc of the programme, loaded or not', async () => {
 		matrix(NO_DOC); // now it has one
 		await liveRooms().closeAll(); // both stored, neither loaded
-		addComponent(db, workshop(), { name: 'Evaluasi bersama' });
+		await addComponent(db, await workshop(), { name: 'Evaluasi bersama' });
 		expect(matrix(NO_DOC).components.at(-1)?.name).toBe('Evaluasi bersama');
 		expect(matrix(LIVE).components.at(-1)?.name).toBe('Evaluasi bersama');
-		expectDocMatchesSql(NO_DOC);
-		expectDocMatchesSql(LIVE);
+		await expectDocMatchesSql(NO_DOC);
+		await expectDocMatchesSql(LIVE);
 	});
 
-	it('keeps a column that commitments report against', () => {
-		const used = listComponents(db, PROGRAMME)[0]!;
-		db.insert(commitments).values({ forumId: 1, programmeId: PROGRAMME, number: 'K-1', statement: 'Uji', componentId: used.id }).run();
-		expect(errorKey(() => removeComponent(db, workshop(), used.id))).toBe('component.inUse');
+	it('keeps a column that commitments report against', async () => {
+		const used = (await listComponents(db, PROGRAMME))[0]!;
+		await db.insert(commitments).values({ forumId: 1, programmeId: PROGRAMME, number: 'K-1', statement: 'Uji', componentId: used.id });
+		expect(errorKey(async () => await removeComponent(db, await workshop(), used.id))).toBe('component.inUse');
 		expect(matrix().components.map((c) => Number(c.id))).toContain(used.id);
 	});
 
-	it('adds and removes rows with the invitation list, and a row for an institution added during the workshop', () => {
-		const invited = matrixInstitutions(db, LIVE, 1).map((i) => i.id);
-		setWorkshopInvitations(db, workshop(), invited.filter((id) => id !== INKA));
+	it('adds and removes rows with the invitation list, and a row for an institution added during the workshop', async () => {
+		const invited = (await matrixInstitutions(db, LIVE, 1)).map((i) => i.id);
+		await setWorkshopInvitations(db, await workshop(), invited.filter((id) => id !== INKA));
 		let m = matrix();
 		expect(m.rows.map((r) => r.id)).not.toContain(String(INKA));
 		expect(Object.keys(m.cells).filter((k) => k.startsWith(`${INKA}:`))).toEqual([]);
 		expect(m.consent[String(INKA)]).toBeUndefined();
-		expectDocMatchesSql();
+		await expectDocMatchesSql();
 
-		addInstitutionToWorkshop(db, workshop(), INKA);
+		await addInstitutionToWorkshop(db, await workshop(), INKA);
 		m = matrix();
 		expect(m.rows.at(-1)).toMatchObject({ id: String(INKA), shortName: 'PT INKA' });
 		expect(m.cells[cellKey(INKA, 3)]?.description).toBe('');
-		expect(errorKey(() => addInstitutionToWorkshop(db, workshop(), INKA))).toBe('error.alreadyInMatrix');
-		expectDocMatchesSql();
+		expect(errorKey(async () => await addInstitutionToWorkshop(db, await workshop(), INKA))).toBe('error.alreadyInMatrix');
+		await expectDocMatchesSql();
 	});
 
-	it('shows a renamed institution and a walk-in institution’s check-in in the live matrix', () => {
-		updateInstitution(db, 1, INKA, { officialName: 'PT Industri Kereta Api (Persero)', shortName: 'INKA', sector: 'bisnis' });
+	it('shows a renamed institution and a walk-in institution’s check-in in the live matrix', async () => {
+		await updateInstitution(db, 1, INKA, { officialName: 'PT Industri Kereta Api (Persero)', shortName: 'INKA', sector: 'bisnis' });
 		expect(matrix().rows.find((r) => r.id === String(INKA))).toMatchObject({ name: 'PT Industri Kereta Api (Persero)', shortName: 'INKA' });
 
-		const radio = createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
-		checkIn(db, workshop(), { institutionId: String(radio.id), name: 'Dewi Lestari', jabatan: 'Penyiar', gender: 'P', phone: '' });
+		const radio = await createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
+		await checkIn(db, await workshop(), { institutionId: String(radio.id), name: 'Dewi Lestari', jabatan: 'Penyiar', gender: 'P', phone: '' });
 		expect(matrix().rows.at(-1)).toMatchObject({ id: String(radio.id), shortName: 'Radio SM' });
-		expectDocMatchesSql();
+		await expectDocMatchesSql();
 	});
 
 	it('refuses structure changes once the matrix is frozen, and changes nothing', async () => {
-		await freezeMatrix(db, workshop(), null);
-		const before = listComponents(db, PROGRAMME).length;
-		expect(errorKey(() => addComponent(db, workshop(), { name: 'Terlambat' }))).toBe('error.matrixFrozen');
-		expect(errorKey(() => removeComponent(db, workshop(), listComponents(db, PROGRAMME).at(-1)!.id))).toBe('error.matrixFrozen');
-		expect(listComponents(db, PROGRAMME)).toHaveLength(before);
+		await freezeMatrix(db, await workshop(), null);
+		const before = (await listComponents(db, PROGRAMME)).length;
+		expect(errorKey(async () => await addComponent(db, await workshop(), { name: 'Terlambat' }))).toBe('error.matrixFrozen');
+		expect(errorKey(async () => await removeComponent(db, await workshop(), (await listComponents(db, PROGRAMME)).at(-1)!.id))).toBe('error.matrixFrozen');
+		expect(await listComponents(db, PROGRAMME)).toHaveLength(before);
 		expect(matrix().components).toHaveLength(before);
 	});
 });

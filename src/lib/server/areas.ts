@@ -41,8 +41,8 @@ function parseCsv(text: string): string[][] {
 }
 
 /** Loads the official list once (about 90,000 rows, well under a second in one transaction). */
-export function importAreas(db: Db): number {
-	const present = db.select({ n: sql<number>`count(*)` }).from(areas).get();
+export async function importAreas(db: Db): Promise<number> {
+	const present = (await db.select({ n: sql<number>`count(*)` }).from(areas))[0];
 	if (present && present.n > 0) return 0;
 	const dir = dataDir();
 	const files: [string, number, (r: string[]) => string | null][] = [
@@ -74,7 +74,7 @@ export type AreaPath = {
 	province: string;
 };
 
-function pathsFor(db: Db, rows: { code: string; name: string; parentCode: string | null }[]): AreaPath[] {
+async function pathsFor(db: Db, rows: { code: string; name: string; parentCode: string | null }[]): Promise<AreaPath[]> {
 	const parentCodes = new Set<string>();
 	for (const r of rows) {
 		const parts = r.code.split('.');
@@ -83,11 +83,10 @@ function pathsFor(db: Db, rows: { code: string; name: string; parentCode: string
 		parentCodes.add(parts[0]!);
 	}
 	const names = new Map(
-		db
+		(await db
 			.select({ code: areas.code, name: areas.name })
 			.from(areas)
-			.where(inArray(areas.code, [...parentCodes]))
-			.all()
+			.where(inArray(areas.code, [...parentCodes])))
 			.map((a) => [a.code, a.name])
 	);
 	return rows.map((r) => {
@@ -122,17 +121,16 @@ function insideFirst(near: string | null | undefined) {
  * Villages (desa and kelurahan) by name across all of Indonesia, those inside `near` (the forum's
  * home region) ranked first, then shorter names first; each with its kecamatan and kabupaten.
  */
-export function searchVillages(db: Db, query: string, near?: string | null, limit = 20): AreaPath[] {
+export async function searchVillages(db: Db, query: string, near?: string | null, limit = 20): Promise<AreaPath[]> {
 	const q = query.trim();
 	if (q.length < 2) return [];
-	const rows = db
+	const rows = await db
 		.select({ code: areas.code, name: areas.name, parentCode: areas.parentCode })
 		.from(areas)
 		.where(and(eq(areas.level, 4), like(areas.name, `%${q.replace(/[%_]/g, '')}%`)))
 		.orderBy(...insideFirst(near), sql`length(${areas.name})`, areas.name, areas.code)
-		.limit(limit)
-		.all();
-	return pathsFor(db, rows);
+		.limit(limit);
+	return await pathsFor(db, rows);
 }
 
 /**
@@ -140,23 +138,22 @@ export function searchVillages(db: Db, query: string, near?: string | null, limi
  * inside `near` first, then higher levels first (Kota Madiun before a kelurahan called Madiun),
  * then shorter names. Each result says what it lies within.
  */
-export function searchAreas(db: Db, query: string, opts: { near?: string | null; levels?: number[]; limit?: number } = {}): RegionChoice[] {
+export async function searchAreas(db: Db, query: string, opts: { near?: string | null; levels?: number[]; limit?: number } = {}): Promise<RegionChoice[]> {
 	const q = query.trim().replace(/[%_]/g, '');
 	if (q.length < 2) return [];
 	const levels = opts.levels?.filter((l) => l >= 1 && l <= 4) ?? [];
 	const byCode = AREA_CODE.test(q);
-	const rows = db
+	const rows = await db
 		.select({ code: areas.code, name: areas.name, level: areas.level })
 		.from(areas)
 		.where(and(byCode ? like(areas.code, `${q}%`) : like(areas.name, `%${q}%`), levels.length ? inArray(areas.level, levels) : undefined))
 		.orderBy(...insideFirst(opts.near), areas.level, sql`length(${areas.name})`, areas.name, areas.code)
-		.limit(opts.limit ?? 20)
-		.all();
-	return withinNames(db, rows);
+		.limit(opts.limit ?? 20);
+	return await withinNames(db, rows);
 }
 
 /** The names above each area, nearest first: "Taman, Kota Madiun, Jawa Timur". */
-function withinNames(db: Db, rows: { code: string; name: string; level: number }[]): RegionChoice[] {
+async function withinNames(db: Db, rows: { code: string; name: string; level: number }[]): Promise<RegionChoice[]> {
 	const ancestors = (code: string) => {
 		const parts = code.split('.');
 		return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('.'));
@@ -164,11 +161,10 @@ function withinNames(db: Db, rows: { code: string; name: string; level: number }
 	const wanted = [...new Set(rows.flatMap((r) => ancestors(r.code)))];
 	const names = new Map(
 		wanted.length
-			? db
+			? (await db
 					.select({ code: areas.code, name: areas.name })
 					.from(areas)
-					.where(inArray(areas.code, wanted))
-					.all()
+					.where(inArray(areas.code, wanted)))
 					.map((a) => [a.code, a.name])
 			: []
 	);
@@ -184,9 +180,9 @@ function withinNames(db: Db, rows: { code: string; name: string; level: number }
 	}));
 }
 
-export function describeRegion(db: Db, code: string): RegionChoice | null {
-	const area = findArea(db, code);
-	return area ? withinNames(db, [area])[0]! : null;
+export async function describeRegion(db: Db, code: string): Promise<RegionChoice | null> {
+	const area = await findArea(db, code);
+	return area ? (await withinNames(db, [area]))[0]! : null;
 }
 
 export type AreaCheck = { levels?: readonly number[] };
@@ -196,10 +192,10 @@ export type AreaCheck = { levels?: readonly number[] };
  * when given). Every form that takes an area code checks it here, on the server: a hidden field
  * edited in the browser is no different from a typo.
  */
-export function areaCodeProblem(db: Db, code: string, check: AreaCheck = {}): FieldMessage | null {
+export async function areaCodeProblem(db: Db, code: string, check: AreaCheck = {}): Promise<FieldMessage | null> {
 	const value = code.trim();
 	if (value === '') return { key: 'error.required' };
-	const area = AREA_CODE.test(value) ? findArea(db, value) : null;
+	const area = AREA_CODE.test(value) ? await findArea(db, value) : null;
 	if (!area) return { key: 'area.unknown', params: { code: value.slice(0, 20) } };
 	if (check.levels && !check.levels.includes(area.level))
 		return { key: 'area.wrongLevel', params: { code: value, name: area.name } };
@@ -207,32 +203,30 @@ export function areaCodeProblem(db: Db, code: string, check: AreaCheck = {}): Fi
 }
 
 /** The official area for a posted code; throws an InputError on `field` otherwise. */
-export function requireKnownArea(db: Db, code: string, check: AreaCheck & { field?: string } = {}) {
-	const problem = areaCodeProblem(db, code, check);
+export async function requireKnownArea(db: Db, code: string, check: AreaCheck & { field?: string } = {}) {
+	const problem = await areaCodeProblem(db, code, check);
 	if (problem) throw new InputError({ [check.field ?? 'areaCode']: problem });
-	return findArea(db, code.trim())!;
+	return (await findArea(db, code.trim()))!;
 }
 
-export function describeAreas(db: Db, codes: string[]): AreaPath[] {
+export async function describeAreas(db: Db, codes: string[]): Promise<AreaPath[]> {
 	if (codes.length === 0) return [];
-	const rows = db
+	const rows = await db
 		.select({ code: areas.code, name: areas.name, parentCode: areas.parentCode })
 		.from(areas)
-		.where(inArray(areas.code, codes))
-		.all();
-	return pathsFor(db, rows);
+		.where(inArray(areas.code, codes));
+	return await pathsFor(db, rows);
 }
 
-export function findArea(db: Db, code: string) {
-	return db.select().from(areas).where(eq(areas.code, code)).get() ?? null;
+export async function findArea(db: Db, code: string) {
+	return (await db.select().from(areas).where(eq(areas.code, code)))[0] ?? null;
 }
 
 /** Number of villages under an area code (e.g. every pekon of a kabupaten). */
-export function countVillagesUnder(db: Db, code: string): number {
-	const row = db
+export async function countVillagesUnder(db: Db, code: string): Promise<number> {
+	const row = (await db
 		.select({ n: sql<number>`count(*)` })
 		.from(areas)
-		.where(and(eq(areas.level, 4), like(areas.code, `${code}.%`)))
-		.get();
+		.where(and(eq(areas.level, 4), like(areas.code, `${code}.%`))))[0];
 	return row?.n ?? 0;
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'no
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import { demoModeOn } from './accounts/demo-mode';
 import type { Db } from './db/client';
+import { affectedRows } from './db/client';
 import { attendance, forumMembers, sessions, users, type ForumRole } from './db/schema';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
@@ -87,12 +88,11 @@ function hashToken(token: string): string {
 	return createHash('sha256').update(token).digest('hex');
 }
 
-export function createUser(db: Db, input: { email: string; name: string; password: string; isDemo?: boolean }) {
-	const [user] = db
+export async function createUser(db: Db, input: { email: string; name: string; password: string; isDemo?: boolean }) {
+	const [user] = await db
 		.insert(users)
 		.values({ email: input.email.toLowerCase(), name: input.name, passwordHash: hashPassword(input.password), isDemo: input.isDemo ?? false })
-		.returning()
-		.all();
+		.returning();
 	return user!;
 }
 
@@ -112,7 +112,7 @@ function unknownAccountHash(): Promise<string> {
  * and through the bounded pool (may throw `HashingBusyError`), whether or not the email exists.
  */
 export async function authenticate(db: Db, email: string, password: string) {
-	const user = db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+	const user = (await db.select().from(users).where(eq(users.email, email.trim().toLowerCase())))[0];
 	const ok = await verifyPasswordAsync(password, user?.passwordHash ?? (await unknownAccountHash()));
 	return user && ok && maySignIn(user) ? user : null;
 }
@@ -122,31 +122,30 @@ export type SessionGrant =
 	| { kind: 'participant'; workshopId: number; attendanceId: number };
 
 /** Returns the cookie token; only its hash is stored. */
-export function startSession(db: Db, grant: SessionGrant, now = Date.now()): { token: string; expiresAt: Date } {
+export async function startSession(db: Db, grant: SessionGrant, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
 	const token = randomBytes(32).toString('base64url');
 	const expiresAt = new Date(now + (grant.kind === 'account' ? ACCOUNT_SESSION_MS : PARTICIPANT_SESSION_MS));
-	db.delete(sessions).where(lt(sessions.expiresAt, new Date(now))).run();
-	db.insert(sessions)
+	await db.delete(sessions).where(lt(sessions.expiresAt, new Date(now)));
+	await db.insert(sessions)
 		.values({
 			tokenHash: hashToken(token),
 			userId: grant.kind === 'account' ? grant.userId : null,
 			workshopId: grant.kind === 'participant' ? grant.workshopId : null,
 			attendanceId: grant.kind === 'participant' ? grant.attendanceId : null,
 			expiresAt
-		})
-		.run();
+		});
 	return { token, expiresAt };
 }
 
-export function endSession(db: Db, token: string): void {
-	db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+export async function endSession(db: Db, token: string): Promise<void> {
+	await db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
 }
 
 /** Ends every session of an account (deactivation, reset), or every one but `keepToken`'s (own password change). */
-export function endSessionsOf(db: Db, userId: number, keepToken?: string): number {
+export async function endSessionsOf(db: Db, userId: number, keepToken?: string): Promise<number> {
 	const mine = eq(sessions.userId, userId);
 	const where = keepToken ? and(mine, ne(sessions.tokenHash, hashToken(keepToken))) : mine;
-	return db.delete(sessions).where(where).run().changes;
+	return affectedRows(await db.delete(sessions).where(where)).changes;
 }
 
 export type Viewer =
@@ -160,25 +159,23 @@ export type Viewer =
 	  };
 
 /** Resolves a cookie token to who is asking, or null when the token is unknown or expired. */
-export function resolveSession(db: Db, token: string, now = Date.now()): Viewer | null {
-	const session = db
+export async function resolveSession(db: Db, token: string, now = Date.now()): Promise<Viewer | null> {
+	const session = (await db
 		.select()
 		.from(sessions)
-		.where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, new Date(now))))
-		.get();
+		.where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, new Date(now)))))[0];
 	if (!session) return null;
 	if (session.userId != null) {
-		const user = db.select().from(users).where(eq(users.id, session.userId)).get();
+		const user = (await db.select().from(users).where(eq(users.id, session.userId)))[0];
 		if (!user || !maySignIn(user)) return null;
-		const roles = db
+		const roles = await db
 			.select({ forumId: forumMembers.forumId, role: forumMembers.role })
 			.from(forumMembers)
-			.where(eq(forumMembers.userId, user.id))
-			.all();
+			.where(eq(forumMembers.userId, user.id));
 		return { kind: 'account', user: { id: user.id, name: user.name, email: user.email, isAdmin: user.isAdmin }, roles };
 	}
 	if (session.workshopId != null && session.attendanceId != null) {
-		const row = db.select().from(attendance).where(eq(attendance.id, session.attendanceId)).get();
+		const row = (await db.select().from(attendance).where(eq(attendance.id, session.attendanceId)))[0];
 		// An entry removed by staff ends its session, even one its cookie still names.
 		if (!row || row.workshopId !== session.workshopId || row.removedAt) return null;
 		return {
@@ -192,8 +189,8 @@ export function resolveSession(db: Db, token: string, now = Date.now()): Viewer 
 	return null;
 }
 
-export function grantRole(db: Db, forumId: number, userId: number, role: ForumRole): void {
-	db.insert(forumMembers).values({ forumId, userId, role }).onConflictDoNothing().run();
+export async function grantRole(db: Db, forumId: number, userId: number, role: ForumRole): Promise<void> {
+	await db.insert(forumMembers).values({ forumId, userId, role }).onConflictDoNothing();
 }
 
 /** Account roles in one forum; empty for participants and strangers. */

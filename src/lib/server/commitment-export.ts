@@ -36,11 +36,11 @@ const percent = (n: number | null): PercentCell | null => (n == null ? null : { 
 /** Which reports an export covers: up to the end of a period (cumulative), and verified ones only. */
 export type ExportSelection = { period?: ReportingPeriod | null; verifiedOnly?: boolean };
 
-function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}) {
-	const timeZone = getForum(db, forumId)?.timeZone ?? DEFAULT_TIME_ZONE;
+async function tables(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}) {
+	const timeZone = (await getForum(db, forumId))?.timeZone ?? DEFAULT_TIME_ZONE;
 	const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
 	const asOf = selection.period ? reportingPeriodEnd(selection.period) : undefined;
-	const list = commitmentProgress(db, forumId, { programmeId, asOf, verifiedOnly: selection.verifiedOnly });
+	const list = await commitmentProgress(db, forumId, { programmeId, asOf, verifiedOnly: selection.verifiedOnly });
 	const yesNo = (b: boolean) => t(b ? 'commitment.yes' : 'commitment.no');
 	const commitmentHeader = [
 		t('commitment.number'),
@@ -99,7 +99,7 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 		c.fundingSource
 	]);
 	const byId = new Map(list.map((c) => [c.id, c]));
-	const reports = listReports(db, list.map((c) => c.id)).filter(
+	const reports = (await listReports(db, list.map((c) => c.id))).filter(
 		(r) => (!selection.verifiedOnly || isVerified(r)) && (!asOf || periodEnd({ type: r.periodType, year: r.periodYear, index: r.periodIndex }) <= asOf)
 	);
 	const progressHeader = [
@@ -137,19 +137,19 @@ function tables(db: Db, forumId: number, programmeId: number | null, locale: Loc
 	return { commitmentHeader, commitmentRows, progressHeader, progressRows };
 }
 
-export function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): string {
-	const { commitmentHeader, commitmentRows } = tables(db, forumId, programmeId, locale, selection);
+export async function commitmentsCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): Promise<string> {
+	const { commitmentHeader, commitmentRows } = await tables(db, forumId, programmeId, locale, selection);
 	return toCsv(commitmentHeader, asText(commitmentRows), csvSeparator(locale));
 }
 
-export function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): string {
-	const { progressHeader, progressRows } = tables(db, forumId, programmeId, locale, selection);
+export async function progressCsv(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): Promise<string> {
+	const { progressHeader, progressRows } = await tables(db, forumId, programmeId, locale, selection);
 	return toCsv(progressHeader, asText(progressRows), csvSeparator(locale));
 }
 
 /** One workbook, two sheets: the commitments and every progress report. */
 export async function commitmentsXlsx(db: Db, forumId: number, programmeId: number | null, locale: Locale, selection: ExportSelection = {}): Promise<Buffer> {
-	const data = tables(db, forumId, programmeId, locale, selection);
+	const data = await tables(db, forumId, programmeId, locale, selection);
 	const book = new ExcelJS.Workbook();
 	book.creator = 'Mufakat';
 	const sheet = (name: string, header: string[], rows: Cell[][], widths: number[]) => {
@@ -174,10 +174,10 @@ export async function commitmentsXlsx(db: Db, forumId: number, programmeId: numb
 }
 
 /** Anyone with a role in the forum, observers included (exports only read); `?programme=` narrows an export to one programme of that forum. */
-export function exportContext(db: Db, locals: App.Locals, forumIdParam: string, url: URL, stem: string) {
-	const { forum } = requireForumRole(db, locals, Number(forumIdParam), READ_ROLES);
+export async function exportContext(db: Db, locals: App.Locals, forumIdParam: string, url: URL, stem: string) {
+	const { forum } = await requireForumRole(db, locals, Number(forumIdParam), READ_ROLES);
 	const raw = Number(url.searchParams.get('programme'));
-	const programmeId = listForumProgrammes(db, forum.id).some((p) => p.id === raw) ? raw : null;
+	const programmeId = (await listForumProgrammes(db, forum.id)).some((p) => p.id === raw) ? raw : null;
 	const day = localIsoDate(new Date(), forum.timeZone);
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 	const period = parseReportingPeriod(url.searchParams.get('period') ?? '');

@@ -8,6 +8,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { countVillagesUnder } from './areas';
 import type { Db } from './db/client';
+import { transaction } from './db/client';
 import {
 	beneficiaryCounts,
 	commitments,
@@ -307,40 +308,37 @@ function parseSeedPeriod(code: string): Period {
 /** 09:00 WIB some days after a period ends: when a report would plausibly arrive. */
 const daysAfter = (isoDate: string, days: number) => new Date(Date.parse(`${isoDate}T09:00:00+07:00`) + days * 86_400_000);
 
-function seedForum(
+async function seedForum(
 	db: Db,
 	seeds: CommitmentSeed[],
 	ctx: { forumId: number; programmeId: number; workshopId: number; createdAt: Date; verifierId: number | null; verifierName: string }
-): void {
+): Promise<void> {
 	const ids = new Map(
-		db
+		(await db
 			.select({ id: institutions.id, shortName: institutions.shortName })
 			.from(institutions)
-			.where(eq(institutions.forumId, ctx.forumId))
-			.all()
+			.where(eq(institutions.forumId, ctx.forumId)))
 			.map((i) => [i.shortName, i.id])
 	);
-	const componentIds = db
+	const componentIds = await db
 		.select({ id: components.id, position: components.position })
 		.from(components)
-		.where(eq(components.programmeId, ctx.programmeId))
-		.all();
+		.where(eq(components.programmeId, ctx.programmeId));
 	// Link to the frozen matrix of the agreeing workshop when it has a cell for the same lead and component.
-	const frozen = db
+	const frozen = (await db
 		.select()
 		.from(matrixVersions)
 		.where(and(eq(matrixVersions.workshopId, ctx.workshopId), isNull(matrixVersions.supersededAt)))
-		.orderBy(sql`${matrixVersions.version} desc`)
-		.get();
-	const cells = frozen ? db.select().from(matrixCells).where(eq(matrixCells.versionId, frozen.id)).all() : [];
+		.orderBy(sql`${matrixVersions.version} desc`))[0];
+	const cells = frozen ? await db.select().from(matrixCells).where(eq(matrixCells.versionId, frozen.id)) : [];
 
 	for (const seed of seeds) {
 		const leadId = seed.lead ? (ids.get(seed.lead) ?? null) : null;
 		const componentId = seed.component ? (componentIds.find((c) => c.position === seed.component)?.id ?? null) : null;
 		const cell = cells.find((c) => c.institutionId === leadId && c.componentId === componentId && (c.type || c.description.trim()));
 		const baseline = seed.baseline?.[0] ?? null;
-		const target = seed.deriveFrom ? countVillagesUnder(db, seed.deriveFrom) - (baseline ?? 0) : (seed.target ?? null);
-		const row = db
+		const target = seed.deriveFrom ? await countVillagesUnder(db, seed.deriveFrom) - (baseline ?? 0) : (seed.target ?? null);
+		const row = (await db
 			.insert(commitments)
 			.values({
 				forumId: ctx.forumId,
@@ -368,17 +366,16 @@ function seedForum(
 				fundingSource: seed.funding ?? '',
 				createdAt: ctx.createdAt
 			})
-			.returning()
-			.get();
+			.returning())[0]!;
 		for (const name of seed.supporters ?? []) {
 			const institutionId = ids.get(name);
-			if (institutionId && institutionId !== leadId) db.insert(commitmentSupporters).values({ commitmentId: row.id, institutionId }).run();
+			if (institutionId && institutionId !== leadId) await db.insert(commitmentSupporters).values({ commitmentId: row.id, institutionId });
 		}
-		for (const areaCode of seed.sites ?? []) db.insert(commitmentSites).values({ commitmentId: row.id, areaCode }).run();
+		for (const areaCode of seed.sites ?? []) await db.insert(commitmentSites).values({ commitmentId: row.id, areaCode });
 		for (const r of seed.reports ?? []) {
 			const period = parseSeedPeriod(r.period);
 			const end = periodEnd(period);
-			const report = db
+			const report = (await db
 				.insert(progressReports)
 				.values({
 					commitmentId: row.id,
@@ -395,40 +392,37 @@ function seedForum(
 					spentRupiah: r.spent ?? null,
 					submittedAt: daysAfter(end, 10)
 				})
-				.returning()
-				.get();
+				.returning())[0]!;
 			for (const [areaCode, male, female] of r.beneficiaries ?? [])
-				db.insert(beneficiaryCounts)
+				await db.insert(beneficiaryCounts)
 					.values([
 						{ reportId: report.id, areaCode, group: '', sex: 'L', count: male },
 						{ reportId: report.id, areaCode, group: '', sex: 'P', count: female }
-					])
-					.run();
-			if (r.link) db.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: r.link, url: r.link }).run();
-			recordRevision(db, report.id, 'submit', { userId: null, name: report.reporterName }, report.submittedAt);
+					]);
+			if (r.link) await db.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: r.link, url: r.link });
+			await recordRevision(db, report.id, 'submit', { userId: null, name: report.reporterName }, report.submittedAt);
 			if (r.verified) {
 				const verifiedAt = daysAfter(end, 18);
-				db.update(progressReports)
+				await db.update(progressReports)
 					.set({ status: 'verified', verifiedAt, verifiedBy: ctx.verifierId, verificationNote: 'Sesuai bukti dukung.' })
-					.where(eq(progressReports.id, report.id))
-					.run();
-				recordRevision(db, report.id, 'verify', { userId: ctx.verifierId, name: ctx.verifierName }, verifiedAt);
+					.where(eq(progressReports.id, report.id));
+				await recordRevision(db, report.id, 'verify', { userId: ctx.verifierId, name: ctx.verifierName }, verifiedAt);
 			}
 		}
 	}
 }
 
-function programmeOfForum(db: Db, programmeId: number, forumId: number): boolean {
-	const p = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
+async function programmeOfForum(db: Db, programmeId: number, forumId: number): Promise<boolean> {
+	const p = (await db.select().from(programmes).where(eq(programmes.id, programmeId)))[0];
 	return !!p && p.forumId === forumId;
 }
 
-function hasCommitments(db: Db, forumId: number): boolean {
-	return !!db.select({ id: commitments.id }).from(commitments).where(eq(commitments.forumId, forumId)).get();
+async function hasCommitments(db: Db, forumId: number): Promise<boolean> {
+	return !!(await db.select({ id: commitments.id }).from(commitments).where(eq(commitments.forumId, forumId)))[0];
 }
 
-function workshopOf(db: Db, id: number, forumId: number): boolean {
-	const w = db.select().from(workshops).where(eq(workshops.id, id)).get();
+async function workshopOf(db: Db, id: number, forumId: number): Promise<boolean> {
+	const w = (await db.select().from(workshops).where(eq(workshops.id, id)))[0];
 	return !!w && w.forumId === forumId;
 }
 
@@ -436,18 +430,18 @@ function workshopOf(db: Db, id: number, forumId: number): boolean {
  * Loads the demo commitments once: a forum that already has commitments is left alone, and nothing
  * happens when the demo forums are absent (MUFAKAT_DEMO=off). Synchronous, one transaction.
  */
-export function seedDemoCommitments(db: Db): boolean {
-	const verifier = db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')).get();
+export async function seedDemoCommitments(db: Db): Promise<boolean> {
+	const verifier = (await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')))[0];
 	let seeded = false;
-	db.transaction(() => {
-		if (programmeOfForum(db, 1, 1) && workshopOf(db, 1, 1) && !hasCommitments(db, 1)) {
-			db.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing().run();
-			db.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing().run();
-			seedForum(db, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
+	transaction(db, async () => {
+		if (await programmeOfForum(db, 1, 1) && await workshopOf(db, 1, 1) && !await hasCommitments(db, 1)) {
+			await db.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing();
+			await db.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing();
+			await seedForum(db, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
-		if (programmeOfForum(db, 2, 2) && workshopOf(db, 2, 2) && !hasCommitments(db, 2)) {
-			seedForum(db, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
+		if (await programmeOfForum(db, 2, 2) && await workshopOf(db, 2, 2) && !await hasCommitments(db, 2)) {
+			await seedForum(db, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
 	});

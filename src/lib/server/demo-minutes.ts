@@ -68,9 +68,9 @@ export function syntheticSignature(name: string): { width: number; height: numbe
  * and `signDemoMinutes` finalises, signs and seals.
  */
 export async function prepareDemoMinutes(db: Db): Promise<void> {
-	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, 1)))[0];
 	if (!workshop || workshop.status !== 'closed') return;
-	const ids = new Map(db.select().from(institutions).where(eq(institutions.forumId, workshop.forumId)).all().map((i) => [i.shortName, i.id]));
+	const ids = new Map((await db.select().from(institutions).where(eq(institutions.forumId, workshop.forumId))).map((i) => [i.shortName, i.id]));
 	await liveRooms().change(workshop.id, (doc) => {
 		const r = roots(doc);
 		const components = [...r.components.entries()].sort((a, b) => Number(a[1].get('position')) - Number(b[1].get('position'))).map(([id]) => id);
@@ -83,19 +83,19 @@ export async function prepareDemoMinutes(db: Db): Promise<void> {
 		}
 		for (const rowId of r.rows.keys()) r.consent.get(rowId)?.set('*', 'agree');
 	});
-	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
+	const moderator = (await db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)))[0];
 	await freezeMatrix(db, workshop, moderator?.id ?? null);
 	await ensureMinutesDraft(db, workshop);
 }
 
 export async function signDemoMinutes(db: Db, origin: string): Promise<void> {
-	const workshop = db.select().from(workshops).where(eq(workshops.id, 1)).get();
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, 1)))[0];
 	if (!workshop || workshop.status !== 'closed') return;
-	const moderator = db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)).get();
-	const version = finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledging: '1' });
+	const moderator = (await db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)))[0];
+	const version = await finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledging: '1' });
 	const signedAt = Date.parse('2021-11-08T11:40:00+07:00');
-	listSigners(db, version.id).forEach((s, i) =>
-		signMinutes(
+	(await listSigners(db, version.id)).forEach(async (s, i) =>
+		await signMinutes(
 			db,
 			s.linkToken,
 			{ consent: 'on', shownHash: version.textHash, strokes: JSON.stringify(syntheticSignature(s.name)) },

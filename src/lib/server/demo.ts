@@ -1,5 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Db } from './db/client';
+import { affectedRows } from './db/client';
+import { transaction } from './db/client';
 import { createUser, grantRole } from './auth';
 import { attendance, components, forums, users, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';
 import { nameKey } from './workshops/attendance';
@@ -67,14 +69,13 @@ const TANGGAMUS_INSTITUTIONS: DemoInstitution[] = [
 	['Dompet Dhuafa', 'Dompet Dhuafa', 'mitra', 'Mitra pembangunan']
 ];
 
-function insertInstitutions(db: Db, forumId: number, list: DemoInstitution[]): Map<string, number> {
+async function insertInstitutions(db: Db, forumId: number, list: DemoInstitution[]): Promise<Map<string, number>> {
 	const ids = new Map<string, number>();
 	for (const [shortName, officialName, sector, subtype, aliases] of list) {
-		const row = db
+		const row = (await db
 			.insert(institutions)
 			.values({ forumId, shortName, officialName, sector, subtype, aliases: aliases ?? [] })
-			.returning()
-			.get();
+			.returning())[0]!;
 		ids.set(shortName, row.id);
 	}
 	return ids;
@@ -84,21 +85,21 @@ function insertInstitutions(db: Db, forumId: number, list: DemoInstitution[]): M
  * Databases seeded before accounts had a demo flag: their demo accounts (the README's published
  * logins) must still be refused once the demo is switched off.
  */
-export function markDemoAccounts(db: Db): void {
-	db.update(users).set({ isDemo: true }).where(inArray(users.email, [DEMO_MODERATOR_EMAIL, DEMO_SECRETARIAT_EMAIL])).run();
+export async function markDemoAccounts(db: Db): Promise<void> {
+	await db.update(users).set({ isDemo: true }).where(inArray(users.email, [DEMO_MODERATOR_EMAIL, DEMO_SECRETARIAT_EMAIL]));
 }
 
 /** Loads the demo forums into an empty database; does nothing when any forum exists. */
-export function seedDemo(db: Db): boolean {
-	const existing = db.select({ n: sql<number>`count(*)` }).from(forums).get();
+export async function seedDemo(db: Db): Promise<boolean> {
+	const existing = (await db.select({ n: sql<number>`count(*)` }).from(forums))[0];
 	if (existing && existing.n > 0) return false;
 
-	db.transaction(() => {
-		const moderator = createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
-		const secretariat = createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
+	transaction(db, async () => {
+		const moderator = await createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
+		const secretariat = await createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
 
 		// Madiun: the 8 November 2021 workshop.
-		const madiun = db
+		const madiun = (await db
 			.insert(forums)
 			.values({
 				name: 'Forum Pemberdayaan Masyarakat Kota Madiun',
@@ -110,12 +111,11 @@ export function seedDemo(db: Db): boolean {
 				place: 'Madiun',
 				secretariatAddress: 'Sekretariat: Yayasan Bambu Nusantara (YBN)\nKota Madiun, Jawa Timur'
 			})
-			.returning()
-			.get();
-		grantRole(db, madiun.id, moderator.id, 'moderator');
-		grantRole(db, madiun.id, secretariat.id, 'secretariat');
-		const madiunIds = insertInstitutions(db, madiun.id, MADIUN_INSTITUTIONS);
-		const programme = db
+			.returning())[0]!;
+		await grantRole(db, madiun.id, moderator.id, 'moderator');
+		await grantRole(db, madiun.id, secretariat.id, 'secretariat');
+		const madiunIds = await insertInstitutions(db, madiun.id, MADIUN_INSTITUTIONS);
+		const programme = (await db
 			.insert(programmes)
 			.values({
 				forumId: madiun.id,
@@ -123,17 +123,16 @@ export function seedDemo(db: Db): boolean {
 				vision: 'Kelurahan yang warganya berdaya, berpartisipasi dan mandiri secara ekonomi.',
 				legalBasis: 'Nota Kesepakatan Parapihak, 26 Februari 2021'
 			})
-			.returning()
-			.get();
+			.returning())[0]!;
 		[
 			'Peningkatan kapasitas warga untuk berpartisipasi',
 			'Monitoring partisipatif program',
 			'Profiling UMKM lapak kelurahan'
-		].forEach((name, i) => db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 }).run());
-		db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' }).run();
-		db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' }).run();
+		].forEach(async (name, i) => affectedRows(await db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 })));
+		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' });
+		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' });
 
-		const workshop = db
+		const workshop = (await db
 			.insert(workshops)
 			.values({
 				forumId: madiun.id,
@@ -150,26 +149,25 @@ export function seedDemo(db: Db): boolean {
 				notetakerName: 'Sekretariat YBN',
 				status: 'closed'
 			})
-			.returning()
-			.get();
+			.returning())[0]!;
 		[
 			['Pembukaan dan sambutan Bappelitbangda', 15],
 			['Paparan hasil survei tematik 9 kelurahan', 30],
 			['Diskusi peran dan kontribusi parapihak', 90],
 			['Penyepakatan matriks dan komitmen bersama', 45],
 			['Penandatanganan berita acara', 20]
-		].forEach(([title, minutes], i) =>
-			db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
+		].forEach(async ([title, minutes], i) =>
+			affectedRows(await db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }))
 		);
-		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: newInvitationCode(db) }).run();
+		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: await newInvitationCode(db) });
 
 		const start = Date.parse('2021-11-08T08:10:00+07:00');
-		MADIUN_ATTENDEES.forEach(([short, name, jabatan, gender, phone], i) => {
+		MADIUN_ATTENDEES.forEach(async ([short, name, jabatan, gender, phone], i) => {
 			const institutionId = madiunIds.get(short)!;
 			const inst = MADIUN_INSTITUTIONS.find((x) => x[0] === short)!;
-			const person = db.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning().get();
-			db.insert(representations).values({ personId: person.id, institutionId, jabatan, fromDate: '2021-01-01' }).run();
-			db.insert(attendance)
+			const person = (await db.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning())[0]!;
+			await db.insert(representations).values({ personId: person.id, institutionId, jabatan, fromDate: '2021-01-01' });
+			await db.insert(attendance)
 				.values({
 					workshopId: workshop.id,
 					institutionId,
@@ -183,13 +181,12 @@ export function seedDemo(db: Db): boolean {
 					phone,
 					checkedInAt: new Date(start + i * 95_000),
 					confirmedAt: new Date(start + i * 95_000)
-				})
-				.run();
+				});
 		});
 
 		// Tanggamus comes second (workshop 2); the Madiun follow-up, live for the demo, is workshop 3.
 		// Tanggamus: the coordination meeting of 4 October 2019.
-		const tanggamus = db
+		const tanggamus = (await db
 			.insert(forums)
 			.values({
 				name: 'Tim Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus',
@@ -202,22 +199,20 @@ export function seedDemo(db: Db): boolean {
 				place: 'Kota Agung',
 				secretariatAddress: 'Sekretariat: Bappeda Kabupaten Tanggamus\nKota Agung, Lampung'
 			})
-			.returning()
-			.get();
-		grantRole(db, tanggamus.id, moderator.id, 'moderator');
-		grantRole(db, tanggamus.id, secretariat.id, 'secretariat');
-		const tanggamusIds = insertInstitutions(db, tanggamus.id, TANGGAMUS_INSTITUTIONS);
-		const tProgramme = db
+			.returning())[0]!;
+		await grantRole(db, tanggamus.id, moderator.id, 'moderator');
+		await grantRole(db, tanggamus.id, secretariat.id, 'secretariat');
+		const tanggamusIds = await insertInstitutions(db, tanggamus.id, TANGGAMUS_INSTITUTIONS);
+		const tProgramme = (await db
 			.insert(programmes)
 			.values({ forumId: tanggamus.id, name: 'Penanggulangan Kemiskinan Terpadu' })
-			.returning()
-			.get();
-		['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].forEach((name, i) =>
-			db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 }).run()
+			.returning())[0]!;
+		['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].forEach(async (name, i) =>
+			affectedRows(await db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 }))
 		);
-		db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' }).run();
-		db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' }).run();
-		const meeting = db
+		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' });
+		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' });
+		const meeting = (await db
 			.insert(workshops)
 			.values({
 				forumId: tanggamus.id,
@@ -230,12 +225,11 @@ export function seedDemo(db: Db): boolean {
 				chairName: 'Kepala Bappeda Kabupaten Tanggamus',
 				status: 'closed'
 			})
-			.returning()
-			.get();
-		for (const id of tanggamusIds.values()) db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id, code: newInvitationCode(db) }).run();
+			.returning())[0]!;
+		for (const id of tanggamusIds.values()) await db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id, code: await newInvitationCode(db) });
 
 		// Madiun follow-up: the live workshop a newcomer joins with the demo code.
-		const followUp = db
+		const followUp = (await db
 			.insert(workshops)
 			.values({
 				forumId: madiun.id,
@@ -253,17 +247,16 @@ export function seedDemo(db: Db): boolean {
 				joinCode: DEMO_JOIN_CODE,
 				previousWorkshopId: workshop.id
 			})
-			.returning()
-			.get();
+			.returning())[0]!;
 		[
 			['Pembukaan', 10],
 			['Laporan kemajuan komitmen bersama', 45],
 			['Pemutakhiran matriks peran dan kontribusi', 60],
 			['Kesepakatan replikasi', 30]
-		].forEach(([title, minutes], i) =>
-			db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }).run()
+		].forEach(async ([title, minutes], i) =>
+			affectedRows(await db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }))
 		);
-		for (const id of madiunIds.values()) db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: newInvitationCode(db) }).run();
+		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: await newInvitationCode(db) });
 	});
 	return true;
 }

@@ -16,14 +16,14 @@ export const READ_ROLES: readonly ForumRole[] = FORUM_ROLES;
  * The forum, if the signed-in account holds one of `roles` there (or, with `admin`, is the
  * instance administrator); 403/404 otherwise.
  */
-export function requireForumRole(
+export async function requireForumRole(
 	db: Db,
 	locals: App.Locals,
 	forumId: number,
 	roles: readonly ForumRole[] = ['moderator', 'secretariat'],
 	opts: { admin?: boolean } = {}
 ) {
-	const forum = Number.isInteger(forumId) ? getForum(db, forumId) : null;
+	const forum = Number.isInteger(forumId) ? await getForum(db, forumId) : null;
 	if (!forum) error(404, translate(locals.locale, 'error.notFound'));
 	const held = rolesIn(locals.viewer, forum.id);
 	const admin = opts.admin === true && locals.viewer?.kind === 'account' && locals.viewer.user.isAdmin;
@@ -36,10 +36,10 @@ export function canEditForum(roles: readonly ForumRole[]): boolean {
 	return roles.includes('moderator') || roles.includes('secretariat');
 }
 
-export function requireWorkshopRole(db: Db, locals: App.Locals, workshopId: number, roles?: readonly ForumRole[]) {
-	const workshop = Number.isInteger(workshopId) ? getWorkshop(db, workshopId) : null;
+export async function requireWorkshopRole(db: Db, locals: App.Locals, workshopId: number, roles?: readonly ForumRole[]) {
+	const workshop = Number.isInteger(workshopId) ? await getWorkshop(db, workshopId) : null;
 	if (!workshop) error(404, translate(locals.locale, 'error.notFound'));
-	const { forum, roles: held } = requireForumRole(db, locals, workshop.forumId, roles);
+	const { forum, roles: held } = await requireForumRole(db, locals, workshop.forumId, roles);
 	return { workshop, forum, roles: held };
 }
 
@@ -52,7 +52,7 @@ export function requireAdmin(locals: App.Locals) {
 }
 
 /** Who invites people to a forum and sees its roles: the administrator, or one of its moderators. */
-export function requirePeopleManager(db: Db, locals: App.Locals, forumId: number) {
+export async function requirePeopleManager(db: Db, locals: App.Locals, forumId: number) {
 	if (locals.viewer?.kind !== 'account') error(401, translate(locals.locale, 'error.loginRequired'));
-	return requireForumRole(db, locals, forumId, ['moderator'], { admin: true });
+	return await requireForumRole(db, locals, forumId, ['moderator'], { admin: true });
 }

@@ -15,6 +15,8 @@ import { listAttendance } from './workshops/attendance';
 import { partySignatories } from './workshops/attendance-corrections';
 import { speaksForInstitution } from './workshops/confirmation';
 import type { Db } from './db/client';
+import { affectedRows } from './db/client';
+import { affectedRows, transaction } from './db/client';
 import { attendance, forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments/commitments';
@@ -51,24 +53,24 @@ const KIND_WORDS: Record<string, string> = {
 };
 
 
-function forumOf(db: Db, workshop: Workshop) {
-	return db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+async function forumOf(db: Db, workshop: Workshop) {
+	return (await db.select().from(forums).where(eq(forums.id, workshop.forumId)))[0]!;
 }
 
 /** Where the minutes say they were made: the forum's place, else its region's name, else the venue. */
-function placeOf(db: Db, forum: Forum, fallback: string): string {
+async function placeOf(db: Db, forum: Forum, fallback: string): Promise<string> {
 	if (forum.place.trim()) return forum.place.trim();
-	return regionDefaults(db, forum.regencyCode).place || fallback;
+	return (await regionDefaults(db, forum.regencyCode)).place || fallback;
 }
 
 /** Points a forum typically agrees on, as a starting draft the editors then change. */
-function defaultPoints(db: Db, workshop: Workshop, villageWord: string): string[] {
+async function defaultPoints(db: Db, workshop: Workshop, villageWord: string): Promise<string[]> {
 	const points: string[] = [];
-	const programme = workshop.programmeId ? db.select().from(programmes).where(eq(programmes.id, workshop.programmeId)).get() : null;
-	const frozen = currentMatrixVersion(db, workshop.id);
+	const programme = workshop.programmeId ? (await db.select().from(programmes).where(eq(programmes.id, workshop.programmeId)))[0] : null;
+	const frozen = await currentMatrixVersion(db, workshop.id);
 	if (programme && frozen)
 		points.push(`Menyepakati matriks peran dan kontribusi parapihak ${programme.name} (versi ${frozen.version}) sebagaimana terlampir.`);
-	const sites = workshop.programmeId ? listPilotSites(db, workshop.programmeId) : [];
+	const sites = workshop.programmeId ? await listPilotSites(db, workshop.programmeId) : [];
 	if (sites.length > 0) points.push(`Menyepakati lokasi piloting di ${sites.map((s) => villageName(s.area, s.areaCode, villageWord)).join(' dan ')}.`);
 	points.push('Parapihak melaksanakan peran dan kontribusi masing-masing serta melaporkan kemajuannya kepada sekretariat forum secara berkala.');
 	return points;
@@ -82,10 +84,10 @@ function defaultPoints(db: Db, workshop: Workshop, villageWord: string): string[
 export async function ensureMinutesDraft(db: Db, workshop: Workshop): Promise<void> {
 	const exists = liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
 	if (exists) return;
-	const forum = forumOf(db, workshop);
+	const forum = await forumOf(db, workshop);
 	const year = Number(workshop.date.slice(0, 4));
 	const nomor = formatMinutesNumber(forum.numberingPattern, { n: nextMinutesNumber(db, forum.id, year), shortName: forum.shortName, isoDate: workshop.date });
-	const points = defaultPoints(db, workshop, forum.villageWord);
+	const points = await defaultPoints(db, workshop, forum.villageWord);
 	try {
 		await liveRooms().change(workshop.id, (doc) => {
 			const minutes = roots(doc).minutes;
@@ -101,13 +103,13 @@ export async function ensureMinutesDraft(db: Db, workshop: Workshop): Promise<vo
 	}
 }
 
-function buildContent(db: Db, workshop: Workshop, version: number, draft: MinutesDraft): MinutesContent {
-	const forum = forumOf(db, workshop);
-	const rows = listAttendance(db, workshop.id);
+async function buildContent(db: Db, workshop: Workshop, version: number, draft: MinutesDraft): Promise<MinutesContent> {
+	const forum = await forumOf(db, workshop);
+	const rows = await listAttendance(db, workshop.id);
 	const when = tanggalTerbilang(workshop.date);
 	const kind = KIND_WORDS[workshop.kind] ?? 'Pertemuan';
-	const frozen = currentMatrixVersion(db, workshop.id);
-	const previous = workshop.previousWorkshopId ? db.select().from(workshops).where(eq(workshops.id, workshop.previousWorkshopId)).get() : null;
+	const frozen = await currentMatrixVersion(db, workshop.id);
+	const previous = workshop.previousWorkshopId ? (await db.select().from(workshops).where(eq(workshops.id, workshop.previousWorkshopId)))[0] : null;
 	const siteName = siteNamer(db, forum.villageWord);
 	const agreed = (inst: string, comp: string): AgreedContribution | null => {
 		const c = frozen?.cells.find((x) => String(x.institutionId) === inst && String(x.componentId) === comp);
@@ -143,7 +145,7 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 		moderator: workshop.moderatorName,
 		notetaker: workshop.notetakerName,
 		parties: rows.map((r) => ({ name: r.name, jabatan: r.jabatan, instansi: r.institutionName, sector: r.sector })),
-		agenda: listAgenda(db, workshop.id).map((a) => a.title),
+		agenda: (await listAgenda(db, workshop.id)).map((a) => a.title),
 		agreedPoints: draft.points,
 		notes: draft.notes,
 		matrix: frozen
@@ -154,7 +156,7 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 					rows: frozen.rows.map((r) => ({ institution: r.name, sector: r.sector, cells: frozen.components.map((c) => agreed(r.id, c.id)) }))
 				}
 			: null,
-		commitments: listCommitments(db, workshop.forumId)
+		commitments: (await listCommitments(db, workshop.forumId))
 			.filter((c) => c.workshopId === workshop.id)
 			.map((c) => ({
 				number: c.number,
@@ -166,28 +168,27 @@ function buildContent(db: Db, workshop: Workshop, version: number, draft: Minute
 			? [
 					`Pertemuan ini menindaklanjuti ${previous.title} (${tanggalTerbilang(previous.date).short}).`,
 					// The berita acara is an Indonesian document, whatever language its editor reads.
-					...(workshop.programmeId ? commitmentChangesSince(db, workshop.programmeId, previous.date).map((c) => describeCommitmentChange(c, (key, params) => translate('id', key, params), 'id')) : [])
+					...(workshop.programmeId ? (await commitmentChangesSince(db, workshop.programmeId, previous.date)).map((c) => describeCommitmentChange(c, (key, params) => translate('id', key, params), 'id')) : [])
 				]
 			: [],
 		closingFormula: CLOSING_FORMULA,
-		placeAndDate: `${placeOf(db, forum, workshop.place)}, ${when.short}`
+		placeAndDate: `${await placeOf(db, forum, workshop.place)}, ${when.short}`
 	};
 }
 
 
-export function currentMinutesVersion(db: Db, workshopId: number): MinutesVersion | null {
+export async function currentMinutesVersion(db: Db, workshopId: number): Promise<MinutesVersion | null> {
 	return (
-		db
+		(await db
 			.select()
 			.from(minutesVersions)
 			.where(and(eq(minutesVersions.workshopId, workshopId), isNull(minutesVersions.voidedAt)))
-			.orderBy(desc(minutesVersions.version))
-			.get() ?? null
+			.orderBy(desc(minutesVersions.version)))[0] ?? null
 	);
 }
 
-export function listMinutesVersions(db: Db, workshopId: number): MinutesVersion[] {
-	return db.select().from(minutesVersions).where(eq(minutesVersions.workshopId, workshopId)).orderBy(desc(minutesVersions.version)).all();
+export async function listMinutesVersions(db: Db, workshopId: number): Promise<MinutesVersion[]> {
+	return await db.select().from(minutesVersions).where(eq(minutesVersions.workshopId, workshopId)).orderBy(desc(minutesVersions.version));
 }
 
 export function minutesContent(version: MinutesVersion): MinutesContent {
@@ -226,23 +227,21 @@ type SignerChoice = { attendanceId: number } | { official: OfficialSigner };
 export const MIN_REPLACE_REASON = 10;
 
 /** Whether a version has been answered by any signer (signed or declined) or sealed: then it is on record. */
-export function versionOnRecord(db: Db, minutesVersionId: number): boolean {
-	const answered = db
+export async function versionOnRecord(db: Db, minutesVersionId: number): Promise<boolean> {
+	const answered = (await db
 		.select({ id: minutesSigners.id })
 		.from(minutesSigners)
-		.where(and(eq(minutesSigners.minutesVersionId, minutesVersionId), inArray(minutesSigners.status, ['signed', 'declined'])))
-		.get();
+		.where(and(eq(minutesSigners.minutesVersionId, minutesVersionId), inArray(minutesSigners.status, ['signed', 'declined']))))[0];
 	if (answered) return true;
-	return !!db.select({ id: sealedMinutes.id }).from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, minutesVersionId)).get();
+	return !!(await db.select({ id: sealedMinutes.id }).from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, minutesVersionId)))[0];
 }
 
-function isForumModerator(db: Db, forumId: number, userId: number | null): boolean {
+async function isForumModerator(db: Db, forumId: number, userId: number | null): Promise<boolean> {
 	if (userId === null) return false;
-	return !!db
+	return !!(await db
 		.select({ userId: forumMembers.userId })
 		.from(forumMembers)
-		.where(and(eq(forumMembers.forumId, forumId), eq(forumMembers.userId, userId), eq(forumMembers.role, 'moderator')))
-		.get();
+		.where(and(eq(forumMembers.forumId, forumId), eq(forumMembers.userId, userId), eq(forumMembers.role, 'moderator'))))[0];
 }
 
 /**
@@ -256,23 +255,23 @@ function isForumModerator(db: Db, forumId: number, userId: number | null): boole
  * workshop's chair, moderator or notetaker (`acknowledging` and `witness` take an attendance id
  * or one of those three words).
  */
-export function finalizeMinutes(
+export async function finalizeMinutes(
 	db: Db,
 	workshop: Workshop,
 	userId: number | null,
 	input: FormData | Record<string, unknown> = {}
-): MinutesVersion {
+): Promise<MinutesVersion> {
 	const form = new InputReader(input);
 	const reason = form.paragraph('reason', { max: 1000 });
-	const onRecord = (version: MinutesVersion | null) => version !== null && versionOnRecord(db, version.id);
-	const mayReplaceSigned = isForumModerator(db, workshop.forumId, userId);
+	const onRecord = async (version: MinutesVersion | null) => version !== null && await versionOnRecord(db, version.id);
+	const mayReplaceSigned = await isForumModerator(db, workshop.forumId, userId);
 	// Refused before anything else is checked: the secretariat gets one clear answer.
-	if (onRecord(currentMinutesVersion(db, workshop.id))) {
+	if (await onRecord(await currentMinutesVersion(db, workshop.id))) {
 		if (!mayReplaceSigned) throw new InputError({ reason: { key: 'minutes.replace.moderatorOnly' } });
 		if (reason.length < MIN_REPLACE_REASON) form.fail('reason', 'minutes.replace.reasonTooShort', { min: MIN_REPLACE_REASON });
 	}
-	const attendees = listAttendance(db, workshop.id);
-	const officials = workshopOfficials(workshop, forumOf(db, workshop).name);
+	const attendees = await listAttendance(db, workshop.id);
+	const officials = workshopOfficials(workshop, (await forumOf(db, workshop)).name);
 	const choose = (value: string): SignerChoice | null => {
 		const official = officials.find((o) => o.key === value);
 		if (official) return { official };
@@ -306,73 +305,68 @@ export function finalizeMinutes(
 		return { attendanceId: a.id, institutionId: a.institutionId, name: a.name, jabatan: a.jabatan, instansi: a.institutionName };
 	};
 
-	return db.transaction((tx) => {
-		const latest = tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)).get();
+	return transaction(db, async (tx) => {
+		const latest = (await tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)))[0];
 		const version = (latest?.v ?? 0) + 1;
-		const content = canonicalJson(buildContent(db, workshop, version, draft));
+		const content = canonicalJson(await buildContent(db, workshop, version, draft));
 		const now = new Date();
-		const previous = currentMinutesVersion(db, workshop.id);
+		const previous = await currentMinutesVersion(db, workshop.id);
 		if (previous) {
 			// Someone may have signed since the check above: decide again inside the transaction.
-			const signed = onRecord(previous);
+			const signed = await onRecord(previous);
 			if (signed && !mayReplaceSigned) throw new InputError({ reason: { key: 'minutes.replace.moderatorOnly' } });
 			if (signed && reason.length < MIN_REPLACE_REASON) throw new InputError({ reason: { key: 'minutes.replace.reasonTooShort', params: { min: MIN_REPLACE_REASON } } });
-			tx.update(minutesVersions)
+			await tx.update(minutesVersions)
 				.set({ voidedAt: now, voidReason: reason || null, voidedBy: userId })
-				.where(eq(minutesVersions.id, previous.id))
-				.run();
+				.where(eq(minutesVersions.id, previous.id));
 			// Signatures and refusals already given stay on record with the version they were given to.
-			tx.update(minutesSigners)
+			await tx.update(minutesSigners)
 				.set({ status: 'void' })
-				.where(and(eq(minutesSigners.minutesVersionId, previous.id), eq(minutesSigners.status, 'pending')))
-				.run();
+				.where(and(eq(minutesSigners.minutesVersionId, previous.id), eq(minutesSigners.status, 'pending')));
 			if (signed) {
-				tx.update(workshops).set({ status: 'closed' }).where(and(eq(workshops.id, workshop.id), eq(workshops.status, 'signed'))).run();
+				await tx.update(workshops).set({ status: 'closed' }).where(and(eq(workshops.id, workshop.id), eq(workshops.status, 'signed')));
 				log('info', 'minutes.signedVersionReplaced', { workshop: workshop.id, version: previous.version, by: userId });
 			}
 		}
-		const matrix = currentMatrixVersion(db, workshop.id);
-		const row = tx
+		const matrix = await currentMatrixVersion(db, workshop.id);
+		const row = (await tx
 			.insert(minutesVersions)
 			.values({ workshopId: workshop.id, version, nomor: draft.nomor, content, textHash: sha256Hex(content), matrixVersionId: matrix?.id ?? null, finalizedAt: now, finalizedBy: userId })
-			.returning()
-			.get();
-		const add = (choice: SignerChoice, role: SignerRole) =>
-			tx.insert(minutesSigners)
-				.values({ minutesVersionId: row.id, role, linkToken: newLinkToken(), ...signerSnapshot(choice) })
-				.run();
+			.returning())[0]!;
+		const add = async (choice: SignerChoice, role: SignerRole) =>
+			affectedRows(await tx.insert(minutesSigners)
+				.values({ minutesVersionId: row.id, role, linkToken: newLinkToken(), ...signerSnapshot(choice) }));
 		const special = new Set(
 			[acknowledging, ...witnesses].flatMap((c) => (c && 'attendanceId' in c ? [c.attendanceId] : []))
 		);
-		for (const a of partySignatories(attendees.filter((x) => x.institutionApproved && speaksForInstitution(x)), special)) add({ attendanceId: a.id }, 'party');
-		for (const w of witnesses) add(w!, 'witness');
-		if (acknowledging) add(acknowledging, 'acknowledging');
+		for (const a of partySignatories(attendees.filter((x) => x.institutionApproved && speaksForInstitution(x)), special)) await add({ attendanceId: a.id }, 'party');
+		for (const w of witnesses) await add(w!, 'witness');
+		if (acknowledging) await add(acknowledging, 'acknowledging');
 		return row;
 	});
 }
 
-export function listSigners(db: Db, minutesVersionId: number): MinutesSigner[] {
-	return db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, minutesVersionId)).orderBy(asc(minutesSigners.id)).all();
+export async function listSigners(db: Db, minutesVersionId: number): Promise<MinutesSigner[]> {
+	return await db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, minutesVersionId)).orderBy(asc(minutesSigners.id));
 }
 
-export function findSignerByToken(db: Db, token: string) {
+export async function findSignerByToken(db: Db, token: string) {
 	if (!/^[A-Za-z0-9_-]{10,64}$/.test(token)) return null;
-	const signer = db.select().from(minutesSigners).where(eq(minutesSigners.linkToken, token)).get();
+	const signer = (await db.select().from(minutesSigners).where(eq(minutesSigners.linkToken, token)))[0];
 	if (!signer) return null;
-	const version = db.select().from(minutesVersions).where(eq(minutesVersions.id, signer.minutesVersionId)).get()!;
+	const version = (await db.select().from(minutesVersions).where(eq(minutesVersions.id, signer.minutesVersionId)))[0]!;
 	return { signer, version };
 }
 
 /** Replaces a pending signer's link; the old one stops working at once. */
-export function renewSignerLink(db: Db, workshopId: number, signerId: number): string | null {
-	const current = currentMinutesVersion(db, workshopId);
+export async function renewSignerLink(db: Db, workshopId: number, signerId: number): Promise<string | null> {
+	const current = await currentMinutesVersion(db, workshopId);
 	if (!current) return null;
 	const token = newLinkToken();
-	const result = db
+	const result = affectedRows(await db
 		.update(minutesSigners)
 		.set({ linkToken: token })
-		.where(and(eq(minutesSigners.id, signerId), eq(minutesSigners.minutesVersionId, current.id), eq(minutesSigners.status, 'pending')))
-		.run();
+		.where(and(eq(minutesSigners.id, signerId), eq(minutesSigners.minutesVersionId, current.id), eq(minutesSigners.status, 'pending'))));
 	return result.changes === 1 ? token : null;
 }
 
@@ -419,21 +413,21 @@ export function parseStrokes(raw: string): SignatureStrokes | null {
  * current version's, when consent is not ticked, or when a joined participant tries another
  * attendee's link.
  */
-export function signMinutes(
+export async function signMinutes(
 	db: Db,
 	token: string,
 	input: FormData | Record<string, unknown>,
 	context: { ip: string; userAgent: string; participantAttendanceId: number | null },
 	now = new Date()
-): MinutesSigner {
-	const found = findSignerByToken(db, token);
+): Promise<MinutesSigner> {
+	const found = await findSignerByToken(db, token);
 	if (!found) throw new InputError({ token: { key: 'sign.unknownLink' } });
 	const { signer, version } = found;
 	if (context.participantAttendanceId !== null && signer.attendanceId !== context.participantAttendanceId)
 		throw new InputError({ token: { key: 'sign.notYours' } });
 	if (version.voidedAt || signer.status === 'void') throw new InputError({ token: { key: 'sign.versionVoid' } });
 	// A representative the moderator revoked (or never confirmed) no longer signs for the institution.
-	const entry = signer.role === 'party' && signer.attendanceId !== null ? db.select().from(attendance).where(eq(attendance.id, signer.attendanceId)).get() : null;
+	const entry = signer.role === 'party' && signer.attendanceId !== null ? (await db.select().from(attendance).where(eq(attendance.id, signer.attendanceId)))[0] : null;
 	if (entry && !speaksForInstitution(entry)) throw new InputError({ token: { key: 'door.cannotSign' } });
 	if (signer.status === 'signed') throw new InputError({ token: { key: 'sign.alreadySigned' } });
 	if (signer.status === 'declined') throw new InputError({ token: { key: 'sign.alreadyDeclined' } });
@@ -444,7 +438,7 @@ export function signMinutes(
 	const strokes = parseStrokes(form.paragraph('strokes', { required: true, max: 400_000 }));
 	if (!strokes) form.fail('strokes', 'sign.drawSignature');
 	form.done();
-	const updated = db
+	const updated = (await db
 		.update(minutesSigners)
 		.set({
 			status: 'signed',
@@ -456,24 +450,22 @@ export function signMinutes(
 			userAgent: context.userAgent.slice(0, 400)
 		})
 		.where(and(eq(minutesSigners.id, signer.id), eq(minutesSigners.status, 'pending')))
-		.returning()
-		.get();
+		.returning())[0]!;
 	// Two taps racing: the second finds the row no longer pending.
 	if (!updated) throw new InputError({ token: { key: 'sign.alreadySigned' } });
 	return updated;
 }
 
-export function declineSigning(db: Db, token: string, input: FormData | Record<string, unknown>): void {
-	const found = findSignerByToken(db, token);
+export async function declineSigning(db: Db, token: string, input: FormData | Record<string, unknown>): Promise<void> {
+	const found = await findSignerByToken(db, token);
 	if (!found || found.version.voidedAt) throw new InputError({ token: { key: 'sign.unknownLink' } });
 	const form = new InputReader(input);
 	const reason = form.paragraph('reason', { required: true, max: 500 });
 	form.done();
-	const result = db
+	const result = affectedRows(await db
 		.update(minutesSigners)
 		.set({ status: 'declined', declineReason: reason, signedAt: new Date() })
-		.where(and(eq(minutesSigners.id, found.signer.id), eq(minutesSigners.status, 'pending')))
-		.run();
+		.where(and(eq(minutesSigners.id, found.signer.id), eq(minutesSigners.status, 'pending'))));
 	if (result.changes !== 1) throw new InputError({ token: { key: 'sign.alreadySigned' } });
 }
 

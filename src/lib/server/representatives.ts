@@ -11,14 +11,14 @@ import { translate } from '../i18n/translate';
  * The signed-in representative of this workshop; staff are sent to the forum's commitment pages,
  * strangers to the join page, participants of another workshop get 403.
  */
-export function requireRepresentative(db: Db, locals: App.Locals, code: string) {
-	const workshop = findWorkshopByCode(db, code);
+export async function requireRepresentative(db: Db, locals: App.Locals, code: string) {
+	const workshop = await findWorkshopByCode(db, code);
 	if (!workshop) error(404, translate(locals.locale, 'join.unknownCode'));
 	const viewer = locals.viewer;
 	if (!viewer) redirect(303, `/join/${workshop.joinCode}`);
 	if (rolesIn(viewer, workshop.forumId).length > 0) redirect(303, `/forums/${workshop.forumId}/commitments`);
 	if (viewer.kind !== 'participant' || viewer.workshopId !== workshop.id) error(403, translate(locals.locale, 'error.forbidden'));
-	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+	const entry = (await db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)))[0];
 	if (!entry || !speaksForInstitution(entry)) error(403, translate(locals.locale, entry?.revokedAt ? 'door.revoked' : 'door.awaitingConfirmation'));
 	return { workshop, viewer: viewer as Extract<Viewer, { kind: 'participant' }> };
 }
@@ -28,8 +28,8 @@ export function requireRepresentative(db: Db, locals: App.Locals, code: string) 
  * revoked or removed. A viewer waiting for the moderator (the general code) gets null, so nothing
  * that is the institution's (its evidence, its reports) opens for them.
  */
-export function representedForum(db: Db, viewer: Extract<Viewer, { kind: 'participant' }>): number | null {
-	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+export async function representedForum(db: Db, viewer: Extract<Viewer, { kind: 'participant' }>): Promise<number | null> {
+	const entry = (await db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)))[0];
 	if (!entry || !speaksForInstitution(entry)) return null;
-	return getWorkshop(db, viewer.workshopId)?.forumId ?? null;
+	return (await getWorkshop(db, viewer.workshopId))?.forumId ?? null;
 }

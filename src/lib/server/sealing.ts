@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
 import forge from 'node-forge';
-import { DEFAULT_DATABASE_PATH, type Db } from './db/client';
+import { DEFAULT_DATABASE_PATH, transaction, type Db } from './db/client';
 import { attendance, forums, minutesSigners, minutesVersions, sealCertificates, sealedMinutes, workshops } from './db/schema';
 import { translate, type MessageKey } from '../i18n/translate';
 import { currentMinutesVersion, listSigners, minutesContent, signingComplete, CONSENT_STATEMENT, UNCERTIFIED_NOTICE, type MinutesContent, type MinutesSigner, type MinutesVersion } from './minutes';
@@ -65,14 +65,13 @@ function rewrapP12(p12: Buffer, from: string, to: string): Buffer {
 	return Buffer.from(forge.asn1.toDer(out).getBytes(), 'binary');
 }
 
-export function activeSealCertificate(db: Db, forumId: number) {
+export async function activeSealCertificate(db: Db, forumId: number) {
 	return (
-		db
+		(await db
 			.select()
 			.from(sealCertificates)
 			.where(and(eq(sealCertificates.forumId, forumId), eq(sealCertificates.active, true)))
-			.orderBy(desc(sealCertificates.id))
-			.get() ?? null
+			.orderBy(desc(sealCertificates.id)))[0] ?? null
 	);
 }
 
@@ -97,15 +96,15 @@ function namesOtherForum(subject: string, commonName: string): boolean {
  * made on first use, and again when the forum's name changed since. Older certificates stay on
  * record, so documents sealed with them still verify.
  */
-export function ensureSealCertificate(db: Db, forumId: number) {
-	const existing = activeSealCertificate(db, forumId);
-	const forum = db.select().from(forums).where(eq(forums.id, forumId)).get()!;
+export async function ensureSealCertificate(db: Db, forumId: number) {
+	const existing = await activeSealCertificate(db, forumId);
+	const forum = (await db.select().from(forums).where(eq(forums.id, forumId)))[0]!;
 	const commonName = sealCommonName(forum);
 	if (existing && existing.notAfter.getTime() > Date.now() && (existing.source === 'imported' || !namesOtherForum(existing.subject, commonName))) return existing;
 	const made = createSealCertificate(commonName);
 	const info = inspectP12(made.p12, made.passphrase);
-	db.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId)).run();
-	return db
+	await db.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId));
+	return (await db
 		.insert(sealCertificates)
 		.values({
 			forumId,
@@ -116,8 +115,7 @@ export function ensureSealCertificate(db: Db, forumId: number) {
 			notBefore: info.notBefore,
 			notAfter: info.notAfter
 		})
-		.returning()
-		.get();
+		.returning())[0]!;
 }
 
 /**
@@ -125,7 +123,7 @@ export function ensureSealCertificate(db: Db, forumId: number) {
  * minutes, so that one piece of code holds the forum's key.
  */
 export async function sealForumDocument(db: Db, forumId: number, pdf: Uint8Array, info: SealInfo): Promise<{ pdf: Uint8Array; fingerprint: string }> {
-	const cert = ensureSealCertificate(db, forumId);
+	const cert = await ensureSealCertificate(db, forumId);
 	const key = { p12: Buffer.from(cert.p12), passphrase: sealSecret() };
 	const authority = timeStampAuthorityUrl();
 	if (authority) {
@@ -150,13 +148,12 @@ export async function importSealCertificate(db: Db, forumId: number, form: FormD
 	try {
 		const info = inspectP12(bytes, passphrase);
 		const p12 = rewrapP12(bytes, passphrase, sealSecret());
-		return db.transaction((tx) => {
-			tx.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId)).run();
-			return tx
+		return transaction(db, async (tx) => {
+			await tx.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId));
+			return (await tx
 				.insert(sealCertificates)
 				.values({ forumId, source: 'imported', p12, subject: info.subject, fingerprint: info.fingerprint, notBefore: info.notBefore, notAfter: info.notAfter })
-				.returning()
-				.get();
+				.returning())[0]!;
 		});
 	} catch (e) {
 		if (e instanceof P12Error) throw new InputError({ p12: { key: `minutes.p12.${e.reason}` as MessageKey } });
@@ -164,22 +161,20 @@ export async function importSealCertificate(db: Db, forumId: number, form: FormD
 	}
 }
 
-export function sealedMinutesFor(db: Db, minutesVersionId: number) {
-	const row = db
+export async function sealedMinutesFor(db: Db, minutesVersionId: number) {
+	const row = (await db
 		.select({ sha256: sealedMinutes.sha256, sealedAt: sealedMinutes.sealedAt })
 		.from(sealedMinutes)
-		.where(eq(sealedMinutes.minutesVersionId, minutesVersionId))
-		.get();
+		.where(eq(sealedMinutes.minutesVersionId, minutesVersionId)))[0];
 	return row ?? null;
 }
 
-export function sealedPdf(db: Db, workshopId: number, version: number): Uint8Array | null {
-	const row = db
+export async function sealedPdf(db: Db, workshopId: number, version: number): Promise<Uint8Array | null> {
+	const row = (await db
 		.select({ pdf: sealedMinutes.pdf })
 		.from(sealedMinutes)
 		.innerJoin(minutesVersions, eq(minutesVersions.id, sealedMinutes.minutesVersionId))
-		.where(and(eq(minutesVersions.workshopId, workshopId), eq(minutesVersions.version, version)))
-		.get();
+		.where(and(eq(minutesVersions.workshopId, workshopId), eq(minutesVersions.version, version))))[0];
 	return row ? new Uint8Array(row.pdf) : null;
 }
 
@@ -208,22 +203,21 @@ function letterheadOf(content: MinutesContent, forum: Forum): Pick<MinutesDocume
 }
 
 /** Everything the PDF shows, taken from the finalised version and the signers' own records. */
-export function buildMinutesDocument(db: Db, workshop: Workshop, origin: string, sealTimeAuthority: string | null = null): MinutesDocument {
-	const version = currentMinutesVersion(db, workshop.id);
+export async function buildMinutesDocument(db: Db, workshop: Workshop, origin: string, sealTimeAuthority: string | null = null): Promise<MinutesDocument> {
+	const version = await currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
 	const content = minutesContent(version);
-	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+	const forum = (await db.select().from(forums).where(eq(forums.id, workshop.forumId)))[0]!;
 	const timeZone = content.timeZone ?? forum.timeZone;
-	const signers = listSigners(db, version.id);
+	const signers = await listSigners(db, version.id);
 	const signed = signers.filter((s): s is MinutesSigner & { strokes: SignatureStrokes; signedAt: Date } => s.status === 'signed' && !!s.strokes && !!s.signedAt);
 	const byAttendance = new Map(signed.map((s) => [s.attendanceId, s]));
 	// Entries staff removed are not in the daftar hadir.
-	const rows = db
+	const rows = await db
 		.select()
 		.from(attendance)
 		.where(and(eq(attendance.workshopId, workshop.id), isNull(attendance.removedAt)))
-		.orderBy(attendance.checkedInAt)
-		.all();
+		.orderBy(attendance.checkedInAt);
 	const sector = (s: string) => translate('id', `sector.${s}` as MessageKey);
 	return {
 		documentId: `BA-${workshop.id}-v${version.version}`,
@@ -299,9 +293,9 @@ const sealing = new Map<number, Promise<SealResult>>();
  * returns the same file.
  */
 export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: string): Promise<SealResult> {
-	const version = currentMinutesVersion(db, workshop.id);
+	const version = await currentMinutesVersion(db, workshop.id);
 	if (!version) throw new InputError({ minutes: { key: 'minutes.notFinal' } });
-	const existing = db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
+	const existing = (await db.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)))[0];
 	if (existing) return { sha256: existing.sha256, pdf: new Uint8Array(existing.pdf), alreadySealed: true, sealTime: null };
 	const pending = sealing.get(version.id);
 	if (pending) return { ...(await pending), alreadySealed: true, sealTime: null };
@@ -315,9 +309,9 @@ export async function sealWorkshopMinutes(db: Db, workshop: Workshop, origin: st
 }
 
 async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, origin: string): Promise<SealResult> {
-	if (!signingComplete(listSigners(db, version.id))) throw new InputError({ minutes: { key: 'minutes.notComplete' } });
-	const cert = ensureSealCertificate(db, workshop.forumId);
-	const forum = db.select().from(forums).where(eq(forums.id, workshop.forumId)).get()!;
+	if (!signingComplete(await listSigners(db, version.id))) throw new InputError({ minutes: { key: 'minutes.notComplete' } });
+	const cert = await ensureSealCertificate(db, workshop.forumId);
+	const forum = (await db.select().from(forums).where(eq(forums.id, workshop.forumId)))[0]!;
 	// /Reason, /Location and /Name stay ASCII (TOOLCHAIN.md); the PDF itself carries the exact text.
 	const info = {
 		reason: asciiName(`Berita acara ${version.nomor} v${version.version}`),
@@ -330,7 +324,7 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 	let sealTime: SealResult['sealTime'] = authority ? 'timeStamped' : 'serverClock';
 	if (authority) {
 		try {
-			stamped = await sealPdf(await renderMinutesPdf(buildMinutesDocument(db, workshop, origin, authority)), key, info, { timeStampAuthority: authority });
+			stamped = await sealPdf(await renderMinutesPdf(await buildMinutesDocument(db, workshop, origin, authority)), key, info, { timeStampAuthority: authority });
 		} catch (error) {
 			if (!(error instanceof TimeStampError)) throw error;
 			// Sealing is not held up by an unreachable authority (a hall without internet): the minutes
@@ -339,25 +333,21 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 			sealTime = 'authorityUnreachable';
 		}
 	}
-	const sealed = stamped ?? await sealPdf(await renderMinutesPdf(buildMinutesDocument(db, workshop, origin, null)), key, info);
+	const sealed = stamped ?? await sealPdf(await renderMinutesPdf(await buildMinutesDocument(db, workshop, origin, null)), key, info);
 	const sha256 = sha256Hex(sealed);
 	// Another process may have sealed the same version meanwhile: the first stored file wins.
-	return db.transaction(
-		(tx) => {
-			const first = tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)).get();
+	return transaction(db, async (tx) => {
+			const first = (await tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)))[0];
 			if (first) {
 				log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });
 				return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true, sealTime: null };
 			}
-			tx.insert(sealedMinutes)
-				.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() })
-				.run();
-			tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id)).run();
+			await tx.insert(sealedMinutes)
+				.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() });
+			await tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id));
 			log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256, sealTime });
 			return { sha256, pdf: sealed, alreadySealed: false, sealTime };
-		},
-		{ behavior: 'immediate' }
-	);
+		});
 }
 
 export type VerifyResult = {
@@ -384,18 +374,17 @@ export type VerifyResult = {
 	} | null;
 };
 
-function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonNullable<VerifyResult['match']> {
-	const version = db.select().from(minutesVersions).where(eq(minutesVersions.id, minutesVersionId)).get()!;
-	const workshop = db.select().from(workshops).where(eq(workshops.id, version.workshopId)).get()!;
-	const signers = db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, version.id)).all();
-	const forum = db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, workshop.forumId)).get();
+async function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): Promise<NonNullable<VerifyResult['match']>> {
+	const version = (await db.select().from(minutesVersions).where(eq(minutesVersions.id, minutesVersionId)))[0]!;
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, version.workshopId)))[0]!;
+	const signers = await db.select().from(minutesSigners).where(eq(minutesSigners.minutesVersionId, version.id));
+	const forum = (await db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, workshop.forumId)))[0];
 	const next = version.voidedAt
-		? db
+		? (await db
 				.select({ version: minutesVersions.version })
 				.from(minutesVersions)
 				.where(and(eq(minutesVersions.workshopId, version.workshopId), gt(minutesVersions.version, version.version)))
-				.orderBy(asc(minutesVersions.version))
-				.get()
+				.orderBy(asc(minutesVersions.version)))[0]
 		: undefined;
 	return {
 		workshopId: workshop.id,
@@ -410,8 +399,8 @@ function describeVersion(db: Db, minutesVersionId: number, sealedAt: Date): NonN
 	};
 }
 
-function findSealed(db: Db, sha256: string) {
-	return db.select({ id: sealedMinutes.minutesVersionId, sealedAt: sealedMinutes.sealedAt }).from(sealedMinutes).where(eq(sealedMinutes.sha256, sha256)).get();
+async function findSealed(db: Db, sha256: string) {
+	return (await db.select({ id: sealedMinutes.minutesVersionId, sealedAt: sealedMinutes.sealedAt }).from(sealedMinutes).where(eq(sealedMinutes.sha256, sha256)))[0];
 }
 
 /**
@@ -420,21 +409,21 @@ function findSealed(db: Db, sha256: string) {
  * themselves, with nothing appended after the last one. A changed byte anywhere a signature covers
  * makes it "tampered"; unsigned bytes after the last signature make it "appended".
  */
-export function verifyMinutesPdf(db: Db, bytes: Uint8Array): VerifyResult {
+export async function verifyMinutesPdf(db: Db, bytes: Uint8Array): Promise<VerifyResult> {
 	const fileSha256 = sha256Hex(bytes);
-	const trusted = db.select({ fingerprint: sealCertificates.fingerprint }).from(sealCertificates).all();
+	const trusted = await db.select({ fingerprint: sealCertificates.fingerprint }).from(sealCertificates);
 	const signatures = inspectPdfSignatures(bytes, trusted);
 	const seal = signatures.signatures.findLast((s) => s.ours) ?? null;
 	const later = seal ? signatures.signatures.filter((s) => s.index > seal.index) : [];
 	const result = (verdict: VerifyResult['verdict'], match: VerifyResult['match']): VerifyResult => ({ verdict, fileSha256, signatures, seal, later, match });
 	for (const s of signatures.signatures) if (s.problems.length) log('debug', 'verify.signature', { index: s.index, problems: s.problems });
 
-	const exact = findSealed(db, fileSha256);
-	if (exact) return result('genuine', describeVersion(db, exact.id, exact.sealedAt));
+	const exact = await findSealed(db, fileSha256);
+	if (exact) return result('genuine', await describeVersion(db, exact.id, exact.sealedAt));
 	if (!seal) return result('unknown', null);
 	// The sealed file is the prefix our seal covers; anything after it was added later.
-	const prefix = seal.coveredEnd < bytes.length ? findSealed(db, sha256Hex(bytes.subarray(0, seal.coveredEnd))) : undefined;
-	const match = prefix ? describeVersion(db, prefix.id, prefix.sealedAt) : null;
+	const prefix = seal.coveredEnd < bytes.length ? await findSealed(db, sha256Hex(bytes.subarray(0, seal.coveredEnd))) : undefined;
+	const match = prefix ? await describeVersion(db, prefix.id, prefix.sealedAt) : null;
 	if (!seal.valid) return result('tampered', match);
 	// A later signature must itself be valid and made over the sealed file, as an incremental update.
 	if (later.some((s) => !s.valid || s.byteRange[1] < seal.coveredEnd)) return result('tampered', match);
@@ -444,8 +433,8 @@ export function verifyMinutesPdf(db: Db, bytes: Uint8Array): VerifyResult {
 	return result('genuine', match);
 }
 
-export function verifyMinutesHash(db: Db, hash: string): VerifyResult {
+export async function verifyMinutesHash(db: Db, hash: string): Promise<VerifyResult> {
 	const sha = hash.trim().toLowerCase();
-	const found = findSealed(db, sha);
-	return { verdict: found ? 'genuine' : 'unknown', fileSha256: sha, signatures: null, seal: null, later: [], match: found ? describeVersion(db, found.id, found.sealedAt) : null };
+	const found = await findSealed(db, sha);
+	return { verdict: found ? 'genuine' : 'unknown', fileSha256: sha, signatures: null, seal: null, later: [], match: found ? await describeVersion(db, found.id, found.sealedAt) : null };
 }

@@ -6,6 +6,7 @@ import { fail } from '@sveltejs/kit';
 import { eq } from 'drizzle-orm';
 import { translate, type Locale } from '$lib/i18n/translate';
 import type { Db } from './db/client';
+import { transaction } from './db/client';
 import { throttleBuckets } from './db/schema';
 
 export type ThrottleOptions = { limit: number; windowMs: number; lockMs: number };
@@ -13,8 +14,8 @@ export type ThrottleResult = { allowed: boolean; retryAfterMs: number };
 
 /** Counts one attempt for `key` and says whether it may go ahead. */
 export function throttle(db: Db, key: string, opts: ThrottleOptions, now = Date.now()): ThrottleResult {
-	return db.transaction((tx) => {
-		const bucket = tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)).get();
+	return transaction(db, async (tx) => {
+		const bucket = (await tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)))[0];
 		const lockedUntil = bucket?.lockedUntil?.getTime() ?? 0;
 		if (lockedUntil > now) return { allowed: false, retryAfterMs: lockedUntil - now };
 		const fresh = !bucket || now - bucket.windowStart.getTime() >= opts.windowMs || lockedUntil !== 0;
@@ -22,10 +23,9 @@ export function throttle(db: Db, key: string, opts: ThrottleOptions, now = Date.
 		const windowStart = fresh ? new Date(now) : bucket.windowStart;
 		const overLimit = count > opts.limit;
 		const lock = overLimit ? new Date(now + opts.lockMs) : null;
-		tx.insert(throttleBuckets)
+		await tx.insert(throttleBuckets)
 			.values({ key, count, windowStart, lockedUntil: lock })
-			.onConflictDoUpdate({ target: throttleBuckets.key, set: { count, windowStart, lockedUntil: lock } })
-			.run();
+			.onConflictDoUpdate({ target: throttleBuckets.key, set: { count, windowStart, lockedUntil: lock } });
 		return overLimit ? { allowed: false, retryAfterMs: opts.lockMs } : { allowed: true, retryAfterMs: 0 };
 	});
 }

@@ -14,9 +14,9 @@ function account(locals: App.Locals): Extract<Viewer, { kind: 'account' }> {
 	return locals.viewer;
 }
 
-export const load: PageServerLoad = ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
 	const viewer = account(locals);
-	const forums = new Map(forumsOf(getDb(), viewer).map((f) => [f.id, f]));
+	const forums = new Map((await forumsOf(getDb(), viewer)).map((f) => [f.id, f]));
 	return {
 		user: { name: viewer.user.name, email: viewer.user.email, isAdmin: viewer.user.isAdmin },
 		roles: viewer.roles.map((r) => ({ forumId: r.forumId, forum: forums.get(r.forumId)?.shortName ?? '', role: r.role })),

@@ -8,9 +8,9 @@ import { issueResetLink, RESET_DAYS } from '$lib/server/accounts/resets';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
-export const load: PageServerLoad = ({ locals }) => {
+export const load: PageServerLoad = async ({ locals }) => {
 	const me = requireAdmin(locals);
-	return { accounts: listAccounts(getDb()), myId: me.id, resetHours: RESET_DAYS * 24 };
+	return { accounts: await listAccounts(getDb()), myId: me.id, resetHours: RESET_DAYS * 24 };
 };
 
 function accountId(form: FormData): number {
@@ -35,7 +35,7 @@ export const actions: Actions = {
 		const me = requireAdmin(event.locals);
 		const db = getDb();
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const issued = issueResetLink(db, accountId(form), me.id);
+			const issued = await issueResetLink(db, accountId(form), me.id);
 			if (!issued) return fail(400, { message: translate(event.locals.locale, 'error.notFound') });
 			return { reset: { userId: issued.user.id, name: issued.user.name, expiresAt: issued.link.expiresAt, ...(await shareableLink(event.url, `/reset/${issued.token}`)) } };
 		});

@@ -24,7 +24,7 @@ export const actions: Actions = {
 			if (outcome.reason === 'busy') return fail(503, { email, message: translate(locals.locale, 'login.busy') });
 			return fail(400, { email, message: translate(locals.locale, 'login.failed') });
 		}
-		const { token, expiresAt } = startSession(db, { kind: 'account', userId: outcome.user.id });
+		const { token, expiresAt } = await startSession(db, { kind: 'account', userId: outcome.user.id });
 		setSessionCookie(cookies, url, token, expiresAt);
 		redirect(303, localPath(url.searchParams.get('next')));
 	}

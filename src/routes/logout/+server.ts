@@ -4,9 +4,9 @@ import { closeParticipantConnections, closeUserConnections } from '$lib/server/c
 import { getDb } from '$lib/server/db/client';
 import type { RequestHandler } from './$types';
 
-export const POST: RequestHandler = ({ cookies, locals }) => {
+export const POST: RequestHandler = async ({ cookies, locals }) => {
 	const token = cookies.get(SESSION_COOKIE);
-	if (token) endSession(getDb(), token);
+	if (token) await endSession(getDb(), token);
 	cookies.delete(SESSION_COOKIE, { path: '/' });
 	// The account's live documents close too; its other devices, still signed in, reconnect by themselves.
 	const viewer = locals.viewer;

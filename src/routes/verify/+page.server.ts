@@ -42,11 +42,11 @@ export const actions: Actions = {
 		const db = getDb();
 		if (file instanceof File && file.size > 0) {
 			if (file.size > MAX_VERIFY_BYTES) return fail(400, { message: translate(locals.locale, 'verify.tooLarge', { mb: MAX_VERIFY_BYTES / 1024 / 1024 }) });
-			return { result: present(verifySealedDocument(db, new Uint8Array(await file.arrayBuffer()), locals.locale)) };
+			return { result: present(await verifySealedDocument(db, new Uint8Array(await file.arrayBuffer()), locals.locale)) };
 		}
 		if (hash) {
 			if (!/^[0-9a-fA-F]{64}$/.test(hash)) return fail(400, { message: translate(locals.locale, 'verify.badHash') });
-			return { result: present(verifySealedHash(db, hash, locals.locale)) };
+			return { result: present(await verifySealedHash(db, hash, locals.locale)) };
 		}
 		return fail(400, { message: translate(locals.locale, 'verify.needInput') });
 	}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { affectedRows } from '../db/client';
 import { accessLinks, type AccessLinkKind } from '../db/schema';
 import { sha256Hex } from '../hashing';
 
@@ -29,8 +30,8 @@ export function newLinkToken(): { token: string; tokenHash: string } {
 }
 
 /** The link behind `token`, if it is of `kind` and still usable at `now`; throws `LinkRefused` otherwise. */
-export function usableLink(db: Db, kind: AccessLinkKind, token: string, now = Date.now()): AccessLink {
-	const link = token ? db.select().from(accessLinks).where(eq(accessLinks.tokenHash, sha256Hex(token))).get() : undefined;
+export async function usableLink(db: Db, kind: AccessLinkKind, token: string, now = Date.now()): Promise<AccessLink> {
+	const link = token ? (await db.select().from(accessLinks).where(eq(accessLinks.tokenHash, sha256Hex(token))))[0] : undefined;
 	if (!link || link.kind !== kind) throw new LinkRefused('unknown');
 	if (link.usedAt) throw new LinkRefused('used');
 	if (link.expiresAt.getTime() <= now) throw new LinkRefused('expired', link.expiresAt);
@@ -41,13 +42,12 @@ export function usableLink(db: Db, kind: AccessLinkKind, token: string, now = Da
  * Marks the link used; call inside the transaction that does what the link allows. Two tabs
  * posting at once: the second finds it used, throws, and its transaction stores nothing.
  */
-export function consumeLink(db: Db, kind: AccessLinkKind, token: string, now = Date.now()): AccessLink {
-	const link = usableLink(db, kind, token, now);
-	const changed = db
+export async function consumeLink(db: Db, kind: AccessLinkKind, token: string, now = Date.now()): Promise<AccessLink> {
+	const link = await usableLink(db, kind, token, now);
+	const changed = affectedRows(await db
 		.update(accessLinks)
 		.set({ usedAt: new Date(now) })
-		.where(and(eq(accessLinks.id, link.id), isNull(accessLinks.usedAt)))
-		.run().changes;
+		.where(and(eq(accessLinks.id, link.id), isNull(accessLinks.usedAt)))).changes;
 	if (changed !== 1) throw new LinkRefused('used');
 	return link;
 }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, like, lt } from 'drizzle-orm';
 import { authenticate, HashingBusyError } from '../auth';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { throttleBuckets } from '../db/schema';
 import { log } from '../log';
 
@@ -30,40 +31,39 @@ function keysFor(email: string, address: string) {
 }
 
 /** The latest moment any of these keys stays locked, or null when none is locked now. */
-export function lockedUntil(db: Db, keys: string[], now = Date.now()): Date | null {
-	const rows = db.select().from(throttleBuckets).where(inArray(throttleBuckets.key, keys)).all();
+export async function lockedUntil(db: Db, keys: string[], now = Date.now()): Promise<Date | null> {
+	const rows = await db.select().from(throttleBuckets).where(inArray(throttleBuckets.key, keys));
 	const until = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
 	return until > now ? new Date(until) : null;
 }
 
 /** Counts one failure against `key`; reaching the limit locks it. Returns whether it is now locked. */
 export function recordFailure(db: Db, key: string, limit: FailureLimit, now = Date.now()): boolean {
-	return db.transaction((tx) => {
-		const row = tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)).get();
+	return transaction(db, async (tx) => {
+		const row = (await tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)))[0];
 		const current = row && row.windowStart.getTime() + limit.windowMs > now ? row : null;
 		const count = current ? current.count + 1 : 1;
 		const lockedUntil = count >= limit.failures ? new Date(now + limit.lockMs) : (row?.lockedUntil ?? null);
 		const values = { count, windowStart: current ? current.windowStart : new Date(now), lockedUntil };
-		tx.insert(throttleBuckets)
+		await tx.insert(throttleBuckets)
 			.values({ key, ...values })
-			.onConflictDoUpdate({ target: throttleBuckets.key, set: values })
-			.run();
+			.onConflictDoUpdate({ target: throttleBuckets.key, set: values });
 		return count >= limit.failures;
 	});
 }
 
-export function clearFailures(db: Db, key: string): void {
-	db.delete(throttleBuckets).where(eq(throttleBuckets.key, key)).run();
+export async function clearFailures(db: Db, key: string): Promise<void> {
+	await db.delete(throttleBuckets).where(eq(throttleBuckets.key, key));
 }
 
 /**
  * Login buckets whose window and any lock from it are over carry nothing; the table stays small.
  * Other throttles share the table under their own prefixes and are left alone.
  */
-function forgetStale(db: Db, now: number): void {
+async function forgetStale(db: Db, now: number): Promise<void> {
 	const { account, address } = loginLimits();
 	const oldest = new Date(now - Math.max(account.windowMs, address.windowMs) - Math.max(account.lockMs, address.lockMs));
-	db.delete(throttleBuckets).where(and(like(throttleBuckets.key, 'login:%'), lt(throttleBuckets.windowStart, oldest))).run();
+	await db.delete(throttleBuckets).where(and(like(throttleBuckets.key, 'login:%'), lt(throttleBuckets.windowStart, oldest)));
 }
 
 export type SignInOutcome =
@@ -80,8 +80,8 @@ export type SignInOutcome =
 export async function signIn(db: Db, input: { email: string; password: string; address: string }, now = Date.now()): Promise<SignInOutcome> {
 	const limits = loginLimits();
 	const keys = keysFor(input.email, input.address);
-	forgetStale(db, now);
-	const locked = lockedUntil(db, [keys.account, keys.address], now);
+	await forgetStale(db, now);
+	const locked = await lockedUntil(db, [keys.account, keys.address], now);
 	if (locked) return { ok: false, reason: 'locked', minutes: Math.max(1, Math.ceil((locked.getTime() - now) / MINUTE)) };
 	let user: Awaited<ReturnType<typeof authenticate>>;
 	try {
@@ -94,7 +94,7 @@ export async function signIn(db: Db, input: { email: string; password: string; a
 		throw e;
 	}
 	if (user) {
-		clearFailures(db, keys.account);
+		await clearFailures(db, keys.account);
 		return { ok: true, user };
 	}
 	const accountLocked = recordFailure(db, keys.account, limits.account, now);

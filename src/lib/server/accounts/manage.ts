@@ -2,6 +2,7 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync, verifyPasswordAsync } from '../auth';
 import { closeUserConnections } from '../collab/registry';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { forumMembers, forums, users, type ForumRole } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 import { readNewPassword, readPassword } from './fields';
@@ -17,18 +18,16 @@ export type AccountSummary = {
 };
 
 /** Every account with its roles in each forum, for the administrator. */
-export function listAccounts(db: Db): AccountSummary[] {
-	const roles = db
+export async function listAccounts(db: Db): Promise<AccountSummary[]> {
+	const roles = await db
 		.select({ userId: forumMembers.userId, forumId: forumMembers.forumId, forumName: forums.shortName, role: forumMembers.role })
 		.from(forumMembers)
 		.innerJoin(forums, eq(forums.id, forumMembers.forumId))
-		.orderBy(asc(forums.shortName))
-		.all();
-	return db
+		.orderBy(asc(forums.shortName));
+	return (await db
 		.select({ id: users.id, name: users.name, email: users.email, isAdmin: users.isAdmin, active: users.active, isDemo: users.isDemo })
 		.from(users)
-		.orderBy(asc(users.name))
-		.all()
+		.orderBy(asc(users.name)))
 		.map((u) => ({ ...u, roles: roles.filter((r) => r.userId === u.id).map(({ forumId, forumName, role }) => ({ forumId, forumName, role })) }));
 }
 
@@ -38,13 +37,13 @@ export function listAccounts(db: Db): AccountSummary[] {
  */
 export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): { name: string } | null {
 	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
-	const result = db.transaction(() => {
-		const target = db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }).get();
+	const result = transaction(db, async () => {
+		const target = (await db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }))[0]!;
 		if (!target) return null;
 		if (!active) {
-			const others = db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))).get();
+			const others = (await db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))))[0];
 			if (target.isAdmin && (others?.n ?? 0) === 0) throw new InputError({ account: { key: 'admin.lastAdmin' } });
-			endSessionsOf(db, userId);
+			await endSessionsOf(db, userId);
 		}
 		return { name: target.name };
 	});
@@ -54,7 +53,7 @@ export function setAccountActive(db: Db, actorId: number, userId: number, active
 
 /** Own password: the current one is required; every other session of the account ends, this one stays. */
 export async function changeOwnPassword(db: Db, userId: number, source: FormData | Record<string, unknown>, keepSessionToken?: string) {
-	const user = db.select().from(users).where(eq(users.id, userId)).get();
+	const user = (await db.select().from(users).where(eq(users.id, userId)))[0];
 	if (!user) throw new InputError({ currentPassword: { key: 'error.notFound' } });
 	const reader = new InputReader(source);
 	const current = readPassword(reader, source, 'currentPassword');
@@ -63,9 +62,9 @@ export async function changeOwnPassword(db: Db, userId: number, source: FormData
 	if (!(await verifyPasswordAsync(current, user.passwordHash))) throw new InputError({ currentPassword: { key: 'account.currentWrong' } });
 	if (password === current) throw new InputError({ password: { key: 'account.sameAsCurrent' } });
 	const passwordHash = await hashPasswordAsync(password);
-	const result = db.transaction(() => {
-		db.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
-		return { endedSessions: endSessionsOf(db, userId, keepSessionToken) };
+	const result = transaction(db, async () => {
+		await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+		return { endedSessions: await endSessionsOf(db, userId, keepSessionToken) };
 	});
 	// Sockets do not say which session opened them: all retry, and only this session's come back.
 	closeUserConnections(userId, { final: false, why: 'password changed' });

@@ -10,14 +10,13 @@ export function mayManagePeople(viewer: Viewer | null, forumId: number): boolean
 }
 
 /** Who holds which role in a forum, one entry per account. */
-export function forumPeople(db: Db, forumId: number) {
-	const rows = db
+export async function forumPeople(db: Db, forumId: number) {
+	const rows = await db
 		.select({ id: users.id, name: users.name, email: users.email, active: users.active, role: forumMembers.role })
 		.from(forumMembers)
 		.innerJoin(users, eq(users.id, forumMembers.userId))
 		.where(eq(forumMembers.forumId, forumId))
-		.orderBy(asc(users.name))
-		.all();
+		.orderBy(asc(users.name));
 	const people = new Map<number, { id: number; name: string; email: string; active: boolean; roles: ForumRole[] }>();
 	for (const { role, ...person } of rows) {
 		const entry = people.get(person.id) ?? { ...person, roles: [] };

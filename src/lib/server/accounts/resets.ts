@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync } from '../auth';
 import { closeUserConnections } from '../collab/registry';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { accessLinks, users } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 import { consumeLink, DAY_MS, LinkRefused, newLinkToken, usableLink } from './access-links';
@@ -14,41 +15,40 @@ export const RESET_DAYS = 1;
  * `npm run admin -- reset-password`). Earlier unused reset links of the account stop working.
  * Null for an unknown or deactivated account.
  */
-export function issueResetLink(db: Db, userId: number, createdBy: number | null, now = Date.now()) {
-	const user = db.select().from(users).where(eq(users.id, userId)).get();
+export async function issueResetLink(db: Db, userId: number, createdBy: number | null, now = Date.now()) {
+	const user = (await db.select().from(users).where(eq(users.id, userId)))[0];
 	if (!user) return null;
 	if (!user.active) throw new InputError({ account: { key: 'admin.resetInactive' } });
 	const { token, tokenHash } = newLinkToken();
-	const link = db.transaction(() => {
-		db.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt))).run();
-		return db
+	const link = transaction(db, async () => {
+		await db.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt)));
+		return (await db
 			.insert(accessLinks)
 			.values({ kind: 'reset', tokenHash, userId, name: user.name, email: user.email, createdBy, expiresAt: new Date(now + RESET_DAYS * DAY_MS) })
-			.returning()
-			.get();
+			.returning())[0]!;
 	});
 	return { token, link, user };
 }
 
 /** The account a reset link is for, or `LinkRefused`. */
-export function resetTarget(db: Db, token: string, now = Date.now()) {
-	const link = usableLink(db, 'reset', token, now);
-	const user = link.userId != null ? db.select().from(users).where(eq(users.id, link.userId)).get() : undefined;
+export async function resetTarget(db: Db, token: string, now = Date.now()) {
+	const link = await usableLink(db, 'reset', token, now);
+	const user = link.userId != null ? (await db.select().from(users).where(eq(users.id, link.userId)))[0] : undefined;
 	if (!user || !user.active) throw new LinkRefused('unknown');
 	return { link, user };
 }
 
 /** Sets the new password (typed twice); every session of the account ends. */
 export async function resetPassword(db: Db, token: string, source: FormData | Record<string, unknown>, now = Date.now()) {
-	const { user } = resetTarget(db, token, now);
+	const { user } = await resetTarget(db, token, now);
 	const reader = new InputReader(source);
 	const password = readNewPassword(reader, source, user.email);
 	reader.done();
 	const passwordHash = await hashPasswordAsync(password);
-	const updated = db.transaction(() => {
-		consumeLink(db, 'reset', token, now);
-		db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
-		endSessionsOf(db, user.id);
+	const updated = transaction(db, async () => {
+		await consumeLink(db, 'reset', token, now);
+		await db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+		await endSessionsOf(db, user.id);
 		return user;
 	});
 	closeUserConnections(user.id, { final: false, why: 'password reset' });

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { hashPasswordAsync } from '../auth';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { settings, users } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { parseBaseUrl } from '../network';
@@ -11,8 +12,8 @@ import { readEmail, readNewPassword, readPersonName } from './fields';
 const SETUP_TOKEN_KEY = 'setup_token_sha256';
 
 /** True until the instance administrator exists: the home page then says that set-up is pending. */
-export function isSetupPending(db: Db): boolean {
-	const row = db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.isAdmin, true)).get();
+export async function isSetupPending(db: Db): Promise<boolean> {
+	const row = (await db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.isAdmin, true)))[0];
 	return (row?.n ?? 0) === 0;
 }
 
@@ -20,14 +21,14 @@ export function isSetupPending(db: Db): boolean {
  * A fresh one-time setup token while no administrator exists (each start replaces the last one);
  * only its SHA-256 is kept. Null once set-up is done.
  */
-export function issueSetupToken(db: Db): string | null {
-	if (!isSetupPending(db)) {
-		db.delete(settings).where(eq(settings.key, SETUP_TOKEN_KEY)).run();
+export async function issueSetupToken(db: Db): Promise<string | null> {
+	if (!await isSetupPending(db)) {
+		await db.delete(settings).where(eq(settings.key, SETUP_TOKEN_KEY));
 		return null;
 	}
 	const token = randomBytes(24).toString('base64url');
 	const value = sha256Hex(token);
-	db.insert(settings).values({ key: SETUP_TOKEN_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+	await db.insert(settings).values({ key: SETUP_TOKEN_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
 	return token;
 }
 
@@ -43,9 +44,9 @@ export function setupBaseUrl(): string {
 /** `valid`, `wrong` (not the token printed at start-up) or `done` (an administrator exists). */
 export type SetupTokenState = 'valid' | 'wrong' | 'done';
 
-export function setupTokenState(db: Db, token: string): SetupTokenState {
-	if (!isSetupPending(db)) return 'done';
-	const stored = db.select().from(settings).where(eq(settings.key, SETUP_TOKEN_KEY)).get()?.value;
+export async function setupTokenState(db: Db, token: string): Promise<SetupTokenState> {
+	if (!await isSetupPending(db)) return 'done';
+	const stored = (await db.select().from(settings).where(eq(settings.key, SETUP_TOKEN_KEY)))[0]?.value;
 	if (!stored || !token) return 'wrong';
 	const given = Buffer.from(sha256Hex(token), 'hex');
 	const expected = Buffer.from(stored, 'hex');
@@ -72,27 +73,27 @@ async function readAdmin(source: FormData | Record<string, unknown>): Promise<Ad
 }
 
 /** Inside a transaction: the account must be new; set-up is over once it exists. */
-function insertAdmin(db: Db, input: AdminInput) {
-	if (db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
+async function insertAdmin(db: Db, input: AdminInput) {
+	if ((await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)))[0]) {
 		throw new InputError({ email: { key: 'account.emailTaken' } });
 	}
-	const admin = db.insert(users).values({ ...input, isAdmin: true }).returning().get();
-	db.delete(settings).where(eq(settings.key, SETUP_TOKEN_KEY)).run();
+	const admin = (await db.insert(users).values({ ...input, isAdmin: true }).returning())[0]!;
+	await db.delete(settings).where(eq(settings.key, SETUP_TOKEN_KEY));
 	return admin;
 }
 
 /** The set-up page's form (name, email, password twice): creates the instance administrator once. */
 export async function completeSetup(db: Db, token: string, source: FormData | Record<string, unknown>) {
 	const input = await readAdmin(source);
-	return db.transaction(() => {
-		const state = setupTokenState(db, token);
+	return transaction(db, async () => {
+		const state = await setupTokenState(db, token);
 		if (state !== 'valid') throw new SetupRefused(state);
-		return insertAdmin(db, input);
+		return await insertAdmin(db, input);
 	});
 }
 
 /** `npm run admin -- create-admin`: an administrator for a server without a browser, at any time. */
 export async function createAdmin(db: Db, source: { name: string; email: string; password: string; passwordConfirm: string }) {
 	const input = await readAdmin(source);
-	return db.transaction(() => insertAdmin(db, input));
+	return transaction(db, async () => await insertAdmin(db, input));
 }

@@ -51,24 +51,24 @@ function sameOrigin(req: IncomingMessage): boolean {
 
 type Decision = { principal: Principal } | { close: number; reason: string };
 
-export function authenticateUpgrade(req: IncomingMessage): Decision {
+export async function authenticateUpgrade(req: IncomingMessage): Promise<Decision> {
 	const url = new URL(req.url ?? '/', 'http://localhost');
 	const workshopId = parseRoomName(url.pathname.slice(COLLAB_PATH.length + 1));
 	if (workshopId === null) return { close: CLOSE.notFound, reason: 'unknown room' };
 	const db = getDb();
 	const token = url.searchParams.get('token');
 	if (token) {
-		const principal = verifyCollabToken(collabSecret(db), token);
+		const principal = verifyCollabToken(await collabSecret(db), token);
 		if (!principal) return { close: CLOSE.unauthenticated, reason: 'invalid or expired token' };
-		if (principal.tokenId && isCollabTokenRevoked(db, principal.tokenId)) return { close: CLOSE.unauthenticated, reason: 'token revoked' };
+		if (principal.tokenId && await isCollabTokenRevoked(db, principal.tokenId)) return { close: CLOSE.unauthenticated, reason: 'token revoked' };
 		if (principal.workshopId !== workshopId) return { close: CLOSE.forbidden, reason: 'token is for another workshop' };
 		return { principal };
 	}
 	const session = cookie(req, SESSION_COOKIE);
-	const viewer = session ? resolveSession(db, session) : null;
+	const viewer = session ? await resolveSession(db, session) : null;
 	if (!viewer) return { close: CLOSE.unauthenticated, reason: 'sign in or join the workshop first' };
 	if (!sameOrigin(req)) return { close: CLOSE.forbidden, reason: 'cross-site request' };
-	const principal = principalFromViewer(db, viewer, workshopId);
+	const principal = await principalFromViewer(db, viewer, workshopId);
 	if (!principal) return { close: CLOSE.forbidden, reason: 'not a participant of this workshop' };
 	return { principal };
 }
@@ -105,10 +105,10 @@ function serve(ws: WebSocket, principal: Principal) {
  * a 44xx code: y-websocket treats those as final instead of retrying an HTTP 401 every 2.5 s.
  * Nothing of the document is sent before the connection is authorised.
  */
-export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export async function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
 	let decision: Decision;
 	try {
-		decision = authenticateUpgrade(req);
+		decision = await authenticateUpgrade(req);
 	} catch (error) {
 		log('warn', 'socket.upgrade.failed', { error });
 		decision = { close: CLOSE.malformed, reason: 'bad request' };
@@ -123,8 +123,8 @@ export function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, head: 
 export function attachCollab(server: Server): void {
 	// The rooms (and the log's writer thread) start with the server, not with the first edit.
 	liveRooms();
-	server.on('upgrade', (req, socket, head) => {
-		if (isCollabRequest(req)) handleCollabUpgrade(req, socket, head);
+	server.on('upgrade', async (req, socket, head) => {
+		if (isCollabRequest(req)) await handleCollabUpgrade(req, socket, head);
 	});
 }
 

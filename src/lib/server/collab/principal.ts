@@ -26,9 +26,9 @@ export type Principal = {
 };
 
 /** The principal for a cookie session on one workshop, or null when it may not open that room. */
-export function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: number): Principal | null {
+export async function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: number): Promise<Principal | null> {
 	if (!viewer) return null;
-	const workshop = getWorkshop(db, workshopId);
+	const workshop = await getWorkshop(db, workshopId);
 	if (!workshop) return null;
 	if (viewer.kind === 'account') {
 		const roles = rolesIn(viewer, workshop.forumId);
@@ -36,8 +36,8 @@ export function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: n
 		return role ? { workshopId, role, institutionId: null, subject: `user:${viewer.user.id}`, name: viewer.user.name } : null;
 	}
 	if (viewer.workshopId !== workshopId) return null;
-	const institution = db.select().from(institutions).where(eq(institutions.id, viewer.institutionId)).get();
-	const entry = db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)).get();
+	const institution = (await db.select().from(institutions).where(eq(institutions.id, viewer.institutionId)))[0];
+	const entry = (await db.select().from(attendance).where(eq(attendance.id, viewer.attendanceId)))[0];
 	// A proposed institution has no row in the matrix until the moderator approves it, and a check-in
 	// with the general code waits for the moderator's confirmation: read-only until then.
 	const role: CollabRole = institution?.approved && entry && speaksForInstitution(entry) ? 'representative' : 'viewer';
@@ -53,14 +53,14 @@ export function principalFromViewer(db: Db, viewer: Viewer | null, workshopId: n
 const SECRET_KEY = 'collab_token_secret';
 
 /** `MUFAKAT_COLLAB_SECRET` if set (shared by several instances), else one made on first use and kept. */
-export function collabSecret(db: Db): string {
+export async function collabSecret(db: Db): Promise<string> {
 	const fromEnv = process.env.MUFAKAT_COLLAB_SECRET;
 	if (fromEnv) return fromEnv;
-	const row = db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get();
+	const row = (await db.select().from(settings).where(eq(settings.key, SECRET_KEY)))[0];
 	if (row) return row.value;
 	const value = randomBytes(32).toString('base64url');
-	db.insert(settings).values({ key: SECRET_KEY, value }).onConflictDoNothing().run();
-	return db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get()!.value;
+	await db.insert(settings).values({ key: SECRET_KEY, value }).onConflictDoNothing();
+	return (await db.select().from(settings).where(eq(settings.key, SECRET_KEY)))[0]!.value;
 }
 
 /** `j`: the token's own id, for the revocation list (tokens minted before it existed have none). */

@@ -40,13 +40,13 @@ export function liveRooms(): RoomManager {
 		const db = getDb();
 		holder[KEY] = new RoomManager({
 			store: roomStoreFor(db),
-			seed: (workshopId, doc) => seedWorkshopDoc(db, workshopId, doc),
-			reconcile: (workshopId, doc) => {
-				const report = reconcileWorkshopDoc(db, workshopId, doc);
+			seed: async (workshopId, doc) => await seedWorkshopDoc(db, workshopId, doc),
+			reconcile: async (workshopId, doc) => {
+				const report = await reconcileWorkshopDoc(db, workshopId, doc);
 				if (reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
 			},
 			// Site codes repeat across a matrix: look each up once per process.
-			knownSite: memoised((code) => findArea(db, code) !== null),
+			knownSite: memoised(async (code) => await findArea(db, code) !== null),
 			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
 			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
 			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
@@ -62,12 +62,12 @@ export function liveRooms(): RoomManager {
  * The others have none yet and will be seeded from SQL when first opened, so a structural change
  * must not create one for them.
  */
-export function workshopsWithLiveDoc(db: Db, workshopIds: number[]): number[] {
+export async function workshopsWithLiveDoc(db: Db, workshopIds: number[]): Promise<number[]> {
 	if (workshopIds.length === 0) return [];
 	const names = workshopIds.map(roomName);
 	const stored = new Set([
-		...db.select({ room: collabSnapshots.room }).from(collabSnapshots).where(inArray(collabSnapshots.room, names)).all(),
-		...db.selectDistinct({ room: collabUpdates.room }).from(collabUpdates).where(inArray(collabUpdates.room, names)).all()
+		...await db.select({ room: collabSnapshots.room }).from(collabSnapshots).where(inArray(collabSnapshots.room, names)),
+		...await db.selectDistinct({ room: collabUpdates.room }).from(collabUpdates).where(inArray(collabUpdates.room, names))
 	].map((r) => r.room));
 	// Not `liveRooms()`: asking must not open the process-wide database (unit tests pass their own).
 	const loaded = (globalThis as Holder)[KEY]?.rooms;
@@ -82,11 +82,11 @@ export function workshopsWithLiveDoc(db: Db, workshopIds: number[]): number[] {
  * nobody is sent the repair before it is stored: should it be lost, the next load of the room
  * reconciles it again. A failure here leaves SQL right and the document behind, and is logged.
  */
-export function refreshLiveStructure(db: Db, workshopIds: number[], change: string): void {
-	for (const workshopId of workshopsWithLiveDoc(db, [...new Set(workshopIds)])) {
+export async function refreshLiveStructure(db: Db, workshopIds: number[], change: string): Promise<void> {
+	for (const workshopId of await workshopsWithLiveDoc(db, [...new Set(workshopIds)])) {
 		const room = roomName(workshopId);
 		liveRooms()
-			.change(workshopId, (doc) => reconcileWorkshopDoc(db, workshopId, doc))
+			.change(workshopId, async (doc) => await reconcileWorkshopDoc(db, workshopId, doc))
 			.then(
 				(report) => {
 					if (reconcileChanged(report)) log('info', 'matrix.structure', { room, change, ...reconcileLogFields(report) });

@@ -18,32 +18,30 @@ type ComponentInput = { id: number; name: string };
  * The institutions that form the matrix rows: invited ones plus any with someone present (entries
  * removed by staff do not count). With nobody invited or present, every active institution.
  */
-export function matrixInstitutions(db: Db, workshopId: number, forumId: number) {
-	const invited = db
+export async function matrixInstitutions(db: Db, workshopId: number, forumId: number) {
+	const invited = (await db
 		.select({ id: workshopInvitations.institutionId })
 		.from(workshopInvitations)
-		.where(eq(workshopInvitations.workshopId, workshopId))
-		.all()
+		.where(eq(workshopInvitations.workshopId, workshopId)))
 		.map((r) => r.id);
-	const present = db
+	const present = (await db
 		.select({ id: attendance.institutionId })
 		.from(attendance)
-		.where(and(eq(attendance.workshopId, workshopId), isNull(attendance.removedAt)))
-		.all()
+		.where(and(eq(attendance.workshopId, workshopId), isNull(attendance.removedAt))))
 		.map((r) => r.id);
 	const ids = [...new Set([...invited, ...present])];
-	const all = db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true))).all();
+	const all = await db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true)));
 	const chosen = ids.length > 0 ? all.filter((i) => ids.includes(i.id)) : all.filter((i) => i.retiredAt === null);
 	const sectorOrder = ['pemerintah', 'komunitas', 'bisnis', 'akademisi', 'media', 'mitra'];
 	return chosen.sort((a, b) => sectorOrder.indexOf(a.sector) - sectorOrder.indexOf(b.sector) || a.id - b.id);
 }
 
 /** Fills a brand-new live document from the workshop's structured records. */
-export function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): void {
-	const workshop = db.select().from(workshops).where(eq(workshops.id, workshopId)).get();
+export async function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Promise<void> {
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId)))[0];
 	if (!workshop) return;
 	const r = roots(doc);
-	const latest = db.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)).get();
+	const latest = (await db.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)))[0];
 	r.meta.set('workshopId', workshopId);
 	r.meta.set('frozen', false);
 	r.meta.set('version', latest?.v ?? 0);
@@ -52,7 +50,7 @@ export function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): void {
 	r.session.set('followMe', false);
 	r.session.set('followTarget', 'matrix');
 	r.session.set('consentCall', null);
-	reconcileWorkshopDoc(db, workshopId, doc);
+	await reconcileWorkshopDoc(db, workshopId, doc);
 }
 
 /** What a reconciliation changed; ids are the doc's keys (SQL ids as strings). */
@@ -113,7 +111,7 @@ function addRowMap(doc: Y.Doc, inst: RowInput, position: number) {
  * (the moderator arranges rows on the matrix page), so existing rows keep their positions and new
  * rows go to the end.
  */
-export function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): ReconcileReport {
+export async function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Promise<ReconcileReport> {
 	const report: ReconcileReport = {
 		addedComponents: [],
 		removedComponents: [],
@@ -128,11 +126,11 @@ export function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Re
 		removedConsentMaps: 0,
 		removedConsent: 0
 	};
-	const workshop = db.select().from(workshops).where(eq(workshops.id, workshopId)).get();
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId)))[0];
 	if (!workshop) return report;
 	const r = roots(doc);
-	const cols = workshop.programmeId ? listComponents(db, workshop.programmeId) : [];
-	const rows = matrixInstitutions(db, workshopId, workshop.forumId);
+	const cols = workshop.programmeId ? await listComponents(db, workshop.programmeId) : [];
+	const rows = await matrixInstitutions(db, workshopId, workshop.forumId);
 	const colIds = new Set(cols.map((c) => String(c.id)));
 	const rowIds = new Set(rows.map((i) => String(i.id)));
 

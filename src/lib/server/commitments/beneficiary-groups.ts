@@ -9,6 +9,7 @@
  */
 import { and, asc, count, countDistinct, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { beneficiaryCounts, beneficiaryGroups } from '../db/schema';
 import { InputReader } from '../validation';
 
@@ -19,17 +20,16 @@ export const MAX_GROUPS = 6;
 export type BeneficiaryGroupRow = { id: number; name: string; reportCount: number };
 
 /** The forum's groups in the order the report form shows them, with how many reports count each. */
-export function listBeneficiaryGroups(db: Db, forumId: number): BeneficiaryGroupRow[] {
-	const groups = db.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, forumId)).orderBy(asc(beneficiaryGroups.id)).all();
+export async function listBeneficiaryGroups(db: Db, forumId: number): Promise<BeneficiaryGroupRow[]> {
+	const groups = await db.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, forumId)).orderBy(asc(beneficiaryGroups.id));
 	// A report counts a group once per desa: count the distinct reports, not the rows.
 	const used = new Map(
-		db
+		(await db
 			.select({ groupId: beneficiaryCounts.groupId, n: countDistinct(beneficiaryCounts.reportId) })
 			.from(beneficiaryCounts)
 			.innerJoin(beneficiaryGroups, eq(beneficiaryGroups.id, beneficiaryCounts.groupId))
 			.where(eq(beneficiaryGroups.forumId, forumId))
-			.groupBy(beneficiaryCounts.groupId)
-			.all()
+			.groupBy(beneficiaryCounts.groupId))
 			.map((r) => [r.groupId, r.n])
 	);
 	return groups.map((g) => ({ ...g, reportCount: used.get(g.id) ?? 0 }));
@@ -38,57 +38,56 @@ export function listBeneficiaryGroups(db: Db, forumId: number): BeneficiaryGroup
 /** Names compare as a person reads them: "lansia" and "Lansia " are the same group. */
 const sameName = (a: string, b: string) => a.localeCompare(b, 'id', { sensitivity: 'accent' }) === 0;
 
-function readName(db: Db, forumId: number, form: InputReader, exceptId: number | null): string {
+async function readName(db: Db, forumId: number, form: InputReader, exceptId: number | null): Promise<string> {
 	const name = form.text('name', { required: true, max: GROUP_NAME_MAX });
 	if (name && !form.errors.name) {
-		const others = db
+		const others = await db
 			.select({ name: beneficiaryGroups.name })
 			.from(beneficiaryGroups)
-			.where(exceptId == null ? eq(beneficiaryGroups.forumId, forumId) : and(eq(beneficiaryGroups.forumId, forumId), ne(beneficiaryGroups.id, exceptId)))
-			.all();
+			.where(exceptId == null ? eq(beneficiaryGroups.forumId, forumId) : and(eq(beneficiaryGroups.forumId, forumId), ne(beneficiaryGroups.id, exceptId)));
 		if (others.some((o) => sameName(o.name, name))) form.fail('name', 'groups.duplicate', { name });
 	}
 	return name;
 }
 
 /** A group of this forum named by the form's `id`; another forum's group is as unknown as a missing one. */
-function readGroup(db: Db, forumId: number, form: InputReader) {
+async function readGroup(db: Db, forumId: number, form: InputReader) {
 	const id = form.integer('id', { min: 1 });
 	if (id === null) return null;
-	const group = db.select().from(beneficiaryGroups).where(and(eq(beneficiaryGroups.id, id), eq(beneficiaryGroups.forumId, forumId))).get();
+	const group = (await db.select().from(beneficiaryGroups).where(and(eq(beneficiaryGroups.id, id), eq(beneficiaryGroups.forumId, forumId))))[0];
 	if (!group) form.fail('id', 'groups.notFound');
 	return group ?? null;
 }
 
-export function addBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
+export async function addBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
-	const name = readName(db, forumId, form, null);
-	const existing = db.select({ n: count() }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, forumId)).get()!.n;
+	const name = await readName(db, forumId, form, null);
+	const existing = (await db.select({ n: count() }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, forumId)))[0]!.n;
 	if (existing >= MAX_GROUPS) form.fail('name', 'groups.tooMany', { max: MAX_GROUPS });
 	form.done();
-	return db.insert(beneficiaryGroups).values({ forumId, name }).returning().get();
+	return (await db.insert(beneficiaryGroups).values({ forumId, name }).returning())[0]!;
 }
 
-export function renameBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
+export async function renameBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
-	const group = readGroup(db, forumId, form);
-	const name = readName(db, forumId, form, group?.id ?? null);
+	const group = await readGroup(db, forumId, form);
+	const name = await readName(db, forumId, form, group?.id ?? null);
 	form.done();
-	return db.update(beneficiaryGroups).set({ name }).where(eq(beneficiaryGroups.id, group!.id)).returning().get();
+	return (await db.update(beneficiaryGroups).set({ name }).where(eq(beneficiaryGroups.id, group!.id)).returning())[0]!;
 }
 
 /** Deletes a group no report counts; one that reports use is refused, naming how many. */
 export function deleteBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>): { name: string } {
 	// One synchronous transaction on the one connection: no report can start counting the group between the check and the delete.
-	return db.transaction(() => {
+	return transaction(db, async () => {
 		const form = new InputReader(input);
-		const group = readGroup(db, forumId, form);
+		const group = await readGroup(db, forumId, form);
 		if (group) {
-			const reports = db.selectDistinct({ reportId: beneficiaryCounts.reportId }).from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, group.id)).all().length;
+			const reports = (await db.selectDistinct({ reportId: beneficiaryCounts.reportId }).from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, group.id))).length;
 			if (reports > 0) form.fail('id', 'groups.inUse', { name: group.name, count: reports });
 		}
 		form.done();
-		db.delete(beneficiaryGroups).where(eq(beneficiaryGroups.id, group!.id)).run();
+		await db.delete(beneficiaryGroups).where(eq(beneficiaryGroups.id, group!.id));
 		return { name: group!.name };
 	});
 }

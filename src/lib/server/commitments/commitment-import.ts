@@ -16,6 +16,7 @@ import { eq } from 'drizzle-orm';
 import { parsePeriod, type Period } from '../../commitments/periods';
 import { decodeCsvBytes, undoFormulaDefusing, type CsvDecodeRefusal } from '../csv';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { commitments, programmes, progressReports, REPORT_FLAGS } from '../db/schema';
 import { keepFirstRevision, recordRevision } from './report-revisions';
 import { findReport, readReportFields, type Commitment, type ReportValues } from './progress';
@@ -132,7 +133,7 @@ const READER_FIELD_TO_COLUMN: Record<string, ImportColumn> = {
 };
 
 /** Checks every row of a CSV against a programme's commitments; writes nothing. */
-export function checkProgressImport(db: Db, forumId: number, programmeId: number, text: string): ImportCheck {
+export async function checkProgressImport(db: Db, forumId: number, programmeId: number, text: string): Promise<ImportCheck> {
 	const problems: ImportProblem[] = [];
 	const rows: ImportRow[] = [];
 	const records = parseCsvRecords(text);
@@ -149,11 +150,10 @@ export function checkProgressImport(db: Db, forumId: number, programmeId: number
 	if (data.length > MAX_IMPORT_ROWS) problems.push({ row: 1, column: null, message: { key: 'import.tooManyRows', params: { max: MAX_IMPORT_ROWS } } });
 	if (problems.length > 0) return { rows, problems, dataRows: data.length };
 
-	const list = db
+	const list = (await db
 		.select()
 		.from(commitments)
-		.where(eq(commitments.programmeId, programmeId))
-		.all()
+		.where(eq(commitments.programmeId, programmeId)))
 		.filter((c) => c.forumId === forumId);
 	const byNumber = new Map<string, Commitment[]>();
 	for (const c of list) byNumber.set(norm(c.number), [...(byNumber.get(norm(c.number)) ?? []), c]);
@@ -205,7 +205,7 @@ export function checkProgressImport(db: Db, forumId: number, programmeId: number
 			const earlier = seen.get(key);
 			if (earlier !== undefined) fail('period', { key: 'import.duplicateRow', params: { other: earlier } });
 			else seen.set(key, row);
-			const existing = findReport(db, commitment.id, period);
+			const existing = await findReport(db, commitment.id, period);
 			if (existing?.verifiedAt) fail('period', { key: 'progress.periodVerified' });
 			if (values && rowProblems.length === 0)
 				rows.push({
@@ -226,18 +226,18 @@ export function checkProgressImport(db: Db, forumId: number, programmeId: number
  * Applies an import only if every row is good: otherwise nothing changes and the caller gets the
  * problems. Rows without a reporter are filed in the importing account's name.
  */
-export function applyProgressImport(
+export async function applyProgressImport(
 	db: Db,
 	forumId: number,
 	programmeId: number,
 	text: string,
 	importer: { name: string; userId?: number | null },
 	now = new Date()
-): { applied: number } {
-	const check = checkProgressImport(db, forumId, programmeId, text);
+): Promise<{ applied: number }> {
+	const check = await checkProgressImport(db, forumId, programmeId, text);
 	if (check.problems.length > 0)
 		throw new InputError({ file: { key: 'import.hasProblems', params: { count: check.problems.length } } });
-	db.transaction((tx) => {
+	transaction(db, async (tx) => {
 		for (const r of check.rows) {
 			const row = {
 				realisation: r.values.realisation,
@@ -256,16 +256,15 @@ export function applyProgressImport(
 			};
 			const by = { userId: importer.userId ?? null, name: importer.name };
 			if (r.replaces != null) {
-				keepFirstRevision(db, r.replaces);
-				tx.update(progressReports).set(row).where(eq(progressReports.id, r.replaces)).run();
-				recordRevision(db, r.replaces, 'edit', by, now);
+				await keepFirstRevision(db, r.replaces);
+				await tx.update(progressReports).set(row).where(eq(progressReports.id, r.replaces));
+				await recordRevision(db, r.replaces, 'edit', by, now);
 			} else {
-				const report = tx
+				const report = (await tx
 					.insert(progressReports)
 					.values({ commitmentId: r.commitment.id, periodType: r.period.type, periodYear: r.period.year, periodIndex: r.period.index, ...row })
-					.returning({ id: progressReports.id })
-					.get();
-				recordRevision(db, report.id, 'submit', by, now);
+					.returning({ id: progressReports.id }))[0]!;
+				await recordRevision(db, report.id, 'submit', by, now);
 			}
 		}
 	});
@@ -309,10 +308,10 @@ export async function readImportText(input: FormData): Promise<string> {
 }
 
 /** The programme an import is for: one of the forum's. */
-export function readImportProgramme(db: Db, forumId: number, input: FormData): number {
+export async function readImportProgramme(db: Db, forumId: number, input: FormData): Promise<number> {
 	const form = new InputReader(input);
 	const programmeId = form.integer('programmeId', { min: 1 });
-	const programme = programmeId ? db.select().from(programmes).where(eq(programmes.id, programmeId)).get() : undefined;
+	const programme = programmeId ? (await db.select().from(programmes).where(eq(programmes.id, programmeId)))[0] : undefined;
 	if (programmeId && (!programme || programme.forumId !== forumId)) form.fail('programmeId', 'error.invalidChoice');
 	form.done();
 	return programmeId!;

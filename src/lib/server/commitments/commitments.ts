@@ -5,6 +5,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { areaCodeProblem, countVillagesUnder, describeAreas, findArea, type AreaPath } from '../areas';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import {
 	areas,
 	commitments,
@@ -61,36 +62,35 @@ export type CommitmentDetail = Commitment & {
 };
 
 /** Commitments of a forum (optionally one programme), by number, with names resolved. */
-export function listCommitments(db: Db, forumId: number, opts: { programmeId?: number | null; ids?: number[] } = {}): CommitmentDetail[] {
+export async function listCommitments(db: Db, forumId: number, opts: { programmeId?: number | null; ids?: number[] } = {}): Promise<CommitmentDetail[]> {
 	const conditions = [eq(commitments.forumId, forumId)];
 	if (opts.programmeId != null) conditions.push(eq(commitments.programmeId, opts.programmeId));
 	if (opts.ids) conditions.push(inArray(commitments.id, opts.ids.length ? opts.ids : [-1]));
-	const rows = db.select().from(commitments).where(and(...conditions)).all();
+	const rows = await db.select().from(commitments).where(and(...conditions));
 	rows.sort((a, b) => a.number.localeCompare(b.number, 'id', { numeric: true }) || a.id - b.id);
-	return withDetails(db, rows);
+	return await withDetails(db, rows);
 }
 
-function withDetails(db: Db, rows: Commitment[]): CommitmentDetail[] {
+async function withDetails(db: Db, rows: Commitment[]): Promise<CommitmentDetail[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((r) => r.id);
-	const supporterRows = db.select().from(commitmentSupporters).where(inArray(commitmentSupporters.commitmentId, ids)).all();
-	const siteRows = db.select().from(commitmentSites).where(inArray(commitmentSites.commitmentId, ids)).all();
+	const supporterRows = await db.select().from(commitmentSupporters).where(inArray(commitmentSupporters.commitmentId, ids));
+	const siteRows = await db.select().from(commitmentSites).where(inArray(commitmentSites.commitmentId, ids));
 	const instIds = [...new Set([...rows.map((r) => r.leadInstitutionId), ...supporterRows.map((s) => s.institutionId)].filter((v): v is number => v != null))];
 	const insts = new Map(
 		instIds.length
-			? db
+			? (await db
 					.select({ id: institutions.id, shortName: institutions.shortName, sector: institutions.sector })
 					.from(institutions)
-					.where(inArray(institutions.id, instIds))
-					.all()
+					.where(inArray(institutions.id, instIds)))
 					.map((i) => [i.id, i])
 			: []
 	);
-	const paths = new Map(describeAreas(db, [...new Set(siteRows.map((s) => s.areaCode))]).map((p) => [p.code, p]));
+	const paths = new Map((await describeAreas(db, [...new Set(siteRows.map((s) => s.areaCode))])).map((p) => [p.code, p]));
 	const compIds = [...new Set(rows.map((r) => r.componentId).filter((v): v is number => v != null))];
-	const comps = new Map(compIds.length ? db.select().from(components).where(inArray(components.id, compIds)).all().map((c) => [c.id, c.name]) : []);
+	const comps = new Map(compIds.length ? (await db.select().from(components).where(inArray(components.id, compIds))).map((c) => [c.id, c.name]) : []);
 	const progIds = [...new Set(rows.map((r) => r.programmeId).filter((v): v is number => v != null))];
-	const progs = new Map(progIds.length ? db.select().from(programmes).where(inArray(programmes.id, progIds)).all().map((p) => [p.id, p.name]) : []);
+	const progs = new Map(progIds.length ? (await db.select().from(programmes).where(inArray(programmes.id, progIds))).map((p) => [p.id, p.name]) : []);
 	return rows.map((r) => {
 		const supporters = supporterRows
 			.filter((s) => s.commitmentId === r.id)
@@ -112,41 +112,39 @@ function withDetails(db: Db, rows: Commitment[]): CommitmentDetail[] {
 	});
 }
 
-export function getCommitment(db: Db, forumId: number, id: number): Commitment | null {
+export async function getCommitment(db: Db, forumId: number, id: number): Promise<Commitment | null> {
 	if (!Number.isInteger(id)) return null;
-	return db.select().from(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.id, id))).get() ?? null;
+	return (await db.select().from(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.id, id))))[0] ?? null;
 }
 
-export function getCommitmentDetail(db: Db, forumId: number, id: number): CommitmentDetail | null {
-	const row = getCommitment(db, forumId, id);
-	return row ? withDetails(db, [row])[0]! : null;
+export async function getCommitmentDetail(db: Db, forumId: number, id: number): Promise<CommitmentDetail | null> {
+	const row = await getCommitment(db, forumId, id);
+	return row ? (await withDetails(db, [row]))[0]! : null;
 }
 
 /** The next free whole number in a programme (or among a forum's commitments without one). */
-function nextNumber(db: Db, forumId: number, programmeId: number | null): number {
-	const taken = db
+async function nextNumber(db: Db, forumId: number, programmeId: number | null): Promise<number> {
+	const taken = (await db
 		.select({ number: commitments.number })
 		.from(commitments)
-		.where(and(eq(commitments.forumId, forumId), programmeId == null ? sql`${commitments.programmeId} is null` : eq(commitments.programmeId, programmeId)))
-		.all()
+		.where(and(eq(commitments.forumId, forumId), programmeId == null ? sql`${commitments.programmeId} is null` : eq(commitments.programmeId, programmeId))))
 		.map((r) => Number(r.number))
 		.filter((n) => Number.isInteger(n));
 	return Math.max(0, ...taken) + 1;
 }
 
-function numberTaken(db: Db, forumId: number, programmeId: number | null, number: string, exceptId?: number): boolean {
-	return db
+async function numberTaken(db: Db, forumId: number, programmeId: number | null, number: string, exceptId?: number): Promise<boolean> {
+	return (await db
 		.select({ id: commitments.id })
 		.from(commitments)
-		.where(and(eq(commitments.forumId, forumId), programmeId == null ? sql`${commitments.programmeId} is null` : eq(commitments.programmeId, programmeId), eq(commitments.number, number)))
-		.all()
+		.where(and(eq(commitments.forumId, forumId), programmeId == null ? sql`${commitments.programmeId} is null` : eq(commitments.programmeId, programmeId), eq(commitments.number, number))))
 		.some((r) => r.id !== exceptId);
 }
 
-function readProgramme(db: Db, form: InputReader, forumId: number, field = 'programmeId'): number | null {
+async function readProgramme(db: Db, form: InputReader, forumId: number, field = 'programmeId'): Promise<number | null> {
 	const raw = form.text(field, { max: 12 });
 	if (!raw) return null;
-	const programme = db.select().from(programmes).where(eq(programmes.id, Number(raw))).get();
+	const programme = (await db.select().from(programmes).where(eq(programmes.id, Number(raw))))[0];
 	if (!programme || programme.forumId !== forumId) {
 		form.fail(field, 'error.invalidChoice');
 		return null;
@@ -154,10 +152,10 @@ function readProgramme(db: Db, form: InputReader, forumId: number, field = 'prog
 	return programme.id;
 }
 
-function readWorkshop(db: Db, form: InputReader, forumId: number): number | null {
+async function readWorkshop(db: Db, form: InputReader, forumId: number): Promise<number | null> {
 	const raw = form.text('workshopId', { max: 12 });
 	if (!raw) return null;
-	const workshop = db.select().from(workshops).where(eq(workshops.id, Number(raw))).get();
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, Number(raw))))[0];
 	if (!workshop || workshop.forumId !== forumId) {
 		form.fail('workshopId', 'error.invalidChoice');
 		return null;
@@ -165,13 +163,12 @@ function readWorkshop(db: Db, form: InputReader, forumId: number): number | null
 	return workshop.id;
 }
 
-function forumInstitutionIds(db: Db, forumId: number): Set<number> {
+async function forumInstitutionIds(db: Db, forumId: number): Promise<Set<number>> {
 	return new Set(
-		db
+		(await db
 			.select({ id: institutions.id })
 			.from(institutions)
-			.where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true)))
-			.all()
+			.where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true))))
 			.map((i) => i.id)
 	);
 }
@@ -180,11 +177,11 @@ function forumInstitutionIds(db: Db, forumId: number): Set<number> {
  * Commitments typed during a meeting: one per non-empty line, numbered on from the programme's
  * last number. Everything else is completed later.
  */
-export function createCommitmentsFromText(db: Db, forumId: number, input: FormData | Record<string, unknown>): Commitment[] {
+export async function createCommitmentsFromText(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<Commitment[]> {
 	const form = new InputReader(input);
 	const text = form.paragraph('statements', { required: true, max: 20000 });
-	const programmeId = readProgramme(db, form, forumId);
-	const workshopId = readWorkshop(db, form, forumId);
+	const programmeId = await readProgramme(db, form, forumId);
+	const workshopId = await readWorkshop(db, form, forumId);
 	const lines = text
 		.split(/\r?\n/)
 		.map((l) => l.trim().replace(/\s+/g, ' ').replace(/^\d{1,3}[.)]\s+/, ''))
@@ -192,14 +189,13 @@ export function createCommitmentsFromText(db: Db, forumId: number, input: FormDa
 	if (lines.some((l) => l.length > 1000)) form.fail('statements', 'commitment.lineTooLong', { max: 1000 });
 	if (lines.length > 100) form.fail('statements', 'commitment.tooManyLines', { max: 100 });
 	form.done();
-	return db.transaction((tx) => {
-		let number = nextNumber(tx as unknown as Db, forumId, programmeId);
-		return lines.map((statement) =>
-			tx
+	return transaction(db, async (tx) => {
+		let number = await nextNumber(tx as unknown as Db, forumId, programmeId);
+		return lines.map(async (statement) =>
+			(await tx
 				.insert(commitments)
 				.values({ forumId, programmeId, workshopId, number: String(number++), statement, status: 'active' })
-				.returning()
-				.get()
+				.returning())[0]!
 		);
 	});
 }
@@ -229,9 +225,9 @@ function readRupiah(form: InputReader, field: string): number | null {
 }
 
 /** Validates the full edit form; shared by update and (for its fields) by the demo. */
-function readCommitmentForm(db: Db, forumId: number, current: Commitment, input: FormData | Record<string, unknown>) {
+async function readCommitmentForm(db: Db, forumId: number, current: Commitment, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
-	const programmeId = readProgramme(db, form, forumId);
+	const programmeId = await readProgramme(db, form, forumId);
 	const number = form.text('number', { required: true, max: 20 });
 	const statement = form.paragraph('statement', { required: true, max: 1000 }).replace(/\s+/g, ' ');
 	const type = form.choice('type', COMMITMENT_TYPES) ?? 'numeric';
@@ -246,7 +242,7 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 	const fundingSource = form.text('fundingSource', { max: 200 });
 	const direction = form.choice('direction', ['up', 'down'] as const) ?? 'up';
 	const status = form.choice('status', COMMITMENT_STATUSES) ?? 'active';
-	const allowed = forumInstitutionIds(db, forumId);
+	const allowed = await forumInstitutionIds(db, forumId);
 	const leadRaw = form.text('leadInstitutionId', { max: 12 });
 	const leadInstitutionId = leadRaw ? Number(leadRaw) : null;
 	if (leadInstitutionId != null && !allowed.has(leadInstitutionId)) form.fail('leadInstitutionId', 'error.invalidChoice');
@@ -256,23 +252,23 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 	const componentRaw = form.text('componentId', { max: 12 });
 	const componentId = componentRaw ? Number(componentRaw) : null;
 	if (componentId != null) {
-		const comp = db.select().from(components).where(eq(components.id, componentId)).get();
+		const comp = (await db.select().from(components).where(eq(components.id, componentId)))[0];
 		if (!comp || comp.programmeId !== programmeId) form.fail('componentId', 'error.invalidChoice');
 	}
 	const siteCodes = [...new Set(raw('siteCode').map((s) => s.trim()).filter(Boolean))];
 	if (siteCodes.length > 100) form.fail('siteCode', 'error.invalidChoice');
 	else if (siteCodes.length) {
-		const problem = siteCodes.map((c) => areaCodeProblem(db, c, { levels: [4] })).find(Boolean);
+		const problem = siteCodes.map(async (c) => await areaCodeProblem(db, c, { levels: [4] })).find(Boolean);
 		if (problem) form.fail('siteCode', problem.key, problem.params);
 	}
-	if (number && numberTaken(db, forumId, programmeId, number, current.id)) form.fail('number', 'commitment.numberTaken', { number });
+	if (number && await numberTaken(db, forumId, programmeId, number, current.id)) form.fail('number', 'commitment.numberTaken', { number });
 	form.done();
 	let targetDerivation = current.targetDerivation;
 	let target = targetValue;
 	// A derived target stays derived while nobody types over it; a new baseline re-derives it.
 	if (targetDerivation && targetValue === current.targetValue) {
 		if (targetDerivation.minusBaseline && baselineValue !== current.baselineValue)
-			target = countVillagesUnder(db, targetDerivation.areaCode) - (baselineValue ?? 0);
+			target = await countVillagesUnder(db, targetDerivation.areaCode) - (baselineValue ?? 0);
 	} else targetDerivation = null;
 	return {
 		values: {
@@ -300,73 +296,71 @@ function readCommitmentForm(db: Db, forumId: number, current: Commitment, input:
 	};
 }
 
-export function updateCommitment(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>, now = new Date()): Commitment {
-	const current = getCommitment(db, forumId, id);
+export async function updateCommitment(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>, now = new Date()): Promise<Commitment> {
+	const current = await getCommitment(db, forumId, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
-	const { values, supporterIds, siteCodes } = readCommitmentForm(db, forumId, current, input);
-	return db.transaction((tx) => {
-		const row = tx.update(commitments).set({ ...values, updatedAt: now }).where(eq(commitments.id, id)).returning().get();
-		tx.delete(commitmentSupporters).where(eq(commitmentSupporters.commitmentId, id)).run();
-		for (const institutionId of supporterIds) tx.insert(commitmentSupporters).values({ commitmentId: id, institutionId }).run();
-		tx.delete(commitmentSites).where(eq(commitmentSites.commitmentId, id)).run();
-		for (const areaCode of siteCodes) tx.insert(commitmentSites).values({ commitmentId: id, areaCode }).run();
+	const { values, supporterIds, siteCodes } = await readCommitmentForm(db, forumId, current, input);
+	return transaction(db, async (tx) => {
+		const row = (await tx.update(commitments).set({ ...values, updatedAt: now }).where(eq(commitments.id, id)).returning())[0]!;
+		await tx.delete(commitmentSupporters).where(eq(commitmentSupporters.commitmentId, id));
+		for (const institutionId of supporterIds) await tx.insert(commitmentSupporters).values({ commitmentId: id, institutionId });
+		await tx.delete(commitmentSites).where(eq(commitmentSites.commitmentId, id));
+		for (const areaCode of siteCodes) await tx.insert(commitmentSites).values({ commitmentId: id, areaCode });
 		return row;
 	});
 }
 
 /** Adds one village (found by the name search) to a commitment's sites. */
-export function addCommitmentSite(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>): void {
+export async function addCommitmentSite(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>): Promise<void> {
 	const form = new InputReader(input);
 	const areaCode = form.text('areaCode', { required: true, max: 13 });
-	const commitment = getCommitment(db, forumId, id);
+	const commitment = await getCommitment(db, forumId, id);
 	if (!commitment) form.fail('id', 'error.notFound');
-	const problem = areaCode ? areaCodeProblem(db, areaCode, { levels: [4] }) : null;
+	const problem = areaCode ? await areaCodeProblem(db, areaCode, { levels: [4] }) : null;
 	if (problem) form.fail('areaCode', problem.key, problem.params);
 	form.done();
-	db.insert(commitmentSites).values({ commitmentId: id, areaCode }).onConflictDoNothing().run();
+	await db.insert(commitmentSites).values({ commitmentId: id, areaCode }).onConflictDoNothing();
 }
 
 /** Deletes a commitment with its reports; evidence files nothing else points to leave the disk too. */
-export function deleteCommitment(db: Db, forumId: number, id: number, dir = evidenceDir()): void {
-	const files = db
+export async function deleteCommitment(db: Db, forumId: number, id: number, dir = evidenceDir()): Promise<void> {
+	const files = (await db
 		.select({ sha256: evidenceFiles.sha256 })
 		.from(evidenceFiles)
 		.innerJoin(progressReports, eq(progressReports.id, evidenceFiles.reportId))
-		.where(eq(progressReports.commitmentId, id))
-		.all()
+		.where(eq(progressReports.commitmentId, id)))
 		.filter((f) => f.sha256);
-	db.delete(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.id, id))).run();
-	removeUnreferenced(db, dir, files.map((f) => ({ sha256: f.sha256, created: true })));
+	await db.delete(commitments).where(and(eq(commitments.forumId, forumId), eq(commitments.id, id)));
+	await removeUnreferenced(db, dir, files.map((f) => ({ sha256: f.sha256, created: true })));
 }
 
 /** Villages under an area code minus the baseline: "a BUMDes in every pekon that lacks one". */
-export function derivedTarget(db: Db, areaCode: string, baseline: number | null): { villages: number; target: number; areaName: string } | null {
-	const area = findArea(db, areaCode);
+export async function derivedTarget(db: Db, areaCode: string, baseline: number | null): Promise<{ villages: number; target: number; areaName: string } | null> {
+	const area = await findArea(db, areaCode);
 	if (!area || area.level >= 4) return null;
-	const villages = countVillagesUnder(db, area.code);
+	const villages = await countVillagesUnder(db, area.code);
 	return { villages, target: Math.max(0, villages - (baseline ?? 0)), areaName: area.name };
 }
 
 /** Sets the target to the number of villages under an area that the baseline does not yet cover. */
-export function applyDerivedTarget(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>, now = new Date()) {
+export async function applyDerivedTarget(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>, now = new Date()) {
 	const form = new InputReader(input);
 	const areaCode = form.text('areaCode', { required: true, max: 13 });
-	const commitment = getCommitment(db, forumId, id);
+	const commitment = await getCommitment(db, forumId, id);
 	if (!commitment) form.fail('id', 'error.notFound');
 	else if (commitment.type !== 'numeric') form.fail('areaCode', 'commitment.deriveNumericOnly');
-	const derived = areaCode ? derivedTarget(db, areaCode, commitment?.baselineValue ?? null) : null;
+	const derived = areaCode ? await derivedTarget(db, areaCode, commitment?.baselineValue ?? null) : null;
 	if (areaCode && !derived) form.fail('areaCode', 'commitment.deriveUnknownArea');
 	form.done();
-	db.update(commitments)
+	await db.update(commitments)
 		.set({ targetValue: derived!.target, targetDerivation: { areaCode, minusBaseline: true }, updatedAt: now })
-		.where(eq(commitments.id, id))
-		.run();
+		.where(eq(commitments.id, id));
 	return { ...derived!, baseline: commitment!.baselineValue ?? 0 };
 }
 
 /** Workshops of a forum with their frozen matrix versions: where commitments can be promoted from. */
-export function frozenVersionsOf(db: Db, forumId: number) {
-	return db
+export async function frozenVersionsOf(db: Db, forumId: number) {
+	return (await db
 		.select({
 			workshopId: workshops.id,
 			title: workshops.title,
@@ -378,27 +372,25 @@ export function frozenVersionsOf(db: Db, forumId: number) {
 		.from(matrixVersions)
 		.innerJoin(workshops, eq(workshops.id, matrixVersions.workshopId))
 		.where(eq(workshops.forumId, forumId))
-		.orderBy(sql`${workshops.date} desc`, sql`${matrixVersions.version} desc`)
-		.all()
+		.orderBy(sql`${workshops.date} desc`, sql`${matrixVersions.version} desc`))
 		.map((r) => ({ ...r, current: Boolean(r.current) }));
 }
 
-function promotedFrom(db: Db, workshopId: number) {
-	return db
+async function promotedFrom(db: Db, workshopId: number) {
+	return await db
 		.select({ id: commitments.id, number: commitments.number, institutionId: commitments.sourceInstitutionId, componentId: commitments.sourceComponentId })
 		.from(commitments)
 		.innerJoin(matrixVersions, eq(matrixVersions.id, commitments.matrixVersionId))
-		.where(eq(matrixVersions.workshopId, workshopId))
-		.all();
+		.where(eq(matrixVersions.workshopId, workshopId));
 }
 
 /** The non-empty cells of a frozen version, each with the commitment already promoted from it. */
-export function promotableCells(db: Db, forumId: number, workshopId: number, version: number) {
-	const workshop = db.select().from(workshops).where(eq(workshops.id, workshopId)).get();
+export async function promotableCells(db: Db, forumId: number, workshopId: number, version: number) {
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId)))[0];
 	if (!workshop || workshop.forumId !== forumId) return null;
-	const v = getMatrixVersion(db, workshopId, version);
+	const v = await getMatrixVersion(db, workshopId, version);
 	if (!v) return null;
-	const promoted = promotedFrom(db, workshopId);
+	const promoted = await promotedFrom(db, workshopId);
 	const rowOrder = new Map(v.rows.map((r, i) => [Number(r.id), i]));
 	const colOrder = new Map(v.components.map((c, i) => [Number(c.id), i]));
 	return {
@@ -420,35 +412,35 @@ export function promotableCells(db: Db, forumId: number, workshopId: number, ver
  * the version and cell. A cell with a volume becomes a numeric commitment (its volume the target), a
  * KEBIJAKAN cell a policy commitment, anything else a milestone. The cell's pilot sites carry over.
  */
-export function promoteCellToCommitment(db: Db, forumId: number, input: FormData | Record<string, unknown>): Commitment {
+export async function promoteCellToCommitment(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<Commitment> {
 	const form = new InputReader(input);
 	const workshopId = form.integer('workshopId', { min: 1 });
 	const version = form.integer('version', { min: 1 });
 	const institutionId = form.integer('institutionId', { min: 1 });
 	const componentId = form.integer('componentId', { min: 1 });
 	form.done();
-	const workshop = db.select().from(workshops).where(eq(workshops.id, workshopId!)).get();
-	const v = workshop && workshop.forumId === forumId ? getMatrixVersion(db, workshop.id, version!) : null;
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId!)))[0];
+	const v = workshop && workshop.forumId === forumId ? await getMatrixVersion(db, workshop.id, version!) : null;
 	const cell = v?.cells.find((c) => c.institutionId === institutionId && c.componentId === componentId);
 	if (!workshop || !v || !cell) throw new InputError({ cell: { key: 'commitment.cellNotFound' } });
-	const already = promotedFrom(db, workshop.id).find((p) => p.institutionId === institutionId && p.componentId === componentId);
+	const already = (await promotedFrom(db, workshop.id)).find((p) => p.institutionId === institutionId && p.componentId === componentId);
 	if (already) throw new InputError({ cell: { key: 'commitment.alreadyPromoted', params: { number: already.number } } });
 
-	const leadInstitutionId = forumInstitutionIds(db, forumId).has(cell.institutionId) ? cell.institutionId : null;
+	const leadInstitutionId = (await forumInstitutionIds(db, forumId)).has(cell.institutionId) ? cell.institutionId : null;
 	const programmeId = workshop.programmeId;
-	const comp = db.select().from(components).where(eq(components.id, cell.componentId)).get();
+	const comp = (await db.select().from(components).where(eq(components.id, cell.componentId)))[0];
 	const knownSites = cell.sites.length
-		? db.select({ code: areas.code }).from(areas).where(and(inArray(areas.code, cell.sites), eq(areas.level, 4))).all().map((a) => a.code)
+		? (await db.select({ code: areas.code }).from(areas).where(and(inArray(areas.code, cell.sites), eq(areas.level, 4)))).map((a) => a.code)
 		: [];
 	const statement = cell.description.trim().replace(/\s+/g, ' ') || `${cell.institutionName}: ${cell.componentName}`;
-	return db.transaction((tx) => {
-		const row = tx
+	return transaction(db, async (tx) => {
+		const row = (await tx
 			.insert(commitments)
 			.values({
 				forumId,
 				programmeId,
 				workshopId: workshop.id,
-				number: String(nextNumber(tx as unknown as Db, forumId, programmeId)),
+				number: String(await nextNumber(tx as unknown as Db, forumId, programmeId)),
 				statement: statement.slice(0, 1000),
 				type: cell.type === 'KEBIJAKAN' ? 'policy' : cell.volume != null ? 'numeric' : 'milestone',
 				unit: cell.unit.slice(0, 60),
@@ -464,24 +456,23 @@ export function promoteCellToCommitment(db: Db, forumId: number, input: FormData
 				sourceInstitutionId: cell.institutionId,
 				sourceComponentId: cell.componentId
 			})
-			.returning()
-			.get();
-		for (const areaCode of knownSites) tx.insert(commitmentSites).values({ commitmentId: row.id, areaCode }).run();
+			.returning())[0]!;
+		for (const areaCode of knownSites) await tx.insert(commitmentSites).values({ commitmentId: row.id, areaCode });
 		return row;
 	});
 }
 
 /** The frozen cell a promoted commitment came from, for the "agreed as" note. */
-export function sourceCellOf(db: Db, c: Commitment) {
+export async function sourceCellOf(db: Db, c: Commitment) {
 	if (c.matrixVersionId == null) return null;
-	const version = db.select().from(matrixVersions).where(eq(matrixVersions.id, c.matrixVersionId)).get();
+	const version = (await db.select().from(matrixVersions).where(eq(matrixVersions.id, c.matrixVersionId)))[0];
 	if (!version) return null;
-	const v = getMatrixVersion(db, version.workshopId, version.version);
+	const v = await getMatrixVersion(db, version.workshopId, version.version);
 	const cell = v?.cells.find((x) => x.institutionId === c.sourceInstitutionId && x.componentId === c.sourceComponentId);
-	const workshop = db.select({ id: workshops.id, title: workshops.title, date: workshops.date }).from(workshops).where(eq(workshops.id, version.workshopId)).get();
+	const workshop = (await db.select({ id: workshops.id, title: workshops.title, date: workshops.date }).from(workshops).where(eq(workshops.id, version.workshopId)))[0];
 	return cell && workshop ? { workshop, version: version.version, contentHash: version.contentHash, cell } : null;
 }
 
-export function listForumProgrammes(db: Db, forumId: number) {
-	return db.select({ id: programmes.id, name: programmes.name }).from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id)).all();
+export async function listForumProgrammes(db: Db, forumId: number) {
+	return await db.select({ id: programmes.id, name: programmes.name }).from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id));
 }

@@ -36,17 +36,16 @@ function addDays(isoDate: string, days: number): string {
 	return d.toISOString().slice(0, 10);
 }
 
-export function dueReports(db: Db, forum: { id: number; shortName: string }, origin: string, today = new Date()): DueReports {
+export async function dueReports(db: Db, forum: { id: number; shortName: string }, origin: string, today = new Date()): Promise<DueReports> {
 	const period = lastFinishedPeriod('quarter', today);
 	const dueDate = addDays(periodEnd(period), REPORT_GRACE_DAYS);
-	const running = db
+	const running = (await db
 		.select()
 		.from(commitments)
-		.where(and(eq(commitments.forumId, forum.id), inArray(commitments.status, ['active', 'stalled'])))
-		.all()
+		.where(and(eq(commitments.forumId, forum.id), inArray(commitments.status, ['active', 'stalled']))))
 		.filter((c) => c.leadInstitutionId != null);
 	const reports = running.length
-		? db
+		? await db
 				.select()
 				.from(progressReports)
 				.where(
@@ -60,7 +59,6 @@ export function dueReports(db: Db, forum: { id: number; shortName: string }, ori
 						eq(progressReports.periodIndex, period.index)
 					)
 				)
-				.all()
 		: [];
 	const byInstitution = new Map<number, DueCommitment[]>();
 	for (const c of running) {
@@ -73,20 +71,19 @@ export function dueReports(db: Db, forum: { id: number; shortName: string }, ori
 	const ids = [...byInstitution.keys()];
 	const names = new Map(
 		ids.length
-			? db
+			? (await db
 					.select({ id: institutions.id, shortName: institutions.shortName })
 					.from(institutions)
-					.where(inArray(institutions.id, ids))
-					.all()
+					.where(inArray(institutions.id, ids)))
 					.map((i) => [i.id, i.shortName])
 			: []
 	);
 	const label = periodLabel(period, 'id', (key, params) => translate('id', key, params));
 	const list = ids
-		.map((id) => {
+		.map(async (id) => {
 			const due = byInstitution.get(id)!;
 			const shortName = names.get(id) ?? '';
-			const token = activeReportingToken(db, forum.id, id);
+			const token = await activeReportingToken(db, forum.id, id);
 			const link = token ? `${origin}/r/${token}` : null;
 			return { institutionId: id, shortName, commitments: due, link, message: link ? reminder(forum.shortName, shortName, label, dueDate, due, link) : null };
 		})
@@ -112,24 +109,22 @@ export type { ReporterCommitment } from '../../commitments/types';
  * reports first, then those due) and those it supports. Shared by the standing reporting link and
  * the workshop participant's page.
  */
-export function reporterOverview(db: Db, forumId: number, institutionId: number, today = new Date()): { period: Period; commitments: ReporterCommitment[] } {
+export async function reporterOverview(db: Db, forumId: number, institutionId: number, today = new Date()): Promise<{ period: Period; commitments: ReporterCommitment[] }> {
 	const period = lastFinishedPeriod('quarter', today);
-	const supportedIds = db
+	const supportedIds = (await db
 		.select({ id: commitmentSupporters.commitmentId })
 		.from(commitmentSupporters)
-		.where(eq(commitmentSupporters.institutionId, institutionId))
-		.all()
+		.where(eq(commitmentSupporters.institutionId, institutionId)))
 		.map((r) => r.id);
-	const rows = db
+	const rows = (await db
 		.select()
 		.from(commitments)
 		.where(and(eq(commitments.forumId, forumId), or(eq(commitments.leadInstitutionId, institutionId), supportedIds.length ? inArray(commitments.id, supportedIds) : undefined)))
-		.orderBy(asc(commitments.id))
-		.all()
+		.orderBy(asc(commitments.id)))
 		.filter((c) => c.status !== 'dropped' && c.status !== 'draft');
-	const reports = rows.length ? db.select().from(progressReports).where(inArray(progressReports.commitmentId, rows.map((c) => c.id))).all() : [];
+	const reports = rows.length ? await db.select().from(progressReports).where(inArray(progressReports.commitmentId, rows.map((c) => c.id))) : [];
 	const leadIds = [...new Set(rows.map((c) => c.leadInstitutionId).filter((id): id is number => id != null))];
-	const leadNames = new Map(leadIds.length ? db.select({ id: institutions.id, name: institutions.shortName }).from(institutions).where(inArray(institutions.id, leadIds)).all().map((i) => [i.id, i.name]) : []);
+	const leadNames = new Map(leadIds.length ? (await db.select({ id: institutions.id, name: institutions.shortName }).from(institutions).where(inArray(institutions.id, leadIds))).map((i) => [i.id, i.name]) : []);
 	const list = rows.map((c): ReporterCommitment => {
 		const mine = sortReports(reports.filter((r) => r.commitmentId === c.id));
 		const latest = mine[0];

@@ -119,10 +119,10 @@ export function writeEvidence(dir: string, file: PreparedEvidence): { sha256: st
 }
 
 /** Removes files (those this request created, or those whose rows were deleted) that no row points to any more. */
-export function removeUnreferenced(db: Db, dir: string, written: { sha256: string; created: boolean }[]): void {
+export async function removeUnreferenced(db: Db, dir: string, written: { sha256: string; created: boolean }[]): Promise<void> {
 	for (const w of written) {
 		if (!w.created) continue;
-		const used = db.select({ id: evidenceFiles.id }).from(evidenceFiles).where(eq(evidenceFiles.sha256, w.sha256)).get();
+		const used = (await db.select({ id: evidenceFiles.id }).from(evidenceFiles).where(eq(evidenceFiles.sha256, w.sha256)))[0];
 		if (!used) {
 			try {
 				unlinkSync(join(dir, w.sha256));
@@ -143,15 +143,14 @@ export function readEvidence(dir: string, sha256: string): Buffer | null {
 }
 
 /** One evidence row with the report and commitment it belongs to. */
-export function findEvidence(db: Db, id: number) {
+export async function findEvidence(db: Db, id: number) {
 	return (
-		db
+		(await db
 			.select({ file: evidenceFiles, report: progressReports, commitment: commitments })
 			.from(evidenceFiles)
 			.innerJoin(progressReports, eq(progressReports.id, evidenceFiles.reportId))
 			.innerJoin(commitments, eq(commitments.id, progressReports.commitmentId))
-			.where(eq(evidenceFiles.id, id))
-			.get() ?? null
+			.where(eq(evidenceFiles.id, id)))[0] ?? null
 	);
 }
 

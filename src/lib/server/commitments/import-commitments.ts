@@ -14,6 +14,7 @@ import { and, eq } from 'drizzle-orm';
 import { parseDecimal } from '../../commitments/periods';
 import { undoFormulaDefusing } from '../csv';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { commitments, institutions, type COMMITMENT_TYPES } from '../db/schema';
 import { InputError, type FieldMessage } from '../validation';
 import { MAX_IMPORT_ROWS, parseCsvRecords } from './commitment-import';
@@ -84,7 +85,7 @@ export type CommitmentImportRow = {
 export type CommitmentImportCheck = { rows: CommitmentImportRow[]; problems: CommitmentImportProblem[]; dataRows: number };
 
 /** Checks every row of a commitments CSV for a programme of the forum; writes nothing. */
-export function checkCommitmentImport(db: Db, forumId: number, programmeId: number, text: string): CommitmentImportCheck {
+export async function checkCommitmentImport(db: Db, forumId: number, programmeId: number, text: string): Promise<CommitmentImportCheck> {
 	const problems: CommitmentImportProblem[] = [];
 	const rows: CommitmentImportRow[] = [];
 	const records = parseCsvRecords(text);
@@ -103,14 +104,13 @@ export function checkCommitmentImport(db: Db, forumId: number, programmeId: numb
 	if (data.length > MAX_IMPORT_ROWS) problems.push({ row: 1, column: null, message: { key: 'import.tooManyRows', params: { max: MAX_IMPORT_ROWS } } });
 	if (problems.length > 0) return { rows, problems, dataRows: data.length };
 
-	const existing = db
+	const existing = await db
 		.select({ number: commitments.number })
 		.from(commitments)
-		.where(and(eq(commitments.forumId, forumId), eq(commitments.programmeId, programmeId)))
-		.all();
+		.where(and(eq(commitments.forumId, forumId), eq(commitments.programmeId, programmeId)));
 	const taken = new Set(existing.map((c) => norm(c.number)));
 	let next = Math.max(0, ...existing.map((c) => Number(c.number)).filter((n) => Number.isInteger(n))) + 1;
-	const insts = db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true))).all();
+	const insts = await db.select().from(institutions).where(and(eq(institutions.forumId, forumId), eq(institutions.approved, true)));
 	const findInstitution = (name: string) => {
 		const n = norm(name);
 		const hits = insts.filter((i) => i.retiredAt === null && (norm(i.shortName) === n || norm(i.officialName) === n || i.aliases.some((a) => norm(a) === n)));
@@ -190,12 +190,12 @@ export function checkCommitmentImport(db: Db, forumId: number, programmeId: numb
 }
 
 /** Adds every row's commitment only if every row is good; otherwise nothing changes. */
-export function applyCommitmentImport(db: Db, forumId: number, programmeId: number, text: string, now = new Date()): { applied: number } {
-	const check = checkCommitmentImport(db, forumId, programmeId, text);
+export async function applyCommitmentImport(db: Db, forumId: number, programmeId: number, text: string, now = new Date()): Promise<{ applied: number }> {
+	const check = await checkCommitmentImport(db, forumId, programmeId, text);
 	if (check.problems.length > 0) throw new InputError({ file: { key: 'import.hasProblems', params: { count: check.problems.length } } });
-	db.transaction((tx) => {
+	transaction(db, async (tx) => {
 		for (const r of check.rows) {
-			tx.insert(commitments)
+			await tx.insert(commitments)
 				.values({
 					forumId,
 					programmeId,
@@ -213,8 +213,7 @@ export function applyCommitmentImport(db: Db, forumId: number, programmeId: numb
 					fundingSource: r.fundingSource,
 					status: 'active',
 					createdAt: now
-				})
-				.run();
+				});
 		}
 	});
 	return { applied: check.rows.length };

@@ -123,7 +123,7 @@ export async function sealProgressReport(
 ): Promise<SealedProgressReport | null> {
 	const now = input.now ?? new Date();
 	const today = localIsoDate(now, forum.timeZone);
-	const dashboard = programmeDashboard(db, input.programmeId, { period: input.period, verifiedOnly: input.verifiedOnly, today });
+	const dashboard = await programmeDashboard(db, input.programmeId, { period: input.period, verifiedOnly: input.verifiedOnly, today });
 	if (!dashboard || dashboard.forum.id !== forum.id) return null;
 	const doc = buildProgressReportDocument(dashboard, forum, input.period, { origin: input.origin, now, locale: input.locale });
 	const unsealed = await renderProgressReportPdf(doc);
@@ -136,7 +136,7 @@ export async function sealProgressReport(
 	const sha256 = sha256Hex(sealed.pdf);
 	// Two requests in the same second seal byte-identical files (the signature is deterministic): one archived copy.
 	const row =
-		db
+		(await db
 			.insert(sealedReports)
 			.values({
 				forumId: forum.id,
@@ -151,16 +151,15 @@ export async function sealProgressReport(
 				sealedAt: now
 			})
 			.onConflictDoNothing({ target: sealedReports.sha256 })
-			.returning({ id: sealedReports.id })
-			.get() ?? db.select({ id: sealedReports.id }).from(sealedReports).where(eq(sealedReports.sha256, sha256)).get()!;
+			.returning({ id: sealedReports.id }))[0]! ?? (await db.select({ id: sealedReports.id }).from(sealedReports).where(eq(sealedReports.sha256, sha256)))[0]!;
 	log('info', 'report.sealed', { forum: forum.id, programme: input.programmeId, period: reportingPeriodCode(input.period), sha256 });
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 	return { id: row.id, sha256, pdf: sealed.pdf, filename: `laporan-kemajuan-${slug}-p${input.programmeId}-${reportingPeriodCode(input.period)}.pdf` };
 }
 
 /** The archive of a forum's sealed reports, newest first. */
-export function listSealedReports(db: Db, forumId: number, locale: Locale) {
-	return db
+export async function listSealedReports(db: Db, forumId: number, locale: Locale) {
+	return (await db
 		.select({
 			id: sealedReports.id,
 			programme: programmes.name,
@@ -173,17 +172,15 @@ export function listSealedReports(db: Db, forumId: number, locale: Locale) {
 		.from(sealedReports)
 		.leftJoin(programmes, eq(programmes.id, sealedReports.programmeId))
 		.where(eq(sealedReports.forumId, forumId))
-		.orderBy(desc(sealedReports.id))
-		.all()
+		.orderBy(desc(sealedReports.id)))
 		.map((r) => ({ ...r, period: periodText(spanOf(r), locale) }));
 }
 
-export function sealedReportFile(db: Db, forumId: number, id: number): { pdf: Uint8Array; filename: string } | null {
-	const row = db
+export async function sealedReportFile(db: Db, forumId: number, id: number): Promise<{ pdf: Uint8Array; filename: string } | null> {
+	const row = (await db
 		.select()
 		.from(sealedReports)
-		.where(and(eq(sealedReports.forumId, forumId), eq(sealedReports.id, id)))
-		.get();
+		.where(and(eq(sealedReports.forumId, forumId), eq(sealedReports.id, id))))[0];
 	if (!row) return null;
 	return { pdf: new Uint8Array(row.pdf), filename: `laporan-kemajuan-${row.id}-${reportingPeriodCode(spanOf(row))}.pdf` };
 }
@@ -195,14 +192,13 @@ function spanOf(r: { periodType: string; periodYear: number; periodIndex: number
 
 export type ReportMatch = { id: number; programme: string; forum: string; period: string; periodCode: string; sealedAt: Date; timeZone: string };
 
-function describeReport(db: Db, sha256: string, locale: Locale): ReportMatch | null {
-	const row = db
+async function describeReport(db: Db, sha256: string, locale: Locale): Promise<ReportMatch | null> {
+	const row = (await db
 		.select({ id: sealedReports.id, sealedAt: sealedReports.sealedAt, periodType: sealedReports.periodType, periodYear: sealedReports.periodYear, periodIndex: sealedReports.periodIndex, programme: programmes.name, forum: forums.name, timeZone: forums.timeZone })
 		.from(sealedReports)
 		.innerJoin(forums, eq(forums.id, sealedReports.forumId))
 		.leftJoin(programmes, eq(programmes.id, sealedReports.programmeId))
-		.where(eq(sealedReports.sha256, sha256))
-		.get();
+		.where(eq(sealedReports.sha256, sha256)))[0];
 	if (!row) return null;
 	const span = spanOf(row);
 	return { id: row.id, programme: row.programme ?? '—', forum: row.forum, period: periodText(span, locale), periodCode: reportingPeriodCode(span), sealedAt: row.sealedAt, timeZone: row.timeZone };
@@ -211,25 +207,25 @@ function describeReport(db: Db, sha256: string, locale: Locale): ReportMatch | n
 export type DocumentVerifyResult = VerifyResult & { report: ReportMatch | null };
 
 /** What /verify says about an uploaded file: sealed minutes or a sealed Laporan Kemajuan. */
-export function verifySealedDocument(db: Db, bytes: Uint8Array, locale: Locale): DocumentVerifyResult {
-	const minutes = verifyMinutesPdf(db, bytes);
+export async function verifySealedDocument(db: Db, bytes: Uint8Array, locale: Locale): Promise<DocumentVerifyResult> {
+	const minutes = await verifyMinutesPdf(db, bytes);
 	if (minutes.match) return { ...minutes, report: null };
-	const exact = describeReport(db, minutes.fileSha256, locale);
+	const exact = await describeReport(db, minutes.fileSha256, locale);
 	if (exact) return { ...minutes, verdict: 'genuine', report: exact };
 	const seal = minutes.seal;
 	if (!seal) return { ...minutes, report: null };
 	// The archived report is the prefix our seal covers; whatever follows was added later, and is
 	// judged as for the minutes: valid later signatures keep it genuine, unsigned bytes do not.
-	const report = seal.coveredEnd < bytes.length ? describeReport(db, sha256Hex(bytes.subarray(0, seal.coveredEnd)), locale) : null;
+	const report = seal.coveredEnd < bytes.length ? await describeReport(db, sha256Hex(bytes.subarray(0, seal.coveredEnd)), locale) : null;
 	if (!report) return { ...minutes, report: null };
 	const laterBroken = minutes.later.some((s) => !s.valid || s.byteRange[1] < seal.coveredEnd);
 	const verdict = !seal.valid || laterBroken ? 'tampered' : (minutes.signatures?.appendedAfterLast ?? 0) > 0 ? 'appended' : 'genuine';
 	return { ...minutes, verdict, report };
 }
 
-export function verifySealedHash(db: Db, hash: string, locale: Locale): DocumentVerifyResult {
-	const minutes = verifyMinutesHash(db, hash);
+export async function verifySealedHash(db: Db, hash: string, locale: Locale): Promise<DocumentVerifyResult> {
+	const minutes = await verifyMinutesHash(db, hash);
 	if (minutes.match) return { ...minutes, report: null };
-	const report = describeReport(db, minutes.fileSha256, locale);
+	const report = await describeReport(db, minutes.fileSha256, locale);
 	return { ...minutes, verdict: report ? 'genuine' : minutes.verdict, report };
 }

@@ -21,6 +21,7 @@ import {
 	type PeriodKind
 } from '../../commitments/periods';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { beneficiaryCounts, beneficiaryGroups, commitments, commitmentSites, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from '../db/schema';
 import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
 import { InputError, InputReader } from '../validation';
@@ -117,13 +118,12 @@ export function unitCountsPeople(unit: string): boolean {
 }
 
 /** Commitments a representative may report on: those their institution leads, in that forum. */
-export function commitmentsLedBy(db: Db, forumId: number, institutionId: number): Commitment[] {
-	return db
+export async function commitmentsLedBy(db: Db, forumId: number, institutionId: number): Promise<Commitment[]> {
+	return await db
 		.select()
 		.from(commitments)
 		.where(and(eq(commitments.forumId, forumId), eq(commitments.leadInstitutionId, institutionId)))
-		.orderBy(asc(commitments.id))
-		.all();
+		.orderBy(asc(commitments.id));
 }
 
 const MAX_LINKS = 10;
@@ -247,10 +247,10 @@ export function readBeneficiaries(
 }
 
 /** The desa/kelurahan codes of a commitment's sites and the forum's beneficiary groups. */
-export function beneficiaryFrame(db: Db, commitment: Pick<Commitment, 'id' | 'forumId'>) {
+export async function beneficiaryFrame(db: Db, commitment: Pick<Commitment, 'id' | 'forumId'>) {
 	return {
-		sites: db.select({ code: commitmentSites.areaCode }).from(commitmentSites).where(eq(commitmentSites.commitmentId, commitment.id)).all().map((s) => s.code),
-		groups: db.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, commitment.forumId)).orderBy(asc(beneficiaryGroups.id)).all()
+		sites: (await db.select({ code: commitmentSites.areaCode }).from(commitmentSites).where(eq(commitmentSites.commitmentId, commitment.id))).map((s) => s.code),
+		groups: await db.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name }).from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, commitment.forumId)).orderBy(asc(beneficiaryGroups.id))
 	};
 }
 
@@ -297,14 +297,14 @@ export async function submitReport(
 	// A link is not a person: whoever reports through it says who they are.
 	const reporterName = reporter.kind === 'link' ? form.text('reporterName', { required: true, max: 120 }) : reporter.name;
 	const values = readReportFields(form, commitment, now);
-	const frame = beneficiaryFrame(db, commitment);
+	const frame = await beneficiaryFrame(db, commitment);
 	const beneficiaries = readBeneficiaries(form, input, { sites: frame.sites, groups: frame.groups.map((g) => g.id), unit: commitment.unit, type: commitment.type }, values?.realisation ?? null);
 	const links = readLinks(form, form.paragraph('evidenceLinks', { max: 6000 }));
 	const files = input instanceof FormData ? input.getAll('evidence').filter((f): f is File => typeof f !== 'string' && f.size > 0) : [];
 	if (files.length > MAX_FILES) form.fail('evidence', 'progress.tooManyFiles', { max: MAX_FILES });
-	const existing = values ? findReport(db, commitment.id, values.period) : null;
+	const existing = values ? await findReport(db, commitment.id, values.period) : null;
 	// A file is attached once per report by its SHA-256: the same photo sent again with a resubmission, or twice in one form, adds nothing.
-	const attached = new Set(existing ? db.select({ sha256: evidenceFiles.sha256 }).from(evidenceFiles).where(eq(evidenceFiles.reportId, existing.id)).all().map((e) => e.sha256) : []);
+	const attached = new Set(existing ? (await db.select({ sha256: evidenceFiles.sha256 }).from(evidenceFiles).where(eq(evidenceFiles.reportId, existing.id))).map((e) => e.sha256) : []);
 	const prepared: PreparedEvidence[] = [];
 	for (const file of files.slice(0, MAX_FILES)) {
 		// An oversized file is refused on its declared size, without reading it into memory.
@@ -324,9 +324,9 @@ export async function submitReport(
 	const action: RevisionAction = !existing ? 'submit' : reporter.kind !== 'staff' || existing.status === 'returned' ? 'resubmit' : 'edit';
 	const author = { userId: reporter.kind === 'staff' ? reporter.userId : null, name: reporterName };
 	try {
-		return db.transaction((tx) => {
+		return transaction(db, async (tx) => {
 			// The state being replaced is kept before the row changes, even for a report filed before revisions existed.
-			if (existing) keepFirstRevision(db, existing.id);
+			if (existing) await keepFirstRevision(db, existing.id);
 			const row = {
 				realisation: v.realisation,
 				narrative: v.narrative,
@@ -345,36 +345,33 @@ export async function submitReport(
 				returnedBy: null
 			};
 			const report = existing
-				? tx.update(progressReports).set(row).where(eq(progressReports.id, existing.id)).returning().get()
-				: tx
+				? (await tx.update(progressReports).set(row).where(eq(progressReports.id, existing.id)).returning())[0]!
+				: (await tx
 						.insert(progressReports)
 						.values({ commitmentId: commitment.id, periodType: v.period.type, periodYear: v.period.year, periodIndex: v.period.index, ...row })
-						.returning()
-						.get();
+						.returning())[0]!;
 			for (const p of prepared)
-				tx.insert(evidenceFiles)
-					.values({ reportId: report.id, kind: p.kind, originalName: p.name, mimeType: p.mimeType, size: p.size, sha256: p.sha256 })
-					.run();
-			for (const url of links) tx.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: url, url }).run();
+				await tx.insert(evidenceFiles)
+					.values({ reportId: report.id, kind: p.kind, originalName: p.name, mimeType: p.mimeType, size: p.size, sha256: p.sha256 });
+			for (const url of links) await tx.insert(evidenceFiles).values({ reportId: report.id, kind: 'link', originalName: url, url });
 			// Beneficiaries are figures to the end of the period like the realisation: a revision replaces them.
-			tx.delete(beneficiaryCounts).where(eq(beneficiaryCounts.reportId, report.id)).run();
+			await tx.delete(beneficiaryCounts).where(eq(beneficiaryCounts.reportId, report.id));
 			for (const b of beneficiaries)
-				tx.insert(beneficiaryCounts)
-					.values({ reportId: report.id, areaCode: b.areaCode, group: b.groupId == null ? '' : String(b.groupId), sex: b.sex, groupId: b.groupId, count: b.count })
-					.run();
-			if (reporter.kind === 'link') markReportingLinkUsed(db, reporter.linkId, now);
-			recordRevision(db, report.id, action, author, now);
+				await tx.insert(beneficiaryCounts)
+					.values({ reportId: report.id, areaCode: b.areaCode, group: b.groupId == null ? '' : String(b.groupId), sex: b.sex, groupId: b.groupId, count: b.count });
+			if (reporter.kind === 'link') await markReportingLinkUsed(db, reporter.linkId, now);
+			await recordRevision(db, report.id, action, author, now);
 			return report;
 		});
 	} catch (e) {
-		removeUnreferenced(db, dir, written);
+		await removeUnreferenced(db, dir, written);
 		throw e;
 	}
 }
 
-export function findReport(db: Db, commitmentId: number, period: Period): ProgressReport | null {
+export async function findReport(db: Db, commitmentId: number, period: Period): Promise<ProgressReport | null> {
 	return (
-		db
+		(await db
 			.select()
 			.from(progressReports)
 			.where(
@@ -384,18 +381,16 @@ export function findReport(db: Db, commitmentId: number, period: Period): Progre
 					eq(progressReports.periodYear, period.year),
 					eq(progressReports.periodIndex, period.index)
 				)
-			)
-			.get() ?? null
+			))[0] ?? null
 	);
 }
 
-export function getReport(db: Db, forumId: number, reportId: number) {
-	const row = db
+export async function getReport(db: Db, forumId: number, reportId: number) {
+	const row = (await db
 		.select({ report: progressReports, commitment: commitments })
 		.from(progressReports)
 		.innerJoin(commitments, eq(commitments.id, progressReports.commitmentId))
-		.where(and(eq(progressReports.id, reportId), eq(commitments.forumId, forumId)))
-		.get();
+		.where(and(eq(progressReports.id, reportId), eq(commitments.forumId, forumId))))[0];
 	return row ?? null;
 }
 
@@ -403,31 +398,30 @@ export function getReport(db: Db, forumId: number, reportId: number) {
  * The secretariat confirms a report against its evidence. A verified report that reaches the target
  * marks an active commitment achieved; the public page shows verified reports only.
  */
-export function verifyReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): void {
+export async function verifyReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): Promise<void> {
 	const form = new InputReader(input);
 	const note = form.paragraph('note', { max: 1000 });
-	const found = getReport(db, forumId, reportId);
+	const found = await getReport(db, forumId, reportId);
 	if (!found) form.fail('report', 'error.notFound');
 	else if (found.report.verifiedAt) form.fail('report', 'progress.alreadyVerified');
 	else if (found.report.status === 'returned') form.fail('report', 'progress.verifyReturned');
 	form.done();
 	const { report, commitment } = found!;
-	const verifier = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
-	db.transaction((tx) => {
-		keepFirstRevision(db, report.id);
-		tx.update(progressReports).set({ status: 'verified', verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id)).run();
+	const verifier = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
+	transaction(db, async (tx) => {
+		await keepFirstRevision(db, report.id);
+		await tx.update(progressReports).set({ status: 'verified', verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id));
 		const latest = sortReports(
-			tx
+			(await tx
 				.select()
 				.from(progressReports)
-				.where(eq(progressReports.commitmentId, commitment.id))
-				.all()
+				.where(eq(progressReports.commitmentId, commitment.id)))
 				.map((r) => (r.id === report.id ? { ...r, verifiedAt: now } : r))
 				.filter((r) => r.verifiedAt)
 		)[0];
 		if (latest && latest.id === report.id && commitment.status === 'active' && isAchieved(achievementOf(commitment, report.realisation)))
-			tx.update(commitments).set({ status: 'achieved', updatedAt: now }).where(eq(commitments.id, commitment.id)).run();
-		recordRevision(db, report.id, 'verify', { userId, name: verifier?.name ?? '' }, now);
+			await tx.update(commitments).set({ status: 'achieved', updatedAt: now }).where(eq(commitments.id, commitment.id));
+		await recordRevision(db, report.id, 'verify', { userId, name: verifier?.name ?? '' }, now);
 	});
 }
 
@@ -437,21 +431,20 @@ export function verifyReport(db: Db, forumId: number, reportId: number, userId: 
  * resubmits, which makes a new revision. A verified report can be returned too (evidence found
  * wanting later): that takes its verification back.
  */
-export function returnReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): void {
+export async function returnReport(db: Db, forumId: number, reportId: number, userId: number, input: FormData | Record<string, unknown>, now = new Date()): Promise<void> {
 	const form = new InputReader(input);
 	const reason = form.paragraph('reason', { required: true, max: 1000 });
-	const found = getReport(db, forumId, reportId);
+	const found = await getReport(db, forumId, reportId);
 	if (!found) form.fail('report', 'error.notFound');
 	else if (found.report.status === 'returned') form.fail('report', 'progress.alreadyReturned');
 	form.done();
-	const by = db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get();
-	db.transaction((tx) => {
-		keepFirstRevision(db, reportId);
-		tx.update(progressReports)
+	const by = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
+	transaction(db, async (tx) => {
+		await keepFirstRevision(db, reportId);
+		await tx.update(progressReports)
 			.set({ status: 'returned', returnReason: reason, returnedAt: now, returnedBy: userId, verifiedAt: null, verifiedBy: null })
-			.where(eq(progressReports.id, reportId))
-			.run();
-		recordRevision(db, reportId, 'return', { userId, name: by?.name ?? '' }, now);
+			.where(eq(progressReports.id, reportId));
+		await recordRevision(db, reportId, 'return', { userId, name: by?.name ?? '' }, now);
 	});
 }
 
@@ -463,21 +456,21 @@ export type ReportWithEvidence = ProgressReport & {
 };
 
 /** Reports of some commitments, latest period first, with their evidence and who verified them. */
-export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnly?: boolean } = {}): ReportWithEvidence[] {
+export async function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnly?: boolean } = {}): Promise<ReportWithEvidence[]> {
 	if (commitmentIds.length === 0) return [];
-	const rows = db.select().from(progressReports).where(inArray(progressReports.commitmentId, commitmentIds)).all();
+	const rows = await db.select().from(progressReports).where(inArray(progressReports.commitmentId, commitmentIds));
 	const visible = opts.verifiedOnly ? rows.filter((r) => r.verifiedAt) : rows;
 	const ids = visible.map((r) => r.id);
-	const evidence = ids.length ? db.select().from(evidenceFiles).where(inArray(evidenceFiles.reportId, ids)).orderBy(asc(evidenceFiles.id)).all() : [];
-	const counts = ids.length ? db.select().from(beneficiaryCounts).where(inArray(beneficiaryCounts.reportId, ids)).orderBy(asc(beneficiaryCounts.id)).all() : [];
+	const evidence = ids.length ? await db.select().from(evidenceFiles).where(inArray(evidenceFiles.reportId, ids)).orderBy(asc(evidenceFiles.id)) : [];
+	const counts = ids.length ? await db.select().from(beneficiaryCounts).where(inArray(beneficiaryCounts.reportId, ids)).orderBy(asc(beneficiaryCounts.id)) : [];
 	const verifierIds = [...new Set(visible.map((r) => r.verifiedBy).filter((v): v is number => v != null))];
 	const verifiers = new Map(
-		verifierIds.length ? db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, verifierIds)).all().map((u) => [u.id, u.name]) : []
+		verifierIds.length ? (await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, verifierIds))).map((u) => [u.id, u.name]) : []
 	);
 	const instIds = [...new Set(visible.map((r) => r.reporterInstitutionId).filter((v): v is number => v != null))];
 	const insts = new Map(
 		instIds.length
-			? db.select({ id: institutions.id, name: institutions.shortName }).from(institutions).where(inArray(institutions.id, instIds)).all().map((i) => [i.id, i.name])
+			? (await db.select({ id: institutions.id, name: institutions.shortName }).from(institutions).where(inArray(institutions.id, instIds))).map((i) => [i.id, i.name])
 			: []
 	);
 	return sortReports(visible).map((r) => ({
@@ -490,9 +483,9 @@ export function listReports(db: Db, commitmentIds: number[], opts: { verifiedOnl
 }
 
 /** Reports of one commitment as pages show them: period, achievement of each, evidence without paths. */
-export function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boolean } = {}) {
-	const reports = listReports(db, [c.id], opts);
-	const revisions = revisionsOf(db, reports.map((r) => r.id));
+export async function reportsForPage(db: Db, c: Commitment, opts: { verifiedOnly?: boolean } = {}) {
+	const reports = await listReports(db, [c.id], opts);
+	const revisions = await revisionsOf(db, reports.map((r) => r.id));
 	return reports.map((r) => ({
 		id: r.id,
 		period: reportPeriod(r),
@@ -578,8 +571,8 @@ function historyForPage(c: Commitment, r: ReportWithEvidence, revisions: ReportR
  * a commitment that stopped reporting in 2023 resumes with the latest finished triwulan); once that
  * is reported, the period under way.
  */
-export function suggestedPeriod(db: Db, commitmentId: number, today = new Date()): Period {
-	const reports = sortReports(db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)).all());
+export async function suggestedPeriod(db: Db, commitmentId: number, today = new Date()): Promise<Period> {
+	const reports = sortReports(await db.select().from(progressReports).where(eq(progressReports.commitmentId, commitmentId)));
 	const returned = reports.find((r) => r.status === 'returned');
 	if (returned) return reportPeriod(returned);
 	const latest = reports[0];

@@ -56,10 +56,10 @@ export type ReportRevision = {
 };
 
 /** The report's current state, read inside the caller's transaction. */
-export function snapshotOfReport(db: Db, reportId: number): ReportSnapshot {
-	const r = db.select().from(progressReports).where(eq(progressReports.id, reportId)).get();
+export async function snapshotOfReport(db: Db, reportId: number): Promise<ReportSnapshot> {
+	const r = (await db.select().from(progressReports).where(eq(progressReports.id, reportId)))[0];
 	if (!r) throw new Error(`progress report ${reportId} not found`);
-	const evidence = db.select({ id: evidenceFiles.id }).from(evidenceFiles).where(eq(evidenceFiles.reportId, reportId)).orderBy(asc(evidenceFiles.id)).all();
+	const evidence = await db.select({ id: evidenceFiles.id }).from(evidenceFiles).where(eq(evidenceFiles.reportId, reportId)).orderBy(asc(evidenceFiles.id));
 	return {
 		realisation: r.realisation,
 		narrative: r.narrative,
@@ -72,12 +72,11 @@ export function snapshotOfReport(db: Db, reportId: number): ReportSnapshot {
 		status: r.status,
 		returnReason: r.returnReason,
 		spentRupiah: r.spentRupiah,
-		beneficiaries: db
+		beneficiaries: await db
 			.select({ areaCode: beneficiaryCounts.areaCode, sex: beneficiaryCounts.sex, groupId: beneficiaryCounts.groupId, count: beneficiaryCounts.count })
 			.from(beneficiaryCounts)
 			.where(eq(beneficiaryCounts.reportId, reportId))
 			.orderBy(asc(beneficiaryCounts.id))
-			.all()
 	};
 }
 
@@ -87,8 +86,8 @@ export function changedFields(before: ReportSnapshot | null, after: ReportSnapsh
 	return SNAPSHOT_FIELDS.filter((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null));
 }
 
-function latestRevision(db: Db, reportId: number) {
-	return db.select().from(progressReportRevisions).where(eq(progressReportRevisions.reportId, reportId)).orderBy(desc(progressReportRevisions.revision)).get() ?? null;
+async function latestRevision(db: Db, reportId: number) {
+	return (await db.select().from(progressReportRevisions).where(eq(progressReportRevisions.reportId, reportId)).orderBy(desc(progressReportRevisions.revision)))[0] ?? null;
 }
 
 /**
@@ -96,20 +95,19 @@ function latestRevision(db: Db, reportId: number) {
  * or by the demo seed), so the first change made to it keeps what it replaced. Call it before
  * changing the row, in the same transaction.
  */
-export function keepFirstRevision(db: Db, reportId: number): void {
-	if (latestRevision(db, reportId)) return;
-	const r = db.select().from(progressReports).where(eq(progressReports.id, reportId)).get();
+export async function keepFirstRevision(db: Db, reportId: number): Promise<void> {
+	if (await latestRevision(db, reportId)) return;
+	const r = (await db.select().from(progressReports).where(eq(progressReports.id, reportId)))[0];
 	if (!r) return;
-	db.insert(progressReportRevisions)
-		.values({ reportId, revision: 1, action: 'submit', byUserId: null, byName: r.reporterName, snapshot: snapshotOfReport(db, reportId), changed: [], at: r.submittedAt })
-		.run();
+	await db.insert(progressReportRevisions)
+		.values({ reportId, revision: 1, action: 'submit', byUserId: null, byName: r.reporterName, snapshot: await snapshotOfReport(db, reportId), changed: [], at: r.submittedAt });
 }
 
 /** Appends the report's current state as its next revision; call it after the change, in the same transaction. */
-export function recordRevision(db: Db, reportId: number, action: RevisionAction, by: RevisionAuthor, at: Date): void {
-	const previous = latestRevision(db, reportId);
-	const snapshot = snapshotOfReport(db, reportId);
-	db.insert(progressReportRevisions)
+export async function recordRevision(db: Db, reportId: number, action: RevisionAction, by: RevisionAuthor, at: Date): Promise<void> {
+	const previous = await latestRevision(db, reportId);
+	const snapshot = await snapshotOfReport(db, reportId);
+	await db.insert(progressReportRevisions)
 		.values({
 			reportId,
 			revision: (previous?.revision ?? 0) + 1,
@@ -119,20 +117,18 @@ export function recordRevision(db: Db, reportId: number, action: RevisionAction,
 			snapshot,
 			changed: changedFields(previous ? (previous.snapshot as ReportSnapshot) : null, snapshot),
 			at
-		})
-		.run();
+		});
 }
 
 /** Revisions of some reports, oldest first, by report id. */
-export function revisionsOf(db: Db, reportIds: number[]): Map<number, ReportRevision[]> {
+export async function revisionsOf(db: Db, reportIds: number[]): Promise<Map<number, ReportRevision[]>> {
 	const byReport = new Map<number, ReportRevision[]>();
 	if (reportIds.length === 0) return byReport;
-	const rows = db
+	const rows = await db
 		.select()
 		.from(progressReportRevisions)
 		.where(inArray(progressReportRevisions.reportId, reportIds))
-		.orderBy(asc(progressReportRevisions.reportId), asc(progressReportRevisions.revision))
-		.all();
+		.orderBy(asc(progressReportRevisions.reportId), asc(progressReportRevisions.revision));
 	for (const row of rows) {
 		const list = byReport.get(row.reportId) ?? [];
 		list.push({

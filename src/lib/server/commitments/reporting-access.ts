@@ -10,11 +10,11 @@ import { getForum } from '../forums';
 import { getInstitution } from '../institutions/institutions';
 import { ReportingLinkRefused, resolveReportingLink } from './reporting-links';
 
-export function requireReportingLink(db: Db, locale: Locale, token: string) {
+export async function requireReportingLink(db: Db, locale: Locale, token: string) {
 	try {
-		const link = resolveReportingLink(db, token);
-		const forum = getForum(db, link.forumId);
-		const institution = getInstitution(db, link.forumId, link.institutionId);
+		const link = await resolveReportingLink(db, token);
+		const forum = await getForum(db, link.forumId);
+		const institution = await getInstitution(db, link.forumId, link.institutionId);
 		if (!forum || !institution) error(404, translate(locale, 'reporting.unknownLink'));
 		return { link, forum, institution };
 	} catch (e) {

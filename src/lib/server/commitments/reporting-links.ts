@@ -11,6 +11,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { commitments, commitmentSupporters, institutions, reportingLinks, settings } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { InputReader } from '../validation';
@@ -19,18 +20,18 @@ export type ReportingLink = typeof reportingLinks.$inferSelect;
 
 const SECRET_KEY = 'reporting_link_secret';
 
-function reportingSecret(db: Db): string {
+async function reportingSecret(db: Db): Promise<string> {
 	const fromEnv = process.env.MUFAKAT_REPORTING_SECRET;
 	if (fromEnv) return fromEnv;
-	const row = db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get();
+	const row = (await db.select().from(settings).where(eq(settings.key, SECRET_KEY)))[0];
 	if (row) return row.value;
-	db.insert(settings).values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') }).onConflictDoNothing().run();
-	return db.select().from(settings).where(eq(settings.key, SECRET_KEY)).get()!.value;
+	await db.insert(settings).values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') }).onConflictDoNothing();
+	return (await db.select().from(settings).where(eq(settings.key, SECRET_KEY)))[0]!.value;
 }
 
 /** The token of a link: 32 URL-safe characters derived from its id. */
-export function reportingToken(db: Db, linkId: number): string {
-	return createHmac('sha256', reportingSecret(db)).update(`reporting-link:${linkId}`).digest('base64url').slice(0, 32);
+export async function reportingToken(db: Db, linkId: number): Promise<string> {
+	return createHmac('sha256', await reportingSecret(db)).update(`reporting-link:${linkId}`).digest('base64url').slice(0, 32);
 }
 
 /** Why a reporting link cannot be used; each has its own message. */
@@ -44,35 +45,32 @@ export class ReportingLinkRefused extends Error {
 }
 
 /** Institutions that lead or support a commitment of the forum: those a link can be issued to. */
-export function reportingInstitutionIds(db: Db, forumId: number): { lead: Set<number>; support: Set<number> } {
+export async function reportingInstitutionIds(db: Db, forumId: number): Promise<{ lead: Set<number>; support: Set<number> }> {
 	const lead = new Set(
-		db
+		(await db
 			.select({ id: commitments.leadInstitutionId })
 			.from(commitments)
-			.where(eq(commitments.forumId, forumId))
-			.all()
+			.where(eq(commitments.forumId, forumId)))
 			.map((r) => r.id)
 			.filter((id): id is number => id != null)
 	);
 	const support = new Set(
-		db
+		(await db
 			.select({ id: commitmentSupporters.institutionId })
 			.from(commitmentSupporters)
 			.innerJoin(commitments, eq(commitments.id, commitmentSupporters.commitmentId))
-			.where(eq(commitments.forumId, forumId))
-			.all()
+			.where(eq(commitments.forumId, forumId)))
 			.map((r) => r.id)
 	);
 	return { lead, support };
 }
 
-function activeLink(db: Db, forumId: number, institutionId: number): ReportingLink | null {
+async function activeLink(db: Db, forumId: number, institutionId: number): Promise<ReportingLink | null> {
 	return (
-		db
+		(await db
 			.select()
 			.from(reportingLinks)
-			.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)))
-			.get() ?? null
+			.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt))))[0] ?? null
 	);
 }
 
@@ -87,18 +85,17 @@ export type ReportingLinkRow = {
 };
 
 /** Each institution with a commitment in the forum, its current link (if any) and how many it had revoked. */
-export function listReportingLinks(db: Db, forumId: number): ReportingLinkRow[] {
-	const { lead, support } = reportingInstitutionIds(db, forumId);
+export async function listReportingLinks(db: Db, forumId: number): Promise<ReportingLinkRow[]> {
+	const { lead, support } = await reportingInstitutionIds(db, forumId);
 	const ids = [...new Set([...lead, ...support])];
 	if (ids.length === 0) return [];
-	const insts = db
+	const insts = await db
 		.select()
 		.from(institutions)
 		.where(and(eq(institutions.forumId, forumId), inArray(institutions.id, ids)))
-		.orderBy(asc(institutions.shortName))
-		.all();
-	const links = db.select().from(reportingLinks).where(eq(reportingLinks.forumId, forumId)).all();
-	return insts.map((i) => {
+		.orderBy(asc(institutions.shortName));
+	const links = await db.select().from(reportingLinks).where(eq(reportingLinks.forumId, forumId));
+	return insts.map(async (i) => {
 		const mine = links.filter((l) => l.institutionId === i.id);
 		const active = mine.find((l) => l.revokedAt === null) ?? null;
 		return {
@@ -107,16 +104,16 @@ export function listReportingLinks(db: Db, forumId: number): ReportingLinkRow[] 
 			officialName: i.officialName,
 			leads: lead.has(i.id),
 			supports: support.has(i.id),
-			link: active ? { id: active.id, token: reportingToken(db, active.id), createdAt: active.createdAt, lastUsedAt: active.lastUsedAt } : null,
+			link: active ? { id: active.id, token: await reportingToken(db, active.id), createdAt: active.createdAt, lastUsedAt: active.lastUsedAt } : null,
 			revokedCount: mine.length - (active ? 1 : 0)
 		};
 	});
 }
 
-function readInstitution(db: Db, forumId: number, input: FormData | Record<string, unknown>): number {
+async function readInstitution(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<number> {
 	const form = new InputReader(input);
 	const institutionId = form.integer('institutionId', { min: 1 });
-	const { lead, support } = reportingInstitutionIds(db, forumId);
+	const { lead, support } = await reportingInstitutionIds(db, forumId);
 	if (institutionId !== null && !lead.has(institutionId) && !support.has(institutionId)) form.fail('institutionId', 'reporting.noCommitments');
 	form.done();
 	return institutionId!;
@@ -126,27 +123,25 @@ function readInstitution(db: Db, forumId: number, input: FormData | Record<strin
  * Issues a link to an institution, revoking the one it had: handing a new link to a new
  * representative (mutasi) shuts out whoever holds the old one.
  */
-export function issueReportingLink(
+export async function issueReportingLink(
 	db: Db,
 	forumId: number,
 	userId: number | null,
 	input: FormData | Record<string, unknown>,
 	now = new Date()
-): { link: ReportingLink; token: string } {
-	const institutionId = readInstitution(db, forumId, input);
-	return db.transaction((tx) => {
-		tx.update(reportingLinks)
+): Promise<{ link: ReportingLink; token: string }> {
+	const institutionId = await readInstitution(db, forumId, input);
+	return transaction(db, async (tx) => {
+		await tx.update(reportingLinks)
 			.set({ revokedAt: now, revokedBy: userId })
-			.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)))
-			.run();
+			.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)));
 		// The token depends on the id, which exists only after the insert: a random placeholder holds the unique column meanwhile.
-		const row = tx
+		const row = (await tx
 			.insert(reportingLinks)
 			.values({ forumId, institutionId, tokenHash: `pending:${randomBytes(16).toString('hex')}`, createdBy: userId, createdAt: now })
-			.returning()
-			.get();
-		const token = reportingToken(db, row.id);
-		const link = tx.update(reportingLinks).set({ tokenHash: sha256Hex(token) }).where(eq(reportingLinks.id, row.id)).returning().get();
+			.returning())[0]!;
+		const token = await reportingToken(db, row.id);
+		const link = (await tx.update(reportingLinks).set({ tokenHash: sha256Hex(token) }).where(eq(reportingLinks.id, row.id)).returning())[0]!;
 		return { link, token };
 	});
 }
@@ -155,28 +150,27 @@ export function issueReportingLink(
  * Leaves the institution with no working link. Revoking twice (two staff at once, a double click)
  * is not an error: the second finds nothing left to revoke and the outcome is the same.
  */
-export function revokeReportingLink(db: Db, forumId: number, userId: number | null, input: FormData | Record<string, unknown>, now = new Date()): void {
-	const institutionId = readInstitution(db, forumId, input);
-	db.update(reportingLinks)
+export async function revokeReportingLink(db: Db, forumId: number, userId: number | null, input: FormData | Record<string, unknown>, now = new Date()): Promise<void> {
+	const institutionId = await readInstitution(db, forumId, input);
+	await db.update(reportingLinks)
 		.set({ revokedAt: now, revokedBy: userId })
-		.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)))
-		.run();
+		.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)));
 }
 
 /** The usable link behind a token; throws ReportingLinkRefused for an unknown, revoked or re-issued one. */
-export function resolveReportingLink(db: Db, token: string): ReportingLink {
-	const link = token && token.length <= 100 ? db.select().from(reportingLinks).where(eq(reportingLinks.tokenHash, sha256Hex(token))).get() : undefined;
+export async function resolveReportingLink(db: Db, token: string): Promise<ReportingLink> {
+	const link = token && token.length <= 100 ? (await db.select().from(reportingLinks).where(eq(reportingLinks.tokenHash, sha256Hex(token))))[0] : undefined;
 	if (!link) throw new ReportingLinkRefused('unknown');
 	if (link.revokedAt) throw new ReportingLinkRefused('revoked');
 	return link;
 }
 
-export function markReportingLinkUsed(db: Db, linkId: number, now = new Date()): void {
-	db.update(reportingLinks).set({ lastUsedAt: now }).where(eq(reportingLinks.id, linkId)).run();
+export async function markReportingLinkUsed(db: Db, linkId: number, now = new Date()): Promise<void> {
+	await db.update(reportingLinks).set({ lastUsedAt: now }).where(eq(reportingLinks.id, linkId));
 }
 
 /** The active link of an institution with its token, for the due-reports message. */
-export function activeReportingToken(db: Db, forumId: number, institutionId: number): string | null {
-	const link = activeLink(db, forumId, institutionId);
-	return link ? reportingToken(db, link.id) : null;
+export async function activeReportingToken(db: Db, forumId: number, institutionId: number): Promise<string | null> {
+	const link = await activeLink(db, forumId, institutionId);
+	return link ? await reportingToken(db, link.id) : null;
 }

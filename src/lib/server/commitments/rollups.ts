@@ -112,15 +112,15 @@ function progressOf(c: CommitmentDetail, reports: ProgressReport[], opts: { toda
 }
 
 /** The forum's zone: "today" and "the end of the meeting day" are the hall's, not the server's. */
-function zoneOf(db: Db, forumId: number): string {
-	return db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, forumId)).get()?.timeZone ?? DEFAULT_TIME_ZONE;
+async function zoneOf(db: Db, forumId: number): Promise<string> {
+	return (await db.select({ timeZone: forums.timeZone }).from(forums).where(eq(forums.id, forumId)))[0]?.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
 /** The counts of each report, by report id. */
-function beneficiariesOf(db: Db, reportIds: number[]): Map<number, Beneficiaries> {
+async function beneficiariesOf(db: Db, reportIds: number[]): Promise<Map<number, Beneficiaries>> {
 	const map = new Map<number, Beneficiaries>();
 	if (reportIds.length === 0) return map;
-	const rows = db.select().from(beneficiaryCounts).where(inArray(beneficiaryCounts.reportId, reportIds)).all();
+	const rows = await db.select().from(beneficiaryCounts).where(inArray(beneficiaryCounts.reportId, reportIds));
 	for (const r of rows) {
 		const entry = map.get(r.reportId) ?? { byArea: [], groups: [] };
 		if (r.group === '' && r.sex) {
@@ -149,20 +149,19 @@ export type ProgressSelection = {
 };
 
 /** Every commitment of a forum (or one programme) with its progress. */
-export function commitmentProgress(db: Db, forumId: number, opts: ProgressSelection = {}): CommitmentProgress[] {
-	const list = listCommitments(db, forumId, { programmeId: opts.programmeId, ids: opts.ids });
+export async function commitmentProgress(db: Db, forumId: number, opts: ProgressSelection = {}): Promise<CommitmentProgress[]> {
+	const list = await listCommitments(db, forumId, { programmeId: opts.programmeId, ids: opts.ids });
 	if (list.length === 0) return [];
-	const all = db
+	const all = (await db
 		.select()
 		.from(progressReports)
-		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)))
-		.all()
+		.where(inArray(progressReports.commitmentId, list.map((c) => c.id))))
 		.filter((r) => (!opts.verifiedOnly || isVerified(r)) && (!opts.asOf || periodEnd(reportPeriod(r)) <= opts.asOf));
 	const programmeLatestEnd = all.reduce<string | null>((max, r) => {
 		const end = periodEnd(reportPeriod(r));
 		return !max || end > max ? end : max;
 	}, null);
-	const today = opts.today ?? localIsoDate(new Date(), zoneOf(db, forumId));
+	const today = opts.today ?? localIsoDate(new Date(), await zoneOf(db, forumId));
 	const progress = list.map((c) =>
 		progressOf(
 			c,
@@ -170,7 +169,7 @@ export function commitmentProgress(db: Db, forumId: number, opts: ProgressSelect
 			{ today, programmeLatestEnd }
 		)
 	);
-	const counts = beneficiariesOf(db, progress.flatMap((c) => (c.latest ? [c.latest.reportId] : [])));
+	const counts = await beneficiariesOf(db, progress.flatMap((c) => (c.latest ? [c.latest.reportId] : [])));
 	for (const c of progress) c.beneficiaries = (c.latest && counts.get(c.latest.reportId)) || null;
 	return progress;
 }
@@ -413,25 +412,24 @@ export function totals(list: CommitmentProgress[]) {
  * period, the figures are those of the reports up to the end of that period, and "today" for
  * overdue is that end when it has passed.
  */
-export function programmeDashboard(db: Db, programmeId: number, opts: { verifiedOnly?: boolean; today?: string; period?: ReportingPeriod | null } = {}) {
-	const programme = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
+export async function programmeDashboard(db: Db, programmeId: number, opts: { verifiedOnly?: boolean; today?: string; period?: ReportingPeriod | null } = {}) {
+	const programme = (await db.select().from(programmes).where(eq(programmes.id, programmeId)))[0];
 	if (!programme) return null;
-	const forum = db.select().from(forums).where(eq(forums.id, programme.forumId)).get()!;
+	const forum = (await db.select().from(forums).where(eq(forums.id, programme.forumId)))[0]!;
 	const now = opts.today ?? localIsoDate(new Date(), forum.timeZone);
 	const asOf = opts.period ? reportingPeriodEnd(opts.period) : undefined;
 	const today = asOf && asOf < now ? asOf : now;
-	const list = commitmentProgress(db, forum.id, { programmeId, verifiedOnly: opts.verifiedOnly, today, asOf });
-	const pilots = listPilotSites(db, programmeId);
+	const list = await commitmentProgress(db, forum.id, { programmeId, verifiedOnly: opts.verifiedOnly, today, asOf });
+	const pilots = await listPilotSites(db, programmeId);
 	const groupNames = new Map(
-		db
+		(await db
 			.select({ id: beneficiaryGroups.id, name: beneficiaryGroups.name })
 			.from(beneficiaryGroups)
-			.where(eq(beneficiaryGroups.forumId, forum.id))
-			.all()
+			.where(eq(beneficiaryGroups.forumId, forum.id)))
 			.map((g) => [g.id, g.name])
 	);
 	const verifierIds = [...new Set(list.flatMap((c) => (c.latest?.verifiedBy != null ? [c.latest.verifiedBy] : [])))];
-	const verifiers = verifierIds.length ? db.select({ name: users.name }).from(users).where(inArray(users.id, verifierIds)).all().map((u) => u.name).sort() : [];
+	const verifiers = verifierIds.length ? (await db.select({ name: users.name }).from(users).where(inArray(users.id, verifierIds))).map((u) => u.name).sort() : [];
 	return {
 		period: opts.period ?? null,
 		verifiedOnly: opts.verifiedOnly ?? false,
@@ -442,7 +440,7 @@ export function programmeDashboard(db: Db, programmeId: number, opts: { verified
 		verifiers,
 		programme: { id: programme.id, name: programme.name, vision: programme.vision, legalBasis: programme.legalBasis },
 		forum: { id: forum.id, name: forum.name, shortName: forum.shortName, villageWord: forum.villageWord, timeZone: forum.timeZone },
-		components: db.select({ id: components.id, name: components.name }).from(components).where(eq(components.programmeId, programmeId)).all(),
+		components: await db.select({ id: components.id, name: components.name }).from(components).where(eq(components.programmeId, programmeId)),
 		pilotSites: pilots.map((p) => ({ id: p.id, areaCode: p.areaCode, stage: p.stage, area: p.area })),
 		commitments: list,
 		rollups: rollups(list, pilots),
@@ -465,23 +463,22 @@ function endOfDay(since: string | Date, timeZone: string): number {
  * follow-up workshop and its minutes: the state before is the latest report filed by then, or the
  * baseline; commitments made since then are listed as new. Worded by describeCommitmentChange.
  */
-export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): CommitmentChange[] {
-	const programme = db.select().from(programmes).where(eq(programmes.id, programmeId)).get();
+export async function commitmentChangesSince(db: Db, programmeId: number, sinceDate: string | Date): Promise<CommitmentChange[]> {
+	const programme = (await db.select().from(programmes).where(eq(programmes.id, programmeId)))[0];
 	if (!programme) return [];
-	const since = endOfDay(sinceDate, zoneOf(db, programme.forumId));
+	const since = endOfDay(sinceDate, await zoneOf(db, programme.forumId));
 	if (Number.isNaN(since)) return [];
-	const list = listCommitments(db, programme.forumId, { programmeId });
+	const list = await listCommitments(db, programme.forumId, { programmeId });
 	if (list.length === 0) return [];
-	const reports = db
+	const reports = await db
 		.select()
 		.from(progressReports)
-		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)))
-		.all();
+		.where(inArray(progressReports.commitmentId, list.map((c) => c.id)));
 	// A commitment is new when the meeting that agreed it came after that date: one agreed at the
 	// previous meeting and entered (promoted) in the days after it is not new to this one.
 	const agreedIds = [...new Set(list.map((c) => c.workshopId).filter((id): id is number => id != null))];
-	const agreedOn = new Map(agreedIds.length ? db.select({ id: workshops.id, date: workshops.date }).from(workshops).where(inArray(workshops.id, agreedIds)).all().map((w) => [w.id, w.date]) : []);
-	const sinceDay = typeof sinceDate === 'string' ? sinceDate : localIsoDate(sinceDate, zoneOf(db, programme.forumId));
+	const agreedOn = new Map(agreedIds.length ? (await db.select({ id: workshops.id, date: workshops.date }).from(workshops).where(inArray(workshops.id, agreedIds))).map((w) => [w.id, w.date]) : []);
+	const sinceDay = typeof sinceDate === 'string' ? sinceDate : localIsoDate(sinceDate, await zoneOf(db, programme.forumId));
 	const changes: CommitmentChange[] = [];
 	for (const c of list) {
 		const agreed = c.workshopId != null ? agreedOn.get(c.workshopId) : undefined;
@@ -513,12 +510,12 @@ export function commitmentChangesSince(db: Db, programmeId: number, sinceDate: s
  * What a follow-up workshop of a programme opens with: the changes since the previous meeting and
  * where each commitment stands now.
  */
-export function followUpReview(db: Db, forumId: number, programmeId: number, since: string) {
-	const list = commitmentProgress(db, forumId, { programmeId });
+export async function followUpReview(db: Db, forumId: number, programmeId: number, since: string) {
+	const list = await commitmentProgress(db, forumId, { programmeId });
 	return {
 		since,
 		programmeId,
-		changes: commitmentChangesSince(db, programmeId, since),
+		changes: await commitmentChangesSince(db, programmeId, since),
 		commitments: list.map((c) => ({
 			id: c.id,
 			number: c.number,

@@ -16,56 +16,52 @@ import { DEFAULT_NUMBERING_PATTERN, formatMinutesNumber, numberingPatternProblem
 
 export type Forum = typeof forums.$inferSelect;
 
-export function getForum(db: Db, id: number): Forum | null {
-	return db.select().from(forums).where(eq(forums.id, id)).get() ?? null;
+export async function getForum(db: Db, id: number): Promise<Forum | null> {
+	return (await db.select().from(forums).where(eq(forums.id, id)))[0] ?? null;
 }
 
 /** The forums an account belongs to, in any role. */
-export function forumsOf(db: Db, viewer: Viewer | null): Forum[] {
+export async function forumsOf(db: Db, viewer: Viewer | null): Promise<Forum[]> {
 	if (viewer?.kind !== 'account') return [];
 	const ids = [...new Set(viewer.roles.map((r) => r.forumId))];
 	if (ids.length === 0) return [];
-	return db.select().from(forums).where(inArray(forums.id, ids)).orderBy(asc(forums.name)).all();
+	return await db.select().from(forums).where(inArray(forums.id, ids)).orderBy(asc(forums.name));
 }
 
 /** Every forum, for the administrator, with how much each holds. */
-export function listForums(db: Db) {
-	const count = (table: typeof programmes | typeof workshops) =>
+export async function listForums(db: Db) {
+	const count = async (table: typeof programmes | typeof workshops) =>
 		new Map(
-			db
+			(await db
 				.select({ forumId: table.forumId, n: sql<number>`count(*)` })
 				.from(table)
-				.groupBy(table.forumId)
-				.all()
+				.groupBy(table.forumId))
 				.map((r) => [r.forumId, r.n])
 		);
-	const programmeCounts = count(programmes);
-	const workshopCounts = count(workshops);
+	const programmeCounts = await count(programmes);
+	const workshopCounts = await count(workshops);
 	const members = new Map(
-		db
+		(await db
 			.select({ forumId: forumMembers.forumId, n: sql<number>`count(distinct ${forumMembers.userId})` })
 			.from(forumMembers)
-			.groupBy(forumMembers.forumId)
-			.all()
+			.groupBy(forumMembers.forumId))
 			.map((r) => [r.forumId, r.n])
 	);
-	return db
+	return (await db
 		.select()
 		.from(forums)
-		.orderBy(asc(forums.name))
-		.all()
+		.orderBy(asc(forums.name)))
 		.map((f) => ({ ...f, programmes: programmeCounts.get(f.id) ?? 0, workshops: workshopCounts.get(f.id) ?? 0, members: members.get(f.id) ?? 0 }));
 }
 
 /** What the home page lists: each forum's listed programmes (unlisted ones stay reachable by link only). */
-export function listedProgrammes(db: Db) {
-	const rows = db
+export async function listedProgrammes(db: Db) {
+	const rows = await db
 		.select({ forumId: forums.id, forumName: forums.name, shortName: forums.shortName, place: forums.place, id: programmes.id, name: programmes.name })
 		.from(programmes)
 		.innerJoin(forums, eq(forums.id, programmes.forumId))
 		.where(eq(programmes.listed, true))
-		.orderBy(asc(forums.name), asc(programmes.name), asc(programmes.id))
-		.all();
+		.orderBy(asc(forums.name), asc(programmes.name), asc(programmes.id));
 	const byForum = new Map<number, { id: number; name: string; shortName: string; place: string; programmes: { id: number; name: string }[] }>();
 	for (const r of rows) {
 		const forum = byForum.get(r.forumId) ?? { id: r.forumId, name: r.forumName, shortName: r.shortName, place: r.place, programmes: [] };
@@ -76,16 +72,16 @@ export function listedProgrammes(db: Db) {
 }
 
 /** What a home region implies: its time zone, its word for a village, and its name as the place. */
-export function regionDefaults(db: Db, code: string | null): RegionImplies {
-	return regionImplies(code ? findArea(db, code) : null);
+export async function regionDefaults(db: Db, code: string | null): Promise<RegionImplies> {
+	return regionImplies(code ? await findArea(db, code) : null);
 }
 
 /**
  * The form's view of a forum's place, time zone and village word: blank where the stored value is
  * what the region implies (so a new region re-derives it), the stored value where it was overridden.
  */
-export function forumOverrides(db: Db, forum: Forum): { place: string; timeZone: string; villageWord: string } {
-	const derived = regionDefaults(db, forum.regencyCode);
+export async function forumOverrides(db: Db, forum: Forum): Promise<{ place: string; timeZone: string; villageWord: string }> {
+	const derived = await regionDefaults(db, forum.regencyCode);
 	return {
 		place: forum.place === derived.place ? '' : forum.place,
 		timeZone: forum.timeZone === derived.timeZone ? '' : forum.timeZone,
@@ -111,7 +107,7 @@ async function readForumForm(db: Db, input: FormData, current: Forum | null): Pr
 	let regionCode: string | null = null;
 	if (regionRaw === '' && level !== 'nasional') form.fail('regionCode', 'forum.regionRequired');
 	else if (regionRaw !== '') {
-		const problem = areaCodeProblem(db, regionRaw, areaLevel ? { levels: [areaLevel] } : {});
+		const problem = await areaCodeProblem(db, regionRaw, areaLevel ? { levels: [areaLevel] } : {});
 		if (problem?.key === 'area.wrongLevel' && level) form.fail('regionCode', `forum.regionLevel.${level}`, problem.params);
 		else if (problem) form.fail('regionCode', problem.key, problem.params);
 		else regionCode = regionRaw;
@@ -130,11 +126,10 @@ async function readForumForm(db: Db, input: FormData, current: Forum | null): Pr
 	const wordOverride = form.text('villageWord', { max: 30 }).toLowerCase();
 	if (wordOverride && !/^\p{L}[\p{L}' -]*$/u.test(wordOverride)) form.fail('villageWord', 'forum.villageWordInvalid');
 	if (shortName) {
-		const taken = db
+		const taken = (await db
 			.select({ id: forums.id })
 			.from(forums)
-			.where(and(sql`lower(${forums.shortName}) = ${shortName.toLowerCase()}`, current ? ne(forums.id, current.id) : undefined))
-			.get();
+			.where(and(sql`lower(${forums.shortName}) = ${shortName.toLowerCase()}`, current ? ne(forums.id, current.id) : undefined)))[0];
 		if (taken) form.fail('shortName', 'forum.shortNameTaken', { shortName });
 	}
 
@@ -148,7 +143,7 @@ async function readForumForm(db: Db, input: FormData, current: Forum | null): Pr
 	}
 	form.done();
 
-	const derived = regionDefaults(db, regionCode);
+	const derived = await regionDefaults(db, regionCode);
 	const removeLogo = input.get('removeLogo') === 'on';
 	return {
 		values: {
@@ -171,20 +166,20 @@ async function readForumForm(db: Db, input: FormData, current: Forum | null): Pr
 export async function createForum(db: Db, input: FormData, dir = logoDir()): Promise<Forum> {
 	const { values, logo } = await readForumForm(db, input, null);
 	if (logo) writeLogo(dir, logo);
-	return db.insert(forums).values(values).returning().get();
+	return (await db.insert(forums).values(values).returning())[0]!;
 }
 
 export async function updateForum(db: Db, id: number, input: FormData, dir = logoDir()): Promise<Forum> {
-	const current = getForum(db, id);
+	const current = await getForum(db, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
 	const { values, logo } = await readForumForm(db, input, current);
 	if (logo) writeLogo(dir, logo);
-	return db.update(forums).set(values).where(eq(forums.id, id)).returning().get();
+	return (await db.update(forums).set(values).where(eq(forums.id, id)).returning())[0]!;
 }
 
 /** True when some forum's letterhead uses this logo: only those are served. */
-export function logoInUse(db: Db, sha256: string): { mime: string } | null {
-	const row = db.select({ mime: forums.logoMime }).from(forums).where(eq(forums.logoSha256, sha256)).get();
+export async function logoInUse(db: Db, sha256: string): Promise<{ mime: string } | null> {
+	const row = (await db.select({ mime: forums.logoMime }).from(forums).where(eq(forums.logoSha256, sha256)))[0];
 	return row?.mime ? { mime: row.mime } : null;
 }
 
@@ -192,7 +187,7 @@ export function logoInUse(db: Db, sha256: string): { mime: string } | null {
 export const FORUM_FORM_FIELDS = ['name', 'shortName', 'level', 'regionCode', 'secretariatAddress', 'numberingPattern', 'place', 'timeZone', 'villageWord', 'areaQuery'] as const;
 
 /** A forum as the edit form shows it: overridden settings filled in, derived ones left empty. */
-export function forumFormValues(db: Db, forum: Forum): Record<string, string> {
+export async function forumFormValues(db: Db, forum: Forum): Promise<Record<string, string>> {
 	return {
 		name: forum.name,
 		shortName: forum.shortName,
@@ -200,7 +195,7 @@ export function forumFormValues(db: Db, forum: Forum): Record<string, string> {
 		regionCode: forum.regencyCode ?? '',
 		secretariatAddress: forum.secretariatAddress,
 		numberingPattern: forum.numberingPattern,
-		...forumOverrides(db, forum)
+		...await forumOverrides(db, forum)
 	};
 }
 
@@ -214,13 +209,13 @@ export function forumFormValuesFrom(params: URLSearchParams): Record<string, str
  * What the form needs besides the typed values: the chosen region (named), search results for
  * the forum's level, the region's defaults, and the number the pattern would give.
  */
-export function forumFormContext(db: Db, values: Record<string, string>, today: string) {
+export async function forumFormContext(db: Db, values: Record<string, string>, today: string) {
 	const level = (FORUM_LEVELS as readonly string[]).includes(values.level ?? '') ? (values.level as (typeof FORUM_LEVELS)[number]) : 'kabupaten';
 	const code = (values.regionCode ?? '').trim();
-	const chosen = code && isAreaCodeShape(code) ? describeRegion(db, code) : null;
+	const chosen = code && isAreaCodeShape(code) ? await describeRegion(db, code) : null;
 	const query = (values.areaQuery ?? '').trim().slice(0, 60);
 	const areaLevel = AREA_LEVEL_OF[level];
-	const results = searchAreas(db, query, { levels: areaLevel ? [areaLevel] : [] });
+	const results = await searchAreas(db, query, { levels: areaLevel ? [areaLevel] : [] });
 	const pattern = values.numberingPattern?.trim() || DEFAULT_NUMBERING_PATTERN;
 	const example = formatMinutesNumber(numberingPatternProblem(pattern) ? DEFAULT_NUMBERING_PATTERN : pattern, {
 		n: 1,

@@ -17,25 +17,24 @@ import { logoDir, readLogo } from './logo';
 import { formatMinutesNumber, peekMinutesNumber } from './numbering';
 
 /** A real desa of the forum's region, to show its word in use ("Pekon Gisting Bawah"). */
-function sampleVillage(db: Db, regionCode: string | null): string | null {
+async function sampleVillage(db: Db, regionCode: string | null): Promise<string | null> {
 	if (!regionCode || !isAreaCodeShape(regionCode)) return null;
-	const own = db.select({ name: areas.name, level: areas.level }).from(areas).where(eq(areas.code, regionCode)).get();
+	const own = (await db.select({ name: areas.name, level: areas.level }).from(areas).where(eq(areas.code, regionCode)))[0];
 	if (own?.level === 4) return own.name;
-	const row = db
+	const row = (await db
 		.select({ name: areas.name })
 		.from(areas)
 		.where(and(eq(areas.level, 4), like(areas.code, `${regionCode}.%`), sql`substr(${areas.code}, 10, 1) = '2'`))
-		.orderBy(asc(areas.code))
-		.get();
+		.orderBy(asc(areas.code)))[0];
 	return row?.name ?? null;
 }
 
-export function letterheadPreview(db: Db, forum: Forum, origin: string, now = new Date()): MinutesDocument {
+export async function letterheadPreview(db: Db, forum: Forum, origin: string, now = new Date()): Promise<MinutesDocument> {
 	const today = localIsoDate(now, forum.timeZone);
 	const when = tanggalTerbilang(today);
 	const zone = zoneAbbreviation(forum.timeZone);
-	const nomor = formatMinutesNumber(forum.numberingPattern, { n: peekMinutesNumber(db, forum.id, Number(today.slice(0, 4))), shortName: forum.shortName, isoDate: today });
-	const village = sampleVillage(db, forum.regencyCode);
+	const nomor = formatMinutesNumber(forum.numberingPattern, { n: await peekMinutesNumber(db, forum.id, Number(today.slice(0, 4))), shortName: forum.shortName, isoDate: today });
+	const village = await sampleVillage(db, forum.regencyCode);
 	const logo = forum.logoSha256 ? readLogo(logoDir(), forum.logoSha256) : null;
 	const place = forum.place || forum.name;
 	return {

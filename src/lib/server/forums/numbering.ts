@@ -6,6 +6,7 @@
  */
 import { and, eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { minutesVersions, settings, workshops } from '../db/schema';
 import type { FieldMessage } from '../validation';
 
@@ -41,13 +42,12 @@ const counterKey = (forumId: number, year: number) => `minutes-number:${forumId}
 type Reader = Pick<Db, 'select'>;
 
 /** Meetings of the forum in that year whose minutes were finalised before the counter existed. */
-function finalisedIn(db: Reader, forumId: number, year: number): number {
-	const done = db
+async function finalisedIn(db: Reader, forumId: number, year: number): Promise<number> {
+	const done = (await db
 		.select({ n: sql<number>`count(distinct ${minutesVersions.workshopId})` })
 		.from(minutesVersions)
 		.innerJoin(workshops, eq(workshops.id, minutesVersions.workshopId))
-		.where(and(eq(workshops.forumId, forumId), like(workshops.date, `${year}-%`)))
-		.get();
+		.where(and(eq(workshops.forumId, forumId), like(workshops.date, `${year}-%`))))[0];
 	return done?.n ?? 0;
 }
 
@@ -57,26 +57,23 @@ function finalisedIn(db: Reader, forumId: number, year: number): number {
  * A number once handed out is not reused, as in a paper register.
  */
 export function nextMinutesNumber(db: Db, forumId: number, year: number): number {
-	return db.transaction(
-		(tx) => {
+	return transaction(db, async (tx) => {
 			const key = counterKey(forumId, year);
-			const row = tx.select().from(settings).where(eq(settings.key, key)).get();
+			const row = (await tx.select().from(settings).where(eq(settings.key, key)))[0];
 			let last = row ? Number(row.value) : NaN;
 			if (!Number.isInteger(last)) {
-				last = finalisedIn(tx, forumId, year);
+				last = await finalisedIn(tx, forumId, year);
 			}
 			const next = last + 1;
-			tx.insert(settings).values({ key, value: String(next) }).onConflictDoUpdate({ target: settings.key, set: { value: String(next) } }).run();
+			await tx.insert(settings).values({ key, value: String(next) }).onConflictDoUpdate({ target: settings.key, set: { value: String(next) } });
 			return next;
-		},
-		{ behavior: 'immediate' }
-	);
+		});
 }
 
 /** The number the forum's next berita acara in `year` would get, without handing it out (for previews). */
-export function peekMinutesNumber(db: Db, forumId: number, year: number): number {
-	const row = db.select().from(settings).where(eq(settings.key, counterKey(forumId, year))).get();
+export async function peekMinutesNumber(db: Db, forumId: number, year: number): Promise<number> {
+	const row = (await db.select().from(settings).where(eq(settings.key, counterKey(forumId, year))))[0];
 	const last = row ? Number(row.value) : NaN;
 	if (Number.isInteger(last)) return last + 1;
-	return finalisedIn(db, forumId, year) + 1;
+	return await finalisedIn(db, forumId, year) + 1;
 }

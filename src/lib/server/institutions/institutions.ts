@@ -2,6 +2,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import { refreshLiveStructure, workshopsWithLiveDoc } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
 import type { Db } from '../db/client';
+import { affectedRows } from '../db/client';
 import { institutions, SECTORS, workshops, type Sector } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 
@@ -11,31 +12,29 @@ export type Institution = typeof institutions.$inferSelect;
  * The forum's institutions. Proposed ones (awaiting approval) and retired ones (including merged
  * duplicates) are left out unless asked for: they are offered nowhere new.
  */
-export function listInstitutions(
+export async function listInstitutions(
 	db: Db,
 	forumId: number,
 	opts: { includeProposed?: boolean; includeRetired?: boolean } = {}
-): Institution[] {
-	const rows = db
+): Promise<Institution[]> {
+	const rows = await db
 		.select()
 		.from(institutions)
 		.where(eq(institutions.forumId, forumId))
-		.orderBy(asc(institutions.sector), asc(institutions.shortName))
-		.all();
+		.orderBy(asc(institutions.sector), asc(institutions.shortName));
 	return rows.filter((r) => (opts.includeProposed || r.approved) && (opts.includeRetired || r.retiredAt === null));
 }
 
-export function getInstitution(db: Db, forumId: number, id: number): Institution | null {
+export async function getInstitution(db: Db, forumId: number, id: number): Promise<Institution | null> {
 	return (
-		db
+		(await db
 			.select()
 			.from(institutions)
-			.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id)))
-			.get() ?? null
+			.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))))[0] ?? null
 	);
 }
 
-function readInstitution(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
+async function readInstitution(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
 	const officialName = form.text('officialName', { required: true, max: 160 });
 	const shortName = form.text('shortName', { max: 60 }) || officialName.slice(0, 60);
@@ -46,7 +45,7 @@ function readInstitution(db: Db, forumId: number, input: FormData | Record<strin
 	let parentId: number | null = null;
 	if (parentRaw) {
 		parentId = Number(parentRaw);
-		if (!getInstitution(db, forumId, parentId)) form.fail('parentId', 'error.invalidChoice');
+		if (!await getInstitution(db, forumId, parentId)) form.fail('parentId', 'error.invalidChoice');
 	}
 	const aliases = aliasesRaw
 		.split(',')
@@ -55,10 +54,10 @@ function readInstitution(db: Db, forumId: number, input: FormData | Record<strin
 	return { form, values: { officialName, shortName, sector: sector as Sector, subtype, aliases, parentId } };
 }
 
-function assertUniqueName(db: Db, forumId: number, form: InputReader, shortName: string, exceptId?: number) {
+async function assertUniqueName(db: Db, forumId: number, form: InputReader, shortName: string, exceptId?: number) {
 	const key = shortName.toLowerCase();
 	// A merged duplicate's names live on as the survivor's aliases; the duplicate itself no longer counts.
-	const clash = listInstitutions(db, forumId, { includeProposed: true, includeRetired: true }).find(
+	const clash = (await listInstitutions(db, forumId, { includeProposed: true, includeRetired: true })).find(
 		(i) =>
 			i.id !== exceptId &&
 			i.mergedIntoId === null &&
@@ -69,82 +68,79 @@ function assertUniqueName(db: Db, forumId: number, form: InputReader, shortName:
 	if (clash) form.fail('shortName', 'error.institutionExists', { name: clash.shortName });
 }
 
-export function createInstitution(
+export async function createInstitution(
 	db: Db,
 	forumId: number,
 	input: FormData | Record<string, unknown>,
 	opts: { proposed?: boolean } = {}
-): Institution {
-	const { form, values } = readInstitution(db, forumId, input);
-	if (values.officialName) assertUniqueName(db, forumId, form, values.shortName);
+): Promise<Institution> {
+	const { form, values } = await readInstitution(db, forumId, input);
+	if (values.officialName) await assertUniqueName(db, forumId, form, values.shortName);
 	form.done();
-	return db
+	return (await db
 		.insert(institutions)
 		.values({ forumId, ...values, approved: !opts.proposed })
-		.returning()
-		.get();
+		.returning())[0]!;
 }
 
 /** Official name, short name, aliases, sector, subtype, parent; a rename reaches the open matrices. */
-export function updateInstitution(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>): void {
-	const { form, values } = readInstitution(db, forumId, input);
-	const current = getInstitution(db, forumId, id);
+export async function updateInstitution(db: Db, forumId: number, id: number, input: FormData | Record<string, unknown>): Promise<void> {
+	const { form, values } = await readInstitution(db, forumId, input);
+	const current = await getInstitution(db, forumId, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
 	if (current.mergedIntoId !== null) throw new InputError({ id: { key: 'institution.alreadyMerged' } });
 	if (values.parentId === id) form.fail('parentId', 'error.invalidChoice');
-	if (values.officialName) assertUniqueName(db, forumId, form, values.shortName, id);
+	if (values.officialName) await assertUniqueName(db, forumId, form, values.shortName, id);
 	form.done();
-	db.update(institutions).set(values).where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))).run();
-	refreshLiveStructure(db, workshopsWithRow(db, forumId, id), 'institution.update');
+	await db.update(institutions).set(values).where(and(eq(institutions.forumId, forumId), eq(institutions.id, id)));
+	await refreshLiveStructure(db, await workshopsWithRow(db, forumId, id), 'institution.update');
 }
 
 /**
  * Retires an institution: it stays in every old record (attendance, matrices, commitments) but is
  * offered in no join list and no new invitation. A merged duplicate stays retired.
  */
-export function retireInstitution(db: Db, forumId: number, id: number, now = new Date()): void {
-	const current = getInstitution(db, forumId, id);
+export async function retireInstitution(db: Db, forumId: number, id: number, now = new Date()): Promise<void> {
+	const current = await getInstitution(db, forumId, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
 	if (current.retiredAt !== null) throw new InputError({ id: { key: 'institution.alreadyRetired' } });
-	db.update(institutions).set({ retiredAt: now }).where(and(eq(institutions.id, id), isNull(institutions.retiredAt))).run();
+	await db.update(institutions).set({ retiredAt: now }).where(and(eq(institutions.id, id), isNull(institutions.retiredAt)));
 	// Without invitations a workshop's matrix shows every active institution: this one leaves it.
-	refreshLiveStructure(db, forumWorkshopsWithLiveDoc(db, forumId), 'institution.retire');
+	await refreshLiveStructure(db, await forumWorkshopsWithLiveDoc(db, forumId), 'institution.retire');
 }
 
-export function reinstateInstitution(db: Db, forumId: number, id: number): void {
-	const current = getInstitution(db, forumId, id);
+export async function reinstateInstitution(db: Db, forumId: number, id: number): Promise<void> {
+	const current = await getInstitution(db, forumId, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
 	if (current.mergedIntoId !== null) throw new InputError({ id: { key: 'institution.alreadyMerged' } });
 	if (current.retiredAt === null) return;
-	db.update(institutions).set({ retiredAt: null }).where(eq(institutions.id, id)).run();
-	refreshLiveStructure(db, forumWorkshopsWithLiveDoc(db, forumId), 'institution.reinstate');
+	await db.update(institutions).set({ retiredAt: null }).where(eq(institutions.id, id));
+	await refreshLiveStructure(db, await forumWorkshopsWithLiveDoc(db, forumId), 'institution.reinstate');
 }
 
 /** An approved institution that was invited or checked in becomes a matrix row. */
-export function approveInstitution(db: Db, forumId: number, id: number): boolean {
-	const result = db
+export async function approveInstitution(db: Db, forumId: number, id: number): Promise<boolean> {
+	const result = affectedRows(await db
 		.update(institutions)
 		.set({ approved: true })
-		.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id)))
-		.run();
-	if (result.changes === 1) refreshLiveStructure(db, workshopsWithRow(db, forumId, id), 'institution.approve');
+		.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))));
+	if (result.changes === 1) await refreshLiveStructure(db, await workshopsWithRow(db, forumId, id), 'institution.approve');
 	return result.changes === 1;
 }
 
-export function forumWorkshopsWithLiveDoc(db: Db, forumId: number): number[] {
-	const forumWorkshops = db
+export async function forumWorkshopsWithLiveDoc(db: Db, forumId: number): Promise<number[]> {
+	const forumWorkshops = (await db
 		.select({ id: workshops.id })
 		.from(workshops)
-		.where(eq(workshops.forumId, forumId))
-		.all()
+		.where(eq(workshops.forumId, forumId)))
 		.map((w) => w.id);
-	return workshopsWithLiveDoc(db, forumWorkshops);
+	return await workshopsWithLiveDoc(db, forumWorkshops);
 }
 
 /** The forum's live matrices that have this institution as a row: where its record shows. */
-function workshopsWithRow(db: Db, forumId: number, institutionId: number): number[] {
-	return forumWorkshopsWithLiveDoc(db, forumId).filter((workshopId) =>
-		matrixInstitutions(db, workshopId, forumId).some((i) => i.id === institutionId)
+async function workshopsWithRow(db: Db, forumId: number, institutionId: number): Promise<number[]> {
+	return (await forumWorkshopsWithLiveDoc(db, forumId)).filter(async (workshopId) =>
+		(await matrixInstitutions(db, workshopId, forumId)).some((i) => i.id === institutionId)
 	);
 }
 

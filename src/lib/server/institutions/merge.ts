@@ -10,6 +10,7 @@ import { cellKey, isCellEmpty, parseCellKey, readCell, roots, WHOLE_MATRIX, type
 import { closeParticipantConnections, liveRooms, workshopsWithLiveDoc } from '../collab/registry';
 import { reconcileWorkshopDoc } from '../collab/seed';
 import type { Db } from '../db/client';
+import { affectedRows, transaction } from '../db/client';
 import {
 	attendance,
 	commitments,
@@ -41,36 +42,36 @@ export type MergeReport = {
 };
 
 /** Reads the form (`duplicateId`, `survivorId`) and merges; every refusal is a field message. */
-export function mergeInstitutions(
+export async function mergeInstitutions(
 	db: Db,
 	forumId: number,
 	input: FormData | Record<string, unknown>,
 	byUserId: number | null,
 	now = new Date()
-): MergeReport {
+): Promise<MergeReport> {
 	const form = new InputReader(input);
 	const duplicateId = form.integer('duplicateId', { min: 1 });
 	const survivorId = form.integer('survivorId', { min: 1 });
 	form.done();
 	if (duplicateId === survivorId) throw new InputError({ survivorId: { key: 'institution.mergeSelf' } });
-	const duplicate = getInstitution(db, forumId, duplicateId!);
+	const duplicate = await getInstitution(db, forumId, duplicateId!);
 	if (!duplicate) throw new InputError({ duplicateId: { key: 'error.notFound' } });
-	const survivor = getInstitution(db, forumId, survivorId!);
+	const survivor = await getInstitution(db, forumId, survivorId!);
 	// An institution of another forum is as unknown here as one that does not exist.
 	if (!survivor) throw new InputError({ survivorId: { key: 'institution.mergeOtherForum' } });
 	if (duplicate.mergedIntoId !== null) throw new InputError({ duplicateId: { key: 'institution.alreadyMerged' } });
 	if (survivor.retiredAt !== null) throw new InputError({ survivorId: { key: 'institution.mergeIntoRetired' } });
 
 	// better-sqlite3 runs a transaction on the one connection: statements through `db` inside it belong to it.
-	const report = db.transaction(() => moveRecords(db, duplicate, survivor, byUserId, now));
-	mergeLiveDocs(db, forumId, duplicate.id, survivor.id);
+	const report = transaction(db, async () => await moveRecords(db, duplicate, survivor, byUserId, now));
+	await mergeLiveDocs(db, forumId, duplicate.id, survivor.id);
 	for (const { workshopId, attendanceIds } of report.moved) closeParticipantConnections(workshopId, attendanceIds, { final: false });
 	log('info', 'institution.merged', { forum: forumId, duplicate: duplicate.id, survivor: survivor.id, attendance: report.attendance });
 	const { moved: _moved, ...rest } = report;
 	return rest;
 }
 
-function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUserId: number | null, now: Date) {
+async function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUserId: number | null, now: Date) {
 	const D = duplicate.id;
 	const S = survivor.id;
 	const report: MergeReport & { moved: { workshopId: number; attendanceIds: number[] }[] } = {
@@ -88,15 +89,14 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
 
 	// Attendance: the daftar hadir of a workshop not yet signed shows the survivor's name; a signed
 	// one keeps the snapshot its sealed minutes printed.
-	const entries = tx
+	const entries = await tx
 		.select({ row: attendance, status: workshops.status })
 		.from(attendance)
 		.innerJoin(workshops, eq(workshops.id, attendance.workshopId))
-		.where(eq(attendance.institutionId, D))
-		.all();
+		.where(eq(attendance.institutionId, D));
 	const movedByWorkshop = new Map<number, number[]>();
 	for (const { row, status } of entries) {
-		const twin = tx
+		const twin = (await tx
 			.select()
 			.from(attendance)
 			.where(
@@ -106,34 +106,30 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
 					eq(attendance.nameKey, row.nameKey),
 					ne(attendance.id, row.id)
 				)
-			)
-			.get();
+			))[0];
 		const snapshot = status === 'signed' ? {} : { institutionName: survivor.officialName, sector: survivor.sector };
 		if (twin) {
 			// The same person checked in under both names: one entry stays, and any session on the
 			// other carries on as the one that stays.
-			tx.update(attendance)
+			await tx.update(attendance)
 				.set({ institutionId: S, nameKey: `${row.nameKey}#${row.id}`, removedAt: row.removedAt ?? now, signatory: false, ...snapshot })
-				.where(eq(attendance.id, row.id))
-				.run();
-			tx.update(sessions).set({ attendanceId: twin.id }).where(eq(sessions.attendanceId, row.id)).run();
+				.where(eq(attendance.id, row.id));
+			await tx.update(sessions).set({ attendanceId: twin.id }).where(eq(sessions.attendanceId, row.id));
 			if (!row.removedAt)
-				recordAttendanceAudit(tx, row, 'remove', { institutionId: D, removedAt: null }, { institutionId: S, removedAt: now.getTime(), sameAs: twin.id }, byUserId);
+				await recordAttendanceAudit(tx, row, 'remove', { institutionId: D, removedAt: null }, { institutionId: S, removedAt: now.getTime(), sameAs: twin.id }, byUserId);
 			report.duplicateEntries++;
 		} else {
 			// One signatory per institution and workshop: the survivor's choice wins.
 			const survivorHasSignatory =
 				row.signatory &&
-				tx
+				(await tx
 					.select({ id: attendance.id })
 					.from(attendance)
-					.where(and(eq(attendance.workshopId, row.workshopId), eq(attendance.institutionId, S), eq(attendance.signatory, true)))
-					.get() !== undefined;
-			tx.update(attendance)
+					.where(and(eq(attendance.workshopId, row.workshopId), eq(attendance.institutionId, S), eq(attendance.signatory, true))))[0] !== undefined;
+			await tx.update(attendance)
 				.set({ institutionId: S, ...snapshot, ...(survivorHasSignatory ? { signatory: false } : {}) })
-				.where(eq(attendance.id, row.id))
-				.run();
-			recordAttendanceAudit(
+				.where(eq(attendance.id, row.id));
+			await recordAttendanceAudit(
 				tx,
 				row,
 				'edit',
@@ -147,32 +143,31 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
 	}
 	report.moved = [...movedByWorkshop].map(([workshopId, attendanceIds]) => ({ workshopId, attendanceIds }));
 
-	const invited = tx.select().from(workshopInvitations).where(eq(workshopInvitations.institutionId, D)).all();
+	const invited = await tx.select().from(workshopInvitations).where(eq(workshopInvitations.institutionId, D));
 	for (const inv of invited)
-		tx.insert(workshopInvitations).values({ workshopId: inv.workshopId, institutionId: S }).onConflictDoNothing().run();
-	tx.delete(workshopInvitations).where(eq(workshopInvitations.institutionId, D)).run();
+		await tx.insert(workshopInvitations).values({ workshopId: inv.workshopId, institutionId: S }).onConflictDoNothing();
+	await tx.delete(workshopInvitations).where(eq(workshopInvitations.institutionId, D));
 	report.invitations = invited.length;
 
-	report.representations = tx.update(representations).set({ institutionId: S }).where(eq(representations.institutionId, D)).run().changes;
-	report.commitments = tx.update(commitments).set({ leadInstitutionId: S }).where(eq(commitments.leadInstitutionId, D)).run().changes;
+	report.representations = affectedRows(await tx.update(representations).set({ institutionId: S }).where(eq(representations.institutionId, D))).changes;
+	report.commitments = affectedRows(await tx.update(commitments).set({ leadInstitutionId: S }).where(eq(commitments.leadInstitutionId, D))).changes;
 
 	// Supporters: the survivor once per commitment, and never beside itself as lead.
-	const supported = tx.select().from(commitmentSupporters).where(eq(commitmentSupporters.institutionId, D)).all();
-	tx.delete(commitmentSupporters).where(eq(commitmentSupporters.institutionId, D)).run();
+	const supported = await tx.select().from(commitmentSupporters).where(eq(commitmentSupporters.institutionId, D));
+	await tx.delete(commitmentSupporters).where(eq(commitmentSupporters.institutionId, D));
 	if (supported.length > 0) {
 		const leads = new Map(
-			tx
+			(await tx
 				.select({ id: commitments.id, lead: commitments.leadInstitutionId })
 				.from(commitments)
-				.where(inArray(commitments.id, supported.map((s) => s.commitmentId)))
-				.all()
+				.where(inArray(commitments.id, supported.map((s) => s.commitmentId))))
 				.map((c) => [c.id, c.lead])
 		);
 		for (const s of supported)
 			if (leads.get(s.commitmentId) !== S)
-				tx.insert(commitmentSupporters).values({ commitmentId: s.commitmentId, institutionId: S }).onConflictDoNothing().run();
+				await tx.insert(commitmentSupporters).values({ commitmentId: s.commitmentId, institutionId: S }).onConflictDoNothing();
 	}
-	tx.delete(commitmentSupporters)
+	await tx.delete(commitmentSupporters)
 		.where(
 			and(
 				eq(commitmentSupporters.institutionId, S),
@@ -181,23 +176,21 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
 					tx.select({ id: commitments.id }).from(commitments).where(eq(commitments.leadInstitutionId, S))
 				)
 			)
-		)
-		.run();
+		);
 	report.supporters = supported.length;
 
-	report.reports = tx
+	report.reports = affectedRows(await tx
 		.update(progressReports)
 		.set({ reporterInstitutionId: S })
-		.where(eq(progressReports.reporterInstitutionId, D))
-		.run().changes;
+		.where(eq(progressReports.reporterInstitutionId, D))).changes;
 	// Signers keep the name, jabatan and instansi they signed under; only the link to the institution moves.
-	report.signers = tx.update(minutesSigners).set({ institutionId: S }).where(eq(minutesSigners.institutionId, D)).run().changes;
+	report.signers = affectedRows(await tx.update(minutesSigners).set({ institutionId: S }).where(eq(minutesSigners.institutionId, D))).changes;
 	// Frozen matrix versions (matrix_cells) are left as they were: their content hash is what the
 	// minutes cite, and a commitment promoted from a cell keeps pointing at that frozen cell.
 
-	tx.update(institutions).set({ parentId: S }).where(eq(institutions.parentId, D)).run();
-	tx.update(institutions).set({ mergedIntoId: S }).where(eq(institutions.mergedIntoId, D)).run();
-	tx.update(institutions).set({ mergedIntoId: S, retiredAt: duplicate.retiredAt ?? now }).where(eq(institutions.id, D)).run();
+	await tx.update(institutions).set({ parentId: S }).where(eq(institutions.parentId, D));
+	await tx.update(institutions).set({ mergedIntoId: S }).where(eq(institutions.mergedIntoId, D));
+	await tx.update(institutions).set({ mergedIntoId: S, retiredAt: duplicate.retiredAt ?? now }).where(eq(institutions.id, D));
 
 	// Whoever types the duplicate's name again finds the survivor.
 	const own = new Set([survivor.officialName, survivor.shortName].map((n) => n.toLowerCase()));
@@ -206,7 +199,7 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
 		const key = name.trim().toLowerCase();
 		if (key && !own.has(key) && !aliases.some((a) => a.toLowerCase() === key)) aliases.push(name.trim());
 	}
-	tx.update(institutions).set({ aliases }).where(eq(institutions.id, S)).run();
+	await tx.update(institutions).set({ aliases }).where(eq(institutions.id, S));
 
 	report.workshops = [...new Set([...movedByWorkshop.keys(), ...invited.map((i) => i.workshopId)])];
 	return report;
@@ -219,20 +212,19 @@ function moveRecords(tx: Db, duplicate: Institution, survivor: Institution, byUs
  * transaction per room, so connected clients see the merge at once. A failure leaves SQL right and is
  * logged; the next load reconciles the structure again.
  */
-function mergeLiveDocs(db: Db, forumId: number, duplicateId: number, survivorId: number): void {
-	const forumWorkshops = db
+async function mergeLiveDocs(db: Db, forumId: number, duplicateId: number, survivorId: number): Promise<void> {
+	const forumWorkshops = (await db
 		.select({ id: workshops.id })
 		.from(workshops)
-		.where(eq(workshops.forumId, forumId))
-		.all()
+		.where(eq(workshops.forumId, forumId)))
 		.map((w) => w.id);
-	for (const workshopId of workshopsWithLiveDoc(db, forumWorkshops))
+	for (const workshopId of await workshopsWithLiveDoc(db, forumWorkshops))
 		liveRooms()
-			.change(workshopId, (doc) => mergeRowInDoc(db, workshopId, doc, String(duplicateId), String(survivorId)))
+			.change(workshopId, async (doc) => await mergeRowInDoc(db, workshopId, doc, String(duplicateId), String(survivorId)))
 			.catch((error: unknown) => log('error', 'institution.merge.liveFailed', { workshop: workshopId, duplicate: duplicateId, survivor: survivorId, error }));
 }
 
-export function mergeRowInDoc(db: Db, workshopId: number, doc: Y.Doc, D: string, S: string): void {
+export async function mergeRowInDoc(db: Db, workshopId: number, doc: Y.Doc, D: string, S: string): Promise<void> {
 	const r = roots(doc);
 	const cells = new Map<string, CellFields>();
 	for (const [key, cell] of r.cells.entries()) {
@@ -249,7 +241,7 @@ export function mergeRowInDoc(db: Db, workshopId: number, doc: Y.Doc, D: string,
 	const position = r.rows.get(D)?.get('position');
 	const survivorHadRow = r.rows.has(S);
 
-	reconcileWorkshopDoc(db, workshopId, doc);
+	await reconcileWorkshopDoc(db, workshopId, doc);
 
 	if (!survivorHadRow && typeof position === 'number') r.rows.get(S)?.set('position', position);
 	for (const [componentId, content] of cells) {

@@ -13,21 +13,20 @@ import { siteNamer } from './sites';
 /** Excel's format for whole Rupiah: "Rp 20.000.000" under Indonesian settings, "Rp 20,000,000" under English. */
 const RUPIAH_FORMAT = '"Rp "#,##0';
 
-function forumOfWorkshop(db: Db, workshopId: number) {
-	return db
+async function forumOfWorkshop(db: Db, workshopId: number) {
+	return (await db
 		.select({ villageWord: forums.villageWord, timeZone: forums.timeZone })
 		.from(workshops)
 		.innerJoin(forums, eq(forums.id, workshops.forumId))
-		.where(eq(workshops.id, workshopId))
-		.get();
+		.where(eq(workshops.id, workshopId)))[0];
 }
 
-function exportRows(db: Db, workshopId: number, version: number, locale: Locale) {
-	const v = getMatrixVersion(db, workshopId, version);
+async function exportRows(db: Db, workshopId: number, version: number, locale: Locale) {
+	const v = await getMatrixVersion(db, workshopId, version);
 	if (!v) return null;
 	const t = (key: MessageKey) => translate(locale, key);
 	const label = (type: string) => (type ? translate(locale, `contribution.${type}` as MessageKey) : '');
-	const forum = forumOfWorkshop(db, workshopId);
+	const forum = await forumOfWorkshop(db, workshopId);
 	const siteName = siteNamer(db, forum?.villageWord ?? 'desa');
 	// The name a reader knows beside the code a system knows: "Kelurahan Taman (35.77.03.1009)".
 	const sites = (codes: string[]) => codes.map((code) => `${siteName(code)} (${code})`).join('; ');
@@ -67,14 +66,14 @@ function exportRows(db: Db, workshopId: number, version: number, locale: Locale)
 	return { v, header, rows, label, cells, sites, timeZone: forum?.timeZone ?? DEFAULT_TIME_ZONE };
 }
 
-export function matrixVersionCsv(db: Db, workshopId: number, version: number, locale: Locale): string | null {
-	const data = exportRows(db, workshopId, version, locale);
+export async function matrixVersionCsv(db: Db, workshopId: number, version: number, locale: Locale): Promise<string | null> {
+	const data = await exportRows(db, workshopId, version, locale);
 	return data ? toCsv(data.header, data.rows, csvSeparator(locale)) : null;
 }
 
 /** Excel workbook: the grid as the forum saw it, the details one contribution per line, and the hash. */
 export async function matrixVersionXlsx(db: Db, workshopId: number, version: number, locale: Locale, title = ''): Promise<Buffer | null> {
-	const data = exportRows(db, workshopId, version, locale);
+	const data = await exportRows(db, workshopId, version, locale);
 	if (!data) return null;
 	const { v } = data;
 	const t = (key: MessageKey) => translate(locale, key);

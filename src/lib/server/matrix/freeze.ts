@@ -7,6 +7,7 @@ import { and, desc, eq, isNull, max } from 'drizzle-orm';
 import { canonicalMatrixJson, cellKey, readMatrix, roots } from '../../collab/matrix-doc';
 import { liveRooms } from '../collab/registry';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { matrixCells, matrixVersions } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { log } from '../log';
@@ -22,18 +23,17 @@ export type FreezeResult = {
 	alreadyFrozen: boolean;
 };
 
-function currentVersionRow(db: Pick<Db, 'select'>, workshopId: number) {
-	return db
+async function currentVersionRow(db: Pick<Db, 'select'>, workshopId: number) {
+	return (await db
 		.select()
 		.from(matrixVersions)
 		.where(and(eq(matrixVersions.workshopId, workshopId), isNull(matrixVersions.supersededAt)))
-		.orderBy(desc(matrixVersions.version))
-		.get();
+		.orderBy(desc(matrixVersions.version)))[0];
 }
 
 /** Frozen means a current version exists; read from SQL so that asking never creates a live doc. */
-export function isMatrixFrozen(db: Db, workshopId: number): boolean {
-	return currentVersionRow(db, workshopId) !== undefined;
+export async function isMatrixFrozen(db: Db, workshopId: number): Promise<boolean> {
+	return await currentVersionRow(db, workshopId) !== undefined;
 }
 
 /**
@@ -48,24 +48,22 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 	const snapshot = rooms.read(workshop.id, readMatrix);
 	const content = canonicalMatrixJson(snapshot);
 	const contentHash = sha256Hex(content);
-	const saved = db.transaction(
-		(tx): FreezeResult | null => {
-			const current = currentVersionRow(tx, workshop.id);
+	const saved = transaction(db, async (tx): FreezeResult | null => {
+			const current = await currentVersionRow(tx, workshop.id);
 			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
 			// The doc says frozen but SQL has no current version: not something a second click explains.
 			if (snapshot.frozen) return null;
-			const latest = tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)).get();
+			const latest = (await tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)))[0];
 			const version = (latest?.v ?? 0) + 1;
-			const row = tx
+			const row = (await tx
 				.insert(matrixVersions)
 				.values({ workshopId: workshop.id, version, contentHash, content, frozenAt: new Date(), frozenBy: userId })
-				.returning()
-				.get();
+				.returning())[0]!;
 			for (const r of snapshot.rows)
 				for (const c of snapshot.components) {
 					const cell = snapshot.cells[cellKey(r.id, c.id)];
 					if (!cell) continue;
-					tx.insert(matrixCells)
+					await tx.insert(matrixCells)
 						.values({
 							versionId: row.id,
 							institutionId: Number(r.id),
@@ -81,13 +79,10 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 							unit: cell.unit,
 							valueRupiah: cell.valueRupiah,
 							fundingSource: cell.fundingSource
-						})
-						.run();
+						});
 				}
 			return { version, contentHash, alreadyFrozen: false };
-		},
-		{ behavior: 'immediate' }
-	);
+		});
 	if (!saved) {
 		log('warn', 'matrix.freeze.inconsistent', { workshop: workshop.id, reason: 'live doc frozen without a current version' });
 		throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
@@ -108,32 +103,30 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 /** Opens the matrix for editing again; the frozen version stays readable but is no longer current. */
 export async function unfreezeMatrix(db: Db, workshop: Workshop): Promise<void> {
 	const frozen = liveRooms().read(workshop.id, (doc) => roots(doc).meta.get('frozen') === true);
-	if (!frozen && !isMatrixFrozen(db, workshop.id)) throw new InputError({ matrix: { key: 'error.matrixNotFrozen' } });
-	db.update(matrixVersions)
+	if (!frozen && !await isMatrixFrozen(db, workshop.id)) throw new InputError({ matrix: { key: 'error.matrixNotFrozen' } });
+	await db.update(matrixVersions)
 		.set({ supersededAt: new Date() })
-		.where(and(eq(matrixVersions.workshopId, workshop.id), isNull(matrixVersions.supersededAt)))
-		.run();
+		.where(and(eq(matrixVersions.workshopId, workshop.id), isNull(matrixVersions.supersededAt)));
 	await liveRooms().change(workshop.id, (doc) => roots(doc).meta.set('frozen', false));
 }
 
-export function listMatrixVersions(db: Db, workshopId: number): MatrixVersion[] {
-	return db.select().from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)).orderBy(desc(matrixVersions.version)).all();
+export async function listMatrixVersions(db: Db, workshopId: number): Promise<MatrixVersion[]> {
+	return await db.select().from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)).orderBy(desc(matrixVersions.version));
 }
 
-export function getMatrixVersion(db: Db, workshopId: number, version: number) {
-	const row = db
+export async function getMatrixVersion(db: Db, workshopId: number, version: number) {
+	const row = (await db
 		.select()
 		.from(matrixVersions)
-		.where(and(eq(matrixVersions.workshopId, workshopId), eq(matrixVersions.version, version)))
-		.get();
+		.where(and(eq(matrixVersions.workshopId, workshopId), eq(matrixVersions.version, version))))[0];
 	if (!row) return null;
-	const cells = db.select().from(matrixCells).where(eq(matrixCells.versionId, row.id)).all();
+	const cells = await db.select().from(matrixCells).where(eq(matrixCells.versionId, row.id));
 	const content = JSON.parse(row.content) as { components: { id: string; name: string }[]; rows: { id: string; name: string; sector: string }[] };
 	return { ...row, cells, components: content.components, rows: content.rows };
 }
 
 /** The current (not superseded) frozen version, if any: what minutes and commitments cite. */
-export function currentMatrixVersion(db: Db, workshopId: number) {
-	const row = currentVersionRow(db, workshopId);
-	return row ? getMatrixVersion(db, workshopId, row.version) : null;
+export async function currentMatrixVersion(db: Db, workshopId: number) {
+	const row = await currentVersionRow(db, workshopId);
+	return row ? await getMatrixVersion(db, workshopId, row.version) : null;
 }

@@ -15,8 +15,8 @@ export function villageName(area: Pick<AreaPath, 'name' | 'isKelurahan'> | null 
 /** A lookup that names any site code, reading each code from the area table once. */
 export function siteNamer(db: Db, villageWord: string): (code: string) => string {
 	const known = new Map<string, AreaPath | null>();
-	return (code) => {
-		if (!known.has(code)) known.set(code, describeAreas(db, [code])[0] ?? null);
+	return async (code) => {
+		if (!known.has(code)) known.set(code, (await describeAreas(db, [code]))[0] ?? null);
 		return villageName(known.get(code), code, villageWord);
 	};
 }

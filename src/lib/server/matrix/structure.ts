@@ -12,6 +12,8 @@ import { readMatrix, roots } from '../../collab/matrix-doc';
 import { liveRooms, refreshLiveStructure } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
 import type { Db } from '../db/client';
+import { affectedRows } from '../db/client';
+import { transaction } from '../db/client';
 import { commitments, components, institutions, workshopInvitations, workshops } from '../db/schema';
 import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
@@ -33,8 +35,8 @@ function programmeOf(scope: ComponentScope): number {
 }
 
 /** A frozen matrix is what the minutes cite: its structure changes only after unfreezing. */
-function assertMatrixOpen(db: Db, workshopId: number) {
-	if (isMatrixFrozen(db, workshopId)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
+async function assertMatrixOpen(db: Db, workshopId: number) {
+	if (await isMatrixFrozen(db, workshopId)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
 }
 
 /**
@@ -42,91 +44,85 @@ function assertMatrixOpen(db: Db, workshopId: number) {
  * them has a frozen matrix that is not yet signed (its minutes are about to cite that version).
  * Signed workshops keep their own frozen copy and do not hold the programme back.
  */
-function assertProgrammeOpen(db: Db, programmeId: number, scope: ComponentScope) {
-	const frozen = db
+async function assertProgrammeOpen(db: Db, programmeId: number, scope: ComponentScope) {
+	const frozen = (await db
 		.select({ id: workshops.id, title: workshops.title, status: workshops.status })
 		.from(workshops)
-		.where(eq(workshops.programmeId, programmeId))
-		.all()
-		.filter((w) => w.status !== 'signed' && isMatrixFrozen(db, w.id));
+		.where(eq(workshops.programmeId, programmeId)))
+		.filter(async (w) => w.status !== 'signed' && await isMatrixFrozen(db, w.id));
 	if (frozen.length === 0) return;
 	if (frozen.some((w) => w.id === scope.id)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
 	throw new InputError({ matrix: { key: 'component.frozenIn', params: { title: frozen[0]!.title } } });
 }
 
-function workshopsOfProgramme(db: Db, programmeId: number): number[] {
-	return db
+async function workshopsOfProgramme(db: Db, programmeId: number): Promise<number[]> {
+	return (await db
 		.select({ id: workshops.id })
 		.from(workshops)
-		.where(eq(workshops.programmeId, programmeId))
-		.all()
+		.where(eq(workshops.programmeId, programmeId)))
 		.map((w) => w.id);
 }
 
-function findComponent(db: Db, programmeId: number, componentId: number): Component {
-	const found = db
+async function findComponent(db: Db, programmeId: number, componentId: number): Promise<Component> {
+	const found = (await db
 		.select()
 		.from(components)
-		.where(and(eq(components.programmeId, programmeId), eq(components.id, componentId)))
-		.get();
+		.where(and(eq(components.programmeId, programmeId), eq(components.id, componentId))))[0];
 	if (!found) throw new InputError({ id: { key: 'error.notFound' } });
 	return found;
 }
 
-export function addComponent(db: Db, scope: ComponentScope, input: FormData | Record<string, unknown>): Component {
+export async function addComponent(db: Db, scope: ComponentScope, input: FormData | Record<string, unknown>): Promise<Component> {
 	const programmeId = programmeOf(scope);
-	assertProgrammeOpen(db, programmeId, scope);
+	await assertProgrammeOpen(db, programmeId, scope);
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 160 });
 	const kind = form.choice('kind', ['focus', 'action'] as const, { required: false }) ?? 'focus';
 	form.done();
-	const component = db.transaction((tx) => {
-		const last = tx
+	const component = transaction(db, async (tx) => {
+		const last = (await tx
 			.select({ max: sql<number | null>`max(${components.position})` })
 			.from(components)
-			.where(eq(components.programmeId, programmeId))
-			.get();
-		return tx
+			.where(eq(components.programmeId, programmeId)))[0];
+		return (await tx
 			.insert(components)
 			.values({ programmeId, name, kind, position: (last?.max ?? 0) + 1 })
-			.returning()
-			.get();
+			.returning())[0]!;
 	});
-	refreshLiveStructure(db, workshopsOfProgramme(db, programmeId), 'component.add');
+	await refreshLiveStructure(db, await workshopsOfProgramme(db, programmeId), 'component.add');
 	return component;
 }
 
-export function renameComponent(db: Db, scope: ComponentScope, componentId: number, input: FormData | Record<string, unknown>): void {
+export async function renameComponent(db: Db, scope: ComponentScope, componentId: number, input: FormData | Record<string, unknown>): Promise<void> {
 	const programmeId = programmeOf(scope);
-	assertProgrammeOpen(db, programmeId, scope);
+	await assertProgrammeOpen(db, programmeId, scope);
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 160 });
 	form.done();
-	findComponent(db, programmeId, componentId);
-	db.update(components).set({ name }).where(eq(components.id, componentId)).run();
-	refreshLiveStructure(db, workshopsOfProgramme(db, programmeId), 'component.rename');
+	await findComponent(db, programmeId, componentId);
+	await db.update(components).set({ name }).where(eq(components.id, componentId));
+	await refreshLiveStructure(db, await workshopsOfProgramme(db, programmeId), 'component.rename');
 }
 
 /** Swaps a component with its neighbour; positions are rewritten densely so order stays unambiguous. */
-export function moveComponent(db: Db, scope: ComponentScope, componentId: number, direction: 'up' | 'down'): void {
+export async function moveComponent(db: Db, scope: ComponentScope, componentId: number, direction: 'up' | 'down'): Promise<void> {
 	const programmeId = programmeOf(scope);
-	assertProgrammeOpen(db, programmeId, scope);
-	findComponent(db, programmeId, componentId);
-	const moved = db.transaction((tx) => {
-		const list = tx
+	await assertProgrammeOpen(db, programmeId, scope);
+	await findComponent(db, programmeId, componentId);
+	const moved = transaction(db, async (tx) => {
+		const list = await tx
 			.select()
 			.from(components)
 			.where(eq(components.programmeId, programmeId))
-			.orderBy(asc(components.position), asc(components.id))
-			.all();
+			.orderBy(asc(components.position), asc(components.id));
 		const index = list.findIndex((c) => c.id === componentId);
 		const target = direction === 'up' ? index - 1 : index + 1;
 		if (target < 0 || target >= list.length) return false;
 		[list[index], list[target]] = [list[target]!, list[index]!];
-		list.forEach((c, i) => tx.update(components).set({ position: i + 1 }).where(eq(components.id, c.id)).run());
+		list.forEach(async (c, i) => affectedRows(await tx.update(components).set({ position: i + 1 }).where(eq(components.id, c.id))));
 		return true;
 	});
-	if (moved) refreshLiveStructure(db, workshopsOfProgramme(db, programmeId), 'component.move');
+	if (moved) await refreshLiveStructure(db, await workshopsOfProgramme(db, programmeId), 'component.move');
 }
 
 /**
@@ -134,70 +130,67 @@ export function moveComponent(db: Db, scope: ComponentScope, componentId: number
  * its cells and consent marks. Frozen versions keep their own copy. A component that commitments
  * report against stays: removing it would orphan months of progress reports.
  */
-export function removeComponent(db: Db, scope: ComponentScope, componentId: number): void {
+export async function removeComponent(db: Db, scope: ComponentScope, componentId: number): Promise<void> {
 	const programmeId = programmeOf(scope);
-	assertProgrammeOpen(db, programmeId, scope);
-	const component = findComponent(db, programmeId, componentId);
-	db.transaction((tx) => {
-		const used = tx.select({ id: commitments.id }).from(commitments).where(eq(commitments.componentId, componentId)).get();
+	await assertProgrammeOpen(db, programmeId, scope);
+	const component = await findComponent(db, programmeId, componentId);
+	transaction(db, async (tx) => {
+		const used = (await tx.select({ id: commitments.id }).from(commitments).where(eq(commitments.componentId, componentId)))[0];
 		if (used) throw new InputError({ id: { key: 'component.inUse', params: { name: component.name } } });
-		tx.delete(components).where(eq(components.id, componentId)).run();
+		await tx.delete(components).where(eq(components.id, componentId));
 	});
-	refreshLiveStructure(db, workshopsOfProgramme(db, programmeId), 'component.remove');
+	await refreshLiveStructure(db, await workshopsOfProgramme(db, programmeId), 'component.remove');
 }
 
 /**
  * Replaces the invitation list; the matrix rows follow (invited plus checked-in institutions, or
  * every approved one while nobody is invited or present). Ids from another forum are refused.
  */
-export function setWorkshopInvitations(db: Db, workshop: Workshop, institutionIds: number[]): void {
+export async function setWorkshopInvitations(db: Db, workshop: Workshop, institutionIds: number[]): Promise<void> {
 	const own = new Map(
-		db
+		(await db
 			.select({ id: institutions.id, retiredAt: institutions.retiredAt })
 			.from(institutions)
-			.where(eq(institutions.forumId, workshop.forumId))
-			.all()
+			.where(eq(institutions.forumId, workshop.forumId)))
 			.map((r) => [r.id, r])
 	);
 	if (institutionIds.some((id) => !own.has(id))) throw new InputError({ invited: { key: 'error.invalidChoice' } });
 	// A retired institution keeps the invitations it had, but is not invited anew.
-	const already = new Set(listInvited(db, workshop.id));
+	const already = new Set(await listInvited(db, workshop.id));
 	const retired = institutionIds.find((id) => own.get(id)!.retiredAt !== null && !already.has(id));
 	if (retired !== undefined) throw new InputError({ invited: { key: 'institution.retiredNotOffered' } });
-	assertMatrixOpen(db, workshop.id);
+	await assertMatrixOpen(db, workshop.id);
 	const wanted = new Set(institutionIds);
-	db.transaction((tx) => {
+	transaction(db, async (tx) => {
 		// Institutions that stay invited keep their code: it may already be printed on an undangan.
 		const dropped = [...already].filter((id) => !wanted.has(id));
 		if (dropped.length)
-			tx.delete(workshopInvitations)
-				.where(and(eq(workshopInvitations.workshopId, workshop.id), inArray(workshopInvitations.institutionId, dropped)))
-				.run();
+			await tx.delete(workshopInvitations)
+				.where(and(eq(workshopInvitations.workshopId, workshop.id), inArray(workshopInvitations.institutionId, dropped)));
 		for (const institutionId of wanted)
 			if (!already.has(institutionId))
-				tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: newInvitationCode(db) }).run();
+				await tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: await newInvitationCode(db) });
 	});
-	refreshLiveStructure(db, [workshop.id], 'invitations');
+	await refreshLiveStructure(db, [workshop.id], 'invitations');
 }
 
-function listInvited(db: Db, workshopId: number): number[] {
-	return db
+async function listInvited(db: Db, workshopId: number): Promise<number[]> {
+	return (await db
 		.select({ id: workshopInvitations.institutionId })
 		.from(workshopInvitations)
-		.where(eq(workshopInvitations.workshopId, workshopId))
-		.all()
+		.where(eq(workshopInvitations.workshopId, workshopId)))
 		.map((r) => r.id);
 }
 
 /** Adds one institution as a matrix row (by inviting it), from the matrix page during the workshop. */
-export function addInstitutionToWorkshop(db: Db, workshop: Workshop, institutionId: number): void {
-	assertMatrixOpen(db, workshop.id);
-	const inst = getInstitution(db, workshop.forumId, institutionId);
+export async function addInstitutionToWorkshop(db: Db, workshop: Workshop, institutionId: number): Promise<void> {
+	await assertMatrixOpen(db, workshop.id);
+	const inst = await getInstitution(db, workshop.forumId, institutionId);
 	if (!inst || !inst.approved || inst.retiredAt) throw new InputError({ institutionId: { key: 'error.invalidChoice' } });
-	if (matrixInstitutions(db, workshop.id, workshop.forumId).some((i) => i.id === institutionId))
+	if ((await matrixInstitutions(db, workshop.id, workshop.forumId)).some((i) => i.id === institutionId))
 		throw new InputError({ institutionId: { key: 'error.alreadyInMatrix' } });
-	db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: newInvitationCode(db) }).onConflictDoNothing().run();
-	refreshLiveStructure(db, [workshop.id], 'row.add');
+	await db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: await newInvitationCode(db) }).onConflictDoNothing();
+	await refreshLiveStructure(db, [workshop.id], 'row.add');
 }
 
 /**
@@ -206,7 +199,7 @@ export function addInstitutionToWorkshop(db: Db, workshop: Workshop, institution
  * until that change is durable.
  */
 export async function moveRow(db: Db, workshop: Workshop, institutionId: number, direction: 'up' | 'down'): Promise<void> {
-	assertMatrixOpen(db, workshop.id);
+	await assertMatrixOpen(db, workshop.id);
 	await liveRooms().change(workshop.id, (doc) => {
 		const rows = readMatrix(doc).rows;
 		const index = rows.findIndex((r) => r.id === String(institutionId));

@@ -5,18 +5,18 @@ import { InputReader } from '../validation';
 
 export type Programme = typeof programmes.$inferSelect;
 
-export function listProgrammes(db: Db, forumId: number): Programme[] {
-	return db.select().from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id)).all();
+export async function listProgrammes(db: Db, forumId: number): Promise<Programme[]> {
+	return await db.select().from(programmes).where(eq(programmes.forumId, forumId)).orderBy(asc(programmes.id));
 }
 
-export function getProgramme(db: Db, id: number): Programme | null {
-	return db.select().from(programmes).where(eq(programmes.id, id)).get() ?? null;
+export async function getProgramme(db: Db, id: number): Promise<Programme | null> {
+	return (await db.select().from(programmes).where(eq(programmes.id, id)))[0] ?? null;
 }
 
 /** A programme of this forum, or null: an id from another forum is as good as unknown. */
-export function getForumProgramme(db: Db, forumId: number, id: number): Programme | null {
+export async function getForumProgramme(db: Db, forumId: number, id: number): Promise<Programme | null> {
 	if (!Number.isInteger(id)) return null;
-	return db.select().from(programmes).where(and(eq(programmes.forumId, forumId), eq(programmes.id, id))).get() ?? null;
+	return (await db.select().from(programmes).where(and(eq(programmes.forumId, forumId), eq(programmes.id, id))))[0] ?? null;
 }
 
 function readProgramme(input: FormData | Record<string, unknown>) {
@@ -30,24 +30,23 @@ function readProgramme(input: FormData | Record<string, unknown>) {
 	return { form, values };
 }
 
-export function createProgramme(db: Db, forumId: number, input: FormData | Record<string, unknown>): Programme {
+export async function createProgramme(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<Programme> {
 	const { form, values } = readProgramme(input);
 	form.done();
-	return db.insert(programmes).values({ forumId, ...values }).returning().get();
+	return (await db.insert(programmes).values({ forumId, ...values }).returning())[0]!;
 }
 
 /** Name, vision, legal basis and whether the public front door lists it. */
-export function updateProgramme(db: Db, programme: Programme, input: FormData | Record<string, unknown>): Programme {
+export async function updateProgramme(db: Db, programme: Programme, input: FormData | Record<string, unknown>): Promise<Programme> {
 	const { form, values } = readProgramme(input);
 	form.done();
-	return db.update(programmes).set(values).where(eq(programmes.id, programme.id)).returning().get();
+	return (await db.update(programmes).set(values).where(eq(programmes.id, programme.id)).returning())[0]!;
 }
 
-export function listComponents(db: Db, programmeId: number) {
-	return db
+export async function listComponents(db: Db, programmeId: number) {
+	return await db
 		.select()
 		.from(components)
 		.where(eq(components.programmeId, programmeId))
-		.orderBy(asc(components.position), asc(components.id))
-		.all();
+		.orderBy(asc(components.position), asc(components.id));
 }

@@ -14,13 +14,13 @@ import { InputError } from '../validation';
 import { addPilotSite, listPilotSites, removePilotSite, setPilotStage } from './pilot-sites';
 import { listComponents } from './programmes';
 
-export function programmeSetupData(db: Db, forum: { regencyCode: string | null }, programmeId: number | null, url: URL) {
+export async function programmeSetupData(db: Db, forum: { regencyCode: string | null }, programmeId: number | null, url: URL) {
 	const areaQuery = url.searchParams.get('areaQuery')?.slice(0, 60) ?? '';
 	return {
-		components: programmeId ? listComponents(db, programmeId).map((c) => ({ id: c.id, name: c.name, kind: c.kind })) : [],
-		pilotSites: programmeId ? listPilotSites(db, programmeId) : [],
+		components: programmeId ? (await listComponents(db, programmeId)).map((c) => ({ id: c.id, name: c.name, kind: c.kind })) : [],
+		pilotSites: programmeId ? await listPilotSites(db, programmeId) : [],
 		areaQuery,
-		areaResults: areaQuery ? searchVillages(db, areaQuery, forum.regencyCode) : []
+		areaResults: areaQuery ? await searchVillages(db, areaQuery, forum.regencyCode) : []
 	};
 }
 
@@ -46,11 +46,11 @@ export function programmeSetupActions(context: (event: RequestEvent) => SetupCon
 	};
 	return {
 		addComponent: act(({ db, scope }, form) => void addComponent(db, scope, form)),
-		renameComponent: act(({ db, scope }, form) => renameComponent(db, scope, idOf(form), form)),
-		moveComponent: act(({ db, scope }, form) => moveComponent(db, scope, idOf(form), directionOf(form))),
-		removeComponent: act(({ db, scope }, form) => removeComponent(db, scope, idOf(form))),
+		renameComponent: act(async ({ db, scope }, form) => await renameComponent(db, scope, idOf(form), form)),
+		moveComponent: act(async ({ db, scope }, form) => await moveComponent(db, scope, idOf(form), directionOf(form))),
+		removeComponent: act(async ({ db, scope }, form) => await removeComponent(db, scope, idOf(form))),
 		addPilot: act(({ db, scope }, form) => void addPilotSite(db, programmeOf(scope), form)),
-		pilotStage: act(({ db, scope }, form) => setPilotStage(db, programmeOf(scope), idOf(form), form)),
-		removePilot: act(({ db, scope }, form) => removePilotSite(db, programmeOf(scope), idOf(form)))
+		pilotStage: act(async ({ db, scope }, form) => await setPilotStage(db, programmeOf(scope), idOf(form), form)),
+		removePilot: act(async ({ db, scope }, form) => await removePilotSite(db, programmeOf(scope), idOf(form)))
 	};
 }

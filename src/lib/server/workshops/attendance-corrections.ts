@@ -6,6 +6,7 @@
 import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { closeParticipantConnections, refreshLiveStructure } from '../collab/registry';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { accessLinks, attendance, attendanceAudit, persons, representations, sessions, users } from '../db/schema';
 import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
@@ -15,33 +16,32 @@ import type { Workshop } from './workshops';
 export type AuditAction = (typeof attendanceAudit.$inferSelect)['action'];
 type AuditValues = Record<string, unknown>;
 
-export function recordAttendanceAudit(
+export async function recordAttendanceAudit(
 	db: Db,
 	row: Pick<AttendanceRow, 'id' | 'workshopId'>,
 	action: AuditAction,
 	before: AuditValues | null,
 	after: AuditValues | null,
 	byUserId: number | null
-): void {
-	db.insert(attendanceAudit).values({ attendanceId: row.id, workshopId: row.workshopId, action, before, after, byUserId }).run();
+): Promise<void> {
+	await db.insert(attendanceAudit).values({ attendanceId: row.id, workshopId: row.workshopId, action, before, after, byUserId });
 }
 
 /** An entry of this workshop, or a not-found refusal (an id from another workshop included). */
-export function findEntry(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number): AttendanceRow {
+export async function findEntry(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number): Promise<AttendanceRow> {
 	const row = Number.isInteger(attendanceId)
-		? db
+		? (await db
 				.select()
 				.from(attendance)
-				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.id, attendanceId)))
-				.get()
+				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.id, attendanceId))))[0]
 		: undefined;
 	if (!row) throw new InputError({ id: { key: 'error.notFound' } });
 	return row;
 }
 
 /** Refuses a name or phone already used by another present entry of the workshop. */
-function assertNoClash(db: Db, row: AttendanceRow, institutionId: number, key: string, phone: string, form?: InputReader) {
-	const sameName = db
+async function assertNoClash(db: Db, row: AttendanceRow, institutionId: number, key: string, phone: string, form?: InputReader) {
+	const sameName = (await db
 		.select()
 		.from(attendance)
 		.where(
@@ -52,14 +52,12 @@ function assertNoClash(db: Db, row: AttendanceRow, institutionId: number, key: s
 				isNull(attendance.removedAt),
 				ne(attendance.id, row.id)
 			)
-		)
-		.get();
+		))[0];
 	const samePhone = phone
-		? db
+		? (await db
 				.select()
 				.from(attendance)
-				.where(and(eq(attendance.workshopId, row.workshopId), eq(attendance.phone, phone), isNull(attendance.removedAt), ne(attendance.id, row.id)))
-				.get()
+				.where(and(eq(attendance.workshopId, row.workshopId), eq(attendance.phone, phone), isNull(attendance.removedAt), ne(attendance.id, row.id))))[0]
 		: undefined;
 	const errors = new InputReader({});
 	const target = form ?? errors;
@@ -73,14 +71,14 @@ function assertNoClash(db: Db, row: AttendanceRow, institutionId: number, key: s
  * representation made at check-in follow; a move to another institution changes the matrix rows
  * and sends the participant's live connection to reconnect with their new institution's rights.
  */
-export function editAttendance(
+export async function editAttendance(
 	db: Db,
 	workshop: Workshop,
 	attendanceId: number,
 	input: FormData | Record<string, unknown>,
 	byUserId: number | null
-): AttendanceRow {
-	const row = findEntry(db, workshop, attendanceId);
+): Promise<AttendanceRow> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 120 });
@@ -88,11 +86,11 @@ export function editAttendance(
 	const gender = form.choice('gender', ['L', 'P'] as const);
 	const phone = form.phone('phone');
 	const institutionId = form.integer('institutionId', { min: 1 });
-	const institution = institutionId !== null ? getInstitution(db, workshop.forumId, institutionId) : null;
+	const institution = institutionId !== null ? await getInstitution(db, workshop.forumId, institutionId) : null;
 	// The entry's own institution stays allowed even if retired since; a new one must be on offer.
 	if (institutionId !== null && (!institution || (institution.id !== row.institutionId && (!institution.approved || institution.retiredAt !== null))))
 		form.fail('institutionId', 'error.invalidChoice');
-	if (institution && name) assertNoClash(db, row, institution.id, nameKey(name), phone, form);
+	if (institution && name) await assertNoClash(db, row, institution.id, nameKey(name), phone, form);
 	form.done();
 
 	const moved = institution!.id !== row.institutionId;
@@ -113,23 +111,21 @@ export function editAttendance(
 		}
 	if (Object.keys(after).length === 0) return row;
 
-	const updated = db.transaction((tx) => {
-		const saved = tx
+	const updated = transaction(db, async (tx) => {
+		const saved = (await tx
 			.update(attendance)
 			.set({ ...next, nameKey: nameKey(name) })
 			.where(eq(attendance.id, row.id))
-			.returning()
-			.get();
-		tx.update(persons).set({ name, gender: gender!, phone }).where(eq(persons.id, row.personId)).run();
-		tx.update(representations)
+			.returning())[0]!;
+		await tx.update(persons).set({ name, gender: gender!, phone }).where(eq(persons.id, row.personId));
+		await tx.update(representations)
 			.set({ institutionId: institution!.id, jabatan })
-			.where(and(eq(representations.personId, row.personId), eq(representations.institutionId, row.institutionId)))
-			.run();
-		recordAttendanceAudit(db, row, 'edit', before, after, byUserId);
+			.where(and(eq(representations.personId, row.personId), eq(representations.institutionId, row.institutionId)));
+		await recordAttendanceAudit(db, row, 'edit', before, after, byUserId);
 		return saved;
 	});
 	if (moved) {
-		refreshLiveStructure(db, [workshop.id], 'attendance.edit');
+		await refreshLiveStructure(db, [workshop.id], 'attendance.edit');
 		closeParticipantConnections(workshop.id, [row.id], { final: false });
 	}
 	return updated;
@@ -140,55 +136,51 @@ export function editAttendance(
  * nowhere; its participant session and unused re-entry links end now, and the name is free for a
  * fresh check-in.
  */
-export function removeAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null, now = new Date()): void {
-	const row = findEntry(db, workshop, attendanceId);
+export async function removeAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null, now = new Date()): Promise<void> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.alreadyRemoved' } });
-	db.transaction(() => {
-		db.update(attendance)
+	transaction(db, async () => {
+		await db.update(attendance)
 			.set({ removedAt: now, signatory: false, nameKey: `${row.nameKey}#${row.id}` })
-			.where(eq(attendance.id, row.id))
-			.run();
-		db.delete(sessions).where(eq(sessions.attendanceId, row.id)).run();
-		db.update(accessLinks)
+			.where(eq(attendance.id, row.id));
+		await db.delete(sessions).where(eq(sessions.attendanceId, row.id));
+		await db.update(accessLinks)
 			.set({ expiresAt: now })
-			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt)))
-			.run();
-		recordAttendanceAudit(db, row, 'remove', { removedAt: null, signatory: row.signatory }, { removedAt: now.getTime(), signatory: false }, byUserId);
+			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt)));
+		await recordAttendanceAudit(db, row, 'remove', { removedAt: null, signatory: row.signatory }, { removedAt: now.getTime(), signatory: false }, byUserId);
 	});
-	refreshLiveStructure(db, [workshop.id], 'attendance.remove');
+	await refreshLiveStructure(db, [workshop.id], 'attendance.remove');
 	closeParticipantConnections(workshop.id, [row.id], { final: true });
 }
 
 /** Brings a removed entry back, unless its person has checked in again meanwhile. */
-export function restoreAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null): void {
-	const row = findEntry(db, workshop, attendanceId);
+export async function restoreAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null): Promise<void> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (!row.removedAt) throw new InputError({ id: { key: 'attendance.notRemoved' } });
 	const key = nameKey(row.name);
-	assertNoClash(db, row, row.institutionId, key, row.phone);
-	db.transaction(() => {
-		db.update(attendance).set({ removedAt: null, nameKey: key }).where(eq(attendance.id, row.id)).run();
-		recordAttendanceAudit(db, row, 'restore', { removedAt: row.removedAt!.getTime() }, { removedAt: null }, byUserId);
+	await assertNoClash(db, row, row.institutionId, key, row.phone);
+	transaction(db, async () => {
+		await db.update(attendance).set({ removedAt: null, nameKey: key }).where(eq(attendance.id, row.id));
+		await recordAttendanceAudit(db, row, 'restore', { removedAt: row.removedAt!.getTime() }, { removedAt: null }, byUserId);
 	});
-	refreshLiveStructure(db, [workshop.id], 'attendance.restore');
+	await refreshLiveStructure(db, [workshop.id], 'attendance.restore');
 }
 
 /** Chooses who signs the berita acara for their institution: one present representative per institution. */
-export function chooseSignatory(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null): void {
-	const row = findEntry(db, workshop, attendanceId);
+export async function chooseSignatory(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null): Promise<void> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	if (row.signatory) return;
-	db.transaction(() => {
-		const previous = db
+	transaction(db, async () => {
+		const previous = (await db
 			.select({ id: attendance.id })
 			.from(attendance)
-			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId), eq(attendance.signatory, true)))
-			.get();
-		db.update(attendance)
+			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId), eq(attendance.signatory, true))))[0];
+		await db.update(attendance)
 			.set({ signatory: false })
-			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId)))
-			.run();
-		db.update(attendance).set({ signatory: true }).where(eq(attendance.id, row.id)).run();
-		recordAttendanceAudit(db, row, 'signatory', { signatoryId: previous?.id ?? null }, { signatoryId: row.id }, byUserId);
+			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId)));
+		await db.update(attendance).set({ signatory: true }).where(eq(attendance.id, row.id));
+		await recordAttendanceAudit(db, row, 'signatory', { signatoryId: previous?.id ?? null }, { signatoryId: row.id }, byUserId);
 	});
 }
 
@@ -203,8 +195,8 @@ export function partySignatories<T extends Pick<AttendanceRow, 'id' | 'instituti
 	return [...byInstitution.values()].map((list) => list.find((r) => r.signatory) ?? list[0]!);
 }
 
-export function listAttendanceAudit(db: Db, workshopId: number) {
-	return db
+export async function listAttendanceAudit(db: Db, workshopId: number) {
+	return await db
 		.select({
 			id: attendanceAudit.id,
 			attendanceId: attendanceAudit.attendanceId,
@@ -219,6 +211,5 @@ export function listAttendanceAudit(db: Db, workshopId: number) {
 		.innerJoin(attendance, eq(attendance.id, attendanceAudit.attendanceId))
 		.leftJoin(users, eq(users.id, attendanceAudit.byUserId))
 		.where(eq(attendanceAudit.workshopId, workshopId))
-		.orderBy(desc(attendanceAudit.at), desc(attendanceAudit.id))
-		.all();
+		.orderBy(desc(attendanceAudit.at), desc(attendanceAudit.id));
 }

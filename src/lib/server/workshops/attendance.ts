@@ -12,8 +12,8 @@ export function nameKey(name: string): string {
 }
 
 /** The daftar hadir in check-in order; entries removed by staff only when asked for (the audit view). */
-export function listAttendance(db: Db, workshopId: number, opts: { includeRemoved?: boolean } = {}) {
-	return db
+export async function listAttendance(db: Db, workshopId: number, opts: { includeRemoved?: boolean } = {}) {
+	return (await db
 		.select({
 			row: attendance,
 			shortName: institutions.shortName,
@@ -22,8 +22,7 @@ export function listAttendance(db: Db, workshopId: number, opts: { includeRemove
 		.from(attendance)
 		.innerJoin(institutions, eq(institutions.id, attendance.institutionId))
 		.where(opts.includeRemoved ? eq(attendance.workshopId, workshopId) : and(eq(attendance.workshopId, workshopId), isNull(attendance.removedAt)))
-		.orderBy(asc(attendance.checkedInAt), asc(attendance.id))
-		.all()
+		.orderBy(asc(attendance.checkedInAt), asc(attendance.id)))
 		.map((r) => ({ ...r.row, shortName: r.shortName, institutionApproved: r.approved }));
 }
 
@@ -63,10 +62,10 @@ export type AttendanceCount = {
  * What the daftar hadir counts: people present, and present institutions against the invited
  * ones (not against every institution of the forum). Removed entries count nowhere.
  */
-export function countAttendance(db: Db, workshop: Pick<Workshop, 'id'>): AttendanceCount {
-	const rows = listAttendance(db, workshop.id);
+export async function countAttendance(db: Db, workshop: Pick<Workshop, 'id'>): Promise<AttendanceCount> {
+	const rows = await listAttendance(db, workshop.id);
 	const present = new Set(rows.map((r) => r.institutionId));
-	const invited = new Set(listInvitedInstitutionIds(db, workshop.id));
+	const invited = new Set(await listInvitedInstitutionIds(db, workshop.id));
 	return {
 		people: rows.length,
 		invitedPresent: [...invited].filter((id) => present.has(id)).length,

@@ -21,19 +21,19 @@ export function speaksForInstitution(row: Pick<AttendanceRow, 'confirmedAt' | 'r
  * Confirms an entry (or restores a revoked one). The person's open socket is closed with a code the
  * client retries, so it reconnects as a representative.
  */
-export function confirmAttendance(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number, byUserId: number | null, now = new Date()): void {
-	const row = findEntry(db, workshop, attendanceId);
+export async function confirmAttendance(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number, byUserId: number | null, now = new Date()): Promise<void> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	if (speaksForInstitution(row)) return;
-	db.update(attendance).set({ confirmedAt: now, confirmedBy: byUserId, revokedAt: null }).where(eq(attendance.id, row.id)).run();
+	await db.update(attendance).set({ confirmedAt: now, confirmedBy: byUserId, revokedAt: null }).where(eq(attendance.id, row.id));
 	closeParticipantConnections(workshop.id, [row.id], { final: false, reason: 'representative confirmed' });
 }
 
 /** Withdraws an entry's right to speak for its institution; its live socket is cut for good. */
-export function revokeAttendance(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number, now = new Date()): void {
-	const row = findEntry(db, workshop, attendanceId);
+export async function revokeAttendance(db: Db, workshop: Pick<Workshop, 'id'>, attendanceId: number, now = new Date()): Promise<void> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	if (row.revokedAt) return;
-	db.update(attendance).set({ revokedAt: now }).where(eq(attendance.id, row.id)).run();
+	await db.update(attendance).set({ revokedAt: now }).where(eq(attendance.id, row.id));
 	closeParticipantConnections(workshop.id, [row.id], { final: true, reason: 'representative revoked' });
 }

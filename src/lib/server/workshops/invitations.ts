@@ -7,7 +7,7 @@ export type InvitationCard = InvitationCode & { url: string; qr: string };
 
 export async function invitationCards(db: Db, workshopId: number, baseUrl: string): Promise<InvitationCard[]> {
 	return Promise.all(
-		listInvitationCodes(db, workshopId).map(async (i) => {
+		(await listInvitationCodes(db, workshopId)).map(async (i) => {
 			const url = `${baseUrl}/join/${i.code}`;
 			return { ...i, url, qr: await qrSvg(url) };
 		})

@@ -5,6 +5,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { refreshLiveStructure } from '../collab/registry';
 import type { Db } from '../db/client';
+import { transaction } from '../db/client';
 import { attendance, persons, representations, SECTORS, type Sector } from '../db/schema';
 import { createInstitution, getInstitution, listInstitutions } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';
@@ -14,10 +15,10 @@ import { listInvitedInstitutionIds, type Workshop } from './workshops';
 export type JoinChoice = { id: number; shortName: string; officialName: string; sector: Sector };
 
 /** Approved, active institutions: invited ones first, then the rest of the forum's; retired ones never. */
-export function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>): { invited: JoinChoice[]; others: JoinChoice[] } {
-	const invitedIds = new Set(listInvitedInstitutionIds(db, workshop.id));
+export async function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>): Promise<{ invited: JoinChoice[]; others: JoinChoice[] }> {
+	const invitedIds = new Set(await listInvitedInstitutionIds(db, workshop.id));
 	const byName = (a: JoinChoice, b: JoinChoice) => a.shortName.localeCompare(b.shortName, 'id');
-	const all = listInstitutions(db, workshop.forumId).map((i) => ({ id: i.id, shortName: i.shortName, officialName: i.officialName, sector: i.sector }));
+	const all = (await listInstitutions(db, workshop.forumId)).map((i) => ({ id: i.id, shortName: i.shortName, officialName: i.officialName, sector: i.sector }));
 	return {
 		invited: all.filter((i) => invitedIds.has(i.id)).sort(byName),
 		others: all.filter((i) => !invitedIds.has(i.id)).sort(byName)
@@ -30,13 +31,13 @@ export function joinChoices(db: Db, workshop: Pick<Workshop, 'id' | 'forumId'>):
  * was not invited becomes a matrix row at once. With an institution's own invitation code the
  * entry is bound to it and confirmed; with the general code it waits for the moderator.
  */
-export function checkIn(
+export async function checkIn(
 	db: Db,
 	workshop: Workshop,
 	input: FormData | Record<string, unknown>,
 	now = new Date(),
 	opts: { invitedInstitutionId?: number | null } = {}
-): AttendanceRow {
+): Promise<AttendanceRow> {
 	if (workshop.status !== 'live') throw new InputError({ code: { key: 'error.workshopNotLive' } });
 	const form = new InputReader(input);
 	const name = form.text('name', { required: true, max: 120 });
@@ -52,16 +53,16 @@ export function checkIn(
 		form.text('newInstitutionName', { required: true, max: 160 });
 		form.choice('newInstitutionSector', SECTORS);
 	} else if (institutionChoice) {
-		institution = getInstitution(db, workshop.forumId, Number(institutionChoice));
+		institution = await getInstitution(db, workshop.forumId, Number(institutionChoice));
 		if (!institution || !institution.approved || institution.retiredAt !== null) form.fail('institutionId', 'error.invalidChoice');
 	}
 	form.done();
 
-	const row = db.transaction((tx) => {
+	const row = transaction(db, async (tx) => {
 		if (proposing) {
 			const data = input instanceof FormData ? Object.fromEntries(input) : input;
 			// Same connection, so this insert is part of the open transaction.
-			institution = createInstitution(
+			institution = await createInstitution(
 				db,
 				workshop.forumId,
 				{ officialName: data.newInstitutionName, sector: data.newInstitutionSector },
@@ -70,7 +71,7 @@ export function checkIn(
 		}
 		const inst = institution!;
 		const key = nameKey(name);
-		const already = tx
+		const already = (await tx
 			.select()
 			.from(attendance)
 			.where(
@@ -80,23 +81,20 @@ export function checkIn(
 					eq(attendance.nameKey, key),
 					isNull(attendance.removedAt)
 				)
-			)
-			.get();
+			))[0];
 		if (already) throw new InputError({ name: { key: 'error.alreadyCheckedIn', params: { name: already.name } } });
 		if (phone) {
-			const samePhone = tx
+			const samePhone = (await tx
 				.select()
 				.from(attendance)
-				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone), isNull(attendance.removedAt)))
-				.get();
+				.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.phone, phone), isNull(attendance.removedAt))))[0];
 			if (samePhone)
 				throw new InputError({ phone: { key: 'error.alreadyCheckedIn', params: { name: samePhone.name } } });
 		}
-		const person = tx.insert(persons).values({ forumId: workshop.forumId, name, gender: gender!, phone }).returning().get();
-		tx.insert(representations)
-			.values({ personId: person.id, institutionId: inst.id, jabatan, fromDate: workshop.date })
-			.run();
-		return tx
+		const person = (await tx.insert(persons).values({ forumId: workshop.forumId, name, gender: gender!, phone }).returning())[0]!;
+		await tx.insert(representations)
+			.values({ personId: person.id, institutionId: inst.id, jabatan, fromDate: workshop.date });
+		return (await tx
 			.insert(attendance)
 			.values({
 				workshopId: workshop.id,
@@ -112,9 +110,8 @@ export function checkIn(
 				checkedInAt: now,
 				confirmedAt: invited !== null ? now : null
 			})
-			.returning()
-			.get();
+			.returning())[0]!;
 	});
-	refreshLiveStructure(db, [workshop.id], 'attendance');
+	await refreshLiveStructure(db, [workshop.id], 'attendance');
 	return row;
 }

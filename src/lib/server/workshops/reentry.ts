@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { startSession } from '../auth';
 import type { Db } from '../db/client';
+import { affectedRows } from '../db/client';
+import { transaction } from '../db/client';
 import { accessLinks, attendance, workshops } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { InputError } from '../validation';
@@ -17,26 +19,24 @@ import type { Workshop } from './workshops';
 export const REENTRY_TTL_MS = 4 * 3600 * 1000;
 
 /** Issues a fresh link; any earlier unused link for the same entry stops working. */
-export function issueReentryLink(
+export async function issueReentryLink(
 	db: Db,
 	workshop: Workshop,
 	attendanceId: number,
 	byUserId: number | null,
 	now = new Date()
-): { token: string; expiresAt: Date; name: string } {
-	const row = findEntry(db, workshop, attendanceId);
+): Promise<{ token: string; expiresAt: Date; name: string }> {
+	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	const token = randomBytes(24).toString('base64url');
 	const expiresAt = new Date(now.getTime() + REENTRY_TTL_MS);
-	db.transaction(() => {
-		db.update(accessLinks)
+	transaction(db, async () => {
+		await db.update(accessLinks)
 			.set({ expiresAt: now })
-			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt), gt(accessLinks.expiresAt, now)))
-			.run();
-		db.insert(accessLinks)
-			.values({ kind: 'reentry', tokenHash: sha256Hex(token), forumId: workshop.forumId, attendanceId: row.id, name: row.name, createdBy: byUserId, expiresAt })
-			.run();
-		recordAttendanceAudit(db, row, 'reentry', null, { expiresAt: expiresAt.getTime() }, byUserId);
+			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt), gt(accessLinks.expiresAt, now)));
+		await db.insert(accessLinks)
+			.values({ kind: 'reentry', tokenHash: sha256Hex(token), forumId: workshop.forumId, attendanceId: row.id, name: row.name, createdBy: byUserId, expiresAt });
+		await recordAttendanceAudit(db, row, 'reentry', null, { expiresAt: expiresAt.getTime() }, byUserId);
 	});
 	return { token, expiresAt, name: row.name };
 }
@@ -44,20 +44,19 @@ export function issueReentryLink(
 type ReentryTarget = { linkId: number; workshop: Workshop; attendanceId: number; name: string; institutionName: string };
 
 /** What a re-entry link leads to, without using it up; refusals say why (unknown, used, expired, removed). */
-export function inspectReentryLink(db: Db, token: string, now = new Date()): ReentryTarget {
+export async function inspectReentryLink(db: Db, token: string, now = new Date()): Promise<ReentryTarget> {
 	const link = /^[A-Za-z0-9_-]{20,64}$/.test(token)
-		? db
+		? (await db
 				.select()
 				.from(accessLinks)
-				.where(and(eq(accessLinks.tokenHash, sha256Hex(token)), eq(accessLinks.kind, 'reentry')))
-				.get()
+				.where(and(eq(accessLinks.tokenHash, sha256Hex(token)), eq(accessLinks.kind, 'reentry'))))[0]
 		: undefined;
 	if (!link || link.attendanceId === null) throw new InputError({ token: { key: 'reentry.unknown' } });
 	if (link.usedAt) throw new InputError({ token: { key: 'reentry.used' } });
-	const entry = db.select().from(attendance).where(eq(attendance.id, link.attendanceId)).get();
+	const entry = (await db.select().from(attendance).where(eq(attendance.id, link.attendanceId)))[0];
 	if (!entry || entry.removedAt) throw new InputError({ token: { key: 'reentry.entryRemoved' } });
 	if (link.expiresAt.getTime() <= now.getTime()) throw new InputError({ token: { key: 'reentry.expired' } });
-	const workshop = db.select().from(workshops).where(eq(workshops.id, entry.workshopId)).get();
+	const workshop = (await db.select().from(workshops).where(eq(workshops.id, entry.workshopId)))[0];
 	if (!workshop) throw new InputError({ token: { key: 'reentry.unknown' } });
 	return { linkId: link.id, workshop, attendanceId: entry.id, name: entry.name, institutionName: entry.institutionName };
 }
@@ -67,15 +66,14 @@ export function inspectReentryLink(db: Db, token: string, now = new Date()): Ree
  * the conditional update lets exactly one through.
  */
 export function redeemReentryLink(db: Db, token: string, now = new Date()): ReentryTarget & { session: { token: string; expiresAt: Date } } {
-	return db.transaction(() => {
-		const target = inspectReentryLink(db, token, now);
-		const used = db
+	return transaction(db, async () => {
+		const target = await inspectReentryLink(db, token, now);
+		const used = affectedRows(await db
 			.update(accessLinks)
 			.set({ usedAt: now })
-			.where(and(eq(accessLinks.id, target.linkId), isNull(accessLinks.usedAt)))
-			.run();
+			.where(and(eq(accessLinks.id, target.linkId), isNull(accessLinks.usedAt))));
 		if (used.changes !== 1) throw new InputError({ token: { key: 'reentry.used' } });
-		const session = startSession(db, { kind: 'participant', workshopId: target.workshop.id, attendanceId: target.attendanceId }, now.getTime());
+		const session = await startSession(db, { kind: 'participant', workshopId: target.workshop.id, attendanceId: target.attendanceId }, now.getTime());
 		return { ...target, session };
 	});
 }

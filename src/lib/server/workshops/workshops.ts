@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { refreshLiveStructure } from '../collab/registry';
 import type { Db } from '../db/client';
+import { affectedRows } from '../db/client';
+import { transaction } from '../db/client';
 import {
 	agendaItems,
 	institutions,
@@ -34,41 +36,39 @@ function randomCode(length: number): string {
 	return code;
 }
 
-function newJoinCode(db: Db): string {
+async function newJoinCode(db: Db): Promise<string> {
 	for (;;) {
 		const code = randomCode(JOIN_CODE_LENGTH);
-		if (!db.select().from(workshops).where(eq(workshops.joinCode, code)).get()) return code;
+		if (!(await db.select().from(workshops).where(eq(workshops.joinCode, code)))[0]) return code;
 	}
 }
 
 /** A fresh institution invitation code, unused by any invitation. */
-export function newInvitationCode(db: Db): string {
+export async function newInvitationCode(db: Db): Promise<string> {
 	for (;;) {
 		const code = randomCode(INVITATION_CODE_LENGTH);
-		if (!db.select().from(workshopInvitations).where(eq(workshopInvitations.code, code)).get()) return code;
+		if (!(await db.select().from(workshopInvitations).where(eq(workshopInvitations.code, code)))[0]) return code;
 	}
 }
 
 /** Gives every invitation of a workshop that has none (seeded or older data) its own code. */
-export function ensureInvitationCodes(db: Db, workshopId: number): void {
-	const missing = db
+export async function ensureInvitationCodes(db: Db, workshopId: number): Promise<void> {
+	const missing = await db
 		.select({ institutionId: workshopInvitations.institutionId })
 		.from(workshopInvitations)
-		.where(and(eq(workshopInvitations.workshopId, workshopId), isNull(workshopInvitations.code)))
-		.all();
+		.where(and(eq(workshopInvitations.workshopId, workshopId), isNull(workshopInvitations.code)));
 	for (const { institutionId } of missing)
-		db.update(workshopInvitations)
-			.set({ code: newInvitationCode(db) })
-			.where(and(eq(workshopInvitations.workshopId, workshopId), eq(workshopInvitations.institutionId, institutionId)))
-			.run();
+		await db.update(workshopInvitations)
+			.set({ code: await newInvitationCode(db) })
+			.where(and(eq(workshopInvitations.workshopId, workshopId), eq(workshopInvitations.institutionId, institutionId)));
 }
 
 export type InvitationCode = { institutionId: number; shortName: string; officialName: string; code: string };
 
 /** Each invited institution with its own code, by name (the undangan and the workshop page). */
-export function listInvitationCodes(db: Db, workshopId: number): InvitationCode[] {
-	ensureInvitationCodes(db, workshopId);
-	return db
+export async function listInvitationCodes(db: Db, workshopId: number): Promise<InvitationCode[]> {
+	await ensureInvitationCodes(db, workshopId);
+	return (await db
 		.select({
 			institutionId: workshopInvitations.institutionId,
 			shortName: institutions.shortName,
@@ -77,24 +77,23 @@ export function listInvitationCodes(db: Db, workshopId: number): InvitationCode[
 		})
 		.from(workshopInvitations)
 		.innerJoin(institutions, eq(institutions.id, workshopInvitations.institutionId))
-		.where(eq(workshopInvitations.workshopId, workshopId))
-		.all()
+		.where(eq(workshopInvitations.workshopId, workshopId)))
 		.map((r) => ({ ...r, code: r.code! }))
 		.sort((a, b) => a.shortName.localeCompare(b.shortName, 'id'));
 }
 
-export function listWorkshops(db: Db, forumId: number): Workshop[] {
-	return db.select().from(workshops).where(eq(workshops.forumId, forumId)).orderBy(desc(workshops.date)).all();
+export async function listWorkshops(db: Db, forumId: number): Promise<Workshop[]> {
+	return await db.select().from(workshops).where(eq(workshops.forumId, forumId)).orderBy(desc(workshops.date));
 }
 
-export function getWorkshop(db: Db, id: number): Workshop | null {
-	return db.select().from(workshops).where(eq(workshops.id, id)).get() ?? null;
+export async function getWorkshop(db: Db, id: number): Promise<Workshop | null> {
+	return (await db.select().from(workshops).where(eq(workshops.id, id)))[0] ?? null;
 }
 
-export function findWorkshopByCode(db: Db, code: string): Workshop | null {
+export async function findWorkshopByCode(db: Db, code: string): Promise<Workshop | null> {
 	const normalised = normaliseJoinCode(code);
 	if (!normalised) return null;
-	return db.select().from(workshops).where(eq(workshops.joinCode, normalised)).get() ?? null;
+	return (await db.select().from(workshops).where(eq(workshops.joinCode, normalised)))[0] ?? null;
 }
 
 /**
@@ -103,17 +102,17 @@ export function findWorkshopByCode(db: Db, code: string): Workshop | null {
  */
 export type JoinTarget = { workshop: Workshop; invitedInstitutionId: number | null };
 
-export function findJoinTarget(db: Db, code: string): JoinTarget | null {
-	const workshop = findWorkshopByCode(db, code);
+export async function findJoinTarget(db: Db, code: string): Promise<JoinTarget | null> {
+	const workshop = await findWorkshopByCode(db, code);
 	if (workshop) return { workshop, invitedInstitutionId: null };
 	const normalised = normaliseJoinCode(code);
 	if (normalised.length !== INVITATION_CODE_LENGTH) return null;
-	const invitation = db.select().from(workshopInvitations).where(eq(workshopInvitations.code, normalised)).get();
-	const invited = invitation ? getWorkshop(db, invitation.workshopId) : null;
+	const invitation = (await db.select().from(workshopInvitations).where(eq(workshopInvitations.code, normalised)))[0];
+	const invited = invitation ? await getWorkshop(db, invitation.workshopId) : null;
 	return invited && invitation ? { workshop: invited, invitedInstitutionId: invitation.institutionId } : null;
 }
 
-function readDetails(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
+async function readDetails(db: Db, forumId: number, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
 	const values = {
 		title: form.text('title', { required: true, max: 300 }),
@@ -129,40 +128,38 @@ function readDetails(db: Db, forumId: number, input: FormData | Record<string, u
 	};
 	const programmeRaw = form.text('programmeId', { max: 12 });
 	if (programmeRaw) {
-		const programme = db.select().from(programmes).where(eq(programmes.id, Number(programmeRaw))).get();
+		const programme = (await db.select().from(programmes).where(eq(programmes.id, Number(programmeRaw))))[0];
 		if (!programme || programme.forumId !== forumId) form.fail('programmeId', 'error.invalidChoice');
 		else values.programmeId = programme.id;
 	}
 	return { form, values };
 }
 
-export function createWorkshop(db: Db, forumId: number, input: FormData | Record<string, unknown>): Workshop {
-	const { form, values } = readDetails(db, forumId, input);
+export async function createWorkshop(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<Workshop> {
+	const { form, values } = await readDetails(db, forumId, input);
 	form.done();
-	return db.transaction((tx) => {
+	return transaction(db, async (tx) => {
 		// A new workshop of a programme follows up the latest earlier one of the same programme.
 		const previous = values.programmeId
-			? tx
+			? (await tx
 					.select({ id: workshops.id })
 					.from(workshops)
 					.where(and(eq(workshops.forumId, forumId), eq(workshops.programmeId, values.programmeId)))
-					.orderBy(desc(workshops.date))
-					.get()
+					.orderBy(desc(workshops.date)))[0]
 			: undefined;
-		return tx
+		return (await tx
 			.insert(workshops)
 			.values({ forumId, ...values, previousWorkshopId: previous?.id ?? null })
-			.returning()
-			.get();
+			.returning())[0]!;
 	});
 }
 
-export function updateWorkshop(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>): void {
-	const { form, values } = readDetails(db, workshop.forumId, input);
+export async function updateWorkshop(db: Db, workshop: Workshop, input: FormData | Record<string, unknown>): Promise<void> {
+	const { form, values } = await readDetails(db, workshop.forumId, input);
 	form.done();
-	db.update(workshops).set(values).where(eq(workshops.id, workshop.id)).run();
+	await db.update(workshops).set(values).where(eq(workshops.id, workshop.id));
 	// Another programme means other matrix columns.
-	if (values.programmeId !== workshop.programmeId) refreshLiveStructure(db, [workshop.id], 'workshop.programme');
+	if (values.programmeId !== workshop.programmeId) await refreshLiveStructure(db, [workshop.id], 'workshop.programme');
 }
 
 const NEXT_STATUS: Record<WorkshopStatus, WorkshopStatus[]> = {
@@ -173,60 +170,56 @@ const NEXT_STATUS: Record<WorkshopStatus, WorkshopStatus[]> = {
 };
 
 /** Status moves draft → live → closed → signed; going live hands out the join code. */
-export function setWorkshopStatus(db: Db, workshop: Workshop, status: WorkshopStatus): Workshop {
+export async function setWorkshopStatus(db: Db, workshop: Workshop, status: WorkshopStatus): Promise<Workshop> {
 	if (!NEXT_STATUS[workshop.status].includes(status))
 		throw new InputError({ status: { key: 'error.statusChange', params: { from: workshop.status, to: status } } });
-	const joinCode = status === 'live' ? (workshop.joinCode ?? newJoinCode(db)) : workshop.joinCode;
-	return db.update(workshops).set({ status, joinCode }).where(eq(workshops.id, workshop.id)).returning().get();
+	const joinCode = status === 'live' ? (workshop.joinCode ?? await newJoinCode(db)) : workshop.joinCode;
+	return (await db.update(workshops).set({ status, joinCode }).where(eq(workshops.id, workshop.id)).returning())[0]!;
 }
 
-export function listAgenda(db: Db, workshopId: number) {
-	return db
+export async function listAgenda(db: Db, workshopId: number) {
+	return await db
 		.select()
 		.from(agendaItems)
 		.where(eq(agendaItems.workshopId, workshopId))
-		.orderBy(asc(agendaItems.position), asc(agendaItems.id))
-		.all();
+		.orderBy(asc(agendaItems.position), asc(agendaItems.id));
 }
 
-export function addAgendaItem(db: Db, workshopId: number, input: FormData | Record<string, unknown>) {
+export async function addAgendaItem(db: Db, workshopId: number, input: FormData | Record<string, unknown>) {
 	const form = new InputReader(input);
 	const title = form.text('title', { required: true, max: 200 });
 	const durationMinutes = form.integer('durationMinutes', { min: 1, max: 600 });
 	form.done();
-	const last = db
+	const last = (await db
 		.select({ max: sql<number | null>`max(${agendaItems.position})` })
 		.from(agendaItems)
-		.where(eq(agendaItems.workshopId, workshopId))
-		.get();
-	return db
+		.where(eq(agendaItems.workshopId, workshopId)))[0];
+	return (await db
 		.insert(agendaItems)
 		.values({ workshopId, title, durationMinutes: durationMinutes!, position: (last?.max ?? 0) + 1 })
-		.returning()
-		.get();
+		.returning())[0]!;
 }
 
-export function removeAgendaItem(db: Db, workshopId: number, id: number): void {
-	db.delete(agendaItems).where(and(eq(agendaItems.workshopId, workshopId), eq(agendaItems.id, id))).run();
+export async function removeAgendaItem(db: Db, workshopId: number, id: number): Promise<void> {
+	await db.delete(agendaItems).where(and(eq(agendaItems.workshopId, workshopId), eq(agendaItems.id, id)));
 }
 
-export function moveAgendaItem(db: Db, workshopId: number, id: number, direction: 'up' | 'down'): void {
-	const list = listAgenda(db, workshopId);
+export async function moveAgendaItem(db: Db, workshopId: number, id: number, direction: 'up' | 'down'): Promise<void> {
+	const list = await listAgenda(db, workshopId);
 	const index = list.findIndex((a) => a.id === id);
 	const target = direction === 'up' ? index - 1 : index + 1;
 	if (index < 0 || target < 0 || target >= list.length) return;
 	[list[index], list[target]] = [list[target]!, list[index]!];
-	db.transaction((tx) => {
-		list.forEach((a, i) => tx.update(agendaItems).set({ position: i + 1 }).where(eq(agendaItems.id, a.id)).run());
+	transaction(db, async (tx) => {
+		list.forEach(async (a, i) => affectedRows(await tx.update(agendaItems).set({ position: i + 1 }).where(eq(agendaItems.id, a.id))));
 	});
 }
 
-export function listInvitedInstitutionIds(db: Db, workshopId: number): number[] {
-	return db
+export async function listInvitedInstitutionIds(db: Db, workshopId: number): Promise<number[]> {
+	return (await db
 		.select({ id: workshopInvitations.institutionId })
 		.from(workshopInvitations)
-		.where(eq(workshopInvitations.workshopId, workshopId))
-		.all()
+		.where(eq(workshopInvitations.workshopId, workshopId)))
 		.map((r) => r.id);
 }
 

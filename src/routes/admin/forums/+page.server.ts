@@ -4,16 +4,16 @@ import { listForums } from '$lib/server/forums';
 import { requireAdmin } from '$lib/server/guards';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals }) => {
+export const load: PageServerLoad = async ({ locals }) => {
 	requireAdmin(locals);
 	const db = getDb();
 	return {
-		forums: listForums(db).map((f) => ({
+		forums: (await listForums(db)).map(async (f) => ({
 			id: f.id,
 			name: f.name,
 			shortName: f.shortName,
 			level: f.level,
-			region: f.regencyCode ? describeRegion(db, f.regencyCode) : null,
+			region: f.regencyCode ? await describeRegion(db, f.regencyCode) : null,
 			timeZone: f.timeZone,
 			villageWord: f.villageWord,
 			programmes: f.programmes,

@@ -9,15 +9,15 @@ import type { RequestHandler } from './$types';
  * An evidence file, for staff of the forum or a confirmed representative of the institution that
  * filed the report (or leads the commitment). Served with its sniffed type, never sniffed again by the browser, and sandboxed.
  */
-export const GET: RequestHandler = ({ locals, params }) => {
+export const GET: RequestHandler = async ({ locals, params }) => {
 	const db = getDb();
-	const found = findEvidence(db, Number(params.id));
+	const found = await findEvidence(db, Number(params.id));
 	if (!found || found.file.kind === 'link') error(404, translate(locals.locale, 'error.notFound'));
 	const viewer = locals.viewer;
 	if (!viewer) error(401, translate(locals.locale, 'error.loginRequired'));
 	// Only a confirmed representative speaks for the institution: someone who checked in with the
 	// general code and waits for the moderator sees none of its evidence.
-	const participantForum = viewer.kind === 'participant' ? representedForum(db, viewer) : null;
+	const participantForum = viewer.kind === 'participant' ? await representedForum(db, viewer) : null;
 	const owner = {
 		forumId: found.commitment.forumId,
 		reporterInstitutionId: found.report.reporterInstitutionId,

@@ -6,17 +6,17 @@ import { listComponents, listProgrammes } from '$lib/server/programmes/programme
 import { listWorkshops } from '$lib/server/workshops/workshops';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
-	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
-	const institutions = listInstitutions(db, forum.id, { includeProposed: true });
+	const { forum, roles } = await requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
+	const institutions = await listInstitutions(db, forum.id, { includeProposed: true });
 	const coverage = sectorCoverage(institutions);
 	return {
-		workshops: listWorkshops(db, forum.id),
-		programmes: listProgrammes(db, forum.id).map((p) => ({
+		workshops: await listWorkshops(db, forum.id),
+		programmes: (await listProgrammes(db, forum.id)).map(async (p) => ({
 			...p,
-			components: listComponents(db, p.id),
-			pilotSites: listPilotSites(db, p.id)
+			components: await listComponents(db, p.id),
+			pilotSites: await listPilotSites(db, p.id)
 		})),
 		institutionCount: institutions.filter((i) => i.approved).length,
 		pendingCount: institutions.filter((i) => !i.approved).length,

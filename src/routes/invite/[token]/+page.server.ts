@@ -11,9 +11,9 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 /** Opened on the invitee's own device from the link or its QR; no account needed to see it. */
 export const load: PageServerLoad = ({ params, locals }) =>
-	refusingBadLinks(locals.locale, () => {
-		const invitation = invitationFor(getDb(), params.token);
-		const forum = getForum(getDb(), invitation.forumId);
+	refusingBadLinks(locals.locale, async () => {
+		const invitation = await invitationFor(getDb(), params.token);
+		const forum = await getForum(getDb(), invitation.forumId);
 		return {
 			forum: { name: forum?.name ?? '', shortName: forum?.shortName ?? '' },
 			role: invitation.role,
@@ -30,7 +30,7 @@ function accept(event: RequestEvent, run: typeof acceptWithNewAccount) {
 	return refusingBadLinks(event.locals.locale, () =>
 		formAction(event.locals.locale, event.request, async (form) => {
 			const { user, forumId } = await run(db, event.params.token, form);
-			const { token, expiresAt } = startSession(db, { kind: 'account', userId: user.id });
+			const { token, expiresAt } = await startSession(db, { kind: 'account', userId: user.id });
 			setSessionCookie(event.cookies, event.url, token, expiresAt);
 			redirect(303, `/forums/${forumId}`);
 		})

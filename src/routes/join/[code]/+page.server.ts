@@ -13,9 +13,9 @@ import type { Actions, PageServerLoad } from './$types';
 const joinKey = (address: string) => `join:ip:${address}`;
 
 /** Only unknown codes count against the address: guessing is what the limit is for. */
-export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
+export const load: PageServerLoad = async ({ params, locals, getClientAddress }) => {
 	const db = getDb();
-	const target = findJoinTarget(db, params.code);
+	const target = await findJoinTarget(db, params.code);
 	if (!target) {
 		const attempt = throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
 		if (!attempt.allowed) error(429, throttledMessage(locals.locale, attempt.retryAfterMs));
@@ -23,11 +23,11 @@ export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
 	}
 	const { workshop, invitedInstitutionId } = target;
 	if (locals.viewer?.kind === 'participant' && locals.viewer.workshopId === workshop.id) redirect(303, `/w/${workshop.joinCode}`);
-	const invited = invitedInstitutionId !== null ? getInstitution(db, workshop.forumId, invitedInstitutionId) : null;
+	const invited = invitedInstitutionId !== null ? await getInstitution(db, workshop.forumId, invitedInstitutionId) : null;
 	return {
 		workshop: { title: workshop.title, date: workshop.date, place: workshop.place, status: workshop.status, code: workshop.joinCode },
 		invitedInstitution: invited ? { shortName: invited.shortName, officialName: invited.officialName } : null,
-		institutions: invited ? { invited: [], others: [] } : joinChoices(db, workshop)
+		institutions: invited ? { invited: [], others: [] } : await joinChoices(db, workshop)
 	};
 };
 
@@ -36,12 +36,12 @@ export const actions: Actions = {
 		const db = getDb();
 		const attempt = throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
-		const target = findJoinTarget(db, params.code);
+		const target = await findJoinTarget(db, params.code);
 		if (!target) error(404, translate(locals.locale, 'join.unknownCode'));
 		const { workshop, invitedInstitutionId } = target;
-		return formAction(locals.locale, request, (form) => {
-			const row = checkIn(db, workshop, form, new Date(), { invitedInstitutionId });
-			const { token, expiresAt } = startSession(db, { kind: 'participant', workshopId: workshop.id, attendanceId: row.id });
+		return formAction(locals.locale, request, async (form) => {
+			const row = await checkIn(db, workshop, form, new Date(), { invitedInstitutionId });
+			const { token, expiresAt } = await startSession(db, { kind: 'participant', workshopId: workshop.id, attendanceId: row.id });
 			setSessionCookie(cookies, url, token, expiresAt);
 			redirect(303, `/w/${workshop.joinCode}`);
 		});

@@ -9,8 +9,8 @@ import type { RequestHandler } from './$types';
  * A forum's letterhead logo, public like the letterhead it is printed on. Addressed by its hash,
  * so it never changes: only logos some forum uses are served.
  */
-export const GET: RequestHandler = ({ locals, params }) => {
-	const used = logoInUse(getDb(), params.sha256);
+export const GET: RequestHandler = async ({ locals, params }) => {
+	const used = await logoInUse(getDb(), params.sha256);
 	const bytes = used ? readLogo(logoDir(), params.sha256) : null;
 	if (!used || !bytes) error(404, translate(locals.locale, 'error.notFound'));
 	return new Response(new Uint8Array(bytes), {

@@ -4,13 +4,13 @@ import { getDb } from '$lib/server/db/client';
 import type { PageServerLoad } from './$types';
 
 /** The institution's commitments through its standing reporting link: no account, no meeting. */
-export const load: PageServerLoad = ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals }) => {
 	const db = getDb();
-	const { forum, institution } = requireReportingLink(db, locals.locale, params.token);
+	const { forum, institution } = await requireReportingLink(db, locals.locale, params.token);
 	return {
 		token: params.token,
 		forum: { shortName: forum.shortName, name: forum.name },
 		institution: { shortName: institution.shortName, officialName: institution.officialName },
-		...reporterOverview(db, forum.id, institution.id)
+		...await reporterOverview(db, forum.id, institution.id)
 	};
 };

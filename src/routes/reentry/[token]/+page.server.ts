@@ -11,9 +11,9 @@ import type { Actions, PageServerLoad } from './$types';
  * Opening the link only shows whose entry it is: link previews and in-app browsers fetch pages on
  * their own, and must not use up a single-use link. The participant confirms with a button.
  */
-export const load: PageServerLoad = ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals }) => {
 	try {
-		const target = inspectReentryLink(getDb(), params.token);
+		const target = await inspectReentryLink(getDb(), params.token);
 		return {
 			valid: true as const,
 			name: target.name,

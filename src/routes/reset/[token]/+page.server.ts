@@ -9,8 +9,8 @@ import { resetPassword, resetTarget } from '$lib/server/accounts/resets';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ params, locals }) =>
-	refusingBadLinks(locals.locale, () => {
-		const { user, link } = resetTarget(getDb(), params.token);
+	refusingBadLinks(locals.locale, async () => {
+		const { user, link } = await resetTarget(getDb(), params.token);
 		return { name: user.name, email: user.email, expiresAt: link.expiresAt, minLength: MIN_PASSWORD_LENGTH };
 	});
 
@@ -20,7 +20,7 @@ export const actions: Actions = {
 		return refusingBadLinks(locals.locale, () =>
 			formAction(locals.locale, request, async (form) => {
 				const user = await resetPassword(db, params.token, form);
-				const { token, expiresAt } = startSession(db, { kind: 'account', userId: user.id });
+				const { token, expiresAt } = await startSession(db, { kind: 'account', userId: user.id });
 				setSessionCookie(cookies, url, token, expiresAt);
 				redirect(303, '/account?reset=1');
 			})

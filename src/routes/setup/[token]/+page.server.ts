@@ -12,8 +12,8 @@ function refuse(locale: Locale, state: Exclude<SetupTokenState, 'valid'>): never
 	error(state === 'done' ? 410 : 404, translate(locale, state === 'done' ? 'setup.done' : 'setup.wrongToken'));
 }
 
-export const load: PageServerLoad = ({ params, locals }) => {
-	const state = setupTokenState(getDb(), params.token);
+export const load: PageServerLoad = async ({ params, locals }) => {
+	const state = await setupTokenState(getDb(), params.token);
 	if (state !== 'valid') refuse(locals.locale, state);
 	return { minLength: MIN_PASSWORD_LENGTH };
 };
@@ -21,12 +21,12 @@ export const load: PageServerLoad = ({ params, locals }) => {
 export const actions: Actions = {
 	default: async ({ params, request, locals, cookies, url }) => {
 		const db = getDb();
-		const state = setupTokenState(db, params.token);
+		const state = await setupTokenState(db, params.token);
 		if (state !== 'valid') refuse(locals.locale, state);
 		try {
 			return await formAction(locals.locale, request, async (form) => {
 				const admin = await completeSetup(db, params.token, form);
-				const { token, expiresAt } = startSession(db, { kind: 'account', userId: admin.id });
+				const { token, expiresAt } = await startSession(db, { kind: 'account', userId: admin.id });
 				setSessionCookie(cookies, url, token, expiresAt);
 				redirect(303, '/admin');
 			});

@@ -10,9 +10,9 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Signing happens on the signer's own device from a link (or its QR); no account is needed. */
-export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
+export const load: PageServerLoad = async ({ params, locals, getClientAddress }) => {
 	const db = getDb();
-	const found = findSignerByToken(db, params.token);
+	const found = await findSignerByToken(db, params.token);
 	if (!found) {
 		// Only unknown links count against the address: guessing is what the limit is for.
 		const attempt = throttle(db, signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
@@ -22,14 +22,14 @@ export const load: PageServerLoad = ({ params, locals, getClientAddress }) => {
 	const { signer, version } = found;
 	const participant = locals.viewer?.kind === 'participant' ? locals.viewer.attendanceId : null;
 	const content = minutesContent(version);
-	const workshop = getWorkshop(db, version.workshopId);
+	const workshop = await getWorkshop(db, version.workshopId);
 	return {
-		timeZone: content.timeZone ?? (workshop ? getForum(db, workshop.forumId)?.timeZone : null) ?? null,
+		timeZone: content.timeZone ?? (workshop ? (await getForum(db, workshop.forumId))?.timeZone : null) ?? null,
 		signer: { name: signer.name, jabatan: signer.jabatan, instansi: signer.instansi, role: signer.role, status: signer.status, signedAt: signer.signedAt, declineReason: signer.declineReason },
 		version: { version: version.version, textHash: version.textHash, voided: version.voidedAt !== null },
 		content,
 		// Once sealed, the signing link is where each signer fetches their own copy.
-		sealed: sealedMinutesFor(db, version.id),
+		sealed: await sealedMinutesFor(db, version.id),
 		notYours: participant !== null && signer.attendanceId !== participant
 	};
 };
@@ -52,16 +52,16 @@ export const actions: Actions = {
 	sign: async ({ params, request, locals, getClientAddress }) => {
 		const attempt = signAttempt(getClientAddress);
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
-		return formAction(locals.locale, request, (form) => {
-			signMinutes(getDb(), params.token, form, context(request, locals, getClientAddress));
+		return formAction(locals.locale, request, async (form) => {
+			await signMinutes(getDb(), params.token, form, context(request, locals, getClientAddress));
 			return { signed: true };
 		});
 	},
 	decline: async ({ params, request, locals, getClientAddress }) => {
 		const attempt = signAttempt(getClientAddress);
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
-		return formAction(locals.locale, request, (form) => {
-			declineSigning(getDb(), params.token, form);
+		return formAction(locals.locale, request, async (form) => {
+			await declineSigning(getDb(), params.token, form);
 			return { declined: true };
 		});
 	}

@@ -3,7 +3,7 @@ import { canEditForum, READ_ROLES, requireWorkshopRole } from '$lib/server/guard
 import type { LayoutServerLoad } from './$types';
 
 /** Observers pass here for the minutes; every other page under a workshop refuses them in its own load. */
-export const load: LayoutServerLoad = ({ locals, params }) => {
-	const { workshop, forum, roles } = requireWorkshopRole(getDb(), locals, Number(params.workshopId), READ_ROLES);
+export const load: LayoutServerLoad = async ({ locals, params }) => {
+	const { workshop, forum, roles } = await requireWorkshopRole(getDb(), locals, Number(params.workshopId), READ_ROLES);
 	return { workshop, forum: { id: forum.id, name: forum.name, shortName: forum.shortName, villageWord: forum.villageWord, regencyCode: forum.regencyCode, timeZone: forum.timeZone }, roles, canEdit: canEditForum(roles) };
 };

@@ -8,26 +8,26 @@ import { translate } from '$lib/i18n/translate';
 import { localIsoDate } from '$lib/time-zones';
 import type { Actions, PageServerLoad } from './$types';
 
-function forumOr404(locals: App.Locals, param: string) {
+async function forumOr404(locals: App.Locals, param: string) {
 	const id = Number(param);
-	const forum = Number.isInteger(id) ? getForum(getDb(), id) : null;
+	const forum = Number.isInteger(id) ? await getForum(getDb(), id) : null;
 	if (!forum) error(404, translate(locals.locale, 'error.notFound'));
 	return forum;
 }
 
-export const load: PageServerLoad = ({ locals, params, url }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	requireAdmin(locals);
 	const db = getDb();
-	const forum = forumOr404(locals, params.forumId);
+	const forum = await forumOr404(locals, params.forumId);
 	const today = localIsoDate(new Date(), forum.timeZone);
-	const values = forumFormValuesFrom(url.searchParams) ?? forumFormValues(db, forum);
+	const values = forumFormValuesFrom(url.searchParams) ?? await forumFormValues(db, forum);
 	return {
 		forum: { id: forum.id, name: forum.name, shortName: forum.shortName, timeZone: forum.timeZone },
 		created: url.searchParams.get('created') === '1',
 		logoUrl: forum.logoSha256 ? `/logos/${forum.logoSha256}` : null,
-		nextNumber: formatMinutesNumber(forum.numberingPattern, { n: peekMinutesNumber(db, forum.id, Number(today.slice(0, 4))), shortName: forum.shortName, isoDate: today }),
+		nextNumber: formatMinutesNumber(forum.numberingPattern, { n: await peekMinutesNumber(db, forum.id, Number(today.slice(0, 4))), shortName: forum.shortName, isoDate: today }),
 		values,
-		...forumFormContext(db, values, today)
+		...await forumFormContext(db, values, today)
 	};
 };
 
@@ -35,7 +35,7 @@ export const actions: Actions = {
 	default: async ({ request, locals, params }) => {
 		requireAdmin(locals);
 		const db = getDb();
-		const forum = forumOr404(locals, params.forumId);
+		const forum = await forumOr404(locals, params.forumId);
 		return formAction(
 			locals.locale,
 			request,
@@ -43,7 +43,7 @@ export const actions: Actions = {
 				await updateForum(db, forum.id, form);
 				return { saved: translate(locals.locale, 'forum.admin.saved') };
 			},
-			(values) => forumFormContext(db, values, localIsoDate(new Date(), forum.timeZone))
+			async (values) => await forumFormContext(db, values, localIsoDate(new Date(), forum.timeZone))
 		);
 	}
 };

@@ -9,10 +9,10 @@ import type { Actions, PageServerLoad } from './$types';
 
 const today = () => localIsoDate(new Date(), DEFAULT_TIME_ZONE);
 
-export const load: PageServerLoad = ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
 	requireAdmin(locals);
 	const values = forumFormValuesFrom(url.searchParams) ?? { level: 'kabupaten', numberingPattern: DEFAULT_NUMBERING_PATTERN };
-	return { values, ...forumFormContext(getDb(), values, today()) };
+	return { values, ...await forumFormContext(getDb(), values, today()) };
 };
 
 export const actions: Actions = {
@@ -27,7 +27,7 @@ export const actions: Actions = {
 				const forum = await createForum(db, form);
 				redirect(303, `/admin/forums/${forum.id}?created=1`);
 			},
-			(values) => forumFormContext(db, values, today())
+			async (values) => await forumFormContext(db, values, today())
 		);
 	}
 };

@@ -12,23 +12,23 @@ function programmeFilter(url: URL, programmes: { id: number }[]): number | null 
 	return programmes.some((p) => p.id === raw) ? raw : null;
 }
 
-export const load: PageServerLoad = ({ locals, params, url }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
-	const programmes = listForumProgrammes(db, forum.id);
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
+	const programmes = await listForumProgrammes(db, forum.id);
 	const programmeId = programmeFilter(url, programmes);
 	return {
 		programmes,
 		programmeId,
-		commitments: commitmentProgress(db, forum.id, { programmeId }),
-		workshops: listWorkshops(db, forum.id).map((w) => ({ id: w.id, title: w.title, date: w.date, programmeId: w.programmeId }))
+		commitments: await commitmentProgress(db, forum.id, { programmeId }),
+		workshops: (await listWorkshops(db, forum.id)).map((w) => ({ id: w.id, title: w.title, date: w.date, programmeId: w.programmeId }))
 	};
 };
 
 export const actions: Actions = {
 	create: async ({ locals, params, request }) => {
 		const db = getDb();
-		const { forum } = requireForumRole(db, locals, Number(params.forumId));
-		return formAction(locals.locale, request, (form) => ({ created: createCommitmentsFromText(db, forum.id, form).length }));
+		const { forum } = await requireForumRole(db, locals, Number(params.forumId));
+		return formAction(locals.locale, request, async (form) => ({ created: (await createCommitmentsFromText(db, forum.id, form)).length }));
 	}
 };

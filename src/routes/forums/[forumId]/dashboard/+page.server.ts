@@ -8,10 +8,10 @@ import { localIsoDate } from '$lib/time-zones';
 import type { PageServerLoad } from './$types';
 
 /** `?period=2026-T1` (or S1, or a year) and `?verified=1` give the state as of that period. */
-export const load: PageServerLoad = ({ locals, params, url }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
-	const programmes = listForumProgrammes(db, forum.id);
+	const { forum, roles } = await requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
+	const programmes = await listForumProgrammes(db, forum.id);
 	const raw = Number(url.searchParams.get('programme'));
 	const programmeId = programmes.some((p) => p.id === raw) ? raw : (programmes[0]?.id ?? null);
 	const period = parseReportingPeriod(url.searchParams.get('period') ?? '');
@@ -27,7 +27,7 @@ export const load: PageServerLoad = ({ locals, params, url }) => {
 		reportPeriod: reportingPeriodCode(period ?? lastFinishedQuarter(today)),
 		currentYear: Number(today.slice(0, 4)),
 		staff,
-		sealedReports: staff ? listSealedReports(db, forum.id, locals.locale) : [],
-		dashboard: programmeId ? programmeDashboard(db, programmeId, { period, verifiedOnly, today }) : null
+		sealedReports: staff ? await listSealedReports(db, forum.id, locals.locale) : [],
+		dashboard: programmeId ? await programmeDashboard(db, programmeId, { period, verifiedOnly, today }) : null
 	};
 };

@@ -10,22 +10,22 @@ import { FORUM_ROLES } from '$lib/server/db/schema';
 import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
-export const load: PageServerLoad = ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
-	const { forum } = requirePeopleManager(db, locals, Number(params.forumId));
+	const { forum } = await requirePeopleManager(db, locals, Number(params.forumId));
 	const now = Date.now();
 	return {
-		people: forumPeople(db, forum.id),
-		invitations: listOpenInvitations(db, forum.id).map((i) => ({ ...i, expired: i.expiresAt.getTime() <= now })),
+		people: await forumPeople(db, forum.id),
+		invitations: (await listOpenInvitations(db, forum.id)).map((i) => ({ ...i, expired: i.expiresAt.getTime() <= now })),
 		roles: FORUM_ROLES,
 		defaultDays: INVITATION_DAYS
 	};
 };
 
 /** Every action checks again: the layout's check does not cover actions. */
-function manager(event: RequestEvent) {
+async function manager(event: RequestEvent) {
 	const db = getDb();
-	const { forum } = requirePeopleManager(db, event.locals, Number(event.params.forumId));
+	const { forum } = await requirePeopleManager(db, event.locals, Number(event.params.forumId));
 	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
 	return { db, forum, user };
 }
@@ -37,22 +37,22 @@ function invitationId(form: FormData): number {
 
 export const actions: Actions = {
 	invite: async (event) => {
-		const { db, forum, user } = manager(event);
+		const { db, forum, user } = await manager(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const { token, invitation } = createInvitation(db, forum.id, user.id, form);
+			const { token, invitation } = await createInvitation(db, forum.id, user.id, form);
 			return { issued: { id: invitation.id, name: invitation.name, role: invitation.role, expiresAt: invitation.expiresAt, ...(await shareableLink(event.url, `/invite/${token}`)) } };
 		});
 	},
 	renew: async (event) => {
-		const { db, forum } = manager(event);
-		const renewed = renewInvitation(db, forum.id, invitationId(await event.request.formData()));
+		const { db, forum } = await manager(event);
+		const renewed = await renewInvitation(db, forum.id, invitationId(await event.request.formData()));
 		if (!renewed) return fail(400, { message: translate(event.locals.locale, 'people.gone') });
 		const { token, invitation } = renewed;
 		return { issued: { id: invitation.id, name: invitation.name, role: invitation.role, expiresAt: invitation.expiresAt, ...(await shareableLink(event.url, `/invite/${token}`)) } };
 	},
 	revoke: async (event) => {
-		const { db, forum } = manager(event);
-		if (!revokeInvitation(db, forum.id, invitationId(await event.request.formData()))) {
+		const { db, forum } = await manager(event);
+		if (!await revokeInvitation(db, forum.id, invitationId(await event.request.formData()))) {
 			return fail(400, { message: translate(event.locals.locale, 'people.gone') });
 		}
 		return { saved: translate(event.locals.locale, 'people.revoked') };

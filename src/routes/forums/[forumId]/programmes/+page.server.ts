@@ -6,16 +6,16 @@ import { listPilotSites } from '$lib/server/programmes/pilot-sites';
 import { createProgramme, listComponents, listProgrammes } from '$lib/server/programmes/programmes';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
-	const { forum, roles } = requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
+	const { forum, roles } = await requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	return {
-		programmes: listProgrammes(db, forum.id).map((p) => ({
+		programmes: (await listProgrammes(db, forum.id)).map(async (p) => ({
 			id: p.id,
 			name: p.name,
 			listed: p.listed,
-			components: listComponents(db, p.id).length,
-			pilotSites: listPilotSites(db, p.id).length
+			components: (await listComponents(db, p.id)).length,
+			pilotSites: (await listPilotSites(db, p.id)).length
 		})),
 		canEdit: roles.includes('moderator') || roles.includes('secretariat')
 	};
@@ -24,9 +24,9 @@ export const load: PageServerLoad = ({ locals, params }) => {
 export const actions: Actions = {
 	create: async ({ request, locals, params }) => {
 		const db = getDb();
-		const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator', 'secretariat']);
-		return formAction(locals.locale, request, (form) => {
-			const programme = createProgramme(db, forum.id, form);
+		const { forum } = await requireForumRole(db, locals, Number(params.forumId), ['moderator', 'secretariat']);
+		return formAction(locals.locale, request, async (form) => {
+			const programme = await createProgramme(db, forum.id, form);
 			redirect(303, `/forums/${forum.id}/programmes/${programme.id}`);
 		});
 	}

@@ -16,9 +16,9 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
  */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId));
 	const base = publicBaseUrl(url).url;
-	const rows = listReportingLinks(db, forum.id);
+	const rows = await listReportingLinks(db, forum.id);
 	return {
 		links: await Promise.all(
 			rows.map(async (r) => {
@@ -26,14 +26,14 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 				return { ...r, link: r.link ? { url: address!, qr: await qrSvg(address!), createdAt: r.link.createdAt, lastUsedAt: r.link.lastUsedAt } : null };
 			})
 		),
-		due: dueReports(db, forum, base),
-		groups: listBeneficiaryGroups(db, forum.id)
+		due: await dueReports(db, forum, base),
+		groups: await listBeneficiaryGroups(db, forum.id)
 	};
 };
 
-function context(event: RequestEvent) {
+async function context(event: RequestEvent) {
 	const db = getDb();
-	const { forum } = requireForumRole(db, event.locals, Number(event.params.forumId));
+	const { forum } = await requireForumRole(db, event.locals, Number(event.params.forumId));
 	// Forum roles belong to accounts only, so past the role check the viewer is an account.
 	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
 	return { db, forum, user };
@@ -41,35 +41,35 @@ function context(event: RequestEvent) {
 
 export const actions: Actions = {
 	issue: async (event) => {
-		const { db, forum, user } = context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			issueReportingLink(db, forum.id, user.id, form);
+		const { db, forum, user } = await context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await issueReportingLink(db, forum.id, user.id, form);
 			return { saved: translate(event.locals.locale, 'reporting.issued'), institutionId: Number(form.get('institutionId')) };
 		});
 	},
 	revoke: async (event) => {
-		const { db, forum, user } = context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			revokeReportingLink(db, forum.id, user.id, form);
+		const { db, forum, user } = await context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await revokeReportingLink(db, forum.id, user.id, form);
 			return { saved: translate(event.locals.locale, 'reporting.revoked'), institutionId: Number(form.get('institutionId')) };
 		});
 	},
 	addGroup: async (event) => {
-		const { db, forum } = context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			const group = addBeneficiaryGroup(db, forum.id, form);
+		const { db, forum } = await context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const group = await addBeneficiaryGroup(db, forum.id, form);
 			return { saved: translate(event.locals.locale, 'groups.added', { name: group.name }), action: 'addGroup' };
 		});
 	},
 	renameGroup: async (event) => {
-		const { db, forum } = context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			const group = renameBeneficiaryGroup(db, forum.id, form);
+		const { db, forum } = await context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const group = await renameBeneficiaryGroup(db, forum.id, form);
 			return { saved: translate(event.locals.locale, 'groups.renamed', { name: group.name }), action: 'renameGroup' };
 		});
 	},
 	deleteGroup: async (event) => {
-		const { db, forum } = context(event);
+		const { db, forum } = await context(event);
 		return formAction(event.locals.locale, event.request, (form) => {
 			const group = deleteBeneficiaryGroup(db, forum.id, form);
 			return { saved: translate(event.locals.locale, 'groups.deleted', { name: group.name }), action: 'deleteGroup' };

@@ -9,20 +9,20 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 /** Only a commitment the link's institution leads: anything else is 403, read or write. */
-function context(event: Pick<RequestEvent, 'locals' | 'params'>) {
+async function context(event: Pick<RequestEvent, 'locals' | 'params'>) {
 	const db = getDb();
-	const { link, forum, institution } = requireReportingLink(db, event.locals.locale, event.params.token);
-	const commitment = getCommitmentDetail(db, forum.id, Number(event.params.commitmentId));
+	const { link, forum, institution } = await requireReportingLink(db, event.locals.locale, event.params.token);
+	const commitment = await getCommitmentDetail(db, forum.id, Number(event.params.commitmentId));
 	if (!commitment) error(404, translate(event.locals.locale, 'error.notFound'));
 	const reporter: Reporter = { kind: 'link', institutionId: institution.id, linkId: link.id, name: '' };
 	if (!mayReport(commitment, reporter)) error(403, translate(event.locals.locale, 'progress.notYourCommitment'));
 	return { db, commitment, reporter, institution };
 }
 
-export const load: PageServerLoad = (event) => {
-	const { db, commitment, institution } = context(event);
-	const reports = reportsForPage(db, commitment);
-	const suggested = suggestedPeriod(db, commitment.id);
+export const load: PageServerLoad = async (event) => {
+	const { db, commitment, institution } = await context(event);
+	const reports = await reportsForPage(db, commitment);
+	const suggested = await suggestedPeriod(db, commitment.id);
 	return {
 		token: event.params.token,
 		institution: institution.shortName,
@@ -32,14 +32,14 @@ export const load: PageServerLoad = (event) => {
 		suggested,
 		// A returned report opens with what was sent, to correct rather than retype.
 		prefill: reportFormValues(reports.find((r) => r.status === 'returned') ?? null),
-		groups: beneficiaryFrame(db, commitment).groups,
+		groups: (await beneficiaryFrame(db, commitment)).groups,
 		maxMb: MAX_EVIDENCE_MB
 	};
 };
 
 export const actions: Actions = {
 	report: async (event) => {
-		const { db, commitment, reporter } = context(event);
+		const { db, commitment, reporter } = await context(event);
 		const result = await formAction(event.locals.locale, event.request, async (form) => {
 			await submitReport(db, commitment, reporter, form);
 			return { saved: true };

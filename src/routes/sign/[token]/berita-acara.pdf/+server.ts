@@ -10,9 +10,9 @@ import type { RequestHandler } from './$types';
  * A signer's own copy of the sealed berita acara, through their signing link (no account needed):
  * the stored file byte for byte, so that the seal still verifies after it is passed on.
  */
-export const GET: RequestHandler = ({ params, locals, getClientAddress }) => {
+export const GET: RequestHandler = async ({ params, locals, getClientAddress }) => {
 	const db = getDb();
-	const found = findSignerByToken(db, params.token);
+	const found = await findSignerByToken(db, params.token);
 	if (!found) {
 		// Counted like an unknown link on the signing page: guessing tokens is what the limit is for.
 		const attempt = throttle(db, `sign:ip:${getClientAddress()}`, limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
@@ -20,7 +20,7 @@ export const GET: RequestHandler = ({ params, locals, getClientAddress }) => {
 		error(404, translate(locals.locale, 'sign.unknownLink'));
 	}
 	const { version } = found;
-	const pdf = sealedPdf(db, version.workshopId, version.version);
+	const pdf = await sealedPdf(db, version.workshopId, version.version);
 	if (!pdf) error(404, translate(locals.locale, 'sign.notSealedYet'));
 	return new Response(Buffer.from(pdf), {
 		headers: {

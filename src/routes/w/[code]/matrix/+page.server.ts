@@ -9,7 +9,7 @@ import type { PageServerLoad } from './$types';
 /** A representative's laptop view of the live matrix; same access rule as /w/<code>. */
 export const load: PageServerLoad = async ({ params, locals }) => {
 	const db = getDb();
-	const workshop = findWorkshopByCode(db, params.code);
+	const workshop = await findWorkshopByCode(db, params.code);
 	if (!workshop) error(404, translate(locals.locale, 'join.unknownCode'));
 	const viewer = locals.viewer;
 	if (!viewer) redirect(303, `/join/${workshop.joinCode}`);
@@ -19,8 +19,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	const matrix = await matrixPageData(db, workshop);
 	return {
 		workshop: { id: workshop.id, title: workshop.title, code: workshop.joinCode },
-		principal: collabPrincipalFor(db, viewer, workshop.id),
-		agenda: listAgenda(db, workshop.id).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes })),
+		principal: await collabPrincipalFor(db, viewer, workshop.id),
+		agenda: (await listAgenda(db, workshop.id)).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes })),
 		pilotSites: matrix.pilotSites
 	};
 };

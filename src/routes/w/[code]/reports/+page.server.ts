@@ -5,12 +5,12 @@ import { requireRepresentative } from '$lib/server/representatives';
 import type { PageServerLoad } from './$types';
 
 /** A representative's commitments in this workshop's forum: returned reports first, then those due. */
-export const load: PageServerLoad = ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals }) => {
 	const db = getDb();
-	const { workshop, viewer } = requireRepresentative(db, locals, params.code);
+	const { workshop, viewer } = await requireRepresentative(db, locals, params.code);
 	return {
 		workshop: { code: workshop.joinCode, title: workshop.title },
-		institution: getInstitution(db, workshop.forumId, viewer.institutionId)?.shortName ?? '',
-		...reporterOverview(db, workshop.forumId, viewer.institutionId)
+		institution: (await getInstitution(db, workshop.forumId, viewer.institutionId))?.shortName ?? '',
+		...await reporterOverview(db, workshop.forumId, viewer.institutionId)
 	};
 };

@@ -5,13 +5,13 @@ import { requireWorkshopRole } from '$lib/server/guards';
 import { translate, type MessageKey } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 
-export const GET: RequestHandler = ({ locals, params, url }) => {
+export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { workshop, forum } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop, forum } = await requireWorkshopRole(db, locals, Number(params.workshopId));
 	const l = locals.locale;
 	const includePhone = url.searchParams.get('public') !== '1';
 	const csv = attendanceCsv(
-		listAttendance(db, workshop.id),
+		await listAttendance(db, workshop.id),
 		{
 			no: translate(l, 'attendance.no'),
 			name: translate(l, 'attendance.name'),

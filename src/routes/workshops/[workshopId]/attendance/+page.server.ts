@@ -22,8 +22,8 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url, depends }) => {
 	depends('app:attendance');
 	const db = getDb();
-	const { workshop, roles } = requireWorkshopRole(db, locals, Number(params.workshopId));
-	const all = listAttendance(db, workshop.id, { includeRemoved: true });
+	const { workshop, roles } = await requireWorkshopRole(db, locals, Number(params.workshopId));
+	const all = await listAttendance(db, workshop.id, { includeRemoved: true });
 	const rows = all.filter((r) => r.removedAt === null);
 	const coverage = sectorCoverage(rows.map((r) => ({ sector: r.sector, approved: r.institutionApproved })));
 	const base = publicBaseUrl(url);
@@ -32,7 +32,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 	return {
 		rows,
 		removed: all.filter((r) => r.removedAt !== null),
-		count: countAttendance(db, workshop),
+		count: await countAttendance(db, workshop),
 		signatories: partySignatories(rows).map((r) => r.id),
 		missing: missingSectors(coverage),
 		joinUrl,
@@ -40,21 +40,21 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 		networkWarning: base.warning,
 		isStaff,
 		// What an entry may be moved to: the forum's approved, active institutions.
-		institutions: isStaff ? listInstitutions(db, workshop.forumId).map((i) => ({ id: i.id, shortName: i.shortName, sector: i.sector })) : [],
-		audit: isStaff ? listAttendanceAudit(db, workshop.id) : []
+		institutions: isStaff ? (await listInstitutions(db, workshop.forumId)).map((i) => ({ id: i.id, shortName: i.shortName, sector: i.sector })) : [],
+		audit: isStaff ? await listAttendanceAudit(db, workshop.id) : []
 	};
 };
 
 /** Corrections: moderators and secretariat of this workshop's forum. */
-function staff(event: RequestEvent) {
+async function staff(event: RequestEvent) {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator', 'secretariat']);
+	const { workshop } = await requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator', 'secretariat']);
 	const userId = event.locals.viewer?.kind === 'account' ? event.locals.viewer.user.id : null;
 	return { db, workshop, userId };
 }
 
-function correction(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnType<typeof staff>, id: number, form: FormData) => void) {
-	const ctx = staff(event);
+async function correction(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnType<typeof staff>, id: number, form: FormData) => void) {
+	const ctx = await staff(event);
 	return formAction(event.locals.locale, event.request, (form) => {
 		run(ctx, Number(form.get('id')), form);
 		return { saved: translate(event.locals.locale, saved), action: form.get('_action')?.toString() ?? null };
@@ -64,38 +64,38 @@ function correction(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnTyp
 export const actions: Actions = {
 	approve: async ({ request, locals, params }) => {
 		const db = getDb();
-		const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
+		const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
 		const id = Number((await request.formData()).get('institutionId'));
-		if (!approveInstitution(db, workshop.forumId, id)) return fail(404, { message: translate(locals.locale, 'error.notFound') });
+		if (!await approveInstitution(db, workshop.forumId, id)) return fail(404, { message: translate(locals.locale, 'error.notFound') });
 		return { saved: translate(locals.locale, 'institution.approved') };
 	},
 	edit: async (event) =>
-		correction(event, 'attendance.edited', ({ db, workshop, userId }, id, form) => void editAttendance(db, workshop, id, form, userId)),
-	remove: async (event) => correction(event, 'attendance.removed', ({ db, workshop, userId }, id) => removeAttendance(db, workshop, id, userId)),
-	restore: async (event) => correction(event, 'attendance.restored', ({ db, workshop, userId }, id) => restoreAttendance(db, workshop, id, userId)),
+		await correction(event, 'attendance.edited', ({ db, workshop, userId }, id, form) => void editAttendance(db, workshop, id, form, userId)),
+	remove: async (event) => await correction(event, 'attendance.removed', async ({ db, workshop, userId }, id) => await removeAttendance(db, workshop, id, userId)),
+	restore: async (event) => await correction(event, 'attendance.restored', async ({ db, workshop, userId }, id) => await restoreAttendance(db, workshop, id, userId)),
 	confirm: async (event) => {
 		const db = getDb();
-		const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
+		const { workshop } = await requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
 		const userId = event.locals.viewer?.kind === 'account' ? event.locals.viewer.user.id : null;
-		return formAction(event.locals.locale, event.request, (form) => {
-			confirmAttendance(db, workshop, Number(form.get('id')), userId);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await confirmAttendance(db, workshop, Number(form.get('id')), userId);
 			return { saved: translate(event.locals.locale, 'door.confirmed'), action: 'confirm' };
 		});
 	},
 	revoke: async (event) => {
 		const db = getDb();
-		const { workshop } = requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
-		return formAction(event.locals.locale, event.request, (form) => {
-			revokeAttendance(db, workshop, Number(form.get('id')));
+		const { workshop } = await requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await revokeAttendance(db, workshop, Number(form.get('id')));
 			return { saved: translate(event.locals.locale, 'door.revokedBadge'), action: 'revoke' };
 		});
 	},
 	signatory: async (event) =>
-		correction(event, 'attendance.signatoryChosenSaved', ({ db, workshop, userId }, id) => chooseSignatory(db, workshop, id, userId)),
+		await correction(event, 'attendance.signatoryChosenSaved', async ({ db, workshop, userId }, id) => await chooseSignatory(db, workshop, id, userId)),
 	reentry: async (event) => {
-		const { db, workshop, userId } = staff(event);
+		const { db, workshop, userId } = await staff(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const link = issueReentryLink(db, workshop, Number(form.get('id')), userId);
+			const link = await issueReentryLink(db, workshop, Number(form.get('id')), userId);
 			const base = publicBaseUrl(event.url);
 			const reentryUrl = `${base.url}/reentry/${link.token}`;
 			return {

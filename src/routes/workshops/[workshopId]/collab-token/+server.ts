@@ -14,20 +14,20 @@ import type { RequestHandler } from './$types';
  */
 export const POST: RequestHandler = async ({ locals, params, request, url }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
 	const form = await request.formData();
 	const role = String(form.get('role') ?? 'viewer') as CollabRole;
 	if (!COLLAB_ROLES.includes(role)) error(400, translate(locals.locale, 'error.invalidChoice'));
 	let institutionId: number | null = null;
 	if (role === 'representative') {
 		institutionId = Number(form.get('institutionId'));
-		const inst = Number.isInteger(institutionId) ? getInstitution(db, workshop.forumId, institutionId) : null;
+		const inst = Number.isInteger(institutionId) ? await getInstitution(db, workshop.forumId, institutionId) : null;
 		if (!inst?.approved) error(400, translate(locals.locale, 'error.invalidChoice'));
 	}
 	const minutes = Math.min(Math.max(Number(form.get('ttlMinutes') ?? 60) || 60, 1), 24 * 60);
 	const viewer = locals.viewer!;
 	const subject = `${viewer.kind === 'account' ? viewer.user.id : 'x'}-${Date.now().toString(36)}`;
-	const secret = collabSecret(db);
+	const secret = await collabSecret(db);
 	const token = mintCollabToken(
 		secret,
 		{ workshopId: workshop.id, role, institutionId, subject, name: String(form.get('name') ?? role).slice(0, 80) },
@@ -48,10 +48,10 @@ export const POST: RequestHandler = async ({ locals, params, request, url }) => 
  */
 export const DELETE: RequestHandler = async ({ locals, params, request }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator']);
 	const form = await request.formData();
-	const claims = collabTokenClaims(collabSecret(db), String(form.get('token') ?? '').trim());
+	const claims = collabTokenClaims(await collabSecret(db), String(form.get('token') ?? '').trim());
 	if (!claims || claims.workshopId !== workshop.id) error(400, translate(locals.locale, 'collabToken.unknown'));
-	revokeCollabToken(db, claims.tokenId, claims.expiresAt);
+	await revokeCollabToken(db, claims.tokenId, claims.expiresAt);
 	return json({ revoked: claims.tokenId, message: translate(locals.locale, 'collabToken.revoked') });
 };

@@ -8,13 +8,13 @@ import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId));
 	const base = publicBaseUrl(url);
 	const joinUrl = workshop.joinCode && workshop.status === 'live' ? `${base.url}/join/${workshop.joinCode}` : null;
 	const matrix = await matrixPageData(db, workshop);
 	return {
-		principal: collabPrincipalFor(db, locals.viewer, workshop.id),
-		agenda: listAgenda(db, workshop.id).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes })),
+		principal: await collabPrincipalFor(db, locals.viewer, workshop.id),
+		agenda: (await listAgenda(db, workshop.id)).map((a) => ({ id: a.id, title: a.title, durationMinutes: a.durationMinutes })),
 		pilotSites: matrix.pilotSites,
 		joinUrl,
 		joinQr: joinUrl ? await qrSvg(joinUrl) : null,

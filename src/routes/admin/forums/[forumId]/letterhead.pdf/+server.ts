@@ -13,9 +13,9 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 	requireAdmin(locals);
 	const db = getDb();
 	const id = Number(params.forumId);
-	const forum = Number.isInteger(id) ? getForum(db, id) : null;
+	const forum = Number.isInteger(id) ? await getForum(db, id) : null;
 	if (!forum) error(404, translate(locals.locale, 'error.notFound'));
-	const pdf = await renderMinutesPdf(letterheadPreview(db, forum, publicBaseUrl(url).url));
+	const pdf = await renderMinutesPdf(await letterheadPreview(db, forum, publicBaseUrl(url).url));
 	const slug = forum.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'forum';
 	return new Response(Buffer.from(pdf), {
 		headers: {

@@ -4,7 +4,7 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum, programmeId, selection, stem } = exportContext(db, locals, params.forumId, url, 'komitmen');
+	const { forum, programmeId, selection, stem } = await exportContext(db, locals, params.forumId, url, 'komitmen');
 	const xlsx = await commitmentsXlsx(db, forum.id, programmeId, locals.locale, selection);
 	return new Response(new Uint8Array(xlsx), {
 		headers: {

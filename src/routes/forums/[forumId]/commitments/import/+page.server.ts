@@ -24,10 +24,10 @@ import { translate, type Locale } from '$lib/i18n/translate';
 import { periodCode } from '$lib/commitments/periods';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
-export const load: PageServerLoad = ({ locals, params, url }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
-	const programmes = listForumProgrammes(db, forum.id);
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId));
+	const programmes = await listForumProgrammes(db, forum.id);
 	const raw = Number(url.searchParams.get('programme'));
 	return {
 		programmes,
@@ -71,49 +71,49 @@ function describeCommitments(check: CommitmentImportCheck, locale: Locale) {
 	};
 }
 
-function context(event: RequestEvent) {
+async function context(event: RequestEvent) {
 	const db = getDb();
-	const { forum } = requireForumRole(db, event.locals, Number(event.params.forumId));
+	const { forum } = await requireForumRole(db, event.locals, Number(event.params.forumId));
 	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
 	return { db, forum, user };
 }
 
 export const actions: Actions = {
 	check: async (event) => {
-		const { db, forum } = context(event);
+		const { db, forum } = await context(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const programmeId = readImportProgramme(db, forum.id, form);
+			const programmeId = await readImportProgramme(db, forum.id, form);
 			const text = await readImportText(form);
-			return { checked: describe(checkProgressImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
+			return { checked: describe(await checkProgressImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
 		});
 	},
 	apply: async (event) => {
-		const { db, forum, user } = context(event);
+		const { db, forum, user } = await context(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const programmeId = readImportProgramme(db, forum.id, form);
+			const programmeId = await readImportProgramme(db, forum.id, form);
 			const text = await readImportText(form);
-			const check = checkProgressImport(db, forum.id, programmeId, text);
+			const check = await checkProgressImport(db, forum.id, programmeId, text);
 			if (check.problems.length > 0) return fail(400, { checked: describe(check, event.locals.locale), csv: text, programmeId });
-			const { applied } = applyProgressImport(db, forum.id, programmeId, text, { name: user.name, userId: user.id });
+			const { applied } = await applyProgressImport(db, forum.id, programmeId, text, { name: user.name, userId: user.id });
 			return { applied };
 		});
 	},
 	checkCommitments: async (event) => {
-		const { db, forum } = context(event);
+		const { db, forum } = await context(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const programmeId = readImportProgramme(db, forum.id, form);
+			const programmeId = await readImportProgramme(db, forum.id, form);
 			const text = await readImportText(form);
-			return { commitmentsChecked: describeCommitments(checkCommitmentImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
+			return { commitmentsChecked: describeCommitments(await checkCommitmentImport(db, forum.id, programmeId, text), event.locals.locale), csv: text, programmeId };
 		});
 	},
 	applyCommitments: async (event) => {
-		const { db, forum } = context(event);
+		const { db, forum } = await context(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
-			const programmeId = readImportProgramme(db, forum.id, form);
+			const programmeId = await readImportProgramme(db, forum.id, form);
 			const text = await readImportText(form);
-			const check = checkCommitmentImport(db, forum.id, programmeId, text);
+			const check = await checkCommitmentImport(db, forum.id, programmeId, text);
 			if (check.problems.length > 0) return fail(400, { commitmentsChecked: describeCommitments(check, event.locals.locale), csv: text, programmeId });
-			return { commitmentsApplied: applyCommitmentImport(db, forum.id, programmeId, text).applied };
+			return { commitmentsApplied: (await applyCommitmentImport(db, forum.id, programmeId, text)).applied };
 		});
 	}
 };

@@ -5,10 +5,10 @@ import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, params, url }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
-	const versions = frozenVersionsOf(db, forum.id);
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId));
+	const versions = await frozenVersionsOf(db, forum.id);
 	const workshopId = Number(url.searchParams.get('workshop'));
 	const chosen =
 		versions.find((v) => v.workshopId === workshopId && v.version === Number(url.searchParams.get('version'))) ??
@@ -18,15 +18,15 @@ export const load: PageServerLoad = ({ locals, params, url }) => {
 	return {
 		versions,
 		chosen: chosen ? { workshopId: chosen.workshopId, version: chosen.version } : null,
-		matrix: chosen ? promotableCells(db, forum.id, chosen.workshopId, chosen.version) : null
+		matrix: chosen ? await promotableCells(db, forum.id, chosen.workshopId, chosen.version) : null
 	};
 };
 
 export const actions: Actions = {
 	promote: async ({ locals, params, request }) => {
 		const db = getDb();
-		const { forum } = requireForumRole(db, locals, Number(params.forumId));
-		const result = await formAction(locals.locale, request, (form) => promoteCellToCommitment(db, forum.id, form));
+		const { forum } = await requireForumRole(db, locals, Number(params.forumId));
+		const result = await formAction(locals.locale, request, async (form) => await promoteCellToCommitment(db, forum.id, form));
 		if ('id' in result) redirect(303, `/forums/${forum.id}/commitments/${result.id}?promoted=1#edit`);
 		return result;
 	}

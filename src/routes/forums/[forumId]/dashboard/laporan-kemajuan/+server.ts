@@ -11,10 +11,10 @@ import type { RequestHandler } from './$types';
 /** The secretariat downloads a sealed Laporan Kemajuan for a programme and a period (a plain form post). */
 export const POST: RequestHandler = async ({ locals, params, request, url }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId));
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId));
 	const form = await request.formData();
 	const programmeId = Number(form.get('programme'));
-	if (!listForumProgrammes(db, forum.id).some((p) => p.id === programmeId)) error(404, translate(locals.locale, 'error.notFound'));
+	if (!(await listForumProgrammes(db, forum.id)).some((p) => p.id === programmeId)) error(404, translate(locals.locale, 'error.notFound'));
 	const period = parseReportingPeriod(String(form.get('period') ?? ''));
 	if (!period) error(400, translate(locals.locale, 'dashboard.report.needPeriod'));
 	const sealed = await sealProgressReport(db, forum, {

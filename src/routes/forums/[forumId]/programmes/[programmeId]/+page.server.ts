@@ -9,20 +9,20 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The forum's programme, for staff who may see the forum; 404 for a programme of another forum. */
-function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?: readonly ('moderator' | 'secretariat' | 'observer')[]) {
+async function programmeContext(event: Pick<RequestEvent, 'locals' | 'params'>, roles?: readonly ('moderator' | 'secretariat' | 'observer')[]) {
 	const db = getDb();
-	const { forum, roles: held } = requireForumRole(db, event.locals, Number(event.params.forumId), roles);
-	const programme = getForumProgramme(db, forum.id, Number(event.params.programmeId));
+	const { forum, roles: held } = await requireForumRole(db, event.locals, Number(event.params.forumId), roles);
+	const programme = await getForumProgramme(db, forum.id, Number(event.params.programmeId));
 	if (!programme) error(404, translate(event.locals.locale, 'error.notFound'));
 	return { db, forum, programme, roles: held };
 }
 
-export const load: PageServerLoad = (event) => {
-	const { db, forum, programme, roles } = programmeContext(event, READ_ROLES);
+export const load: PageServerLoad = async (event) => {
+	const { db, forum, programme, roles } = await programmeContext(event, READ_ROLES);
 	return {
 		programme,
-		...programmeSetupData(db, forum, programme.id, event.url),
-		workshops: listWorkshops(db, forum.id)
+		...await programmeSetupData(db, forum, programme.id, event.url),
+		workshops: (await listWorkshops(db, forum.id))
 			.filter((w) => w.programmeId === programme.id)
 			.map((w) => ({ id: w.id, title: w.title, date: w.date, status: w.status })),
 		canEdit: roles.includes('moderator') || roles.includes('secretariat')
@@ -30,18 +30,18 @@ export const load: PageServerLoad = (event) => {
 };
 
 /** Changes: moderators and secretariat of this forum only. */
-const staff = (event: RequestEvent) => programmeContext(event, ['moderator', 'secretariat']);
+const staff = async (event: RequestEvent) => await programmeContext(event, ['moderator', 'secretariat']);
 
 export const actions: Actions = {
 	details: async (event) => {
-		const { db, programme } = staff(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			updateProgramme(db, programme, form);
+		const { db, programme } = await staff(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await updateProgramme(db, programme, form);
 			return { saved: translate(event.locals.locale, 'workshop.saved'), action: 'details' };
 		});
 	},
-	...programmeSetupActions((event) => {
-		const { db, programme } = staff(event);
+	...programmeSetupActions(async (event) => {
+		const { db, programme } = await staff(event);
 		return { db, scope: { programmeId: programme.id } };
 	})
 };

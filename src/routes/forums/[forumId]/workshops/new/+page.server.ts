@@ -6,18 +6,18 @@ import { listProgrammes } from '$lib/server/programmes/programmes';
 import { createWorkshop } from '$lib/server/workshops/workshops';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
-	const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator']);
-	return { programmes: listProgrammes(db, forum.id).map((p) => ({ id: p.id, name: p.name })) };
+	const { forum } = await requireForumRole(db, locals, Number(params.forumId), ['moderator']);
+	return { programmes: (await listProgrammes(db, forum.id)).map((p) => ({ id: p.id, name: p.name })) };
 };
 
 export const actions: Actions = {
 	default: async ({ request, locals, params }) => {
 		const db = getDb();
-		const { forum } = requireForumRole(db, locals, Number(params.forumId), ['moderator']);
-		return formAction(locals.locale, request, (form) => {
-			const workshop = createWorkshop(db, forum.id, form);
+		const { forum } = await requireForumRole(db, locals, Number(params.forumId), ['moderator']);
+		return formAction(locals.locale, request, async (form) => {
+			const workshop = await createWorkshop(db, forum.id, form);
 			redirect(303, `/workshops/${workshop.id}`);
 		});
 	}

@@ -9,35 +9,35 @@ import { translate } from '$lib/i18n/translate';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 /** Only a commitment the representative's institution leads: anything else is 403, read or write. */
-function context(event: Pick<RequestEvent, 'locals' | 'params'>) {
+async function context(event: Pick<RequestEvent, 'locals' | 'params'>) {
 	const db = getDb();
-	const { workshop, viewer } = requireRepresentative(db, event.locals, event.params.code);
-	const commitment = getCommitmentDetail(db, workshop.forumId, Number(event.params.commitmentId));
+	const { workshop, viewer } = await requireRepresentative(db, event.locals, event.params.code);
+	const commitment = await getCommitmentDetail(db, workshop.forumId, Number(event.params.commitmentId));
 	if (!commitment) error(404, translate(event.locals.locale, 'error.notFound'));
 	const reporter = { kind: 'participant' as const, institutionId: viewer.institutionId, name: viewer.name };
 	if (!mayReport(commitment, reporter)) error(403, translate(event.locals.locale, 'progress.notYourCommitment'));
 	return { db, workshop, commitment, reporter };
 }
 
-export const load: PageServerLoad = (event) => {
-	const { db, workshop, commitment } = context(event);
-	const reports = reportsForPage(db, commitment);
+export const load: PageServerLoad = async (event) => {
+	const { db, workshop, commitment } = await context(event);
+	const reports = await reportsForPage(db, commitment);
 	return {
 		workshop: { code: workshop.joinCode, title: workshop.title },
 		commitment,
 		targetLevel: targetLevel(commitment),
 		reports,
-		suggested: suggestedPeriod(db, commitment.id),
+		suggested: await suggestedPeriod(db, commitment.id),
 		// A returned report opens with what was sent, to correct rather than retype.
 		prefill: reportFormValues(reports.find((r) => r.status === 'returned') ?? null),
-		groups: beneficiaryFrame(db, commitment).groups,
+		groups: (await beneficiaryFrame(db, commitment)).groups,
 		maxMb: MAX_EVIDENCE_MB
 	};
 };
 
 export const actions: Actions = {
 	report: async (event) => {
-		const { db, workshop, commitment, reporter } = context(event);
+		const { db, workshop, commitment, reporter } = await context(event);
 		const result = await formAction(event.locals.locale, event.request, async (form) => {
 			await submitReport(db, commitment, reporter, form);
 			return { saved: true };

@@ -6,10 +6,10 @@ import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 
 /** The sealed file exactly as stored: never re-rendered, or the seal would no longer match. */
-export const GET: RequestHandler = ({ locals, params }) => {
+export const GET: RequestHandler = async ({ locals, params }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
-	const pdf = sealedPdf(db, workshop.id, Number(params.version));
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId), READ_ROLES);
+	const pdf = await sealedPdf(db, workshop.id, Number(params.version));
 	if (!pdf) error(404, translate(locals.locale, 'error.notFound'));
 	return new Response(Buffer.from(pdf), {
 		headers: {

@@ -5,11 +5,11 @@ import { matrixVersionCsv } from '$lib/server/matrix/exports';
 import { translate } from '$lib/i18n/translate';
 import type { RequestHandler } from './$types';
 
-export const GET: RequestHandler = ({ locals, params }) => {
+export const GET: RequestHandler = async ({ locals, params }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId));
 	const version = Number(params.version);
-	const csv = Number.isInteger(version) && version > 0 ? matrixVersionCsv(db, workshop.id, version, locals.locale) : null;
+	const csv = Number.isInteger(version) && version > 0 ? await matrixVersionCsv(db, workshop.id, version, locals.locale) : null;
 	if (csv === null) error(404, translate(locals.locale, 'error.notFound'));
 	return new Response(csv, {
 		headers: {

@@ -7,7 +7,7 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async ({ locals, params }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId));
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId));
 	const version = Number(params.version);
 	const xlsx = Number.isInteger(version) && version > 0 ? await matrixVersionXlsx(db, workshop.id, version, locals.locale, workshop.title) : null;
 	if (xlsx === null) error(404, translate(locals.locale, 'error.notFound'));

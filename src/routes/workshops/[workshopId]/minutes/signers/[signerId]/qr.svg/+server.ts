@@ -13,9 +13,9 @@ import type { RequestHandler } from './$types';
  */
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const db = getDb();
-	const { workshop } = requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator', 'secretariat']);
-	const current = currentMinutesVersion(db, workshop.id);
-	const signer = current ? listSigners(db, current.id).find((s) => s.id === Number(params.signerId) && s.status === 'pending') : undefined;
+	const { workshop } = await requireWorkshopRole(db, locals, Number(params.workshopId), ['moderator', 'secretariat']);
+	const current = await currentMinutesVersion(db, workshop.id);
+	const signer = current ? (await listSigners(db, current.id)).find((s) => s.id === Number(params.signerId) && s.status === 'pending') : undefined;
 	if (!signer) error(404, translate(locals.locale, 'error.notFound'));
 	return new Response(await qrSvg(`${publicBaseUrl(url).url}/sign/${signer.linkToken}`), {
 		headers: { 'content-type': 'image/svg+xml', 'cache-control': 'no-store' }
