@@ -155,20 +155,20 @@ describe('deactivation and resets', () => {
 		const laptop = await startSession(db, { kind: 'account', userId: maya.id });
 		expect((await resolveSession(db, phone.token))?.kind).toBe('account');
 
-		expect(setAccountActive(db, admin.id, maya.id, false)).toEqual({ name: 'Maya' });
+		expect(await setAccountActive(db, admin.id, maya.id, false)).toEqual({ name: 'Maya' });
 		expect(db.select().from(sessions).all().filter((s) => s.userId === maya.id)).toHaveLength(0);
 		expect(await resolveSession(db, laptop.token)).toBeNull();
 		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
 
-		setAccountActive(db, admin.id, maya.id, true);
+		await setAccountActive(db, admin.id, maya.id, true);
 		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(maya.id);
 	});
 
 	it('never leaves the instance without an active administrator', async () => {
 		const { db, admin } = await world();
-		expect(await fieldErrors(() => setAccountActive(db, admin.id, admin.id, false))).toEqual({ account: 'You cannot deactivate your own account.' });
+		expect(await fieldErrors(async () => await setAccountActive(db, admin.id, admin.id, false))).toEqual({ account: 'You cannot deactivate your own account.' });
 		const second = db.insert(users).values({ email: 'dua@forum.test', name: 'Dua', passwordHash: 'x', isAdmin: true }).returning().get();
-		setAccountActive(db, admin.id, second.id, false);
+		await setAccountActive(db, admin.id, second.id, false);
 		expect(db.select().from(users).all().find((u) => u.id === second.id)?.active).toBe(false);
 	});
 

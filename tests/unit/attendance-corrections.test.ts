@@ -158,9 +158,9 @@ describe('re-entry links', () => {
 		expect(link.expiresAt.getTime() - now.getTime()).toBe(REENTRY_TTL_MS);
 
 		expect(await inspectReentryLink(db, link.token, now)).toMatchObject({ attendanceId: siti.id, name: 'Siti Rahayu' });
-		const redeemed = redeemReentryLink(db, link.token, new Date(now.getTime() + 60_000));
+		const redeemed = await redeemReentryLink(db, link.token, new Date(now.getTime() + 60_000));
 		expect(await resolveSession(db, redeemed.session.token, now.getTime() + 120_000)).toMatchObject({ kind: 'participant', attendanceId: siti.id, workshopId: workshop.id });
-		expect(errorKey(() => redeemReentryLink(db, link.token, new Date(now.getTime() + 120_000)))).toBe('reentry.used');
+		expect(errorKey(async () => await redeemReentryLink(db, link.token, new Date(now.getTime() + 120_000)))).toBe('reentry.used');
 		expect((await audit()).map((a) => a.action)).toEqual(['reentry']);
 	});
 
@@ -168,20 +168,20 @@ describe('re-entry links', () => {
 		const siti = await join();
 		const now = new Date('2026-11-26T03:00:00Z');
 		const first = await issueReentryLink(db, workshop, siti.id, staffId, now);
-		expect(errorKey(() => redeemReentryLink(db, first.token, new Date(now.getTime() + REENTRY_TTL_MS + 1)))).toBe('reentry.expired');
+		expect(errorKey(async () => await redeemReentryLink(db, first.token, new Date(now.getTime() + REENTRY_TTL_MS + 1)))).toBe('reentry.expired');
 		const second = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 1000));
 		const third = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 2000));
-		expect(errorKey(() => redeemReentryLink(db, second.token, new Date(now.getTime() + 3000)))).toBe('reentry.expired');
-		expect(redeemReentryLink(db, third.token, new Date(now.getTime() + 3000)).attendanceId).toBe(siti.id);
+		expect(errorKey(async () => await redeemReentryLink(db, second.token, new Date(now.getTime() + 3000)))).toBe('reentry.expired');
+		expect((await redeemReentryLink(db, third.token, new Date(now.getTime() + 3000))).attendanceId).toBe(siti.id);
 		expect(await db.select().from(sessions)).toHaveLength(1);
 	});
 
 	it('refuses unknown tokens and entries removed since', async () => {
 		const siti = await join();
 		const link = await issueReentryLink(db, workshop, siti.id, staffId);
-		expect(errorKey(() => redeemReentryLink(db, 'not-a-real-token-at-all-1234', new Date()))).toBe('reentry.unknown');
+		expect(errorKey(async () => await redeemReentryLink(db, 'not-a-real-token-at-all-1234', new Date()))).toBe('reentry.unknown');
 		await removeAttendance(db, workshop, siti.id, staffId);
-		expect(errorKey(() => redeemReentryLink(db, link.token, new Date()))).toBe('reentry.entryRemoved');
+		expect(errorKey(async () => await redeemReentryLink(db, link.token, new Date()))).toBe('reentry.entryRemoved');
 		expect(errorKey(async () => await issueReentryLink(db, workshop, siti.id, staffId))).toBe('attendance.entryRemoved');
 		expect(await db.select().from(sessions)).toEqual([]);
 		expect((await db.select().from(attendance))[0]?.removedAt).not.toBeNull();

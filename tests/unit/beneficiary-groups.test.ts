@@ -51,7 +51,7 @@ describe('a forum’s beneficiary groups', () => {
 		expect(renamed.name).toBe('Lanjut usia');
 		const training = (await db.select().from(commitments).where(and(eq(commitments.forumId, 1), eq(commitments.number, '3'))))[0]!;
 		expect((await beneficiaryFrame(db, training)).groups).toEqual([{ id: elderly.id, name: 'Lanjut usia' }]);
-		expect(deleteBeneficiaryGroup(db, 1, { id: String(elderly.id) })).toEqual({ name: 'Lanjut usia' });
+		expect(await deleteBeneficiaryGroup(db, 1, { id: String(elderly.id) })).toEqual({ name: 'Lanjut usia' });
 		expect(await groupsOf(1)).toEqual([]);
 	});
 
@@ -68,19 +68,19 @@ describe('a forum’s beneficiary groups', () => {
 		// Renaming a group to its own name (or its own name in other capitals) is not a clash.
 		expect((await renameBeneficiaryGroup(db, 1, { id: String(disabled.id), name: 'Penyandang Disabilitas' })).name).toBe('Penyandang Disabilitas');
 		await renameBeneficiaryGroup(db, 1, { id: String(disabled.id), name: 'Penyandang disabilitas' });
-		deleteBeneficiaryGroup(db, 1, { id: String(other.id) });
+		await deleteBeneficiaryGroup(db, 1, { id: String(other.id) });
 		expect(await groupsOf(1)).toEqual(before);
 		// The same name in another forum is that forum's own group.
 		const elsewhere = await addBeneficiaryGroup(db, 2, { name: 'Penyandang disabilitas' });
-		deleteBeneficiaryGroup(db, 2, { id: String(elsewhere.id) });
+		await deleteBeneficiaryGroup(db, 2, { id: String(elsewhere.id) });
 	});
 
 	it('does not let one forum rename or delete another forum’s group', async () => {
 		const theirs = await addBeneficiaryGroup(db, 2, { name: 'Nelayan' });
 		expect(refusal(async () => await renameBeneficiaryGroup(db, 1, { id: String(theirs.id), name: 'Diambil' })).id).toBe('Kelompok ini tidak ada (lagi) di forum ini.');
-		expect(refusal(() => deleteBeneficiaryGroup(db, 1, { id: String(theirs.id) }), 'en').id).toBe('This group does not exist (any more) in this forum.');
+		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(theirs.id) }), 'en').id).toBe('This group does not exist (any more) in this forum.');
 		expect((await groupsOf(2)).map((g) => g.name)).toEqual(['Nelayan']);
-		deleteBeneficiaryGroup(db, 2, { id: String(theirs.id) });
+		await deleteBeneficiaryGroup(db, 2, { id: String(theirs.id) });
 	});
 
 	it('keeps a forum to a number of groups a phone form can show', async () => {
@@ -88,7 +88,7 @@ describe('a forum’s beneficiary groups', () => {
 		while ((await groupsOf(2)).length < MAX_GROUPS) made.push(await addBeneficiaryGroup(db, 2, { name: `Kelompok ${made.length + 1}` }));
 		expect(refusal(async () => await addBeneficiaryGroup(db, 2, { name: 'Satu lagi' })).name).toBe(`Paling banyak ${MAX_GROUPS} kelompok: setiap kelompok menjadi kolom di formulir laporan di ponsel.`);
 		expect(await groupsOf(2)).toHaveLength(MAX_GROUPS);
-		for (const g of made) deleteBeneficiaryGroup(db, 2, { id: String(g.id) });
+		for (const g of made) await deleteBeneficiaryGroup(db, 2, { id: String(g.id) });
 	});
 
 	it('refuses to delete a group that a report counts, keeps its figures, and lets it be renamed', async () => {
@@ -106,10 +106,10 @@ describe('a forum’s beneficiary groups', () => {
 		expect(await listBeneficiaryGroups(db, 1)).toEqual([{ id: disabled.id, name: 'Penyandang disabilitas', reportCount: 1 }]);
 		const counted = (await db.select().from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, disabled.id))).length;
 
-		expect(refusal(() => deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }))).toEqual({
+		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }))).toEqual({
 			id: 'Kelompok "Penyandang disabilitas" sudah dipakai di 1 laporan dan tidak dapat dihapus: angkanya akan hilang dari laporan itu. Ganti namanya bila perlu.'
 		});
-		expect(refusal(() => deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }), 'en').id).toContain('is used in 1 reports and cannot be deleted');
+		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }), 'en').id).toContain('is used in 1 reports and cannot be deleted');
 		expect((await groupsOf(1)).map((g) => g.id)).toEqual([disabled.id]);
 		expect(await db.select().from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, disabled.id))).toHaveLength(counted);
 

@@ -145,18 +145,18 @@ describe('who speaks for an institution', () => {
 describe('throttle', () => {
 	const opts = { limit: 3, windowMs: 60_000, lockMs: 300_000 };
 
-	it('allows the limit within a window, then locks the key for the lockout, then starts afresh', () => {
+	it('allows the limit within a window, then locks the key for the lockout, then starts afresh', async () => {
 		const t0 = 1_000_000;
-		for (let i = 0; i < 3; i++) expect(throttle(db, 'join:ip:10.0.0.9', opts, t0 + i).allowed).toBe(true);
-		expect(throttle(db, 'join:ip:10.0.0.9', opts, t0 + 10)).toEqual({ allowed: false, retryAfterMs: 300_000 });
-		expect(throttle(db, 'join:ip:10.0.0.9', opts, t0 + 60_000)).toEqual({ allowed: false, retryAfterMs: 240_010 });
-		expect(throttle(db, 'join:ip:10.0.0.8', opts, t0 + 10).allowed).toBe(true);
-		expect(throttle(db, 'join:ip:10.0.0.9', opts, t0 + 310_010).allowed).toBe(true);
+		for (let i = 0; i < 3; i++) expect((await throttle(db, 'join:ip:10.0.0.9', opts, t0 + i)).allowed).toBe(true);
+		expect(await throttle(db, 'join:ip:10.0.0.9', opts, t0 + 10)).toEqual({ allowed: false, retryAfterMs: 300_000 });
+		expect(await throttle(db, 'join:ip:10.0.0.9', opts, t0 + 60_000)).toEqual({ allowed: false, retryAfterMs: 240_010 });
+		expect((await throttle(db, 'join:ip:10.0.0.8', opts, t0 + 10)).allowed).toBe(true);
+		expect((await throttle(db, 'join:ip:10.0.0.9', opts, t0 + 310_010)).allowed).toBe(true);
 	});
 
-	it('counts a fresh window once the old one has passed', () => {
+	it('counts a fresh window once the old one has passed', async () => {
 		const t0 = 5_000_000;
-		for (let i = 0; i < 3; i++) throttle(db, 'sign:ip:a', opts, t0);
-		expect(throttle(db, 'sign:ip:a', opts, t0 + 60_000).allowed).toBe(true);
+		for (let i = 0; i < 3; i++) await throttle(db, 'sign:ip:a', opts, t0);
+		expect((await throttle(db, 'sign:ip:a', opts, t0 + 60_000)).allowed).toBe(true);
 	});
 });

@@ -140,8 +140,8 @@ describe('berita acara numbers', () => {
 		const a = (await db.insert(forums).values({ name: 'A', shortName: 'A' }).returning())[0]!;
 		const b = (await db.insert(forums).values({ name: 'B', shortName: 'B' }).returning())[0]!;
 		expect([nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025)]).toEqual([1, 2, 3]);
-		expect(nextMinutesNumber(db, b.id, 2025)).toBe(1);
-		expect(nextMinutesNumber(db, a.id, 2026)).toBe(1);
+		expect(await nextMinutesNumber(db, b.id, 2025)).toBe(1);
+		expect(await nextMinutesNumber(db, a.id, 2026)).toBe(1);
 		await db.delete(forums).where(sql`${forums.id} in (${a.id}, ${b.id})`);
 	});
 });

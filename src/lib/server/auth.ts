@@ -145,7 +145,7 @@ export async function endSession(db: Db, token: string): Promise<void> {
 export async function endSessionsOf(db: Db, userId: number, keepToken?: string): Promise<number> {
 	const mine = eq(sessions.userId, userId);
 	const where = keepToken ? and(mine, ne(sessions.tokenHash, hashToken(keepToken))) : mine;
-	return affectedRows(await db.delete(sessions).where(where)).changes;
+	return affectedRows(await db.delete(sessions).where(where));
 }
 
 export type Viewer =

@@ -433,7 +433,7 @@ async function workshopOf(db: Db, id: number, forumId: number): Promise<boolean>
 export async function seedDemoCommitments(db: Db): Promise<boolean> {
 	const verifier = (await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')))[0];
 	let seeded = false;
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		if (await programmeOfForum(db, 1, 1) && await workshopOf(db, 1, 1) && !await hasCommitments(db, 1)) {
 			await db.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing();
 			await db.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing();

@@ -94,7 +94,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
 	const existing = (await db.select({ n: sql<number>`count(*)` }).from(forums))[0];
 	if (existing && existing.n > 0) return false;
 
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		const moderator = await createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
 		const secretariat = await createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
 

@@ -86,7 +86,7 @@ export async function ensureMinutesDraft(db: Db, workshop: Workshop): Promise<vo
 	if (exists) return;
 	const forum = await forumOf(db, workshop);
 	const year = Number(workshop.date.slice(0, 4));
-	const nomor = formatMinutesNumber(forum.numberingPattern, { n: nextMinutesNumber(db, forum.id, year), shortName: forum.shortName, isoDate: workshop.date });
+	const nomor = formatMinutesNumber(forum.numberingPattern, { n: await nextMinutesNumber(db, forum.id, year), shortName: forum.shortName, isoDate: workshop.date });
 	const points = await defaultPoints(db, workshop, forum.villageWord);
 	try {
 		await liveRooms().change(workshop.id, (doc) => {
@@ -305,7 +305,7 @@ export async function finalizeMinutes(
 		return { attendanceId: a.id, institutionId: a.institutionId, name: a.name, jabatan: a.jabatan, instansi: a.institutionName };
 	};
 
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		const latest = (await tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)))[0];
 		const version = (latest?.v ?? 0) + 1;
 		const content = canonicalJson(await buildContent(db, workshop, version, draft));
@@ -367,7 +367,7 @@ export async function renewSignerLink(db: Db, workshopId: number, signerId: numb
 		.update(minutesSigners)
 		.set({ linkToken: token })
 		.where(and(eq(minutesSigners.id, signerId), eq(minutesSigners.minutesVersionId, current.id), eq(minutesSigners.status, 'pending'))));
-	return result.changes === 1 ? token : null;
+	return result === 1 ? token : null;
 }
 
 export type SignatureStrokes = { width: number; height: number; strokes: [number, number][][] };
@@ -466,7 +466,7 @@ export async function declineSigning(db: Db, token: string, input: FormData | Re
 		.update(minutesSigners)
 		.set({ status: 'declined', declineReason: reason, signedAt: new Date() })
 		.where(and(eq(minutesSigners.id, found.signer.id), eq(minutesSigners.status, 'pending'))));
-	if (result.changes !== 1) throw new InputError({ token: { key: 'sign.alreadySigned' } });
+	if (result !== 1) throw new InputError({ token: { key: 'sign.alreadySigned' } });
 }
 
 /** Pending signers left: sealing waits until everyone has signed or declined. */

@@ -148,7 +148,7 @@ export async function importSealCertificate(db: Db, forumId: number, form: FormD
 	try {
 		const info = inspectP12(bytes, passphrase);
 		const p12 = rewrapP12(bytes, passphrase, sealSecret());
-		return transaction(db, async (tx) => {
+		return await transaction(db, async (tx) => {
 			await tx.update(sealCertificates).set({ active: false }).where(eq(sealCertificates.forumId, forumId));
 			return (await tx
 				.insert(sealCertificates)
@@ -336,7 +336,7 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 	const sealed = stamped ?? await sealPdf(await renderMinutesPdf(await buildMinutesDocument(db, workshop, origin, null)), key, info);
 	const sha256 = sha256Hex(sealed);
 	// Another process may have sealed the same version meanwhile: the first stored file wins.
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 			const first = (await tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)))[0];
 			if (first) {
 				log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });

@@ -13,8 +13,8 @@ export type ThrottleOptions = { limit: number; windowMs: number; lockMs: number 
 export type ThrottleResult = { allowed: boolean; retryAfterMs: number };
 
 /** Counts one attempt for `key` and says whether it may go ahead. */
-export function throttle(db: Db, key: string, opts: ThrottleOptions, now = Date.now()): ThrottleResult {
-	return transaction(db, async (tx) => {
+export async function throttle(db: Db, key: string, opts: ThrottleOptions, now = Date.now()): Promise<ThrottleResult> {
+	return await transaction(db, async (tx) => {
 		const bucket = (await tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)))[0];
 		const lockedUntil = bucket?.lockedUntil?.getTime() ?? 0;
 		if (lockedUntil > now) return { allowed: false, retryAfterMs: lockedUntil - now };

@@ -21,8 +21,8 @@ function accountId(form: FormData): number {
 async function setActive(event: RequestEvent, active: boolean) {
 	const me = requireAdmin(event.locals);
 	const db = getDb();
-	return formAction(event.locals.locale, event.request, (form) => {
-		const account = setAccountActive(db, me.id, accountId(form), active);
+	return formAction(event.locals.locale, event.request, async (form) => {
+		const account = await setAccountActive(db, me.id, accountId(form), active);
 		if (!account) return fail(400, { message: translate(event.locals.locale, 'error.notFound') });
 		return { saved: translate(event.locals.locale, active ? 'admin.reactivated' : 'admin.deactivated', { name: account.name }) };
 	});

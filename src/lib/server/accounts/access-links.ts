@@ -47,7 +47,7 @@ export async function consumeLink(db: Db, kind: AccessLinkKind, token: string, n
 	const changed = affectedRows(await db
 		.update(accessLinks)
 		.set({ usedAt: new Date(now) })
-		.where(and(eq(accessLinks.id, link.id), isNull(accessLinks.usedAt)))).changes;
+		.where(and(eq(accessLinks.id, link.id), isNull(accessLinks.usedAt))));
 	if (changed !== 1) throw new LinkRefused('used');
 	return link;
 }

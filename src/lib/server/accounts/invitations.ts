@@ -74,7 +74,7 @@ export async function renewInvitation(db: Db, forumId: number, id: number, now =
 /** Deletes an open invitation of this forum: its link then reads as unknown. */
 export async function revokeInvitation(db: Db, forumId: number, id: number): Promise<boolean> {
 	if (!await openInvitation(db, forumId, id)) return false;
-	return affectedRows(await db.delete(accessLinks).where(eq(accessLinks.id, id))).changes === 1;
+	return affectedRows(await db.delete(accessLinks).where(eq(accessLinks.id, id))) === 1;
 }
 
 /** What the acceptance page shows: the forum role on offer and who it was meant for. */
@@ -96,7 +96,7 @@ export async function acceptWithNewAccount(db: Db, token: string, source: Source
 		throw new InputError({ email: { key: 'invitation.emailHasAccount' } });
 	}
 	const passwordHash = await hashPasswordAsync(password);
-	return transaction(db, async () => {
+	return await transaction(db, async () => {
 		const link = await consumeLink(db, 'invite', token, now);
 		if ((await db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]) {
 			throw new InputError({ email: { key: 'invitation.emailHasAccount' } });
@@ -118,7 +118,7 @@ export async function acceptWithExistingAccount(db: Db, token: string, source: S
 	// Hash anyway for an unknown email so the answer's timing does not tell which emails exist.
 	const ok = user ? await verifyPasswordAsync(password, user.passwordHash) : (await hashPasswordAsync(password), false);
 	if (!user || !ok || !maySignIn(user)) throw new InputError({ password: { key: 'login.failed' } });
-	const granted = transaction(db, async () => {
+	const granted = await transaction(db, async () => {
 		const link = await consumeLink(db, 'invite', token, now);
 		await grantRole(db, link.forumId!, user.id, link.role!);
 		return { user, forumId: link.forumId!, role: link.role! };

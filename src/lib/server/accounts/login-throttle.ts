@@ -38,8 +38,8 @@ export async function lockedUntil(db: Db, keys: string[], now = Date.now()): Pro
 }
 
 /** Counts one failure against `key`; reaching the limit locks it. Returns whether it is now locked. */
-export function recordFailure(db: Db, key: string, limit: FailureLimit, now = Date.now()): boolean {
-	return transaction(db, async (tx) => {
+export async function recordFailure(db: Db, key: string, limit: FailureLimit, now = Date.now()): Promise<boolean> {
+	return await transaction(db, async (tx) => {
 		const row = (await tx.select().from(throttleBuckets).where(eq(throttleBuckets.key, key)))[0];
 		const current = row && row.windowStart.getTime() + limit.windowMs > now ? row : null;
 		const count = current ? current.count + 1 : 1;
@@ -97,8 +97,8 @@ export async function signIn(db: Db, input: { email: string; password: string; a
 		await clearFailures(db, keys.account);
 		return { ok: true, user };
 	}
-	const accountLocked = recordFailure(db, keys.account, limits.account, now);
-	const addressLocked = recordFailure(db, keys.address, limits.address, now);
+	const accountLocked = await recordFailure(db, keys.account, limits.account, now);
+	const addressLocked = await recordFailure(db, keys.address, limits.address, now);
 	if (accountLocked || addressLocked) {
 		log('info', 'login.locked', { address: input.address, by: accountLocked ? 'account' : 'address' });
 		const lockMs = accountLocked ? limits.account.lockMs : limits.address.lockMs;

@@ -35,9 +35,9 @@ export async function listAccounts(db: Db): Promise<AccountSummary[]> {
  * Deactivating ends the account's sessions at once; it can no longer sign in. An administrator
  * cannot deactivate themself, so the instance always keeps one.
  */
-export function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): { name: string } | null {
+export async function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): Promise<{ name: string } | null> {
 	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
-	const result = transaction(db, async () => {
+	const result = await transaction(db, async () => {
 		const target = (await db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }))[0]!;
 		if (!target) return null;
 		if (!active) {
@@ -62,7 +62,7 @@ export async function changeOwnPassword(db: Db, userId: number, source: FormData
 	if (!(await verifyPasswordAsync(current, user.passwordHash))) throw new InputError({ currentPassword: { key: 'account.currentWrong' } });
 	if (password === current) throw new InputError({ password: { key: 'account.sameAsCurrent' } });
 	const passwordHash = await hashPasswordAsync(password);
-	const result = transaction(db, async () => {
+	const result = await transaction(db, async () => {
 		await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
 		return { endedSessions: await endSessionsOf(db, userId, keepSessionToken) };
 	});

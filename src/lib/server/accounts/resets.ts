@@ -20,7 +20,7 @@ export async function issueResetLink(db: Db, userId: number, createdBy: number |
 	if (!user) return null;
 	if (!user.active) throw new InputError({ account: { key: 'admin.resetInactive' } });
 	const { token, tokenHash } = newLinkToken();
-	const link = transaction(db, async () => {
+	const link = await transaction(db, async () => {
 		await db.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt)));
 		return (await db
 			.insert(accessLinks)
@@ -45,7 +45,7 @@ export async function resetPassword(db: Db, token: string, source: FormData | Re
 	const password = readNewPassword(reader, source, user.email);
 	reader.done();
 	const passwordHash = await hashPasswordAsync(password);
-	const updated = transaction(db, async () => {
+	const updated = await transaction(db, async () => {
 		await consumeLink(db, 'reset', token, now);
 		await db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
 		await endSessionsOf(db, user.id);

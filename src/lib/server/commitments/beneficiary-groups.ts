@@ -77,9 +77,9 @@ export async function renameBeneficiaryGroup(db: Db, forumId: number, input: For
 }
 
 /** Deletes a group no report counts; one that reports use is refused, naming how many. */
-export function deleteBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>): { name: string } {
+export async function deleteBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<{ name: string }> {
 	// One synchronous transaction on the one connection: no report can start counting the group between the check and the delete.
-	return transaction(db, async () => {
+	return await transaction(db, async () => {
 		const form = new InputReader(input);
 		const group = await readGroup(db, forumId, form);
 		if (group) {

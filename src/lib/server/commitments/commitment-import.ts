@@ -237,7 +237,7 @@ export async function applyProgressImport(
 	const check = await checkProgressImport(db, forumId, programmeId, text);
 	if (check.problems.length > 0)
 		throw new InputError({ file: { key: 'import.hasProblems', params: { count: check.problems.length } } });
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		for (const r of check.rows) {
 			const row = {
 				realisation: r.values.realisation,

@@ -189,7 +189,7 @@ export async function createCommitmentsFromText(db: Db, forumId: number, input: 
 	if (lines.some((l) => l.length > 1000)) form.fail('statements', 'commitment.lineTooLong', { max: 1000 });
 	if (lines.length > 100) form.fail('statements', 'commitment.tooManyLines', { max: 100 });
 	form.done();
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		let number = await nextNumber(tx as unknown as Db, forumId, programmeId);
 		return lines.map(async (statement) =>
 			(await tx
@@ -300,7 +300,7 @@ export async function updateCommitment(db: Db, forumId: number, id: number, inpu
 	const current = await getCommitment(db, forumId, id);
 	if (!current) throw new InputError({ id: { key: 'error.notFound' } });
 	const { values, supporterIds, siteCodes } = await readCommitmentForm(db, forumId, current, input);
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		const row = (await tx.update(commitments).set({ ...values, updatedAt: now }).where(eq(commitments.id, id)).returning())[0]!;
 		await tx.delete(commitmentSupporters).where(eq(commitmentSupporters.commitmentId, id));
 		for (const institutionId of supporterIds) await tx.insert(commitmentSupporters).values({ commitmentId: id, institutionId });
@@ -433,7 +433,7 @@ export async function promoteCellToCommitment(db: Db, forumId: number, input: Fo
 		? (await db.select({ code: areas.code }).from(areas).where(and(inArray(areas.code, cell.sites), eq(areas.level, 4)))).map((a) => a.code)
 		: [];
 	const statement = cell.description.trim().replace(/\s+/g, ' ') || `${cell.institutionName}: ${cell.componentName}`;
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		const row = (await tx
 			.insert(commitments)
 			.values({

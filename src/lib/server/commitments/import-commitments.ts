@@ -193,7 +193,7 @@ export async function checkCommitmentImport(db: Db, forumId: number, programmeId
 export async function applyCommitmentImport(db: Db, forumId: number, programmeId: number, text: string, now = new Date()): Promise<{ applied: number }> {
 	const check = await checkCommitmentImport(db, forumId, programmeId, text);
 	if (check.problems.length > 0) throw new InputError({ file: { key: 'import.hasProblems', params: { count: check.problems.length } } });
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		for (const r of check.rows) {
 			await tx.insert(commitments)
 				.values({

@@ -324,7 +324,7 @@ export async function submitReport(
 	const action: RevisionAction = !existing ? 'submit' : reporter.kind !== 'staff' || existing.status === 'returned' ? 'resubmit' : 'edit';
 	const author = { userId: reporter.kind === 'staff' ? reporter.userId : null, name: reporterName };
 	try {
-		return transaction(db, async (tx) => {
+		return await transaction(db, async (tx) => {
 			// The state being replaced is kept before the row changes, even for a report filed before revisions existed.
 			if (existing) await keepFirstRevision(db, existing.id);
 			const row = {
@@ -408,7 +408,7 @@ export async function verifyReport(db: Db, forumId: number, reportId: number, us
 	form.done();
 	const { report, commitment } = found!;
 	const verifier = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		await keepFirstRevision(db, report.id);
 		await tx.update(progressReports).set({ status: 'verified', verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id));
 		const latest = sortReports(
@@ -439,7 +439,7 @@ export async function returnReport(db: Db, forumId: number, reportId: number, us
 	else if (found.report.status === 'returned') form.fail('report', 'progress.alreadyReturned');
 	form.done();
 	const by = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		await keepFirstRevision(db, reportId);
 		await tx.update(progressReports)
 			.set({ status: 'returned', returnReason: reason, returnedAt: now, returnedBy: userId, verifiedAt: null, verifiedBy: null })

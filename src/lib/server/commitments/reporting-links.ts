@@ -131,7 +131,7 @@ export async function issueReportingLink(
 	now = new Date()
 ): Promise<{ link: ReportingLink; token: string }> {
 	const institutionId = await readInstitution(db, forumId, input);
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		await tx.update(reportingLinks)
 			.set({ revokedAt: now, revokedBy: userId })
 			.where(and(eq(reportingLinks.forumId, forumId), eq(reportingLinks.institutionId, institutionId), isNull(reportingLinks.revokedAt)));

@@ -56,8 +56,8 @@ async function finalisedIn(db: Reader, forumId: number, year: number): Promise<n
  * year is numbered it starts after the meetings of that year already finalised (older data).
  * A number once handed out is not reused, as in a paper register.
  */
-export function nextMinutesNumber(db: Db, forumId: number, year: number): number {
-	return transaction(db, async (tx) => {
+export async function nextMinutesNumber(db: Db, forumId: number, year: number): Promise<number> {
+	return await transaction(db, async (tx) => {
 			const key = counterKey(forumId, year);
 			const row = (await tx.select().from(settings).where(eq(settings.key, key)))[0];
 			let last = row ? Number(row.value) : NaN;

@@ -124,8 +124,8 @@ export async function approveInstitution(db: Db, forumId: number, id: number): P
 		.update(institutions)
 		.set({ approved: true })
 		.where(and(eq(institutions.forumId, forumId), eq(institutions.id, id))));
-	if (result.changes === 1) await refreshLiveStructure(db, await workshopsWithRow(db, forumId, id), 'institution.approve');
-	return result.changes === 1;
+	if (result === 1) await refreshLiveStructure(db, await workshopsWithRow(db, forumId, id), 'institution.approve');
+	return result === 1;
 }
 
 export async function forumWorkshopsWithLiveDoc(db: Db, forumId: number): Promise<number[]> {

@@ -63,7 +63,7 @@ export async function mergeInstitutions(
 	if (survivor.retiredAt !== null) throw new InputError({ survivorId: { key: 'institution.mergeIntoRetired' } });
 
 	// better-sqlite3 runs a transaction on the one connection: statements through `db` inside it belong to it.
-	const report = transaction(db, async () => await moveRecords(db, duplicate, survivor, byUserId, now));
+	const report = await transaction(db, async () => await moveRecords(db, duplicate, survivor, byUserId, now));
 	await mergeLiveDocs(db, forumId, duplicate.id, survivor.id);
 	for (const { workshopId, attendanceIds } of report.moved) closeParticipantConnections(workshopId, attendanceIds, { final: false });
 	log('info', 'institution.merged', { forum: forumId, duplicate: duplicate.id, survivor: survivor.id, attendance: report.attendance });
@@ -149,8 +149,8 @@ async function moveRecords(tx: Db, duplicate: Institution, survivor: Institution
 	await tx.delete(workshopInvitations).where(eq(workshopInvitations.institutionId, D));
 	report.invitations = invited.length;
 
-	report.representations = affectedRows(await tx.update(representations).set({ institutionId: S }).where(eq(representations.institutionId, D))).changes;
-	report.commitments = affectedRows(await tx.update(commitments).set({ leadInstitutionId: S }).where(eq(commitments.leadInstitutionId, D))).changes;
+	report.representations = affectedRows(await tx.update(representations).set({ institutionId: S }).where(eq(representations.institutionId, D)));
+	report.commitments = affectedRows(await tx.update(commitments).set({ leadInstitutionId: S }).where(eq(commitments.leadInstitutionId, D)));
 
 	// Supporters: the survivor once per commitment, and never beside itself as lead.
 	const supported = await tx.select().from(commitmentSupporters).where(eq(commitmentSupporters.institutionId, D));
@@ -182,9 +182,9 @@ async function moveRecords(tx: Db, duplicate: Institution, survivor: Institution
 	report.reports = affectedRows(await tx
 		.update(progressReports)
 		.set({ reporterInstitutionId: S })
-		.where(eq(progressReports.reporterInstitutionId, D))).changes;
+		.where(eq(progressReports.reporterInstitutionId, D)));
 	// Signers keep the name, jabatan and instansi they signed under; only the link to the institution moves.
-	report.signers = affectedRows(await tx.update(minutesSigners).set({ institutionId: S }).where(eq(minutesSigners.institutionId, D))).changes;
+	report.signers = affectedRows(await tx.update(minutesSigners).set({ institutionId: S }).where(eq(minutesSigners.institutionId, D)));
 	// Frozen matrix versions (matrix_cells) are left as they were: their content hash is what the
 	// minutes cite, and a commitment promoted from a cell keeps pointing at that frozen cell.
 

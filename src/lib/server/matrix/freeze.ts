@@ -48,7 +48,7 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 	const snapshot = rooms.read(workshop.id, readMatrix);
 	const content = canonicalMatrixJson(snapshot);
 	const contentHash = sha256Hex(content);
-	const saved = transaction(db, async (tx): FreezeResult | null => {
+	const saved = await transaction(db, async (tx): FreezeResult | null => {
 			const current = await currentVersionRow(tx, workshop.id);
 			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
 			// The doc says frozen but SQL has no current version: not something a second click explains.

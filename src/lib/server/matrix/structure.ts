@@ -79,7 +79,7 @@ export async function addComponent(db: Db, scope: ComponentScope, input: FormDat
 	const name = form.text('name', { required: true, max: 160 });
 	const kind = form.choice('kind', ['focus', 'action'] as const, { required: false }) ?? 'focus';
 	form.done();
-	const component = transaction(db, async (tx) => {
+	const component = await transaction(db, async (tx) => {
 		const last = (await tx
 			.select({ max: sql<number | null>`max(${components.position})` })
 			.from(components)
@@ -109,7 +109,7 @@ export async function moveComponent(db: Db, scope: ComponentScope, componentId: 
 	const programmeId = programmeOf(scope);
 	await assertProgrammeOpen(db, programmeId, scope);
 	await findComponent(db, programmeId, componentId);
-	const moved = transaction(db, async (tx) => {
+	const moved = await transaction(db, async (tx) => {
 		const list = await tx
 			.select()
 			.from(components)
@@ -134,7 +134,7 @@ export async function removeComponent(db: Db, scope: ComponentScope, componentId
 	const programmeId = programmeOf(scope);
 	await assertProgrammeOpen(db, programmeId, scope);
 	const component = await findComponent(db, programmeId, componentId);
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		const used = (await tx.select({ id: commitments.id }).from(commitments).where(eq(commitments.componentId, componentId)))[0];
 		if (used) throw new InputError({ id: { key: 'component.inUse', params: { name: component.name } } });
 		await tx.delete(components).where(eq(components.id, componentId));
@@ -161,7 +161,7 @@ export async function setWorkshopInvitations(db: Db, workshop: Workshop, institu
 	if (retired !== undefined) throw new InputError({ invited: { key: 'institution.retiredNotOffered' } });
 	await assertMatrixOpen(db, workshop.id);
 	const wanted = new Set(institutionIds);
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		// Institutions that stay invited keep their code: it may already be printed on an undangan.
 		const dropped = [...already].filter((id) => !wanted.has(id));
 		if (dropped.length)

@@ -29,7 +29,7 @@ export async function addPilotSite(db: Db, programmeId: number, input: FormData 
 	const area = areaCode ? await findArea(db, areaCode) : null;
 	if (areaCode && (!area || area.level !== 4)) form.fail('areaCode', 'error.unknownArea');
 	form.done();
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		const exists = (await tx
 			.select()
 			.from(pilotSites)

@@ -111,7 +111,7 @@ export async function editAttendance(
 		}
 	if (Object.keys(after).length === 0) return row;
 
-	const updated = transaction(db, async (tx) => {
+	const updated = await transaction(db, async (tx) => {
 		const saved = (await tx
 			.update(attendance)
 			.set({ ...next, nameKey: nameKey(name) })
@@ -139,7 +139,7 @@ export async function editAttendance(
 export async function removeAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null, now = new Date()): Promise<void> {
 	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.alreadyRemoved' } });
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		await db.update(attendance)
 			.set({ removedAt: now, signatory: false, nameKey: `${row.nameKey}#${row.id}` })
 			.where(eq(attendance.id, row.id));
@@ -159,7 +159,7 @@ export async function restoreAttendance(db: Db, workshop: Workshop, attendanceId
 	if (!row.removedAt) throw new InputError({ id: { key: 'attendance.notRemoved' } });
 	const key = nameKey(row.name);
 	await assertNoClash(db, row, row.institutionId, key, row.phone);
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		await db.update(attendance).set({ removedAt: null, nameKey: key }).where(eq(attendance.id, row.id));
 		await recordAttendanceAudit(db, row, 'restore', { removedAt: row.removedAt!.getTime() }, { removedAt: null }, byUserId);
 	});
@@ -171,7 +171,7 @@ export async function chooseSignatory(db: Db, workshop: Workshop, attendanceId: 
 	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	if (row.signatory) return;
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		const previous = (await db
 			.select({ id: attendance.id })
 			.from(attendance)

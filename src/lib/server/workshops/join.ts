@@ -58,7 +58,7 @@ export async function checkIn(
 	}
 	form.done();
 
-	const row = transaction(db, async (tx) => {
+	const row = await transaction(db, async (tx) => {
 		if (proposing) {
 			const data = input instanceof FormData ? Object.fromEntries(input) : input;
 			// Same connection, so this insert is part of the open transaction.

@@ -30,7 +30,7 @@ export async function issueReentryLink(
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	const token = randomBytes(24).toString('base64url');
 	const expiresAt = new Date(now.getTime() + REENTRY_TTL_MS);
-	transaction(db, async () => {
+	await transaction(db, async () => {
 		await db.update(accessLinks)
 			.set({ expiresAt: now })
 			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt), gt(accessLinks.expiresAt, now)));
@@ -65,14 +65,14 @@ export async function inspectReentryLink(db: Db, token: string, now = new Date()
  * Uses the link up and starts a participant session for its attendance entry. Two taps racing:
  * the conditional update lets exactly one through.
  */
-export function redeemReentryLink(db: Db, token: string, now = new Date()): ReentryTarget & { session: { token: string; expiresAt: Date } } {
-	return transaction(db, async () => {
+export async function redeemReentryLink(db: Db, token: string, now = new Date()): Promise<ReentryTarget & { session: { token: string; expiresAt: Date } }> {
+	return await transaction(db, async () => {
 		const target = await inspectReentryLink(db, token, now);
 		const used = affectedRows(await db
 			.update(accessLinks)
 			.set({ usedAt: now })
 			.where(and(eq(accessLinks.id, target.linkId), isNull(accessLinks.usedAt))));
-		if (used.changes !== 1) throw new InputError({ token: { key: 'reentry.used' } });
+		if (used !== 1) throw new InputError({ token: { key: 'reentry.used' } });
 		const session = await startSession(db, { kind: 'participant', workshopId: target.workshop.id, attendanceId: target.attendanceId }, now.getTime());
 		return { ...target, session };
 	});

@@ -138,7 +138,7 @@ async function readDetails(db: Db, forumId: number, input: FormData | Record<str
 export async function createWorkshop(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<Workshop> {
 	const { form, values } = await readDetails(db, forumId, input);
 	form.done();
-	return transaction(db, async (tx) => {
+	return await transaction(db, async (tx) => {
 		// A new workshop of a programme follows up the latest earlier one of the same programme.
 		const previous = values.programmeId
 			? (await tx
@@ -210,7 +210,7 @@ export async function moveAgendaItem(db: Db, workshopId: number, id: number, dir
 	const target = direction === 'up' ? index - 1 : index + 1;
 	if (index < 0 || target < 0 || target >= list.length) return;
 	[list[index], list[target]] = [list[target]!, list[index]!];
-	transaction(db, async (tx) => {
+	await transaction(db, async (tx) => {
 		list.forEach(async (a, i) => affectedRows(await tx.update(agendaItems).set({ position: i + 1 }).where(eq(agendaItems.id, a.id))));
 	});
 }

@@ -17,7 +17,7 @@ export const load: PageServerLoad = async ({ params, locals, getClientAddress })
 	const db = getDb();
 	const target = await findJoinTarget(db, params.code);
 	if (!target) {
-		const attempt = throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
+		const attempt = await throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
 		if (!attempt.allowed) error(429, throttledMessage(locals.locale, attempt.retryAfterMs));
 		error(404, translate(locals.locale, 'join.unknownCode'));
 	}
@@ -34,7 +34,7 @@ export const load: PageServerLoad = async ({ params, locals, getClientAddress })
 export const actions: Actions = {
 	default: async ({ params, request, locals, cookies, url, getClientAddress }) => {
 		const db = getDb();
-		const attempt = throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
+		const attempt = await throttle(db, joinKey(getClientAddress()), limitFromEnv(JOIN_LIMIT, 'MUFAKAT_JOIN_LIMIT'));
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
 		const target = await findJoinTarget(db, params.code);
 		if (!target) error(404, translate(locals.locale, 'join.unknownCode'));

@@ -29,8 +29,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 
 export const actions: Actions = {
 	default: async ({ params, request, locals, cookies, url }) =>
-		formAction(locals.locale, request, () => {
-			const { workshop, session } = redeemReentryLink(getDb(), params.token);
+		formAction(locals.locale, request, async () => {
+			const { workshop, session } = await redeemReentryLink(getDb(), params.token);
 			setSessionCookie(cookies, url, session.token, session.expiresAt);
 			redirect(303, `/w/${workshop.joinCode}`);
 		})

@@ -15,7 +15,7 @@ export const load: PageServerLoad = async ({ params, locals, getClientAddress })
 	const found = await findSignerByToken(db, params.token);
 	if (!found) {
 		// Only unknown links count against the address: guessing is what the limit is for.
-		const attempt = throttle(db, signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
+		const attempt = await throttle(db, signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
 		if (!attempt.allowed) error(429, throttledMessage(locals.locale, attempt.retryAfterMs));
 		error(404, translate(locals.locale, 'sign.unknownLink'));
 	}
@@ -44,13 +44,13 @@ function context(request: Request, locals: App.Locals, getClientAddress: () => s
 
 const signKey = (address: string) => `sign:ip:${address}`;
 
-function signAttempt(getClientAddress: () => string) {
-	return throttle(getDb(), signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
+async function signAttempt(getClientAddress: () => string) {
+	return await throttle(getDb(), signKey(getClientAddress()), limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
 }
 
 export const actions: Actions = {
 	sign: async ({ params, request, locals, getClientAddress }) => {
-		const attempt = signAttempt(getClientAddress);
+		const attempt = await signAttempt(getClientAddress);
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
 		return formAction(locals.locale, request, async (form) => {
 			await signMinutes(getDb(), params.token, form, context(request, locals, getClientAddress));
@@ -58,7 +58,7 @@ export const actions: Actions = {
 		});
 	},
 	decline: async ({ params, request, locals, getClientAddress }) => {
-		const attempt = signAttempt(getClientAddress);
+		const attempt = await signAttempt(getClientAddress);
 		if (!attempt.allowed) return throttledFormFailure(locals.locale, request, attempt.retryAfterMs);
 		return formAction(locals.locale, request, async (form) => {
 			await declineSigning(getDb(), params.token, form);

@@ -70,8 +70,8 @@ export const actions: Actions = {
 	},
 	deleteGroup: async (event) => {
 		const { db, forum } = await context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			const group = deleteBeneficiaryGroup(db, forum.id, form);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			const group = await deleteBeneficiaryGroup(db, forum.id, form);
 			return { saved: translate(event.locals.locale, 'groups.deleted', { name: group.name }), action: 'deleteGroup' };
 		});
 	}

@@ -15,7 +15,7 @@ export const GET: RequestHandler = async ({ params, locals, getClientAddress }) 
 	const found = await findSignerByToken(db, params.token);
 	if (!found) {
 		// Counted like an unknown link on the signing page: guessing tokens is what the limit is for.
-		const attempt = throttle(db, `sign:ip:${getClientAddress()}`, limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
+		const attempt = await throttle(db, `sign:ip:${getClientAddress()}`, limitFromEnv(SIGN_LIMIT, 'MUFAKAT_SIGN_LIMIT'));
 		if (!attempt.allowed) error(429, throttledMessage(locals.locale, attempt.retryAfterMs));
 		error(404, translate(locals.locale, 'sign.unknownLink'));
 	}
