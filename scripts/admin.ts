@@ -120,7 +120,7 @@ if (command === 'create-admin') {
 		console.error(say('cli.noAccount', { email }));
 		process.exit(1);
 	}
-	let issued: ReturnType<typeof issueResetLink>;
+	let issued: Awaited<ReturnType<typeof issueResetLink>>;
 	try {
 		issued = await issueResetLink(db, user.id, null);
 	} catch (e) {

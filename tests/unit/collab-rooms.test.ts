@@ -40,8 +40,8 @@ function recorder(principal: Principal) {
 }
 
 /** Sends one description edit through the room, as a client whose doc mirrors the room's. */
-function typeInto(manager: RoomManager, conn: Connection, text: string) {
-	const room = manager.room(3);
+async function typeInto(manager: RoomManager, conn: Connection, text: string) {
+	const room = await manager.room(3);
 	const client = new Y.Doc();
 	Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
 	const before = Y.encodeStateVector(client);
@@ -69,18 +69,18 @@ describe('live rooms: load, compaction, reload', () => {
 		const db = await memoryDb();
 		const first = manager(db);
 		const { conn } = recorder(rep);
-		first.connect(3, conn);
+		await first.connect(3, conn);
 		for (let i = 0; i < 12; i++) {
-			typeInto(first, conn, `w${i} `);
+			await typeInto(first, conn, `w${i} `);
 			await flush();
 		}
 		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
 		expect(db.select().from(collabUpdates).all().length).toBeLessThan(12);
-		const expected = descriptionOf(first.room(3).doc);
+		const expected = descriptionOf((await first.room(3)).doc);
 		expect(expected).toContain('w11');
 		// A second process (or a restart) loads the same document.
 		const second = manager(db);
-		expect(descriptionOf(second.room(3).doc)).toBe(expected);
+		expect(descriptionOf((await second.room(3)).doc)).toBe(expected);
 	});
 
 	it('logs a failing compaction, keeps serving and loses nothing', async () => {
@@ -92,42 +92,42 @@ describe('live rooms: load, compaction, reload', () => {
 		}
 		const m = manager(db, new FailingStore(db), 2);
 		const { conn, refusals } = recorder(rep);
-		m.connect(3, conn);
+		await m.connect(3, conn);
 		for (let i = 0; i < 6; i++) {
-			typeInto(m, conn, `k${i} `);
+			await typeInto(m, conn, `k${i} `);
 			await flush();
 		}
 		expect(refusals()).toEqual([]);
-		expect(await m.room(3).compact()).toBe(false);
+		expect(await (await m.room(3)).compact()).toBe(false);
 		const reloaded = manager(db);
-		expect(descriptionOf(reloaded.room(3).doc)).toBe(descriptionOf(m.room(3).doc));
-		expect(descriptionOf(reloaded.room(3).doc)).toContain('k5');
+		expect(descriptionOf((await reloaded.room(3)).doc)).toBe(descriptionOf((await m.room(3)).doc));
+		expect(descriptionOf((await reloaded.room(3)).doc)).toContain('k5');
 	});
 
 	it('folds only up to the last update this room appended', async () => {
 		const db = await memoryDb();
 		const m = manager(db, undefined, 1000);
 		const { conn } = recorder(rep);
-		m.connect(3, conn);
-		typeInto(m, conn, 'milik ruang ini ');
+		await m.connect(3, conn);
+		await typeInto(m, conn, 'milik ruang ini ');
 		await flush();
 		// A row another writer appended that this room never loaded.
 		const foreign = new Y.Doc();
 		foreign.getMap('meta').set('elsewhere', true);
 		db.insert(collabUpdates).values({ room: 'workshop-3', data: Buffer.from(Y.encodeStateAsUpdate(foreign)) }).run();
-		expect(await m.room(3).compact()).toBe(true);
+		expect(await (await m.room(3)).compact()).toBe(true);
 		const left = db.select().from(collabUpdates).all();
 		expect(left).toHaveLength(1);
 		const reloaded = manager(db);
-		expect(roots(reloaded.room(3).doc).meta.get('elsewhere')).toBe(true);
-		expect(descriptionOf(reloaded.room(3).doc)).toContain('milik ruang ini');
+		expect(roots((await reloaded.room(3)).doc).meta.get('elsewhere')).toBe(true);
+		expect(descriptionOf((await reloaded.room(3)).doc)).toContain('milik ruang ini');
 	});
 
 	it('refuses with a reason, stores nothing and stays in step for the next honest edit', async () => {
 		const db = await memoryDb();
 		const m = manager(db, undefined, 1000);
 		const { conn, refusals } = recorder(rep);
-		const room = m.connect(3, conn);
+		const room = await m.connect(3, conn);
 		const before = db.select().from(collabUpdates).all().length;
 		const client = new Y.Doc();
 		Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
@@ -136,7 +136,7 @@ describe('live rooms: load, compaction, reload', () => {
 		room.receive(conn, updateMessage(Y.encodeStateAsUpdate(client, sv)));
 		expect(refusals()).toEqual([{ code: 'invalidValue', field: 'type', institutionId: String(OWN), componentId: '1' }]);
 		expect(db.select().from(collabUpdates).all().length).toBe(before);
-		typeInto(m, conn, 'jujur');
+		await typeInto(m, conn, 'jujur');
 		expect(descriptionOf(room.doc)).toBe('jujur');
 		expect(parseMessage(updateMessage(new Uint8Array([0, 0]))).kind).toBe('update');
 	});
@@ -183,26 +183,26 @@ async function heldRoom() {
 	const m = manager(db, store, 1000);
 	const writer = recorder(rep);
 	const reader = recorder(projector);
-	m.connect(3, writer.conn);
+	await m.connect(3, writer.conn);
 	store.releaseAll();
 	await flush();
-	m.connect(3, reader.conn);
+	await m.connect(3, reader.conn);
 	// What the projector holds after its first sync.
 	const seen = new Y.Doc();
-	Y.applyUpdate(seen, Y.encodeStateAsUpdate(m.room(3).doc));
+	Y.applyUpdate(seen, Y.encodeStateAsUpdate((await m.room(3)).doc));
 	return { db, store, m, writer, reader, seen };
 }
 
 describe('live rooms: appends off the event loop', () => {
 	it('broadcasts each batch only once it is stored, in the order accepted, and groups what arrives meanwhile', async () => {
 		const { store, m, writer, reader, seen } = await heldRoom();
-		typeInto(m, writer.conn, 'a');
+		await typeInto(m, writer.conn, 'a');
 		await flush();
 		expect(store.appends).toHaveLength(1);
 		// While that append is in flight, two more edits and a change of the server's own arrive.
-		typeInto(m, writer.conn, 'b');
+		await typeInto(m, writer.conn, 'b');
 		await flush();
-		typeInto(m, writer.conn, 'c');
+		await typeInto(m, writer.conn, 'c');
 		await flush();
 		let serverChangeStored = false;
 		const serverChange = m.change(3, (doc) => roots(doc).meta.set('agendaItem', 2)).then(() => (serverChangeStored = true));
@@ -231,10 +231,10 @@ describe('live rooms: appends off the event loop', () => {
 
 	it('answers a sync that includes an unstored update only once that update is stored', async () => {
 		const { store, m, writer } = await heldRoom();
-		typeInto(m, writer.conn, 'belum');
+		await typeInto(m, writer.conn, 'belum');
 		await flush();
 		const late = recorder(projector);
-		const room = m.connect(3, late.conn);
+		const room = await m.connect(3, late.conn);
 		room.receive(late.conn, syncStep1Message(new Y.Doc()));
 		await flush();
 		expect(updatesSent(late.sent)).toEqual([]);
@@ -247,7 +247,7 @@ describe('live rooms: appends off the event loop', () => {
 
 	it('sends nothing of a batch whose append failed, tells the clients to reconnect, and stores it on the retry', async () => {
 		const { store, m, writer, reader, db } = await heldRoom();
-		typeInto(m, writer.conn, 'hilang?');
+		await typeInto(m, writer.conn, 'hilang?');
 		// A change of the server's own goes to the store at once, together with the edit.
 		const failedChange = m.change(3, (doc) => roots(doc).meta.set('agendaItem', 3));
 		expect(store.appends).toHaveLength(1);
@@ -260,14 +260,14 @@ describe('live rooms: appends off the event loop', () => {
 		await vi.waitFor(() => expect(store.appends).toHaveLength(1), { timeout: 5000 });
 		expect(store.appends[0]!.updates.length).toBeGreaterThanOrEqual(2);
 		store.releaseAll();
-		await m.room(3).stored();
-		expect(descriptionOf(manager(db).room(3).doc)).toBe('hilang?');
+		await (await m.room(3)).stored();
+		expect(descriptionOf((await manager(db).room(3)).doc)).toBe('hilang?');
 	});
 
 	it('on shutdown, finishes the appends in flight and folds the log before the store closes', async () => {
 		const { store, m, writer, db } = await heldRoom();
 		for (const word of ['satu ', 'dua ', 'tiga ']) {
-			typeInto(m, writer.conn, word);
+			await typeInto(m, writer.conn, word);
 			await flush();
 		}
 		let closed = false;
@@ -283,18 +283,18 @@ describe('live rooms: appends off the event loop', () => {
 		expect(writer.closed).toEqual([1012]);
 		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
 		expect(db.select().from(collabUpdates).all()).toEqual([]);
-		expect(descriptionOf(manager(db).room(3).doc)).toBe('satu dua tiga ');
+		expect(descriptionOf((await manager(db).room(3)).doc)).toBe('satu dua tiga ');
 	});
 
 	it('on shutdown during a compaction, also stores and folds what came after that compaction began', async () => {
 		const { store, m, writer, db } = await heldRoom();
 		store.holdCompactions = true;
-		typeInto(m, writer.conn, 'sebelum ');
+		await typeInto(m, writer.conn, 'sebelum ');
 		await flush();
-		const compacting = m.room(3).compact();
+		const compacting = (await m.room(3)).compact();
 		store.releaseAll();
 		await vi.waitFor(() => expect(store.compactions).toHaveLength(1));
-		typeInto(m, writer.conn, 'sesudah');
+		await typeInto(m, writer.conn, 'sesudah');
 		await flush();
 		let closed = false;
 		const closing = m.closeAll().then(() => (closed = true));
@@ -317,22 +317,22 @@ describe('live rooms: appends off the event loop', () => {
 			expect(store).toBeInstanceOf(LogWriterStore);
 			const m = new RoomManager({ store, seed, compactEvery: 1000, compactQuietMs: 0, idleMs: 60_000 });
 			const { conn } = recorder(rep);
-			m.connect(3, conn);
-			await m.room(3).stored();
+			await m.connect(3, conn);
+			await (await m.room(3)).stored();
 			// The event loop's connection holds the write lock for a moment: the thread waits, then writes.
 			db.$client.exec('BEGIN IMMEDIATE');
-			typeInto(m, conn, 'tunggu ');
+			await typeInto(m, conn, 'tunggu ');
 			await flush();
 			setTimeout(() => db.$client.exec('COMMIT'), 50);
-			await m.room(3).stored();
-			for (let i = 0; i < 20; i++) typeInto(m, conn, `k${i} `);
-			const expected = descriptionOf(m.room(3).doc);
+			await (await m.room(3)).stored();
+			for (let i = 0; i < 20; i++) await typeInto(m, conn, `k${i} `);
+			const expected = descriptionOf((await m.room(3)).doc);
 			await m.closeAll();
 			db.$client.close();
 			const reopened = openDatabase(join(dir, 'live.db'));
 			expect(await reopened.select().from(collabSnapshots)).toHaveLength(1);
 			const again = new RoomManager({ store: new SqliteRoomStore(reopened), seed });
-			expect(descriptionOf(again.room(3).doc)).toBe(expected);
+			expect(descriptionOf((await again.room(3)).doc)).toBe(expected);
 			expect(expected).toContain('k19');
 			await again.closeAll();
 			reopened.$client.close();

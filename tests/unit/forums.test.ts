@@ -295,7 +295,7 @@ describe('a WITA forum’s sealed berita acara', () => {
 			['Bappelitbangda Toraja Utara', 'Yohana Pasorong', 'Kepala Bidang'],
 			['Yayasan Tondok', 'Markus Rante', 'Direktur']
 		];
-		people.forEach(async ([inst, name, jabatan], i) => {
+		for (const [i, [inst, name, jabatan]] of people.entries()) {
 			const institution = (await live.insert(institutions).values({ forumId, officialName: inst, shortName: inst, sector: i ? 'komunitas' : 'pemerintah' }).returning())[0]!;
 			const person = (await live.insert(persons).values({ forumId, name, gender: 'P' }).returning())[0]!;
 			await live.insert(attendance)
@@ -313,7 +313,7 @@ describe('a WITA forum’s sealed berita acara', () => {
 					checkedInAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i)),
 					confirmedAt: new Date(Date.UTC(2025, 2, 12, 2, 40 + i))
 				});
-		});
+		}
 		const w = (await getWorkshop(live, workshop.id))!;
 		ensureMinutesDraft(live, w);
 		const version = await finalizeMinutes(live, w, null);

@@ -34,7 +34,7 @@ let db: Db;
 const LIVE = 3;
 const SURVIVOR = 1;
 const live = async () => (await getWorkshop(db, LIVE))!;
-const matrix = () => liveRooms().read(LIVE, readMatrix);
+const matrix = async () => await liveRooms().read(LIVE, readMatrix);
 const person = (over: Record<string, string>) => ({ jabatan: 'Staf Perencanaan', gender: 'P', phone: '', ...over });
 
 function errorKey(fn: () => unknown): string {
@@ -60,7 +60,7 @@ let twinSession: string;
 beforeAll(async () => {
 	db = getDb();
 	await seedDemo(db);
-	matrix(); // the workshop is running: its room exists
+	await matrix(); // the workshop is running: its room exists
 
 	// Two people propose "Bapeda" at the door; the moderator approves it before noticing the duplicate.
 	const rina = await checkIn(db, await live(), person({ institutionId: 'new', newInstitutionName: 'Bapeda Kota Madiun', newInstitutionSector: 'pemerintah', name: 'Rina Kusuma' }));
@@ -104,7 +104,7 @@ describe('merging a duplicate institution into its survivor', () => {
 		expect(errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('institution.mergeOtherForum');
 		expect(errorKey(async () => await mergeInstitutions(db, 2, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('error.notFound');
 		expect(JSON.stringify(await db.select().from(institutions))).toBe(before);
-		expect(matrix().rows.map((r) => Number(r.id))).toContain(duplicate);
+		expect((await matrix()).rows.map((r) => Number(r.id))).toContain(duplicate);
 	});
 
 	it('moves attendance, invitations, representations, commitments, reports and signers in SQL', async () => {
@@ -143,8 +143,8 @@ describe('merging a duplicate institution into its survivor', () => {
 		expect(audit).toEqual([expect.objectContaining({ action: 'edit', before: expect.objectContaining({ institutionId: duplicate }) })]);
 	});
 
-	it('removes the duplicate’s row from the live matrix and keeps its content where the survivor had none', () => {
-		const m = matrix();
+	it('removes the duplicate’s row from the live matrix and keeps its content where the survivor had none', async () => {
+		const m = await matrix();
 		expect(m.rows.map((r) => Number(r.id))).not.toContain(duplicate);
 		expect(Object.keys(m.cells).filter((k) => k.startsWith(`${duplicate}:`))).toEqual([]);
 		expect(m.cells[cellKey(SURVIVOR, 1)]).toMatchObject({ type: 'DATA_KAJIAN', description: 'Data profil kelurahan' });
@@ -179,7 +179,7 @@ describe('retiring an institution', () => {
 		// Old records keep it: still invited to the workshop that invited it, and still a matrix row.
 		const invited = (await db.select().from(workshopInvitations).where(and(eq(workshopInvitations.workshopId, LIVE), eq(workshopInvitations.institutionId, inka))))[0];
 		expect(invited).toBeDefined();
-		expect(matrix().rows.map((r) => Number(r.id))).toContain(inka);
+		expect((await matrix()).rows.map((r) => Number(r.id))).toContain(inka);
 		// Saving the list with it still ticked keeps it; inviting it anew is refused.
 		const current = (await db.select().from(workshopInvitations).where(eq(workshopInvitations.workshopId, LIVE))).map((i) => i.institutionId);
 		await setWorkshopInvitations(db, await live(), current.filter((id) => id !== lesse));

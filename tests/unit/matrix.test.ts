@@ -25,8 +25,8 @@ const workshop = async () => (await getWorkshop(db, 1))!;
 const write = (fn: (doc: Y.Doc) => void) => liveRooms().change(1, fn);
 
 describe('the live matrix and its frozen versions', () => {
-	it('seeds the room from the workshop: invited institutions × programme components, cells ready', () => {
-		const m = liveRooms().read(1, readMatrix);
+	it('seeds the room from the workshop: invited institutions × programme components, cells ready', async () => {
+		const m = await liveRooms().read(1, readMatrix);
 		expect(m.components.map((c) => c.name)).toEqual([
 			'Peningkatan kapasitas warga untuk berpartisipasi',
 			'Monitoring partisipatif program',
@@ -42,12 +42,12 @@ describe('the live matrix and its frozen versions', () => {
 		const media = await createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
 		await addInstitutionToWorkshop(db, await workshop(), media.id);
 		expect(async () => await addInstitutionToWorkshop(db, await workshop(), media.id)).toThrow(InputError);
-		const m = liveRooms().read(1, readMatrix);
+		const m = await liveRooms().read(1, readMatrix);
 		expect(m.components).toHaveLength(4);
 		expect(m.rows.at(-1)?.shortName).toBe('Radio SM');
 		expect(m.cells[cellKey(media.id, m.components[3]!.id)]).toBeDefined();
 		moveRow(db, await workshop(), media.id, 'up');
-		expect(liveRooms().read(1, readMatrix).rows.at(-2)?.shortName).toBe('Radio SM');
+		expect((await liveRooms().read(1, readMatrix)).rows.at(-2)?.shortName).toBe('Radio SM');
 	});
 
 	it('freezes the content into SQL with the SHA-256 of its canonical JSON, and exports it', async () => {
@@ -58,13 +58,13 @@ describe('the live matrix and its frozen versions', () => {
 			c.set('valueRupiah', 250_000_000);
 			c.set('sites', ['35.77.03.1009']);
 		});
-		const expected = createHash('sha256').update(canonicalMatrixJson(liveRooms().read(1, readMatrix))).digest('hex');
+		const expected = createHash('sha256').update(canonicalMatrixJson(await liveRooms().read(1, readMatrix))).digest('hex');
 		// Two moderators (or a double click) freezing at once: one version, the same answer twice.
 		const [first, second] = await Promise.all([freezeMatrix(db, await workshop(), null), freezeMatrix(db, await workshop(), null)]);
 		expect(first).toEqual({ version: 1, contentHash: expected, alreadyFrozen: false });
 		expect(second).toEqual({ version: 1, contentHash: expected, alreadyFrozen: true });
 		expect(await listMatrixVersions(db, 1)).toHaveLength(1);
-		expect(liveRooms().read(1, (doc) => roots(doc).meta.get('frozen'))).toBe(true);
+		expect(await liveRooms().read(1, (doc) => roots(doc).meta.get('frozen'))).toBe(true);
 		expect(async () => await addComponent(db, await workshop(), { name: 'Terlambat' })).toThrow(InputError);
 
 		const csv = (await matrixVersionCsv(db, 1, 1, 'id'))!;

@@ -54,7 +54,7 @@ describe('reconciling a stored live doc with SQL on load', () => {
 		db.delete(workshopInvitations).where(and(eq(workshopInvitations.workshopId, WORKSHOP), eq(workshopInvitations.institutionId, BANK_JATIM))).run();
 
 		const second = roomsOver(db);
-		const m = second.rooms.read(WORKSHOP, readMatrix);
+		const m = await second.rooms.read(WORKSHOP, readMatrix);
 		expect(m.components.map((c) => [Number(c.id), c.name, c.position])).toEqual([
 			[3, 'Profiling UMKM lapak kelurahan', 1],
 			[1, 'Peningkatan kapasitas warga', 2],
@@ -87,7 +87,7 @@ describe('reconciling a stored live doc with SQL on load', () => {
 
 		// The repair was stored: a third process loads the repaired doc and finds nothing to do.
 		const third = roomsOver(db);
-		expect(third.rooms.read(WORKSHOP, readMatrix)).toEqual(m);
+		expect(await third.rooms.read(WORKSHOP, readMatrix)).toEqual(m);
 		expect(third.reports.map(reconcileChanged)).toEqual([false]);
 		await third.rooms.closeAll();
 	});
@@ -96,12 +96,12 @@ describe('reconciling a stored live doc with SQL on load', () => {
 		const db = await memoryDb();
 		await seedDemo(db);
 		const { rooms, reports } = roomsOver(db);
-		rooms.read(WORKSHOP, readMatrix);
+		await rooms.read(WORKSHOP, readMatrix);
 		await rooms.closeAll();
 		const before = storedUpdates(db);
 
 		const again = roomsOver(db);
-		const room = again.rooms.room(WORKSHOP);
+		const room = await again.rooms.room(WORKSHOP);
 		expect(again.reports.map(reconcileChanged)).toEqual([false]);
 		expect(storedUpdates(db)).toBe(before);
 

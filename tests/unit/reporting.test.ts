@@ -216,7 +216,8 @@ describe('the review loop with beneficiaries and evidence', () => {
 		expect(page.history.at(-1)).toMatchObject({ realisation: 100, narrative: 'Angkatan 5 dan 6', byName: 'Eko Purnomo', beneficiaryTotal: 75 });
 		expect(page.history[1]!.returnReason).toBe('Foto daftar hadir belum ada.');
 		expect(page.history[0]).toMatchObject({ realisation: 104, beneficiaryTotal: 79, returnReason: null });
-		expect((await reporterOverview(db, 1, reporter.institutionId, NOW)).commitments.find(async (c) => c.id === (await training()).id)!.returned).toEqual([]);
+		const trainingId = (await training()).id;
+		expect((await reporterOverview(db, 1, reporter.institutionId, NOW)).commitments.find((c) => c.id === trainingId)!.returned).toEqual([]);
 	});
 });
 

@@ -33,14 +33,14 @@ const NO_DOC = 1;
 const PROGRAMME = 1;
 const INKA = 14;
 const workshop = async (id = LIVE) => (await getWorkshop(db, id))!;
-const matrix = (id = LIVE) => liveRooms().read(id, readMatrix);
+const matrix = async (id = LIVE) => await liveRooms().read(id, readMatrix);
 const stored = async (id: number) =>
 	(await db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(id)))).length +
 	(await db.select().from(collabSnapshots).where(eq(collabSnapshots.room, roomName(id)))).length;
 
 /** The live doc shows exactly the structure SQL holds: columns in order, the workshop's rows, every cell. */
 async function expectDocMatchesSql(workshopId = LIVE) {
-	const m = matrix(workshopId);
+	const m = await matrix(workshopId);
 	expect(m.components.map((c) => [Number(c.id), c.name])).toEqual((await listComponents(db, PROGRAMME)).map((c) => [c.id, c.name]));
 	const w = await workshop(workshopId);
 	const rows = await matrixInstitutions(db, workshopId, w.forumId);
@@ -76,17 +76,17 @@ beforeAll(async () => {
 describe('structure changes reach SQL and every live doc alike', () => {
 	it('adds, renames and moves a column in SQL and in the open room', async () => {
 		const added = await addComponent(db, await workshop(), { name: 'Replikasi ke 23 kelurahan', kind: 'action' });
-		expect(matrix().components.at(-1)).toMatchObject({ id: String(added.id), name: 'Replikasi ke 23 kelurahan', position: 4 });
-		expect(matrix().cells[cellKey(INKA, added.id)]?.description).toBe('');
+		expect((await matrix()).components.at(-1)).toMatchObject({ id: String(added.id), name: 'Replikasi ke 23 kelurahan', position: 4 });
+		expect((await matrix()).cells[cellKey(INKA, added.id)]?.description).toBe('');
 		await expectDocMatchesSql();
 
 		await renameComponent(db, await workshop(), added.id, { name: 'Replikasi bertahap' });
 		expect((await listComponents(db, PROGRAMME)).at(-1)?.name).toBe('Replikasi bertahap');
-		expect(matrix().components.at(-1)?.name).toBe('Replikasi bertahap');
+		expect((await matrix()).components.at(-1)?.name).toBe('Replikasi bertahap');
 
 		await moveComponent(db, await workshop(), added.id, 'up');
 		expect((await listComponents(db, PROGRAMME)).map((c) => c.id)).toEqual([1, 2, added.id, 3]);
-		expect(matrix().components.map((c) => [Number(c.id), c.position])).toEqual([
+		expect((await matrix()).components.map((c) => [Number(c.id), c.position])).toEqual([
 			[1, 1],
 			[2, 2],
 			[added.id, 3],
@@ -94,12 +94,12 @@ describe('structure changes reach SQL and every live doc alike', () => {
 		]);
 		await expectDocMatchesSql();
 		// Content stays where it was written.
-		expect(matrix().cells[cellKey(INKA, 3)]?.description).toBe('Pinjaman kemitraan TJSL');
+		expect((await matrix()).cells[cellKey(INKA, 3)]?.description).toBe('Pinjaman kemitraan TJSL');
 	});
 
 	it('removes a column with its cells and consent marks, keeping every other cell and mark', async () => {
 		await removeComponent(db, await workshop(), 2);
-		const m = matrix();
+		const m = await matrix();
 		expect(m.components.map((c) => c.id)).not.toContain('2');
 		expect(Object.keys(m.cells).filter((k) => k.endsWith(':2'))).toEqual([]);
 		expect(m.consent[String(INKA)]).toEqual({ [WHOLE_MATRIX]: 'agree' });
@@ -114,11 +114,11 @@ describe('structure changes reach SQL and every live doc alike', () => {
 	});
 
 	it('updates every stored doc of the programme, loaded or not', async () => {
-		matrix(NO_DOC); // now it has one
+		await matrix(NO_DOC); // now it has one
 		await liveRooms().closeAll(); // both stored, neither loaded
 		await addComponent(db, await workshop(), { name: 'Evaluasi bersama' });
-		expect(matrix(NO_DOC).components.at(-1)?.name).toBe('Evaluasi bersama');
-		expect(matrix(LIVE).components.at(-1)?.name).toBe('Evaluasi bersama');
+		expect((await matrix(NO_DOC)).components.at(-1)?.name).toBe('Evaluasi bersama');
+		expect((await matrix(LIVE)).components.at(-1)?.name).toBe('Evaluasi bersama');
 		await expectDocMatchesSql(NO_DOC);
 		await expectDocMatchesSql(LIVE);
 	});
@@ -127,20 +127,20 @@ describe('structure changes reach SQL and every live doc alike', () => {
 		const used = (await listComponents(db, PROGRAMME))[0]!;
 		await db.insert(commitments).values({ forumId: 1, programmeId: PROGRAMME, number: 'K-1', statement: 'Uji', componentId: used.id });
 		expect(errorKey(async () => await removeComponent(db, await workshop(), used.id))).toBe('component.inUse');
-		expect(matrix().components.map((c) => Number(c.id))).toContain(used.id);
+		expect((await matrix()).components.map((c) => Number(c.id))).toContain(used.id);
 	});
 
 	it('adds and removes rows with the invitation list, and a row for an institution added during the workshop', async () => {
 		const invited = (await matrixInstitutions(db, LIVE, 1)).map((i) => i.id);
 		await setWorkshopInvitations(db, await workshop(), invited.filter((id) => id !== INKA));
-		let m = matrix();
+		let m = await matrix();
 		expect(m.rows.map((r) => r.id)).not.toContain(String(INKA));
 		expect(Object.keys(m.cells).filter((k) => k.startsWith(`${INKA}:`))).toEqual([]);
 		expect(m.consent[String(INKA)]).toBeUndefined();
 		await expectDocMatchesSql();
 
 		await addInstitutionToWorkshop(db, await workshop(), INKA);
-		m = matrix();
+		m = await matrix();
 		expect(m.rows.at(-1)).toMatchObject({ id: String(INKA), shortName: 'PT INKA' });
 		expect(m.cells[cellKey(INKA, 3)]?.description).toBe('');
 		expect(errorKey(async () => await addInstitutionToWorkshop(db, await workshop(), INKA))).toBe('error.alreadyInMatrix');
@@ -149,11 +149,11 @@ describe('structure changes reach SQL and every live doc alike', () => {
 
 	it('shows a renamed institution and a walk-in institution’s check-in in the live matrix', async () => {
 		await updateInstitution(db, 1, INKA, { officialName: 'PT Industri Kereta Api (Persero)', shortName: 'INKA', sector: 'bisnis' });
-		expect(matrix().rows.find((r) => r.id === String(INKA))).toMatchObject({ name: 'PT Industri Kereta Api (Persero)', shortName: 'INKA' });
+		expect((await matrix()).rows.find((r) => r.id === String(INKA))).toMatchObject({ name: 'PT Industri Kereta Api (Persero)', shortName: 'INKA' });
 
 		const radio = await createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
 		await checkIn(db, await workshop(), { institutionId: String(radio.id), name: 'Dewi Lestari', jabatan: 'Penyiar', gender: 'P', phone: '' });
-		expect(matrix().rows.at(-1)).toMatchObject({ id: String(radio.id), shortName: 'Radio SM' });
+		expect((await matrix()).rows.at(-1)).toMatchObject({ id: String(radio.id), shortName: 'Radio SM' });
 		await expectDocMatchesSql();
 	});
 
@@ -163,6 +163,6 @@ describe('structure changes reach SQL and every live doc alike', () => {
 		expect(errorKey(async () => await addComponent(db, await workshop(), { name: 'Terlambat' }))).toBe('error.matrixFrozen');
 		expect(errorKey(async () => await removeComponent(db, await workshop(), (await listComponents(db, PROGRAMME)).at(-1)!.id))).toBe('error.matrixFrozen');
 		expect(await listComponents(db, PROGRAMME)).toHaveLength(before);
-		expect(matrix().components).toHaveLength(before);
+		expect((await matrix()).components).toHaveLength(before);
 	});
 });

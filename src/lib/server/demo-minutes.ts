@@ -94,14 +94,13 @@ export async function signDemoMinutes(db: Db, origin: string): Promise<void> {
 	const moderator = (await db.select().from(users).where(eq(users.email, DEMO_MODERATOR_EMAIL)))[0];
 	const version = await finalizeMinutes(db, workshop, moderator?.id ?? null, { acknowledging: '1' });
 	const signedAt = Date.parse('2021-11-08T11:40:00+07:00');
-	(await listSigners(db, version.id)).forEach(async (s, i) =>
+	for (const [i, s] of (await listSigners(db, version.id)).entries())
 		await signMinutes(
 			db,
 			s.linkToken,
 			{ consent: 'on', shownHash: version.textHash, strokes: JSON.stringify(syntheticSignature(s.name)) },
 			{ ip: `192.168.10.${20 + i}`, userAgent: 'Mozilla/5.0 (Linux; Android 11; SM-A125F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/95.0 Mobile Safari/537.36', participantAttendanceId: null },
 			new Date(signedAt + i * 70_000)
-		)
-	);
+		);
 	await sealWorkshopMinutes(db, workshop, origin);
 }

@@ -124,11 +124,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				legalBasis: 'Nota Kesepakatan Parapihak, 26 Februari 2021'
 			})
 			.returning())[0]!;
-		[
-			'Peningkatan kapasitas warga untuk berpartisipasi',
-			'Monitoring partisipatif program',
-			'Profiling UMKM lapak kelurahan'
-		].forEach(async (name, i) => affectedRows(await db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 })));
+		for (const [i, name] of ['Peningkatan kapasitas warga untuk berpartisipasi', 'Monitoring partisipatif program', 'Profiling UMKM lapak kelurahan'].entries())
+			await db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 });
 		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' });
 		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' });
 
@@ -150,19 +147,19 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				status: 'closed'
 			})
 			.returning())[0]!;
-		[
+		const madiunAgenda: [string, number][] = [
 			['Pembukaan dan sambutan Bappelitbangda', 15],
 			['Paparan hasil survei tematik 9 kelurahan', 30],
 			['Diskusi peran dan kontribusi parapihak', 90],
 			['Penyepakatan matriks dan komitmen bersama', 45],
 			['Penandatanganan berita acara', 20]
-		].forEach(async ([title, minutes], i) =>
-			affectedRows(await db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }))
-		);
+		];
+		for (const [i, [title, minutes]] of madiunAgenda.entries())
+			await db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
 		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: await newInvitationCode(db) });
 
 		const start = Date.parse('2021-11-08T08:10:00+07:00');
-		MADIUN_ATTENDEES.forEach(async ([short, name, jabatan, gender, phone], i) => {
+		for (const [i, [short, name, jabatan, gender, phone]] of MADIUN_ATTENDEES.entries()) {
 			const institutionId = madiunIds.get(short)!;
 			const inst = MADIUN_INSTITUTIONS.find((x) => x[0] === short)!;
 			const person = (await db.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning())[0]!;
@@ -182,7 +179,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
 					checkedInAt: new Date(start + i * 95_000),
 					confirmedAt: new Date(start + i * 95_000)
 				});
-		});
+		}
 
 		// Tanggamus comes second (workshop 2); the Madiun follow-up, live for the demo, is workshop 3.
 		// Tanggamus: the coordination meeting of 4 October 2019.
@@ -207,9 +204,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
 			.insert(programmes)
 			.values({ forumId: tanggamus.id, name: 'Penanggulangan Kemiskinan Terpadu' })
 			.returning())[0]!;
-		['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].forEach(async (name, i) =>
-			affectedRows(await db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 }))
-		);
+		for (const [i, name] of ['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].entries())
+			await db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 });
 		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' });
 		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' });
 		const meeting = (await db
@@ -248,14 +244,14 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				previousWorkshopId: workshop.id
 			})
 			.returning())[0]!;
-		[
+		const agenda: [string, number][] = [
 			['Pembukaan', 10],
 			['Laporan kemajuan komitmen bersama', 45],
 			['Pemutakhiran matriks peran dan kontribusi', 60],
 			['Kesepakatan replikasi', 30]
-		].forEach(async ([title, minutes], i) =>
-			affectedRows(await db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 }))
-		);
+		];
+		for (const [i, [title, minutes]] of agenda.entries())
+			await db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
 		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: await newInvitationCode(db) });
 	});
 	return true;

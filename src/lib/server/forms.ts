@@ -27,7 +27,7 @@ export async function formAction<T, X extends Record<string, unknown> = Record<n
 	locale: Locale,
 	request: Request,
 	run: (form: FormData) => T | Promise<T>,
-	alsoOnRefusal?: (values: Record<string, string>) => X
+	alsoOnRefusal?: (values: Record<string, string>) => X | Promise<X>
 ) {
 	const form = await request.formData();
 	try {
@@ -38,7 +38,7 @@ export async function formAction<T, X extends Record<string, unknown> = Record<n
 				Object.entries(e.errors).map(([field, msg]) => [field, translate(locale, msg.key, msg.params)])
 			);
 			const values = echoedValues(form, e.maxLengths);
-			return fail(400, { ...(alsoOnRefusal?.(values) as X), errors, values, action: form.get('_action')?.toString() ?? null });
+			return fail(400, { ...((await alsoOnRefusal?.(values)) as X), errors, values, action: form.get('_action')?.toString() ?? null });
 		}
 		throw e;
 	}

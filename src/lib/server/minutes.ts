@@ -14,9 +14,7 @@ import { liveRooms } from './collab/registry';
 import { listAttendance } from './workshops/attendance';
 import { partySignatories } from './workshops/attendance-corrections';
 import { speaksForInstitution } from './workshops/confirmation';
-import type { Db } from './db/client';
-import { affectedRows } from './db/client';
-import { affectedRows, transaction } from './db/client';
+import { affectedRows, transaction, type Db } from './db/client';
 import { attendance, forumMembers, forums, minutesSigners, minutesVersions, programmes, sealedMinutes, workshops, type SignerRole } from './db/schema';
 import { currentMatrixVersion } from './matrix/freeze';
 import { listCommitments } from './commitments/commitments';
@@ -82,7 +80,7 @@ async function defaultPoints(db: Db, workshop: Workshop, villageWord: string): P
  * document already, and the room appends it again.
  */
 export async function ensureMinutesDraft(db: Db, workshop: Workshop): Promise<void> {
-	const exists = liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
+	const exists = await liveRooms().read(workshop.id, (doc) => roots(doc).minutes.has('points'));
 	if (exists) return;
 	const forum = await forumOf(db, workshop);
 	const year = Number(workshop.date.slice(0, 4));
@@ -110,7 +108,7 @@ async function buildContent(db: Db, workshop: Workshop, version: number, draft: 
 	const kind = KIND_WORDS[workshop.kind] ?? 'Pertemuan';
 	const frozen = await currentMatrixVersion(db, workshop.id);
 	const previous = workshop.previousWorkshopId ? (await db.select().from(workshops).where(eq(workshops.id, workshop.previousWorkshopId)))[0] : null;
-	const siteName = siteNamer(db, forum.villageWord);
+	const siteName = await siteNamer(db, forum.villageWord, frozen?.cells.flatMap((c) => c.sites) ?? []);
 	const agreed = (inst: string, comp: string): AgreedContribution | null => {
 		const c = frozen?.cells.find((x) => String(x.institutionId) === inst && String(x.componentId) === comp);
 		if (!c) return null;
@@ -286,12 +284,12 @@ export async function finalizeMinutes(
 	const witnesses = witnessValues.map(choose);
 	if (witnesses.some((w) => w === null) || witnessValues.includes(ackRaw)) form.fail('witness', 'error.invalidChoice');
 	if (attendees.length === 0) form.fail('attendance', 'minutes.noAttendance');
-	const matrixLive = liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
+	const matrixLive = await liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
 	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
 	form.done();
 	// Read right below from the document, which has it at once; finalising stores it in SQL anyway.
 	void ensureMinutesDraft(db, workshop);
-	const raw = liveRooms().read(workshop.id, readMinutesDraft);
+	const raw = await liveRooms().read(workshop.id, readMinutesDraft);
 	const draft = { nomor: raw.nomor.trim(), points: raw.points.map((p) => p.trim()).filter(Boolean), notes: raw.notes.trim() };
 	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });
 	if (draft.points.length === 0) throw new InputError({ points: { key: 'minutes.noPoints' } });

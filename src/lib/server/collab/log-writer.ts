@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/client';
 import { log } from '../log';
 import { loadRoomLog, SqliteRoomStore, type RoomStore } from './persistence';
+import type { StoredRoom } from './rooms';
 
 /** How long either connection waits for the other's write lock before a write fails. */
 export const LOG_WRITER_BUSY_TIMEOUT_MS = 5000;
@@ -99,7 +100,7 @@ export class LogWriterStore implements RoomStore {
 		this.worker = this.start();
 	}
 
-	load(room: string) {
+	async load(room: string): Promise<StoredRoom> {
 		return loadRoomLog(this.db, room);
 	}
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { StoredRoom } from './rooms';
 import { appendToRoomLog, compactRoomLog, loadRoomLog } from './sqlite-log';
 
 export { loadRoomLog };
@@ -13,7 +14,7 @@ export { loadRoomLog };
  */
 export interface RoomStore {
 	/** The latest snapshot and every update appended after it, oldest first; `lastId` is the newest log id read. */
-	load(room: string): { snapshot: Uint8Array | null; updates: Uint8Array[]; lastId: number };
+	load(room: string): Promise<StoredRoom>;
 	/**
 	 * Appends accepted updates, in order, in one transaction (one disk flush for all of them), and
 	 * resolves with the last log id once they are durable (the updates are then broadcast).
@@ -36,7 +37,7 @@ export interface RoomStore {
 export class SqliteRoomStore implements RoomStore {
 	constructor(private readonly db: Db) {}
 
-	load(room: string) {
+	async load(room: string): Promise<StoredRoom> {
 		return loadRoomLog(this.db, room);
 	}
 

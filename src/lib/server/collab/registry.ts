@@ -1,12 +1,11 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { roomName } from '../../collab/matrix-doc';
-import { getDb, type Db } from '../db/client';
-import { collabSnapshots, collabUpdates } from '../db/schema';
-import { findArea } from '../areas';
+import { dialectOf, getDb, type Db } from '../db/client';
+import { areas, collabSnapshots, collabUpdates } from '../db/schema';
 import { log } from '../log';
 import { roomStoreFor } from './log-writer';
 import { CLOSE, RoomManager } from './rooms';
-import { reconcileChanged, reconcileLogFields, reconcileWorkshopDoc, seedWorkshopDoc } from './seed';
+import { loadMatrixFacts, reconcileChanged, reconcileDoc, reconcileLogFields, seedDoc } from './seed';
 
 /**
  * One room manager per process, on globalThis: the production entry (server.ts) and the SvelteKit
@@ -34,19 +33,46 @@ function memoised(lookup: (code: string) => boolean): (code: string) => boolean 
 	};
 }
 
+/**
+ * Whether a site code names a real village, asked while an update is authorised, which is
+ * synchronous. On SQLite a prepared statement answers at once; on PostgreSQL (asynchronous) the
+ * village codes are read into memory once, before the first room opens (`ready`).
+ */
+function siteLookup(db: Db): { known: (code: string) => boolean; ready: Promise<void> } {
+	if (dialectOf(db) === 'sqlite') {
+		const statement = db.$client.prepare('SELECT 1 FROM areas WHERE code = ?');
+		return { known: memoised((code) => statement.get(code) !== undefined), ready: Promise.resolve() };
+	}
+	let codes = new Set<string>();
+	const ready = (async () => {
+		const rows = await db.select({ code: areas.code }).from(areas).where(eq(areas.level, 4));
+		codes = new Set(rows.map((r) => r.code));
+	})();
+	return { known: (code) => codes.has(code), ready };
+}
+
 export function liveRooms(): RoomManager {
 	const holder = globalThis as Holder;
 	if (!holder[KEY]) {
 		const db = getDb();
+		const sites = siteLookup(db);
 		holder[KEY] = new RoomManager({
 			store: roomStoreFor(db),
-			seed: async (workshopId, doc) => await seedWorkshopDoc(db, workshopId, doc),
-			reconcile: async (workshopId, doc) => {
-				const report = await reconcileWorkshopDoc(db, workshopId, doc);
-				if (reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
+			seed: async (workshopId) => {
+				await sites.ready;
+				const facts = await loadMatrixFacts(db, workshopId);
+				return (doc) => facts && seedDoc(facts, doc);
+			},
+			reconcile: async (workshopId) => {
+				await sites.ready;
+				const facts = await loadMatrixFacts(db, workshopId);
+				return (doc) => {
+					const report = facts && reconcileDoc(facts, doc);
+					if (report && reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
+				};
 			},
 			// Site codes repeat across a matrix: look each up once per process.
-			knownSite: memoised(async (code) => await findArea(db, code) !== null),
+			knownSite: sites.known,
 			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
 			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
 			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
@@ -85,8 +111,10 @@ export async function workshopsWithLiveDoc(db: Db, workshopIds: number[]): Promi
 export async function refreshLiveStructure(db: Db, workshopIds: number[], change: string): Promise<void> {
 	for (const workshopId of await workshopsWithLiveDoc(db, [...new Set(workshopIds)])) {
 		const room = roomName(workshopId);
+		const facts = await loadMatrixFacts(db, workshopId);
+		if (!facts) continue;
 		liveRooms()
-			.change(workshopId, async (doc) => await reconcileWorkshopDoc(db, workshopId, doc))
+			.change(workshopId, (doc) => reconcileDoc(facts, doc))
 			.then(
 				(report) => {
 					if (reconcileChanged(report)) log('info', 'matrix.structure', { room, change, ...reconcileLogFields(report) });

@@ -94,18 +94,27 @@ const REFUSAL_COST = 64 * 1024;
 
 export type RoomOptions = Partial<RoomLimits> & {
 	store: RoomStore;
-	/** Fills a brand-new document (nothing stored yet) from the structured records. */
-	seed: (workshopId: number, doc: Y.Doc) => void;
+	/**
+	 * Fills a brand-new document (nothing stored yet) from the structured records: reads them
+	 * (asynchronously) and returns the change to apply, which runs in one transaction.
+	 */
+	seed: (workshopId: number) => Promise<DocChange>;
 	/**
 	 * Brings a loaded document back in step with the structured records (rows and components added,
-	 * renamed or removed in SQL while the room was unloaded). Runs inside a server-origin
-	 * transaction, so whatever it repairs is stored and broadcast like any server change.
+	 * renamed or removed in SQL while the room was unloaded). The returned change runs inside a
+	 * server-origin transaction, so whatever it repairs is stored and broadcast like any server change.
 	 */
-	reconcile?: (workshopId: number, doc: Y.Doc) => void;
+	reconcile?: (workshopId: number) => Promise<DocChange>;
 	/** Whether a pilot-site code exists in the area table; cells may name only real places. */
 	knownSite?: SiteLookup;
 	onRejected?: (principal: Principal, refusal: Refusal) => void;
 };
+/** A synchronous change to a document: a Yjs transaction cannot span an await. */
+export type DocChange = (doc: Y.Doc) => void;
+
+/** What a room's store held when it was loaded. */
+export type StoredRoom = { snapshot: Uint8Array | null; updates: Uint8Array[]; lastId: number };
+
 type ResolvedOptions = RoomLimits & Pick<RoomOptions, 'store' | 'seed' | 'reconcile' | 'knownSite' | 'onRejected'>;
 
 /** A budget that refills continuously: `capacity` units, `perMs` units regained per millisecond. */
@@ -182,11 +191,13 @@ export class Room {
 	constructor(
 		readonly name: string,
 		readonly workshopId: number,
-		private readonly options: ResolvedOptions
+		private readonly options: ResolvedOptions,
+		stored: StoredRoom,
+		repair: DocChange | null,
+		started = Date.now()
 	) {
-		const started = Date.now();
 		this.bindings.set(this.doc.clientID, 'server');
-		const { snapshot, updates, lastId } = options.store.load(name);
+		const { snapshot, updates, lastId } = stored;
 		this.lastLogId = lastId;
 		this.doc.transact(() => {
 			if (snapshot) Y.applyUpdate(this.doc, snapshot);
@@ -198,8 +209,7 @@ export class Room {
 		this.authoriser = new UpdateAuthoriser(this.doc, options.knownSite);
 		// Registered after loading: what was loaded is already stored.
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
-		if (!snapshot && updates.length === 0) this.transact((doc) => options.seed(workshopId, doc));
-		else if (options.reconcile) this.transact((doc) => options.reconcile!(workshopId, doc));
+		if (repair) this.transact(repair);
 
 		this.awareness = new awarenessProtocol.Awareness(this.doc);
 		this.awareness.setLocalState(null);
@@ -528,19 +538,35 @@ export class RoomManager {
 		this.options = { ...DEFAULT_LIMITS, ...limits };
 	}
 
-	/** The loaded room, loading it (synchronously, completely) if needed. */
-	room(workshopId: number): Room {
-		let room = this.rooms.get(workshopId);
-		if (!room) {
-			room = new Room(`workshop-${workshopId}`, workshopId, this.options);
-			this.rooms.set(workshopId, room);
-			this.scheduleUnload(room);
+	/** Rooms being loaded: everyone who asks meanwhile waits for the same load. */
+	private readonly loading = new Map<number, Promise<Room>>();
+
+	/** The loaded room, loading it completely (stored log, then seed or repair) if needed. */
+	room(workshopId: number): Promise<Room> {
+		const loaded = this.rooms.get(workshopId);
+		if (loaded) return Promise.resolve(loaded);
+		let pending = this.loading.get(workshopId);
+		if (!pending) {
+			pending = this.load(workshopId).finally(() => this.loading.delete(workshopId));
+			this.loading.set(workshopId, pending);
 		}
+		return pending;
+	}
+
+	private async load(workshopId: number): Promise<Room> {
+		const started = Date.now();
+		const name = `workshop-${workshopId}`;
+		const stored = await this.options.store.load(name);
+		const fresh = !stored.snapshot && stored.updates.length === 0;
+		const repair = fresh ? await this.options.seed(workshopId) : this.options.reconcile ? await this.options.reconcile(workshopId) : null;
+		const room = new Room(name, workshopId, this.options, stored, repair, started);
+		this.rooms.set(workshopId, room);
+		this.scheduleUnload(room);
 		return room;
 	}
 
-	connect(workshopId: number, conn: Connection): Room {
-		const room = this.room(workshopId);
+	async connect(workshopId: number, conn: Connection): Promise<Room> {
+		const room = await this.room(workshopId);
 		room.join(conn);
 		return room;
 	}
@@ -580,7 +606,7 @@ export class RoomManager {
 	 * so a caller answers its user only then, and rejects if it could not be stored.
 	 */
 	async change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
-		const room = this.room(workshopId);
+		const room = await this.room(workshopId);
 		const result = room.transact(fn);
 		if (room.connections.size === 0) this.scheduleUnload(room);
 		await room.stored();
@@ -588,8 +614,8 @@ export class RoomManager {
 	}
 
 	/** Reads a workshop's live document without changing it. */
-	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
-		const room = this.room(workshopId);
+	async read<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
+		const room = await this.room(workshopId);
 		const result = fn(room.doc);
 		if (room.connections.size === 0) this.scheduleUnload(room);
 		return result;

@@ -36,21 +36,48 @@ export async function matrixInstitutions(db: Db, workshopId: number, forumId: nu
 	return chosen.sort((a, b) => sectorOrder.indexOf(a.sector) - sectorOrder.indexOf(b.sector) || a.id - b.id);
 }
 
-/** Fills a brand-new live document from the workshop's structured records. */
-export async function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Promise<void> {
+/**
+ * What a workshop's live document must agree with, read from the structured records. Reading is
+ * asynchronous (the database), applying it to a document is not: a Yjs transaction cannot span an
+ * await, so callers read the facts first and then seed or reconcile inside one transaction.
+ */
+export type MatrixFacts = {
+	workshopId: number;
+	latestVersion: number;
+	components: ComponentInput[];
+	rows: RowInput[];
+};
+
+export async function loadMatrixFacts(db: Db, workshopId: number): Promise<MatrixFacts | null> {
 	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId)))[0];
-	if (!workshop) return;
-	const r = roots(doc);
+	if (!workshop) return null;
 	const latest = (await db.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshopId)))[0];
-	r.meta.set('workshopId', workshopId);
+	return {
+		workshopId,
+		latestVersion: latest?.v ?? 0,
+		components: workshop.programmeId ? await listComponents(db, workshop.programmeId) : [],
+		rows: await matrixInstitutions(db, workshopId, workshop.forumId)
+	};
+}
+
+/** Fills a brand-new live document from the workshop's structured records. */
+export function seedDoc(facts: MatrixFacts, doc: Y.Doc): void {
+	const r = roots(doc);
+	r.meta.set('workshopId', facts.workshopId);
 	r.meta.set('frozen', false);
-	r.meta.set('version', latest?.v ?? 0);
+	r.meta.set('version', facts.latestVersion);
 	r.session.set('agendaIndex', 0);
 	r.session.set('timerStartedAt', null);
 	r.session.set('followMe', false);
 	r.session.set('followTarget', 'matrix');
 	r.session.set('consentCall', null);
-	await reconcileWorkshopDoc(db, workshopId, doc);
+	reconcileDoc(facts, doc);
+}
+
+/** `seedDoc` with the facts read first (a document outside any room: tests, tools). */
+export async function seedWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Promise<void> {
+	const facts = await loadMatrixFacts(db, workshopId);
+	if (facts) seedDoc(facts, doc);
 }
 
 /** What a reconciliation changed; ids are the doc's keys (SQL ids as strings). */
@@ -112,7 +139,12 @@ function addRowMap(doc: Y.Doc, inst: RowInput, position: number) {
  * rows go to the end.
  */
 export async function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Doc): Promise<ReconcileReport> {
-	const report: ReconcileReport = {
+	const facts = await loadMatrixFacts(db, workshopId);
+	return facts ? reconcileDoc(facts, doc) : emptyReport();
+}
+
+function emptyReport(): ReconcileReport {
+	return {
 		addedComponents: [],
 		removedComponents: [],
 		renamedComponents: [],
@@ -126,11 +158,14 @@ export async function reconcileWorkshopDoc(db: Db, workshopId: number, doc: Y.Do
 		removedConsentMaps: 0,
 		removedConsent: 0
 	};
-	const workshop = (await db.select().from(workshops).where(eq(workshops.id, workshopId)))[0];
-	if (!workshop) return report;
+}
+
+/** Brings a document in step with the facts; synchronous, so it runs inside one Yjs transaction. */
+export function reconcileDoc(facts: MatrixFacts, doc: Y.Doc): ReconcileReport {
+	const report = emptyReport();
 	const r = roots(doc);
-	const cols = workshop.programmeId ? await listComponents(db, workshop.programmeId) : [];
-	const rows = await matrixInstitutions(db, workshopId, workshop.forumId);
+	const cols = facts.components;
+	const rows = facts.rows;
 	const colIds = new Set(cols.map((c) => String(c.id)));
 	const rowIds = new Set(rows.map((i) => String(i.id)));
 

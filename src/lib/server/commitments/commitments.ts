@@ -191,12 +191,15 @@ export async function createCommitmentsFromText(db: Db, forumId: number, input: 
 	form.done();
 	return await transaction(db, async (tx) => {
 		let number = await nextNumber(tx as unknown as Db, forumId, programmeId);
-		return lines.map(async (statement) =>
-			(await tx
-				.insert(commitments)
-				.values({ forumId, programmeId, workshopId, number: String(number++), statement, status: 'active' })
-				.returning())[0]!
-		);
+		const created = [];
+		for (const statement of lines)
+			created.push(
+				(await tx
+					.insert(commitments)
+					.values({ forumId, programmeId, workshopId, number: String(number++), statement, status: 'active' })
+					.returning())[0]!
+			);
+		return created;
 	});
 }
 
@@ -258,7 +261,8 @@ async function readCommitmentForm(db: Db, forumId: number, current: Commitment, 
 	const siteCodes = [...new Set(raw('siteCode').map((s) => s.trim()).filter(Boolean))];
 	if (siteCodes.length > 100) form.fail('siteCode', 'error.invalidChoice');
 	else if (siteCodes.length) {
-		const problem = siteCodes.map(async (c) => await areaCodeProblem(db, c, { levels: [4] })).find(Boolean);
+		let problem = null;
+		for (const c of siteCodes) if ((problem = await areaCodeProblem(db, c, { levels: [4] }))) break;
 		if (problem) form.fail('siteCode', problem.key, problem.params);
 	}
 	if (number && await numberTaken(db, forumId, programmeId, number, current.id)) form.fail('number', 'commitment.numberTaken', { number });

@@ -79,15 +79,17 @@ export async function dueReports(db: Db, forum: { id: number; shortName: string 
 			: []
 	);
 	const label = periodLabel(period, 'id', (key, params) => translate('id', key, params));
-	const list = ids
-		.map(async (id) => {
+	const list = (
+		await Promise.all(
+			ids.map(async (id) => {
 			const due = byInstitution.get(id)!;
 			const shortName = names.get(id) ?? '';
 			const token = await activeReportingToken(db, forum.id, id);
 			const link = token ? `${origin}/r/${token}` : null;
 			return { institutionId: id, shortName, commitments: due, link, message: link ? reminder(forum.shortName, shortName, label, dueDate, due, link) : null };
-		})
-		.sort((a, b) => a.shortName.localeCompare(b.shortName, 'id'));
+			})
+		)
+	).sort((a, b) => a.shortName.localeCompare(b.shortName, 'id'));
 	return { period, periodCode: periodCode(period), overdue: today.toISOString().slice(0, 10) > dueDate, dueDate, institutions: list };
 }
 

@@ -583,7 +583,7 @@ export async function suggestedPeriod(db: Db, commitmentId: number, today = new 
 }
 
 /** A report as the report form's field values, to correct a returned report rather than retype it. */
-export function reportFormValues(r: ReturnType<typeof reportsForPage>[number] | null): Record<string, string> {
+export function reportFormValues(r: Awaited<ReturnType<typeof reportsForPage>>[number] | null): Record<string, string> {
 	if (!r) return {};
 	const values: Record<string, string> = {
 		periodType: r.period.type,

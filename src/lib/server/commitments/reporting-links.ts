@@ -95,7 +95,7 @@ export async function listReportingLinks(db: Db, forumId: number): Promise<Repor
 		.where(and(eq(institutions.forumId, forumId), inArray(institutions.id, ids)))
 		.orderBy(asc(institutions.shortName));
 	const links = await db.select().from(reportingLinks).where(eq(reportingLinks.forumId, forumId));
-	return insts.map(async (i) => {
+	return await Promise.all(insts.map(async (i) => {
 		const mine = links.filter((l) => l.institutionId === i.id);
 		const active = mine.find((l) => l.revokedAt === null) ?? null;
 		return {
@@ -107,7 +107,7 @@ export async function listReportingLinks(db: Db, forumId: number): Promise<Repor
 			link: active ? { id: active.id, token: await reportingToken(db, active.id), createdAt: active.createdAt, lastUsedAt: active.lastUsedAt } : null,
 			revokedCount: mine.length - (active ? 1 : 0)
 		};
-	});
+	}));
 }
 
 async function readInstitution(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<number> {

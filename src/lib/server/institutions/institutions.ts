@@ -139,9 +139,10 @@ export async function forumWorkshopsWithLiveDoc(db: Db, forumId: number): Promis
 
 /** The forum's live matrices that have this institution as a row: where its record shows. */
 async function workshopsWithRow(db: Db, forumId: number, institutionId: number): Promise<number[]> {
-	return (await forumWorkshopsWithLiveDoc(db, forumId)).filter(async (workshopId) =>
-		(await matrixInstitutions(db, workshopId, forumId)).some((i) => i.id === institutionId)
-	);
+	const withRow: number[] = [];
+	for (const workshopId of await forumWorkshopsWithLiveDoc(db, forumId))
+		if ((await matrixInstitutions(db, workshopId, forumId)).some((i) => i.id === institutionId)) withRow.push(workshopId);
+	return withRow;
 }
 
 export type SectorCoverage = { sector: Sector; count: number }[];

@@ -27,7 +27,7 @@ async function exportRows(db: Db, workshopId: number, version: number, locale: L
 	const t = (key: MessageKey) => translate(locale, key);
 	const label = (type: string) => (type ? translate(locale, `contribution.${type}` as MessageKey) : '');
 	const forum = await forumOfWorkshop(db, workshopId);
-	const siteName = siteNamer(db, forum?.villageWord ?? 'desa');
+	const siteName = await siteNamer(db, forum?.villageWord ?? 'desa', v.cells.flatMap((c) => c.sites));
 	// The name a reader knows beside the code a system knows: "Kelurahan Taman (35.77.03.1009)".
 	const sites = (codes: string[]) => codes.map((code) => `${siteName(code)} (${code})`).join('; ');
 	const order = new Map(v.rows.map((r, i) => [Number(r.id), i]));

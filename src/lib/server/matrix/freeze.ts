@@ -45,10 +45,10 @@ export async function isMatrixFrozen(db: Db, workshopId: number): Promise<boolea
  */
 export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | null): Promise<FreezeResult> {
 	const rooms = liveRooms();
-	const snapshot = rooms.read(workshop.id, readMatrix);
+	const snapshot = await rooms.read(workshop.id, readMatrix);
 	const content = canonicalMatrixJson(snapshot);
 	const contentHash = sha256Hex(content);
-	const saved = await transaction(db, async (tx): FreezeResult | null => {
+	const saved = await transaction(db, async (tx): Promise<FreezeResult | null> => {
 			const current = await currentVersionRow(tx, workshop.id);
 			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
 			// The doc says frozen but SQL has no current version: not something a second click explains.
@@ -102,7 +102,7 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 
 /** Opens the matrix for editing again; the frozen version stays readable but is no longer current. */
 export async function unfreezeMatrix(db: Db, workshop: Workshop): Promise<void> {
-	const frozen = liveRooms().read(workshop.id, (doc) => roots(doc).meta.get('frozen') === true);
+	const frozen = await liveRooms().read(workshop.id, (doc) => roots(doc).meta.get('frozen') === true);
 	if (!frozen && !await isMatrixFrozen(db, workshop.id)) throw new InputError({ matrix: { key: 'error.matrixNotFrozen' } });
 	await db.update(matrixVersions)
 		.set({ supersededAt: new Date() })

@@ -11,7 +11,7 @@ import type { Workshop } from '../workshops/workshops';
 import { listMatrixVersions } from './freeze';
 
 export async function matrixPageData(db: Db, workshop: Workshop) {
-	const snapshot = liveRooms().read(workshop.id, readMatrix);
+	const snapshot = await liveRooms().read(workshop.id, readMatrix);
 	const rowIds = new Set(snapshot.rows.map((r) => Number(r.id)));
 	const candidates = (await db
 		.select({ id: institutions.id, shortName: institutions.shortName, sector: institutions.sector })

@@ -13,10 +13,11 @@ export function villageName(area: Pick<AreaPath, 'name' | 'isKelurahan'> | null 
 }
 
 /** A lookup that names any site code, reading each code from the area table once. */
-export function siteNamer(db: Db, villageWord: string): (code: string) => string {
-	const known = new Map<string, AreaPath | null>();
-	return async (code) => {
-		if (!known.has(code)) known.set(code, (await describeAreas(db, [code]))[0] ?? null);
+export async function siteNamer(db: Db, villageWord: string, codes: Iterable<string>): Promise<(code: string) => string> {
+	const unique = [...new Set(codes)];
+	const areas = await describeAreas(db, unique);
+	const known = new Map<string, AreaPath>(areas.map((a) => [a.code, a]));
+	return (code) => {
 		return villageName(known.get(code), code, villageWord);
 	};
 }

@@ -49,7 +49,8 @@ async function assertProgrammeOpen(db: Db, programmeId: number, scope: Component
 		.select({ id: workshops.id, title: workshops.title, status: workshops.status })
 		.from(workshops)
 		.where(eq(workshops.programmeId, programmeId)))
-		.filter(async (w) => w.status !== 'signed' && await isMatrixFrozen(db, w.id));
+		.filter((w) => w.status !== 'signed');
+	for (const w of [...frozen]) if (!(await isMatrixFrozen(db, w.id))) frozen.splice(frozen.indexOf(w), 1);
 	if (frozen.length === 0) return;
 	if (frozen.some((w) => w.id === scope.id)) throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
 	throw new InputError({ matrix: { key: 'component.frozenIn', params: { title: frozen[0]!.title } } });
@@ -119,7 +120,7 @@ export async function moveComponent(db: Db, scope: ComponentScope, componentId: 
 		const target = direction === 'up' ? index - 1 : index + 1;
 		if (target < 0 || target >= list.length) return false;
 		[list[index], list[target]] = [list[target]!, list[index]!];
-		list.forEach(async (c, i) => affectedRows(await tx.update(components).set({ position: i + 1 }).where(eq(components.id, c.id))));
+		for (const [i, c] of list.entries()) await tx.update(components).set({ position: i + 1 }).where(eq(components.id, c.id));
 		return true;
 	});
 	if (moved) await refreshLiveStructure(db, await workshopsOfProgramme(db, programmeId), 'component.move');

@@ -211,7 +211,7 @@ export async function moveAgendaItem(db: Db, workshopId: number, id: number, dir
 	if (index < 0 || target < 0 || target >= list.length) return;
 	[list[index], list[target]] = [list[target]!, list[index]!];
 	await transaction(db, async (tx) => {
-		list.forEach(async (a, i) => affectedRows(await tx.update(agendaItems).set({ position: i + 1 }).where(eq(agendaItems.id, a.id))));
+		for (const [i, a] of list.entries()) await tx.update(agendaItems).set({ position: i + 1 }).where(eq(agendaItems.id, a.id));
 	});
 }
 

@@ -8,7 +8,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	requireAdmin(locals);
 	const db = getDb();
 	return {
-		forums: (await listForums(db)).map(async (f) => ({
+		forums: await Promise.all((await listForums(db)).map(async (f) => ({
 			id: f.id,
 			name: f.name,
 			shortName: f.shortName,
@@ -19,6 +19,6 @@ export const load: PageServerLoad = async ({ locals }) => {
 			programmes: f.programmes,
 			workshops: f.workshops,
 			members: f.members
-		}))
+		})))
 	};
 };

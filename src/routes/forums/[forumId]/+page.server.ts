@@ -13,11 +13,11 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	const coverage = sectorCoverage(institutions);
 	return {
 		workshops: await listWorkshops(db, forum.id),
-		programmes: (await listProgrammes(db, forum.id)).map(async (p) => ({
+		programmes: await Promise.all((await listProgrammes(db, forum.id)).map(async (p) => ({
 			...p,
 			components: await listComponents(db, p.id),
 			pilotSites: await listPilotSites(db, p.id)
-		})),
+		}))),
 		institutionCount: institutions.filter((i) => i.approved).length,
 		pendingCount: institutions.filter((i) => !i.approved).length,
 		coverage,

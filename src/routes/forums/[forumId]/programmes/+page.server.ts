@@ -10,13 +10,13 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	const db = getDb();
 	const { forum, roles } = await requireForumRole(db, locals, Number(params.forumId), READ_ROLES);
 	return {
-		programmes: (await listProgrammes(db, forum.id)).map(async (p) => ({
+		programmes: await Promise.all((await listProgrammes(db, forum.id)).map(async (p) => ({
 			id: p.id,
 			name: p.name,
 			listed: p.listed,
 			components: (await listComponents(db, p.id)).length,
 			pilotSites: (await listPilotSites(db, p.id)).length
-		})),
+		}))),
 		canEdit: roles.includes('moderator') || roles.includes('secretariat')
 	};
 };

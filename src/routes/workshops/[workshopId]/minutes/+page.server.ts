@@ -52,7 +52,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 		})),
 		complete: signingComplete(signers),
 		dateGap: current ? signingDateGap(minutesContent(current).date, signers, forum.timeZone) : null,
-		versions: (await listMinutesVersions(db, workshop.id)).map(async (v) => ({
+		versions: await Promise.all((await listMinutesVersions(db, workshop.id)).map(async (v) => ({
 			version: v.version,
 			textHash: v.textHash,
 			finalizedAt: v.finalizedAt,
@@ -60,7 +60,7 @@ export const load: PageServerLoad = async ({ locals, params, url, depends }) => 
 			voidedAt: v.voidedAt,
 			voidReason: v.voidReason,
 			sealed: await sealedMinutesFor(db, v.id)
-		})),
+		}))),
 		// Once signed, a new version needs a moderator and a reason; the form says so before anyone tries.
 		currentOnRecord: current ? await versionOnRecord(db, current.id) : false,
 		isModerator: roles.includes('moderator'),
