@@ -26,8 +26,8 @@ const GOOD = 'tiga kambing di ladang jagung';
 
 async function world() {
 	const db = await memoryDb();
-	const forumId = db.insert(forums).values({ name: 'Forum Kampung Tulang Bawang', shortName: 'FKTB' }).returning().get().id;
-	const admin = db.insert(users).values({ email: 'admin@forum.test', name: 'Admin', passwordHash: 'x', isAdmin: true }).returning().get();
+	const forumId = (await db.insert(forums).values({ name: 'Forum Kampung Tulang Bawang', shortName: 'FKTB' }).returning())[0]!.id;
+	const admin = (await db.insert(users).values({ email: 'admin@forum.test', name: 'Admin', passwordHash: 'x', isAdmin: true }).returning())[0]!;
 	return { db, forumId, admin };
 }
 
@@ -83,7 +83,7 @@ describe('invitations', () => {
 		const { user } = await acceptWithNewAccount(db, token, { name: 'Maya Sari', email: 'Maya@Forum.test', password: GOOD, passwordConfirm: GOOD });
 		expect(user.email).toBe('maya@forum.test');
 		expect((await authenticate(db, 'maya@forum.test', GOOD))?.id).toBe(user.id);
-		expect(db.select().from(forumMembers).all()).toEqual([{ forumId, userId: user.id, role: 'moderator' }]);
+		expect(await db.select().from(forumMembers)).toEqual([{ forumId, userId: user.id, role: 'moderator' }]);
 		expect(await listOpenInvitations(db, forumId)).toHaveLength(0);
 
 		// Used once: a second acceptance, new account or existing, is refused and stores nothing.
@@ -109,7 +109,7 @@ describe('invitations', () => {
 	it('revokes an open invitation: its link then reads as unknown', async () => {
 		const { db, forumId, admin } = await world();
 		const { token, invitation } = await createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Obi' });
-		const other = db.insert(forums).values({ name: 'Lain', shortName: 'L' }).returning().get().id;
+		const other = (await db.insert(forums).values({ name: 'Lain', shortName: 'L' }).returning())[0]!.id;
 		expect(await revokeInvitation(db, other, invitation.id)).toBe(false);
 		expect(await revokeInvitation(db, forumId, invitation.id)).toBe(true);
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Obi', email: 'obi@forum.test', password: GOOD, passwordConfirm: GOOD }))).toBe('unknown');
@@ -141,7 +141,7 @@ describe('invitations', () => {
 		expect(await fieldErrors(() => acceptWithExistingAccount(db, token, { email: 'maya@forum.test', password: 'wrong password here' }))).toEqual({ password: 'Wrong email or password.' });
 		expect((await invitationFor(db, token)).usedAt).toBeNull();
 		await acceptWithExistingAccount(db, token, { email: 'maya@forum.test', password: GOOD });
-		expect(db.select().from(forumMembers).all()).toEqual([{ forumId, userId: maya.id, role: 'observer' }]);
+		expect(await db.select().from(forumMembers)).toEqual([{ forumId, userId: maya.id, role: 'observer' }]);
 		// The same role twice is pointless: refused at invitation time.
 		expect(await fieldErrors(async () => await createInvitation(db, forumId, admin.id, { role: 'observer', name: 'Maya', email: 'maya@forum.test' }))).toHaveProperty('email');
 	});
@@ -156,7 +156,7 @@ describe('deactivation and resets', () => {
 		expect((await resolveSession(db, phone.token))?.kind).toBe('account');
 
 		expect(await setAccountActive(db, admin.id, maya.id, false)).toEqual({ name: 'Maya' });
-		expect(db.select().from(sessions).all().filter((s) => s.userId === maya.id)).toHaveLength(0);
+		expect((await db.select().from(sessions)).filter((s) => s.userId === maya.id)).toHaveLength(0);
 		expect(await resolveSession(db, laptop.token)).toBeNull();
 		expect(await authenticate(db, 'maya@forum.test', GOOD)).toBeNull();
 
@@ -167,9 +167,9 @@ describe('deactivation and resets', () => {
 	it('never leaves the instance without an active administrator', async () => {
 		const { db, admin } = await world();
 		expect(await fieldErrors(async () => await setAccountActive(db, admin.id, admin.id, false))).toEqual({ account: 'You cannot deactivate your own account.' });
-		const second = db.insert(users).values({ email: 'dua@forum.test', name: 'Dua', passwordHash: 'x', isAdmin: true }).returning().get();
+		const second = (await db.insert(users).values({ email: 'dua@forum.test', name: 'Dua', passwordHash: 'x', isAdmin: true }).returning())[0]!;
 		await setAccountActive(db, admin.id, second.id, false);
-		expect(db.select().from(users).all().find((u) => u.id === second.id)?.active).toBe(false);
+		expect((await db.select().from(users)).find((u) => u.id === second.id)?.active).toBe(false);
 	});
 
 	it('sets a new password once through a reset link and ends the old sessions', async () => {

@@ -26,9 +26,9 @@ let bappeda: number;
 let dinsos: number;
 let staffId: number;
 
-function errorKey(fn: () => unknown): string {
+async function errorKey(fn: () => unknown): Promise<string> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
 		throw e;
@@ -98,8 +98,8 @@ describe('attendance corrections', () => {
 		expect(await countAttendance(db, workshop)).toEqual({ people: 0, invitedPresent: 0, invited: 2, uninvitedPresent: 0 });
 		expect(await resolveSession(db, session.token)).toBeNull();
 		expect(await db.select().from(sessions).where(eq(sessions.attendanceId, siti.id))).toEqual([]);
-		expect(errorKey(async () => await removeAttendance(db, workshop, siti.id, staffId))).toBe('attendance.alreadyRemoved');
-		expect(errorKey(async () => await editAttendance(db, workshop, siti.id, { name: 'X' }, staffId))).toBe('attendance.entryRemoved');
+		expect(await errorKey(async () => await removeAttendance(db, workshop, siti.id, staffId))).toBe('attendance.alreadyRemoved');
+		expect(await errorKey(async () => await editAttendance(db, workshop, siti.id, { name: 'X' }, staffId))).toBe('attendance.entryRemoved');
 
 		await restoreAttendance(db, workshop, siti.id, staffId);
 		expect((await listAttendance(db, workshop.id)).map((r) => r.id)).toEqual([siti.id]);
@@ -108,7 +108,7 @@ describe('attendance corrections', () => {
 
 		await removeAttendance(db, workshop, siti.id, staffId);
 		const again = await join({ phone: '' });
-		expect(errorKey(async () => await restoreAttendance(db, workshop, siti.id, staffId))).toBe('error.alreadyCheckedIn');
+		expect(await errorKey(async () => await restoreAttendance(db, workshop, siti.id, staffId))).toBe('error.alreadyCheckedIn');
 		expect((await listAttendance(db, workshop.id)).map((r) => r.id)).toEqual([again.id]);
 		expect((await audit()).map((a) => a.action)).toEqual(['remove', 'restore', 'remove']);
 	});
@@ -116,8 +116,8 @@ describe('attendance corrections', () => {
 	it('refuses an entry of another workshop as not found', async () => {
 		const other = await setWorkshopStatus(db, await createWorkshop(db, workshop.forumId, { title: 'Lain', date: '2026-12-01', startTime: '09:00', place: 'Aula', kind: 'lokakarya' }), 'live');
 		const stranger = await checkIn(db, other, { institutionId: String(bappeda), name: 'Orang Lain', jabatan: 'Staf', gender: 'L', phone: '' });
-		expect(errorKey(async () => await removeAttendance(db, workshop, stranger.id, staffId))).toBe('error.notFound');
-		expect(errorKey(async () => await issueReentryLink(db, workshop, stranger.id, staffId))).toBe('error.notFound');
+		expect(await errorKey(async () => await removeAttendance(db, workshop, stranger.id, staffId))).toBe('error.notFound');
+		expect(await errorKey(async () => await issueReentryLink(db, workshop, stranger.id, staffId))).toBe('error.notFound');
 	});
 });
 
@@ -160,7 +160,7 @@ describe('re-entry links', () => {
 		expect(await inspectReentryLink(db, link.token, now)).toMatchObject({ attendanceId: siti.id, name: 'Siti Rahayu' });
 		const redeemed = await redeemReentryLink(db, link.token, new Date(now.getTime() + 60_000));
 		expect(await resolveSession(db, redeemed.session.token, now.getTime() + 120_000)).toMatchObject({ kind: 'participant', attendanceId: siti.id, workshopId: workshop.id });
-		expect(errorKey(async () => await redeemReentryLink(db, link.token, new Date(now.getTime() + 120_000)))).toBe('reentry.used');
+		expect(await errorKey(async () => await redeemReentryLink(db, link.token, new Date(now.getTime() + 120_000)))).toBe('reentry.used');
 		expect((await audit()).map((a) => a.action)).toEqual(['reentry']);
 	});
 
@@ -168,10 +168,10 @@ describe('re-entry links', () => {
 		const siti = await join();
 		const now = new Date('2026-11-26T03:00:00Z');
 		const first = await issueReentryLink(db, workshop, siti.id, staffId, now);
-		expect(errorKey(async () => await redeemReentryLink(db, first.token, new Date(now.getTime() + REENTRY_TTL_MS + 1)))).toBe('reentry.expired');
+		expect(await errorKey(async () => await redeemReentryLink(db, first.token, new Date(now.getTime() + REENTRY_TTL_MS + 1)))).toBe('reentry.expired');
 		const second = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 1000));
 		const third = await issueReentryLink(db, workshop, siti.id, staffId, new Date(now.getTime() + 2000));
-		expect(errorKey(async () => await redeemReentryLink(db, second.token, new Date(now.getTime() + 3000)))).toBe('reentry.expired');
+		expect(await errorKey(async () => await redeemReentryLink(db, second.token, new Date(now.getTime() + 3000)))).toBe('reentry.expired');
 		expect((await redeemReentryLink(db, third.token, new Date(now.getTime() + 3000))).attendanceId).toBe(siti.id);
 		expect(await db.select().from(sessions)).toHaveLength(1);
 	});
@@ -179,10 +179,10 @@ describe('re-entry links', () => {
 	it('refuses unknown tokens and entries removed since', async () => {
 		const siti = await join();
 		const link = await issueReentryLink(db, workshop, siti.id, staffId);
-		expect(errorKey(async () => await redeemReentryLink(db, 'not-a-real-token-at-all-1234', new Date()))).toBe('reentry.unknown');
+		expect(await errorKey(async () => await redeemReentryLink(db, 'not-a-real-token-at-all-1234', new Date()))).toBe('reentry.unknown');
 		await removeAttendance(db, workshop, siti.id, staffId);
-		expect(errorKey(async () => await redeemReentryLink(db, link.token, new Date()))).toBe('reentry.entryRemoved');
-		expect(errorKey(async () => await issueReentryLink(db, workshop, siti.id, staffId))).toBe('attendance.entryRemoved');
+		expect(await errorKey(async () => await redeemReentryLink(db, link.token, new Date()))).toBe('reentry.entryRemoved');
+		expect(await errorKey(async () => await issueReentryLink(db, workshop, siti.id, staffId))).toBe('attendance.entryRemoved');
 		expect(await db.select().from(sessions)).toEqual([]);
 		expect((await db.select().from(attendance))[0]?.removedAt).not.toBeNull();
 	});

@@ -14,9 +14,9 @@ let db: Db;
 let workshop: Workshop;
 let bappeda: number;
 
-function expectInputError(fn: () => unknown, field: string, key: string) {
+async function expectInputError(fn: () => unknown, field: string, key: string) {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		expect(e).toBeInstanceOf(InputError);
 		expect((e as InputError).errors[field]?.key).toBe(key);
@@ -55,8 +55,8 @@ describe('check-in (daftar hadir)', () => {
 	it('refuses a second check-in of the same person, however the name is typed, and stores nothing new', async () => {
 		await checkIn(db, workshop, person());
 		const before = [count(attendance), count(persons)];
-		expectInputError(async () => await checkIn(db, workshop, person({ name: '  siti   RAHAYU ', phone: '' })), 'name', 'error.alreadyCheckedIn');
-		expectInputError(async () => await checkIn(db, workshop, person({ name: 'Orang Lain' })), 'phone', 'error.alreadyCheckedIn');
+		await expectInputError(async () => await checkIn(db, workshop, person({ name: '  siti   RAHAYU ', phone: '' })), 'name', 'error.alreadyCheckedIn');
+		await expectInputError(async () => await checkIn(db, workshop, person({ name: 'Orang Lain' })), 'phone', 'error.alreadyCheckedIn');
 		expect([count(attendance), count(persons)]).toEqual(before);
 	});
 
@@ -85,7 +85,7 @@ describe('check-in (daftar hadir)', () => {
 	it('leaves no proposed institution behind when the check-in itself fails', async () => {
 		await checkIn(db, workshop, person());
 		const before = await count(institutions);
-		expectInputError(
+		await expectInputError(
 			async () => await checkIn(db, workshop, person({ institutionId: 'new', newInstitutionName: 'Lembaga Baru', newInstitutionSector: 'komunitas', name: 'Budi', phone: '081200001111' })),
 			'phone',
 			'error.alreadyCheckedIn'
@@ -95,7 +95,7 @@ describe('check-in (daftar hadir)', () => {
 
 	it('accepts no check-in before the workshop is live or after it closes', async () => {
 		const closed = await setWorkshopStatus(db, workshop, 'closed');
-		expectInputError(async () => await checkIn(db, closed, person()), 'code', 'error.workshopNotLive');
+		await expectInputError(async () => await checkIn(db, closed, person()), 'code', 'error.workshopNotLive');
 		expect(await count(attendance)).toBe(0);
 	});
 

@@ -33,9 +33,9 @@ afterAll(() => rmSync(evidenceDir, { recursive: true, force: true }));
 const groupsOf = async (forumId: number) => await db.select().from(beneficiaryGroups).where(eq(beneficiaryGroups.forumId, forumId));
 
 /** The messages of a refusal in one language, per field. */
-function refusal(run: () => unknown, locale: Locale = 'id'): Record<string, string> {
+async function refusal(run: () => unknown, locale: Locale = 'id'): Promise<Record<string, string>> {
 	try {
-		run();
+		await run();
 	} catch (e) {
 		if (e instanceof InputError) return Object.fromEntries(Object.entries(e.errors).map(([f, m]) => [f, translate(locale, m.key, m.params)]));
 		throw e;
@@ -58,13 +58,13 @@ describe('a forum’s beneficiary groups', () => {
 	it('refuses an empty, over-long or repeated name in both languages and stores nothing', async () => {
 		const disabled = await addBeneficiaryGroup(db, 1, { name: 'Penyandang disabilitas' });
 		const before = await groupsOf(1);
-		expect(refusal(async () => await addBeneficiaryGroup(db, 1, { name: '   ' }))).toEqual({ name: 'Wajib diisi.' });
-		expect(refusal(async () => await addBeneficiaryGroup(db, 1, { name: '   ' }), 'en').name).toBe('Required.');
-		expect(refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'x'.repeat(61) })).name).toContain('maksimal 60');
-		expect(refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'penyandang  DISABILITAS' }))).toEqual({ name: 'Kelompok "penyandang DISABILITAS" sudah ada di forum ini.' });
-		expect(refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'Penyandang disabilitas' }), 'en')).toEqual({ name: 'The forum already has a group "Penyandang disabilitas".' });
+		expect(await refusal(async () => await addBeneficiaryGroup(db, 1, { name: '   ' }))).toEqual({ name: 'Wajib diisi.' });
+		expect((await refusal(async () => await addBeneficiaryGroup(db, 1, { name: '   ' }), 'en')).name).toBe('Required.');
+		expect((await refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'x'.repeat(61) }))).name).toContain('maksimal 60');
+		expect(await refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'penyandang  DISABILITAS' }))).toEqual({ name: 'Kelompok "penyandang DISABILITAS" sudah ada di forum ini.' });
+		expect(await refusal(async () => await addBeneficiaryGroup(db, 1, { name: 'Penyandang disabilitas' }), 'en')).toEqual({ name: 'The forum already has a group "Penyandang disabilitas".' });
 		const other = await addBeneficiaryGroup(db, 1, { name: 'Lansia' });
-		expect(refusal(async () => await renameBeneficiaryGroup(db, 1, { id: String(other.id), name: 'Penyandang Disabilitas' })).name).toContain('sudah ada');
+		expect((await refusal(async () => await renameBeneficiaryGroup(db, 1, { id: String(other.id), name: 'Penyandang Disabilitas' }))).name).toContain('sudah ada');
 		// Renaming a group to its own name (or its own name in other capitals) is not a clash.
 		expect((await renameBeneficiaryGroup(db, 1, { id: String(disabled.id), name: 'Penyandang Disabilitas' })).name).toBe('Penyandang Disabilitas');
 		await renameBeneficiaryGroup(db, 1, { id: String(disabled.id), name: 'Penyandang disabilitas' });
@@ -77,8 +77,8 @@ describe('a forum’s beneficiary groups', () => {
 
 	it('does not let one forum rename or delete another forum’s group', async () => {
 		const theirs = await addBeneficiaryGroup(db, 2, { name: 'Nelayan' });
-		expect(refusal(async () => await renameBeneficiaryGroup(db, 1, { id: String(theirs.id), name: 'Diambil' })).id).toBe('Kelompok ini tidak ada (lagi) di forum ini.');
-		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(theirs.id) }), 'en').id).toBe('This group does not exist (any more) in this forum.');
+		expect((await refusal(async () => await renameBeneficiaryGroup(db, 1, { id: String(theirs.id), name: 'Diambil' }))).id).toBe('Kelompok ini tidak ada (lagi) di forum ini.');
+		expect((await refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(theirs.id) }), 'en')).id).toBe('This group does not exist (any more) in this forum.');
 		expect((await groupsOf(2)).map((g) => g.name)).toEqual(['Nelayan']);
 		await deleteBeneficiaryGroup(db, 2, { id: String(theirs.id) });
 	});
@@ -86,7 +86,7 @@ describe('a forum’s beneficiary groups', () => {
 	it('keeps a forum to a number of groups a phone form can show', async () => {
 		const made = [];
 		while ((await groupsOf(2)).length < MAX_GROUPS) made.push(await addBeneficiaryGroup(db, 2, { name: `Kelompok ${made.length + 1}` }));
-		expect(refusal(async () => await addBeneficiaryGroup(db, 2, { name: 'Satu lagi' })).name).toBe(`Paling banyak ${MAX_GROUPS} kelompok: setiap kelompok menjadi kolom di formulir laporan di ponsel.`);
+		expect((await refusal(async () => await addBeneficiaryGroup(db, 2, { name: 'Satu lagi' }))).name).toBe(`Paling banyak ${MAX_GROUPS} kelompok: setiap kelompok menjadi kolom di formulir laporan di ponsel.`);
 		expect(await groupsOf(2)).toHaveLength(MAX_GROUPS);
 		for (const g of made) await deleteBeneficiaryGroup(db, 2, { id: String(g.id) });
 	});
@@ -106,10 +106,10 @@ describe('a forum’s beneficiary groups', () => {
 		expect(await listBeneficiaryGroups(db, 1)).toEqual([{ id: disabled.id, name: 'Penyandang disabilitas', reportCount: 1 }]);
 		const counted = (await db.select().from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, disabled.id))).length;
 
-		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }))).toEqual({
+		expect(await refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }))).toEqual({
 			id: 'Kelompok "Penyandang disabilitas" sudah dipakai di 1 laporan dan tidak dapat dihapus: angkanya akan hilang dari laporan itu. Ganti namanya bila perlu.'
 		});
-		expect(refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }), 'en').id).toContain('is used in 1 reports and cannot be deleted');
+		expect((await refusal(async () => await deleteBeneficiaryGroup(db, 1, { id: String(disabled.id) }), 'en')).id).toContain('is used in 1 reports and cannot be deleted');
 		expect((await groupsOf(1)).map((g) => g.id)).toEqual([disabled.id]);
 		expect(await db.select().from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, disabled.id))).toHaveLength(counted);
 

@@ -17,7 +17,7 @@ import { memoryDb } from '../helpers/db';
 import { buildMatrixDoc } from '../helpers/matrix-doc';
 
 const OWN = 14;
-const seed = (_workshopId: number, doc: Y.Doc) => {
+const seed = async () => (doc: Y.Doc) => {
 	buildMatrixDoc(doc, [{ id: 1, name: 'Kelembagaan' }], [{ id: OWN, name: 'PT INKA', sector: 'bisnis' }]);
 };
 const rep: Principal = { workshopId: 3, role: 'representative', institutionId: OWN, subject: 'rep', name: 'Rep' };
@@ -74,8 +74,8 @@ describe('live rooms: load, compaction, reload', () => {
 			await typeInto(first, conn, `w${i} `);
 			await flush();
 		}
-		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
-		expect(db.select().from(collabUpdates).all().length).toBeLessThan(12);
+		expect(await db.select().from(collabSnapshots)).toHaveLength(1);
+		expect((await db.select().from(collabUpdates)).length).toBeLessThan(12);
 		const expected = descriptionOf((await first.room(3)).doc);
 		expect(expected).toContain('w11');
 		// A second process (or a restart) loads the same document.
@@ -114,9 +114,9 @@ describe('live rooms: load, compaction, reload', () => {
 		// A row another writer appended that this room never loaded.
 		const foreign = new Y.Doc();
 		foreign.getMap('meta').set('elsewhere', true);
-		db.insert(collabUpdates).values({ room: 'workshop-3', data: Buffer.from(Y.encodeStateAsUpdate(foreign)) }).run();
+		await db.insert(collabUpdates).values({ room: 'workshop-3', data: Buffer.from(Y.encodeStateAsUpdate(foreign)) });
 		expect(await (await m.room(3)).compact()).toBe(true);
-		const left = db.select().from(collabUpdates).all();
+		const left = await db.select().from(collabUpdates);
 		expect(left).toHaveLength(1);
 		const reloaded = manager(db);
 		expect(roots((await reloaded.room(3)).doc).meta.get('elsewhere')).toBe(true);
@@ -128,14 +128,14 @@ describe('live rooms: load, compaction, reload', () => {
 		const m = manager(db, undefined, 1000);
 		const { conn, refusals } = recorder(rep);
 		const room = await m.connect(3, conn);
-		const before = db.select().from(collabUpdates).all().length;
+		const before = (await db.select().from(collabUpdates)).length;
 		const client = new Y.Doc();
 		Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
 		const sv = Y.encodeStateVector(client);
 		roots(client).cells.get(cellKey(OWN, 1))!.set('type', 'BUKAN');
 		room.receive(conn, updateMessage(Y.encodeStateAsUpdate(client, sv)));
 		expect(refusals()).toEqual([{ code: 'invalidValue', field: 'type', institutionId: String(OWN), componentId: '1' }]);
-		expect(db.select().from(collabUpdates).all().length).toBe(before);
+		expect((await db.select().from(collabUpdates)).length).toBe(before);
 		await typeInto(m, conn, 'jujur');
 		expect(descriptionOf(room.doc)).toBe('jujur');
 		expect(parseMessage(updateMessage(new Uint8Array([0, 0]))).kind).toBe('update');
@@ -281,8 +281,8 @@ describe('live rooms: appends off the event loop', () => {
 		await closing;
 		expect(store.closed).toBe(true);
 		expect(writer.closed).toEqual([1012]);
-		expect(db.select().from(collabSnapshots).all()).toHaveLength(1);
-		expect(db.select().from(collabUpdates).all()).toEqual([]);
+		expect(await db.select().from(collabSnapshots)).toHaveLength(1);
+		expect(await db.select().from(collabUpdates)).toEqual([]);
 		expect(descriptionOf((await manager(db).room(3)).doc)).toBe('satu dua tiga ');
 	});
 
@@ -303,9 +303,9 @@ describe('live rooms: appends off the event loop', () => {
 			await flush();
 		}
 		await Promise.all([compacting, closing]);
-		expect(db.select().from(collabUpdates).all()).toEqual([]);
+		expect(await db.select().from(collabUpdates)).toEqual([]);
 		const snapshot = new Y.Doc();
-		Y.applyUpdate(snapshot, db.select().from(collabSnapshots).get()!.data);
+		Y.applyUpdate(snapshot, (await db.select().from(collabSnapshots))[0]!.data);
 		expect(descriptionOf(snapshot)).toBe('sebelum sesudah');
 	});
 

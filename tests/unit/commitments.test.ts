@@ -131,8 +131,8 @@ describe('roll-ups of the demo programme', () => {
 	});
 
 	it('leaves unverified reports out of the public figures', async () => {
-		const staff = await (await programmeDashboard(db, 1, { today: TODAY }))!.commitments.find((c) => c.number === '4')!;
-		const open = await (await programmeDashboard(db, 1, { today: TODAY, verifiedOnly: true }))!.commitments.find((c) => c.number === '4')!;
+		const staff = (await programmeDashboard(db, 1, { today: TODAY }))!.commitments.find((c) => c.number === '4')!;
+		const open = (await programmeDashboard(db, 1, { today: TODAY, verifiedOnly: true }))!.commitments.find((c) => c.number === '4')!;
 		expect(staff.latest?.realisation).toBe(22);
 		expect(open.latest?.realisation).toBe(18);
 		expect(open.achievement.raw).toBeCloseTo((18 / 27) * 100, 6);
@@ -174,21 +174,21 @@ describe('commitments from the meeting and from the frozen matrix', () => {
 		expect(await derivedTarget(db, '18.06.20.2005', 0)).toBeNull();
 
 		const [c] = await createCommitmentsFromText(db, 2, { statements: 'Posyandu di setiap pekon yang belum memilikinya', programmeId: '2' });
-		expect(async () => await applyDerivedTarget(db, 2, c!.id, { areaCode: '99.99' })).toThrow(InputError);
+		await expect(applyDerivedTarget(db, 2, c!.id, { areaCode: '99.99' })).rejects.toThrow(InputError);
 		const form = { number: c!.number, statement: c!.statement, programmeId: '2', type: 'numeric', baselineValue: '250', direction: 'up', status: 'active' };
 		await updateCommitment(db, 2, c!.id, form);
 		expect((await applyDerivedTarget(db, 2, c!.id, { areaCode: '18.06' })).target).toBe(52);
 		// A new baseline re-derives the target while nobody typed over it.
 		await updateCommitment(db, 2, c!.id, { ...form, baselineValue: '260', targetValue: '52' });
-		expect(await (await getCommitment(db, 2, c!.id))!.targetValue).toBe(42);
+		expect((await getCommitment(db, 2, c!.id))!.targetValue).toBe(42);
 	});
 
 	it('takes plain text now and prompts for what is missing later', async () => {
 		const created = await createCommitmentsFromText(db, 2, { statements: '1. Rapat TKPK setiap triwulan\n\n2. Data DTKS dibagikan ke pekon', programmeId: '2' });
 		expect(created.map((c) => c.statement)).toEqual(['Rapat TKPK setiap triwulan', 'Data DTKS dibagikan ke pekon']);
 		expect(Number(created[1]!.number)).toBe(Number(created[0]!.number) + 1);
-		expect(await (await getCommitmentDetail(db, 2, created[0]!.id))!.missing).toEqual(['indicator', 'unit', 'baseline', 'target', 'deadline', 'lead', 'supporters']);
-		expect(async () => await createCommitmentsFromText(db, 2, { statements: '   ' })).toThrow(InputError);
+		expect((await getCommitmentDetail(db, 2, created[0]!.id))!.missing).toEqual(['indicator', 'unit', 'baseline', 'target', 'deadline', 'lead', 'supporters']);
+		await expect(createCommitmentsFromText(db, 2, { statements: '   ' })).rejects.toThrow(InputError);
 	});
 
 	it('promotes a frozen cell with its link, volume as target and sites, once', async () => {
@@ -221,8 +221,8 @@ describe('commitments from the meeting and from the frozen matrix', () => {
 		expect(detail.lead?.shortName).toBe('PT INKA');
 		expect(detail.sites.map((s) => s.code)).toEqual(['35.77.03.1009']);
 		expect(detail.missing).toEqual(['indicator', 'baseline', 'supporters']);
-		expect(async () => await promoteCellToCommitment(db, 1, input)).toThrow(InputError);
-		expect(async () => await promoteCellToCommitment(db, 2, input)).toThrow(InputError);
+		await expect(promoteCellToCommitment(db, 1, input)).rejects.toThrow(InputError);
+		await expect(promoteCellToCommitment(db, 2, input)).rejects.toThrow(InputError);
 	});
 });
 
@@ -361,7 +361,7 @@ describe('CSV import of progress rows', () => {
 			[6, 'flag', 'import.badFlag'],
 			[7, 'period', 'import.duplicateRow']
 		]);
-		expect(async () => await applyProgressImport(db, 1, 1, csv, { name: 'Sekretariat' })).toThrow(InputError);
+		await expect(applyProgressImport(db, 1, 1, csv, { name: 'Sekretariat' })).rejects.toThrow(InputError);
 		expect(await reportCount()).toBe(before);
 	});
 

@@ -41,9 +41,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function errorsOf(fn: () => unknown): Record<string, string> {
+async function errorsOf(fn: () => unknown): Promise<Record<string, string>> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.fromEntries(Object.entries(e.errors).map(([k, v]) => [k, v.key]));
 		throw e;
@@ -185,7 +185,7 @@ describe('area codes posted to the server', () => {
 		expect((await areaCodeProblem(db, '35.77.03.1009; drop table areas'))?.key).toBe('area.unknown');
 		expect((await areaCodeProblem(db, ''))?.key).toBe('error.required');
 		expect(await areaCodeProblem(db, '35.77', { levels: [4] })).toMatchObject({ key: 'area.wrongLevel', params: { name: 'Kota Madiun' } });
-		expect(errorsOf(async () => await requireKnownArea(db, '99.99', { field: 'regionCode' }))).toEqual({ regionCode: 'area.unknown' });
+		expect(await errorsOf(async () => await requireKnownArea(db, '99.99', { field: 'regionCode' }))).toEqual({ regionCode: 'area.unknown' });
 		expect((await requireKnownArea(db, '73.26')).name).toBe('Kabupaten Toraja Utara');
 	});
 
@@ -315,7 +315,7 @@ describe('a WITA forum’s sealed berita acara', () => {
 				});
 		}
 		const w = (await getWorkshop(live, workshop.id))!;
-		ensureMinutesDraft(live, w);
+		await ensureMinutesDraft(live, w);
 		const version = await finalizeMinutes(live, w, null);
 		const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
 		for (const s of await listSigners(live, version.id))

@@ -37,9 +37,9 @@ const live = async () => (await getWorkshop(db, LIVE))!;
 const matrix = async () => await liveRooms().read(LIVE, readMatrix);
 const person = (over: Record<string, string>) => ({ jabatan: 'Staf Perencanaan', gender: 'P', phone: '', ...over });
 
-function errorKey(fn: () => unknown): string {
+async function errorKey(fn: () => unknown): Promise<string> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
 		throw e;
@@ -72,7 +72,7 @@ beforeAll(async () => {
 	const twin = await checkIn(db, await live(), person({ institutionId: String(duplicate), name: 'siti  rahayu' }));
 	twinSession = (await startSession(db, { kind: 'participant', workshopId: LIVE, attendanceId: twin.id })).token;
 
-	liveRooms().change(LIVE, (doc) => {
+	await liveRooms().change(LIVE, (doc) => {
 		writeCell(doc, duplicate, 1, 'DATA_KAJIAN', 'Data profil kelurahan');
 		writeCell(doc, duplicate, 2, 'MONEV', 'Monitoring oleh Bapeda');
 		writeCell(doc, SURVIVOR, 2, 'KEBIJAKAN', 'Perwal monitoring partisipatif');
@@ -99,10 +99,10 @@ beforeAll(async () => {
 describe('merging a duplicate institution into its survivor', () => {
 	it('refuses a merge into itself and one across forums, changing nothing', async () => {
 		const before = JSON.stringify(await db.select().from(institutions));
-		expect(errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: duplicate }, null))).toBe('institution.mergeSelf');
+		expect(await errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: duplicate }, null))).toBe('institution.mergeSelf');
 		const tanggamus = (await listInstitutions(db, 2))[0]!.id;
-		expect(errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('institution.mergeOtherForum');
-		expect(errorKey(async () => await mergeInstitutions(db, 2, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('error.notFound');
+		expect(await errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('institution.mergeOtherForum');
+		expect(await errorKey(async () => await mergeInstitutions(db, 2, { duplicateId: duplicate, survivorId: tanggamus }, null))).toBe('error.notFound');
 		expect(JSON.stringify(await db.select().from(institutions))).toBe(before);
 		expect((await matrix()).rows.map((r) => Number(r.id))).toContain(duplicate);
 	});
@@ -138,7 +138,7 @@ describe('merging a duplicate institution into its survivor', () => {
 		const dup = (await getInstitution(db, 1, duplicate))!;
 		expect(dup.mergedIntoId).toBe(SURVIVOR);
 		expect(dup.retiredAt).not.toBeNull();
-		expect(await (await getInstitution(db, 1, SURVIVOR))!.aliases).toContain('Bapeda Kota Madiun');
+		expect((await getInstitution(db, 1, SURVIVOR))!.aliases).toContain('Bapeda Kota Madiun');
 		const audit = await db.select().from(attendanceAudit).where(eq(attendanceAudit.attendanceId, siteDuplicateEntry));
 		expect(audit).toEqual([expect.objectContaining({ action: 'edit', before: expect.objectContaining({ institutionId: duplicate }) })]);
 	});
@@ -154,12 +154,12 @@ describe('merging a duplicate institution into its survivor', () => {
 		expect(m.consent[String(duplicate)]).toBeUndefined();
 	});
 
-	it('refuses to merge the same duplicate twice', () => {
-		expect(errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: SURVIVOR }, null))).toBe('institution.alreadyMerged');
+	it('refuses to merge the same duplicate twice', async () => {
+		expect(await errorKey(async () => await mergeInstitutions(db, 1, { duplicateId: duplicate, survivorId: SURVIVOR }, null))).toBe('institution.alreadyMerged');
 	});
 
-	it('finds the survivor when someone proposes the duplicate’s name again', () => {
-		expect(errorKey(async () => await checkIn(db, await live(), person({ institutionId: 'new', newInstitutionName: 'Bapeda Kota Madiun', newInstitutionSector: 'pemerintah', name: 'Budi' })))).toBe(
+	it('finds the survivor when someone proposes the duplicate’s name again', async () => {
+		expect(await errorKey(async () => await checkIn(db, await live(), person({ institutionId: 'new', newInstitutionName: 'Bapeda Kota Madiun', newInstitutionSector: 'pemerintah', name: 'Budi' })))).toBe(
 			'error.institutionExists'
 		);
 	});
@@ -175,7 +175,7 @@ describe('retiring an institution', () => {
 		await retireInstitution(db, 1, lesse);
 		const choices = await joinChoices(db, await live());
 		expect([...choices.invited, ...choices.others].map((i) => i.id)).not.toContain(inka);
-		expect(errorKey(async () => await checkIn(db, await live(), person({ institutionId: String(inka), name: 'Lina Marlina' })))).toBe('error.invalidChoice');
+		expect(await errorKey(async () => await checkIn(db, await live(), person({ institutionId: String(inka), name: 'Lina Marlina' })))).toBe('error.invalidChoice');
 		// Old records keep it: still invited to the workshop that invited it, and still a matrix row.
 		const invited = (await db.select().from(workshopInvitations).where(and(eq(workshopInvitations.workshopId, LIVE), eq(workshopInvitations.institutionId, inka))))[0];
 		expect(invited).toBeDefined();
@@ -183,7 +183,7 @@ describe('retiring an institution', () => {
 		// Saving the list with it still ticked keeps it; inviting it anew is refused.
 		const current = (await db.select().from(workshopInvitations).where(eq(workshopInvitations.workshopId, LIVE))).map((i) => i.institutionId);
 		await setWorkshopInvitations(db, await live(), current.filter((id) => id !== lesse));
-		expect(errorKey(async () => await setWorkshopInvitations(db, await live(), [...current.filter((id) => id !== lesse), lesse]))).toBe('institution.retiredNotOffered');
+		expect(await errorKey(async () => await setWorkshopInvitations(db, await live(), [...current.filter((id) => id !== lesse), lesse]))).toBe('institution.retiredNotOffered');
 	});
 
 	it('lists the invited institutions first, then the forum’s other active ones', async () => {

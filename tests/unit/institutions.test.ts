@@ -8,9 +8,9 @@ import { InputError } from '../../src/lib/server/validation';
 describe('institutions', () => {
 	it('recognises a known institution under any of its aliases', async () => {
 		const db = await memoryDb();
-		const forumId = db.insert(forums).values({ name: 'F', shortName: 'F' }).returning().get().id;
+		const forumId = (await db.insert(forums).values({ name: 'F', shortName: 'F' }).returning())[0]!.id;
 		await createInstitution(db, forumId, { officialName: 'Badan Perencanaan', shortName: 'Bappelitbangda', sector: 'pemerintah', aliases: 'Bapelitbangda, Bappeda' });
-		expect(async () => await createInstitution(db, forumId, { officialName: 'Bappeda', sector: 'pemerintah' })).toThrow(InputError);
+		await expect(createInstitution(db, forumId, { officialName: 'Bappeda', sector: 'pemerintah' })).rejects.toThrow(InputError);
 		expect(await listInstitutions(db, forumId)).toHaveLength(1);
 		expect((await listInstitutions(db, forumId))[0]?.aliases).toEqual(['Bapelitbangda', 'Bappeda']);
 	});
@@ -18,7 +18,7 @@ describe('institutions', () => {
 	it('shows the demo forum’s missing media sector as a gap', async () => {
 		const db = await memoryDb();
 		await seedDemo(db);
-		const madiun = db.select().from(forums).all().find((f) => f.shortName === 'Forpemma')!;
+		const madiun = (await db.select().from(forums)).find((f) => f.shortName === 'Forpemma')!;
 		const list = await listInstitutions(db, madiun.id);
 		expect(list).toHaveLength(17);
 		expect(missingSectors(sectorCoverage(list))).toEqual(['media']);

@@ -41,17 +41,17 @@ describe('the live matrix and its frozen versions', () => {
 		await addComponent(db, await workshop(), { name: 'Replikasi ke 23 kelurahan' });
 		const media = await createInstitution(db, 1, { officialName: 'Radio Suara Madiun', shortName: 'Radio SM', sector: 'media' });
 		await addInstitutionToWorkshop(db, await workshop(), media.id);
-		expect(async () => await addInstitutionToWorkshop(db, await workshop(), media.id)).toThrow(InputError);
+		await expect(addInstitutionToWorkshop(db, await workshop(), media.id)).rejects.toThrow(InputError);
 		const m = await liveRooms().read(1, readMatrix);
 		expect(m.components).toHaveLength(4);
 		expect(m.rows.at(-1)?.shortName).toBe('Radio SM');
 		expect(m.cells[cellKey(media.id, m.components[3]!.id)]).toBeDefined();
-		moveRow(db, await workshop(), media.id, 'up');
+		await moveRow(db, await workshop(), media.id, 'up');
 		expect((await liveRooms().read(1, readMatrix)).rows.at(-2)?.shortName).toBe('Radio SM');
 	});
 
 	it('freezes the content into SQL with the SHA-256 of its canonical JSON, and exports it', async () => {
-		write((doc) => {
+		await write((doc) => {
 			const c = roots(doc).cells.get(cellKey(14, 3))!;
 			c.set('type', 'PENDANAAN');
 			(c.get('description') as Y.Text).insert(0, 'Pinjaman kemitraan TJSL bagi UMKM lapak, "tahap 1"');
@@ -65,7 +65,7 @@ describe('the live matrix and its frozen versions', () => {
 		expect(second).toEqual({ version: 1, contentHash: expected, alreadyFrozen: true });
 		expect(await listMatrixVersions(db, 1)).toHaveLength(1);
 		expect(await liveRooms().read(1, (doc) => roots(doc).meta.get('frozen'))).toBe(true);
-		expect(async () => await addComponent(db, await workshop(), { name: 'Terlambat' })).toThrow(InputError);
+		await expect(addComponent(db, await workshop(), { name: 'Terlambat' })).rejects.toThrow(InputError);
 
 		const csv = (await matrixVersionCsv(db, 1, 1, 'id'))!;
 		expect(csv).toContain('Lembaga/Instansi');
@@ -81,7 +81,7 @@ describe('the live matrix and its frozen versions', () => {
 
 	it('unfreezes into a new version and keeps the old one readable', async () => {
 		await unfreezeMatrix(db, await workshop());
-		write((doc) => roots(doc).cells.get(cellKey(1, 1))!.set('timing', '2022'));
+		await write((doc) => roots(doc).cells.get(cellKey(1, 1))!.set('timing', '2022'));
 		const second = await freezeMatrix(db, await workshop(), null);
 		expect(second.version).toBe(2);
 		const versions = await listMatrixVersions(db, 1);

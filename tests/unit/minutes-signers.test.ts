@@ -20,7 +20,7 @@ beforeAll(async () => {
 	db = getDb();
 	await seedDemo(db);
 	await freezeMatrix(db, await workshop(), null);
-	ensureMinutesDraft(db, await workshop());
+	await ensureMinutesDraft(db, await workshop());
 });
 
 describe('who signs the berita acara', () => {

@@ -30,9 +30,9 @@ const userId = async (email: string) => (await db.select().from(users).where(eq(
 const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 90], [290, 30]]] });
 const ctx = { ip: '192.168.1.23', userAgent: 'Mozilla/5.0 (Linux; Android 12) Chrome/120 Mobile', participantAttendanceId: null };
 
-function errorKey(fn: () => unknown): string {
+async function errorKey(fn: () => unknown): Promise<string> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
 		throw e;
@@ -47,13 +47,13 @@ beforeAll(async () => {
 });
 
 describe('berita acara', () => {
-	it('will not finalise while the matrix is still being edited', () => {
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), null))).toBe('minutes.freezeFirst');
+	it('will not finalise while the matrix is still being edited', async () => {
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), null))).toBe('minutes.freezeFirst');
 	});
 
 	it('drafts from the workshop and finalises a hashed version with one party per institution', async () => {
 		await freezeMatrix(db, await workshop(), null);
-		ensureMinutesDraft(db, await workshop());
+		await ensureMinutesDraft(db, await workshop());
 		const version = await finalizeMinutes(db, await workshop(), null, { acknowledging: '1' });
 		const content = minutesContent(version);
 		expect(content.openingFormula).toMatch(/^Pada hari ini Senin tanggal delapan bulan November tahun dua ribu dua puluh satu, pukul 08\.30 WIB, bertempat di Ruang Pertemuan Lt\. 2 Bappelitbangda/);
@@ -73,24 +73,24 @@ describe('berita acara', () => {
 		const version = (await currentMinutesVersion(db, 1))!;
 		const [first, second] = (await listSigners(db, version.id)).filter((s) => s.role === 'party');
 		const good = { consent: 'on', strokes, shownHash: version.textHash };
-		expect(errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, shownHash: 'a'.repeat(64) }, ctx))).toBe('sign.textChanged');
-		expect(errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, consent: '' }, ctx))).toBe('sign.consentRequired');
-		expect(errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, strokes: JSON.stringify({ width: 300, height: 120, strokes: [[[5, 5]]] }) }, ctx))).toBe('sign.drawSignature');
-		expect(errorKey(async () => await signMinutes(db, first!.linkToken, good, { ...ctx, participantAttendanceId: second!.attendanceId }))).toBe('sign.notYours');
+		expect(await errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, shownHash: 'a'.repeat(64) }, ctx))).toBe('sign.textChanged');
+		expect(await errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, consent: '' }, ctx))).toBe('sign.consentRequired');
+		expect(await errorKey(async () => await signMinutes(db, first!.linkToken, { ...good, strokes: JSON.stringify({ width: 300, height: 120, strokes: [[[5, 5]]] }) }, ctx))).toBe('sign.drawSignature');
+		expect(await errorKey(async () => await signMinutes(db, first!.linkToken, good, { ...ctx, participantAttendanceId: second!.attendanceId }))).toBe('sign.notYours');
 		const signed = await signMinutes(db, first!.linkToken, good, { ...ctx, participantAttendanceId: first!.attendanceId });
 		expect(signed).toMatchObject({ status: 'signed', shownHash: version.textHash, ip: '192.168.1.23' });
 		expect(signed.strokes?.strokes[0]).toHaveLength(4);
-		expect(errorKey(async () => await signMinutes(db, first!.linkToken, good, ctx))).toBe('sign.alreadySigned');
-		expect(errorKey(async () => await signMinutes(db, 'not-a-real-link-token', good, ctx))).toBe('sign.unknownLink');
+		expect(await errorKey(async () => await signMinutes(db, first!.linkToken, good, ctx))).toBe('sign.alreadySigned');
+		expect(await errorKey(async () => await signMinutes(db, 'not-a-real-link-token', good, ctx))).toBe('sign.unknownLink');
 	});
 
 	it('gives a fresh link that replaces the old one, and records a refusal with its reason', async () => {
 		const version = (await currentMinutesVersion(db, 1))!;
 		const pending = (await listSigners(db, version.id)).filter((s) => s.status === 'pending');
 		const fresh = (await renewSignerLink(db, 1, pending[0]!.id))!;
-		expect(errorKey(async () => await signMinutes(db, pending[0]!.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, ctx))).toBe('sign.unknownLink');
+		expect(await errorKey(async () => await signMinutes(db, pending[0]!.linkToken, { consent: 'on', strokes, shownHash: version.textHash }, ctx))).toBe('sign.unknownLink');
 		await signMinutes(db, fresh, { consent: 'on', strokes, shownHash: version.textHash }, ctx);
-		expect(errorKey(async () => await declineSigning(db, pending[1]!.linkToken, { reason: '' }))).toBe('error.required');
+		expect(await errorKey(async () => await declineSigning(db, pending[1]!.linkToken, { reason: '' }))).toBe('error.required');
 		await declineSigning(db, pending[1]!.linkToken, { reason: 'Menunggu disposisi pimpinan' });
 		expect((await listSigners(db, version.id)).find((s) => s.id === pending[1]!.id)).toMatchObject({ status: 'declined', declineReason: 'Menunggu disposisi pimpinan' });
 		expect(signingComplete(await listSigners(db, version.id))).toBe(false);
@@ -100,12 +100,12 @@ describe('berita acara', () => {
 		const old = (await currentMinutesVersion(db, 1))!;
 		const before = await listSigners(db, old.id);
 		expect(before.some((s) => s.status === 'signed')).toBe(true);
-		liveRooms().change(1, (doc) => (roots(doc).minutes.get('points') as Y.Array<Y.Text>).push([new Y.Text('Butir tambahan')]));
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), null, { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_MODERATOR_EMAIL)))).toBe('minutes.replace.reasonTooShort');
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_MODERATOR_EMAIL), { reason: 'ralat' }))).toBe('minutes.replace.reasonTooShort');
-		expect(await (await currentMinutesVersion(db, 1))!.id).toBe(old.id);
+		await liveRooms().change(1, (doc) => (roots(doc).minutes.get('points') as Y.Array<Y.Text>).push([new Y.Text('Butir tambahan')]));
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), null, { reason: 'Butir tambahan dari peserta' }))).toBe('minutes.replace.moderatorOnly');
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_MODERATOR_EMAIL)))).toBe('minutes.replace.reasonTooShort');
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_MODERATOR_EMAIL), { reason: 'ralat' }))).toBe('minutes.replace.reasonTooShort');
+		expect((await currentMinutesVersion(db, 1))!.id).toBe(old.id);
 		expect(await db.select().from(minutesVersions).where(eq(minutesVersions.workshopId, 1))).toHaveLength(1);
 		expect(await listSigners(db, old.id)).toEqual(before);
 	});
@@ -128,10 +128,10 @@ describe('berita acara', () => {
 			expect(kept.strokes).toEqual(s.strokes);
 		}
 		const signedBefore = before.find((s) => s.status === 'signed')!;
-		expect(errorKey(async () => await signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
+		expect(await errorKey(async () => await signMinutes(db, signedBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
 		expect((await listSigners(db, old.id)).find((s) => s.id === signedBefore.id)?.status).toBe('signed');
 		const pendingBefore = before.find((s) => s.status === 'pending')!;
-		expect(errorKey(async () => await signMinutes(db, pendingBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
+		expect(await errorKey(async () => await signMinutes(db, pendingBefore.linkToken, { consent: 'on', strokes, shownHash: old.textHash }, ctx))).toBe('sign.versionVoid');
 		expect((await listSigners(db, next.id)).every((s) => s.status === 'pending')).toBe(true);
 	});
 
@@ -160,7 +160,7 @@ describe('sealing', () => {
 		const sealedVersion = (await currentMinutesVersion(db, 1))!;
 		const { pdf } = await sealWorkshopMinutes(db, await workshop(), 'http://mufakat.test');
 		expect(await verifyMinutesPdf(db, pdf)).toMatchObject({ verdict: 'genuine', match: { version: sealedVersion.version, current: true, supersededBy: null } });
-		expect(errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Salah ketik nama lembaga' }))).toBe('minutes.replace.moderatorOnly');
+		expect(await errorKey(async () => await finalizeMinutes(db, await workshop(), await userId(DEMO_SECRETARIAT_EMAIL), { reason: 'Salah ketik nama lembaga' }))).toBe('minutes.replace.moderatorOnly');
 		const next = await finalizeMinutes(db, await workshop(), await userId(DEMO_MODERATOR_EMAIL), { reason: 'Salah ketik nama lembaga pada butir 2' });
 		const result = await verifyMinutesPdf(db, pdf);
 		expect(result.verdict).toBe('genuine');
@@ -168,6 +168,6 @@ describe('sealing', () => {
 		expect(result.match!.signers.filter((s) => s.status === 'signed').length).toBeGreaterThan(0);
 		expect(result.match!.signers.every((s) => s.status === 'signed' || s.status === 'declined')).toBe(true);
 		expect(await sealedPdf(db, 1, sealedVersion.version)).toEqual(pdf);
-		expect(await (await getWorkshop(db, 1))!.status).toBe('closed');
+		expect((await getWorkshop(db, 1))!.status).toBe('closed');
 	});
 });

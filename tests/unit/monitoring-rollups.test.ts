@@ -78,7 +78,7 @@ beforeAll(async () => {
 });
 
 const dashboard = async (opts: Parameters<typeof programmeDashboard>[2] = {}) => (await programmeDashboard(db, programmeId, { today: TODAY, ...opts }))!;
-const site = (d: ReturnType<typeof dashboard>, code: string) => d.rollups.byKelurahan.find((r) => r.key === code)!;
+const site = (d: Awaited<ReturnType<typeof dashboard>>, code: string) => d.rollups.byKelurahan.find((r) => r.key === code)!;
 
 describe('roll-ups per desa', () => {
 	it('use the desa figures reported, never the programme-wide percentage at each site', async () => {

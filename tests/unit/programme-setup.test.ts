@@ -14,9 +14,9 @@ let programme: Programme;
 const scope = () => ({ programmeId: programme.id });
 const names = async () => (await listComponents(db, programme.id)).map((c) => c.name);
 
-function errorKey(fn: () => unknown): string {
+async function errorKey(fn: () => unknown): Promise<string> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
 		throw e;
@@ -39,7 +39,7 @@ describe('programme details', () => {
 		expect(programme).toMatchObject({ name: 'Dana Kampung', legalBasis: 'Perbup 12/2024', listed: true });
 		const updated = await updateProgramme(db, programme, { name: 'Dana Kampung 2025', vision: '', legalBasis: 'Perbup 3/2025' });
 		expect(updated).toMatchObject({ name: 'Dana Kampung 2025', legalBasis: 'Perbup 3/2025', listed: false });
-		expect(errorKey(async () => await updateProgramme(db, updated, { name: '  ' }))).toBe('error.required');
+		expect(await errorKey(async () => await updateProgramme(db, updated, { name: '  ' }))).toBe('error.required');
 		expect((await getForumProgramme(db, forumId, programme.id))?.name).toBe('Dana Kampung 2025');
 		expect(await getForumProgramme(db, forumId + 1, programme.id)).toBeNull();
 	});
@@ -58,14 +58,14 @@ describe('programme components', () => {
 
 		await renameComponent(db, scope(), first!.id, { name: 'Kapasitas warga kampung' });
 		expect((await names())[1]).toBe('Kapasitas warga kampung');
-		expect(errorKey(async () => await renameComponent(db, scope(), first!.id, { name: '' }))).toBe('error.required');
+		expect(await errorKey(async () => await renameComponent(db, scope(), first!.id, { name: '' }))).toBe('error.required');
 	});
 
 	it('removes a component unless commitments report against it', async () => {
 		const used = await addComponent(db, scope(), { name: 'Dipakai' });
 		const free = await addComponent(db, scope(), { name: 'Bebas' });
 		await db.insert(commitments).values({ forumId, programmeId: programme.id, number: 'K-1', statement: 'Uji', componentId: used.id });
-		expect(errorKey(async () => await removeComponent(db, scope(), used.id))).toBe('component.inUse');
+		expect(await errorKey(async () => await removeComponent(db, scope(), used.id))).toBe('component.inUse');
 		await removeComponent(db, scope(), free.id);
 		expect(await names()).toEqual(['Dipakai']);
 	});
@@ -73,7 +73,7 @@ describe('programme components', () => {
 	it('refuses a component of another programme as not found', async () => {
 		const other = await createProgramme(db, forumId, { name: 'Lain' });
 		const theirs = await addComponent(db, { programmeId: other.id }, { name: 'Milik program lain' });
-		expect(errorKey(async () => await removeComponent(db, scope(), theirs.id))).toBe('error.notFound');
+		expect(await errorKey(async () => await removeComponent(db, scope(), theirs.id))).toBe('error.notFound');
 		expect(await listComponents(db, other.id)).toHaveLength(1);
 	});
 });
@@ -82,20 +82,20 @@ describe('pilot sites', () => {
 	const count = async () => (await db.select().from(pilotSites)).filter((s) => s.programmeId === programme.id).length;
 
 	it('refuses an area code that does not exist, or is not a village, and stores nothing', async () => {
-		expect(errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '18.05.01.2999' }))).toBe('error.unknownArea');
-		expect(errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '18.05.01' }))).toBe('error.unknownArea');
-		expect(errorKey(async () => await addPilotSite(db, programme.id, { areaCode: "35.77.03.10'" }))).toBe('error.unknownArea');
-		expect(errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '' }))).toBe('error.required');
+		expect(await errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '18.05.01.2999' }))).toBe('error.unknownArea');
+		expect(await errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '18.05.01' }))).toBe('error.unknownArea');
+		expect(await errorKey(async () => await addPilotSite(db, programme.id, { areaCode: "35.77.03.10'" }))).toBe('error.unknownArea');
+		expect(await errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '' }))).toBe('error.required');
 		expect(await count()).toBe(0);
 	});
 
 	it('adds real villages anywhere in Indonesia once each, changes their stage and removes them', async () => {
 		const taman = await addPilotSite(db, programme.id, { areaCode: '35.77.03.1009' });
 		expect(taman.stage).toBe('piloting');
-		expect(errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '35.77.03.1009' }))).toBe('error.pilotExists');
+		expect(await errorKey(async () => await addPilotSite(db, programme.id, { areaCode: '35.77.03.1009' }))).toBe('error.pilotExists');
 		const desa = await addPilotSite(db, programme.id, { areaCode: '18.06.20.2005', stage: 'survey' });
 		await setPilotStage(db, programme.id, taman.id, { stage: 'replication' });
-		expect(errorKey(async () => await setPilotStage(db, programme.id, taman.id, { stage: 'finished' }))).toBe('error.invalidChoice');
+		expect(await errorKey(async () => await setPilotStage(db, programme.id, taman.id, { stage: 'finished' }))).toBe('error.invalidChoice');
 		const sites = await listPilotSites(db, programme.id);
 		expect(sites.map((s) => [s.areaCode, s.stage, s.area?.name])).toEqual([
 			['35.77.03.1009', 'replication', 'Taman'],
@@ -104,7 +104,7 @@ describe('pilot sites', () => {
 		expect(sites[1]!.area?.isKelurahan).toBe(false);
 
 		const other = await createProgramme(db, forumId, { name: 'Lain' });
-		expect(errorKey(async () => await removePilotSite(db, other.id, desa.id))).toBe('error.notFound');
+		expect(await errorKey(async () => await removePilotSite(db, other.id, desa.id))).toBe('error.notFound');
 		await removePilotSite(db, programme.id, desa.id);
 		expect(await count()).toBe(1);
 		expect((await db.select().from(programmes)).length).toBeGreaterThan(1);

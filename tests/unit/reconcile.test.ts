@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { cellKey, readMatrix, roomName, roots, WHOLE_MATRIX } from '../../src/lib/collab/matrix-doc';
 import { SqliteRoomStore } from '../../src/lib/server/collab/persistence';
 import { RoomManager } from '../../src/lib/server/collab/rooms';
-import { reconcileChanged, reconcileWorkshopDoc, seedWorkshopDoc, type ReconcileReport } from '../../src/lib/server/collab/seed';
+import { loadMatrixFacts, reconcileChanged, reconcileDoc, seedDoc, type ReconcileReport } from '../../src/lib/server/collab/seed';
 import { collabUpdates, components, institutions, workshopInvitations } from '../../src/lib/server/db/schema';
 import { seedDemo } from '../../src/lib/server/demo';
 import { memoryDb } from '../helpers/db';
@@ -15,19 +15,25 @@ const INKA = 14;
 const BANK_JATIM = 15;
 
 /** A process's rooms over this database, with the production seed and reconcile; `reports` records each load's repair. */
-function roomsOver(db: ReturnType<typeof memoryDb>) {
+function roomsOver(db: Awaited<ReturnType<typeof memoryDb>>) {
 	const reports: ReconcileReport[] = [];
 	const rooms = new RoomManager({
 		store: new SqliteRoomStore(db),
-		seed: async (id, doc) => await seedWorkshopDoc(db, id, doc),
-		reconcile: async (id, doc) => void reports.push(await reconcileWorkshopDoc(db, id, doc)),
+		seed: async (id) => {
+			const facts = await loadMatrixFacts(db, id);
+			return (doc) => facts && seedDoc(facts, doc);
+		},
+		reconcile: async (id) => {
+			const facts = await loadMatrixFacts(db, id);
+			return (doc) => void reports.push(reconcileDoc(facts!, doc));
+		},
 		idleMs: 60_000
 	});
 	return { rooms, reports };
 }
 
-const storedUpdates = (db: ReturnType<typeof memoryDb>) =>
-	db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(WORKSHOP))).all().length;
+const storedUpdates = async (db: Awaited<ReturnType<typeof memoryDb>>) =>
+	(await db.select().from(collabUpdates).where(eq(collabUpdates.room, roomName(WORKSHOP)))).length;
 
 describe('reconciling a stored live doc with SQL on load', () => {
 	it('repairs what changed in SQL while the room was unloaded, leaving cell content alone', async () => {
@@ -45,13 +51,13 @@ describe('reconciling a stored live doc with SQL on load', () => {
 		expect(first.reports).toEqual([]); // a new room is seeded, not reconciled
 
 		// Changed behind the room's back (an older server, a script, another process).
-		db.update(components).set({ name: 'Peningkatan kapasitas warga' }).where(eq(components.id, 1)).run();
-		db.update(components).set({ position: 1 }).where(eq(components.id, 3)).run();
-		db.update(components).set({ position: 3 }).where(eq(components.id, 1)).run();
-		db.delete(components).where(eq(components.id, 2)).run();
-		const added = db.insert(components).values({ programmeId: 1, name: 'Replikasi', position: 4 }).returning().get();
-		db.update(institutions).set({ shortName: 'INKA' }).where(eq(institutions.id, INKA)).run();
-		db.delete(workshopInvitations).where(and(eq(workshopInvitations.workshopId, WORKSHOP), eq(workshopInvitations.institutionId, BANK_JATIM))).run();
+		await db.update(components).set({ name: 'Peningkatan kapasitas warga' }).where(eq(components.id, 1));
+		await db.update(components).set({ position: 1 }).where(eq(components.id, 3));
+		await db.update(components).set({ position: 3 }).where(eq(components.id, 1));
+		await db.delete(components).where(eq(components.id, 2));
+		const added = (await db.insert(components).values({ programmeId: 1, name: 'Replikasi', position: 4 }).returning())[0]!;
+		await db.update(institutions).set({ shortName: 'INKA' }).where(eq(institutions.id, INKA));
+		await db.delete(workshopInvitations).where(and(eq(workshopInvitations.workshopId, WORKSHOP), eq(workshopInvitations.institutionId, BANK_JATIM)));
 
 		const second = roomsOver(db);
 		const m = await second.rooms.read(WORKSHOP, readMatrix);
@@ -98,16 +104,17 @@ describe('reconciling a stored live doc with SQL on load', () => {
 		const { rooms, reports } = roomsOver(db);
 		await rooms.read(WORKSHOP, readMatrix);
 		await rooms.closeAll();
-		const before = storedUpdates(db);
+		const before = await storedUpdates(db);
 
 		const again = roomsOver(db);
 		const room = await again.rooms.room(WORKSHOP);
 		expect(again.reports.map(reconcileChanged)).toEqual([false]);
-		expect(storedUpdates(db)).toBe(before);
+		expect(await storedUpdates(db)).toBe(before);
 
 		const updates: Uint8Array[] = [];
 		room.doc.on('update', (u: Uint8Array) => updates.push(u));
-		const report = room.transact(async (doc) => await reconcileWorkshopDoc(db, WORKSHOP, doc));
+		const facts = (await loadMatrixFacts(db, WORKSHOP))!;
+		const report = room.transact((doc) => reconcileDoc(facts, doc));
 		expect(reconcileChanged(report)).toBe(false);
 		expect(updates).toEqual([]);
 		await again.rooms.closeAll();

@@ -99,7 +99,7 @@ describe('reporting links', () => {
 		const first = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
 		expect((await resolveReportingLink(db, first.token)).id).toBe(first.link.id);
 		const second = await issueReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
-		expect(async () => await resolveReportingLink(db, first.token)).toThrow(ReportingLinkRefused);
+		await expect(resolveReportingLink(db, first.token)).rejects.toThrow(ReportingLinkRefused);
 		expect((await resolveReportingLink(db, second.token)).id).toBe(second.link.id);
 		await revokeReportingLink(db, 1, null, { institutionId: String(await institutionId('UMMAD')) }, NOW);
 		try {
@@ -108,7 +108,7 @@ describe('reporting links', () => {
 		} catch (e) {
 			expect((e as ReportingLinkRefused).reason).toBe('revoked');
 		}
-		expect(async () => await resolveReportingLink(db, 'bukan-token')).toThrow(ReportingLinkRefused);
+		await expect(resolveReportingLink(db, 'bukan-token')).rejects.toThrow(ReportingLinkRefused);
 	});
 
 	it('is issued only to an institution leading or supporting a commitment of the forum', async () => {
@@ -254,7 +254,7 @@ describe('commitments CSV import', () => {
 			[4, 'lead', 'import.unknownInstitution'],
 			[5, 'number', 'import.numberTaken']
 		]);
-		expect(async () => await applyCommitmentImport(db, 1, 1, csv)).toThrow(InputError);
+		await expect(applyCommitmentImport(db, 1, 1, csv)).rejects.toThrow(InputError);
 		expect(await count()).toBe(before);
 	});
 

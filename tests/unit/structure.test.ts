@@ -50,9 +50,9 @@ async function expectDocMatchesSql(workshopId = LIVE) {
 	expect(Object.keys(m.consent).sort()).toEqual(m.rows.map((r) => r.id).sort());
 }
 
-function errorKey(fn: () => unknown): string {
+async function errorKey(fn: () => unknown): Promise<string> {
 	try {
-		fn();
+		await fn();
 	} catch (e) {
 		if (e instanceof InputError) return Object.values(e.errors)[0]!.key;
 		throw e;
@@ -64,7 +64,7 @@ beforeAll(async () => {
 	db = getDb();
 	await seedDemo(db);
 	// The workshop is running: its room exists and INKA has written into column 3 and consented to it.
-	liveRooms().change(LIVE, (doc) => {
+	await liveRooms().change(LIVE, (doc) => {
 		const r = roots(doc);
 		(r.cells.get(cellKey(INKA, 3))!.get('description') as Y.Text).insert(0, 'Pinjaman kemitraan TJSL');
 		(r.cells.get(cellKey(INKA, 2))!.get('description') as Y.Text).insert(0, 'Data mitra binaan');
@@ -126,7 +126,7 @@ describe('structure changes reach SQL and every live doc alike', () => {
 	it('keeps a column that commitments report against', async () => {
 		const used = (await listComponents(db, PROGRAMME))[0]!;
 		await db.insert(commitments).values({ forumId: 1, programmeId: PROGRAMME, number: 'K-1', statement: 'Uji', componentId: used.id });
-		expect(errorKey(async () => await removeComponent(db, await workshop(), used.id))).toBe('component.inUse');
+		expect(await errorKey(async () => await removeComponent(db, await workshop(), used.id))).toBe('component.inUse');
 		expect((await matrix()).components.map((c) => Number(c.id))).toContain(used.id);
 	});
 
@@ -143,7 +143,7 @@ describe('structure changes reach SQL and every live doc alike', () => {
 		m = await matrix();
 		expect(m.rows.at(-1)).toMatchObject({ id: String(INKA), shortName: 'PT INKA' });
 		expect(m.cells[cellKey(INKA, 3)]?.description).toBe('');
-		expect(errorKey(async () => await addInstitutionToWorkshop(db, await workshop(), INKA))).toBe('error.alreadyInMatrix');
+		expect(await errorKey(async () => await addInstitutionToWorkshop(db, await workshop(), INKA))).toBe('error.alreadyInMatrix');
 		await expectDocMatchesSql();
 	});
 
@@ -160,8 +160,8 @@ describe('structure changes reach SQL and every live doc alike', () => {
 	it('refuses structure changes once the matrix is frozen, and changes nothing', async () => {
 		await freezeMatrix(db, await workshop(), null);
 		const before = (await listComponents(db, PROGRAMME)).length;
-		expect(errorKey(async () => await addComponent(db, await workshop(), { name: 'Terlambat' }))).toBe('error.matrixFrozen');
-		expect(errorKey(async () => await removeComponent(db, await workshop(), (await listComponents(db, PROGRAMME)).at(-1)!.id))).toBe('error.matrixFrozen');
+		expect(await errorKey(async () => await addComponent(db, await workshop(), { name: 'Terlambat' }))).toBe('error.matrixFrozen');
+		expect(await errorKey(async () => await removeComponent(db, await workshop(), (await listComponents(db, PROGRAMME)).at(-1)!.id))).toBe('error.matrixFrozen');
 		expect(await listComponents(db, PROGRAMME)).toHaveLength(before);
 		expect((await matrix()).components).toHaveLength(before);
 	});

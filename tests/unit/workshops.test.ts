@@ -26,7 +26,7 @@ beforeEach(async () => {
 
 describe('workshops', () => {
 	it('validates details and stores nothing when any field is bad', async () => {
-		expect(async () => await createWorkshop(db, forumId, { ...details, title: '', date: '26/11/2026', startTime: '25:00' })).toThrow(InputError);
+		await expect(createWorkshop(db, forumId, { ...details, title: '', date: '26/11/2026', startTime: '25:00' })).rejects.toThrow(InputError);
 		expect(await db.select().from(workshops)).toHaveLength(0);
 	});
 
@@ -41,7 +41,7 @@ describe('workshops', () => {
 
 	it('moves status only forward along draft → live → closed → signed', async () => {
 		const draft = await createWorkshop(db, forumId, details);
-		expect(async () => await setWorkshopStatus(db, draft, 'signed')).toThrow(InputError);
+		await expect(setWorkshopStatus(db, draft, 'signed')).rejects.toThrow(InputError);
 		const closed = await setWorkshopStatus(db, await setWorkshopStatus(db, draft, 'live'), 'closed');
 		expect(closed.status).toBe('closed');
 		expect((await setWorkshopStatus(db, closed, 'live')).joinCode).toBe(closed.joinCode);
@@ -54,7 +54,7 @@ describe('workshops', () => {
 		const diskusi = (await listAgenda(db, w.id))[1]!;
 		await moveAgendaItem(db, w.id, diskusi.id, 'up');
 		expect((await listAgenda(db, w.id)).map((a) => a.title)).toEqual(['Diskusi', 'Pembukaan']);
-		expect(async () => await addAgendaItem(db, w.id, { title: 'Rehat', durationMinutes: '0' })).toThrow(InputError);
+		await expect(addAgendaItem(db, w.id, { title: 'Rehat', durationMinutes: '0' })).rejects.toThrow(InputError);
 	});
 
 	it('links a new workshop of a programme to the previous one (follow-up)', async () => {
@@ -68,6 +68,6 @@ describe('workshops', () => {
 		const other = (await db.insert(forums).values({ name: 'Lain', shortName: 'L' }).returning())[0]!.id;
 		const foreign = await createInstitution(db, other, { officialName: 'Dinas Lain', sector: 'pemerintah' });
 		const w = await createWorkshop(db, forumId, details);
-		expect(async () => await setWorkshopInvitations(db, w, [foreign.id])).toThrow(InputError);
+		await expect(setWorkshopInvitations(db, w, [foreign.id])).rejects.toThrow(InputError);
 	});
 });

@@ -287,8 +287,8 @@ export async function finalizeMinutes(
 	const matrixLive = await liveRooms().read(workshop.id, (doc) => roots(doc).components.size > 0 && roots(doc).meta.get('frozen') !== true);
 	if (matrixLive) form.fail('matrix', 'minutes.freezeFirst');
 	form.done();
-	// Read right below from the document, which has it at once; finalising stores it in SQL anyway.
-	void ensureMinutesDraft(db, workshop);
+	// Read right below from the document; finalising stores it in SQL anyway.
+	await ensureMinutesDraft(db, workshop);
 	const raw = await liveRooms().read(workshop.id, readMinutesDraft);
 	const draft = { nomor: raw.nomor.trim(), points: raw.points.map((p) => p.trim()).filter(Boolean), notes: raw.notes.trim() };
 	if (!draft.nomor) throw new InputError({ nomor: { key: 'error.required' } });

@@ -450,7 +450,7 @@ export async function programmeDashboard(db: Db, programmeId: number, opts: { ve
 	};
 }
 
-export type ProgrammeDashboard = NonNullable<ReturnType<typeof programmeDashboard>>;
+export type ProgrammeDashboard = NonNullable<Awaited<ReturnType<typeof programmeDashboard>>>;
 
 /** End of the given day in the forum's zone: a report filed on the day of the last meeting was part of it. */
 function endOfDay(since: string | Date, timeZone: string): number {

@@ -36,21 +36,21 @@ const idOf = (form: FormData) => Number(form.get('id'));
 const directionOf = (form: FormData) => (form.get('direction') === 'up' ? 'up' : 'down');
 
 /** The form actions of programme setup, for a page that says how to find its context. */
-export function programmeSetupActions(context: (event: RequestEvent) => SetupContext) {
-	const act = (run: (ctx: SetupContext, form: FormData) => void) => async (event: RequestEvent) => {
-		const ctx = context(event);
-		return formAction(event.locals.locale, event.request, (form) => {
-			run(ctx, form);
+export function programmeSetupActions(context: (event: RequestEvent) => Promise<SetupContext>) {
+	const act = (run: (ctx: SetupContext, form: FormData) => Promise<unknown>) => async (event: RequestEvent) => {
+		const ctx = await context(event);
+		return formAction(event.locals.locale, event.request, async (form) => {
+			await run(ctx, form);
 			return { saved: translate(event.locals.locale, 'workshop.saved'), action: form.get('_action')?.toString() ?? null };
 		});
 	};
 	return {
-		addComponent: act(({ db, scope }, form) => void addComponent(db, scope, form)),
-		renameComponent: act(async ({ db, scope }, form) => await renameComponent(db, scope, idOf(form), form)),
-		moveComponent: act(async ({ db, scope }, form) => await moveComponent(db, scope, idOf(form), directionOf(form))),
-		removeComponent: act(async ({ db, scope }, form) => await removeComponent(db, scope, idOf(form))),
-		addPilot: act(({ db, scope }, form) => void addPilotSite(db, programmeOf(scope), form)),
-		pilotStage: act(async ({ db, scope }, form) => await setPilotStage(db, programmeOf(scope), idOf(form), form)),
-		removePilot: act(async ({ db, scope }, form) => await removePilotSite(db, programmeOf(scope), idOf(form)))
+		addComponent: act(({ db, scope }, form) => addComponent(db, scope, form)),
+		renameComponent: act(({ db, scope }, form) => renameComponent(db, scope, idOf(form), form)),
+		moveComponent: act(({ db, scope }, form) => moveComponent(db, scope, idOf(form), directionOf(form))),
+		removeComponent: act(({ db, scope }, form) => removeComponent(db, scope, idOf(form))),
+		addPilot: act(({ db, scope }, form) => addPilotSite(db, programmeOf(scope), form)),
+		pilotStage: act(({ db, scope }, form) => setPilotStage(db, programmeOf(scope), idOf(form), form)),
+		removePilot: act(({ db, scope }, form) => removePilotSite(db, programmeOf(scope), idOf(form)))
 	};
 }

@@ -47,7 +47,7 @@ export async function checkIn(
 	// An institution's own invitation decides who it speaks for; the form offers no choice then.
 	const invited = opts.invitedInstitutionId ?? null;
 	const institutionChoice = invited !== null ? String(invited) : form.text('institutionId', { required: true, max: 12 });
-	let institution = null as ReturnType<typeof getInstitution>;
+	let institution = null as Awaited<ReturnType<typeof getInstitution>>;
 	const proposing = invited === null && institutionChoice === 'new';
 	if (proposing) {
 		form.text('newInstitutionName', { required: true, max: 160 });

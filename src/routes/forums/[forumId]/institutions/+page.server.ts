@@ -38,10 +38,10 @@ async function staff(event: RequestEvent) {
 }
 
 /** Runs a change and answers with a message in the user's language, or the refusal beside the form. */
-async function change(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnType<typeof staff>, form: FormData) => void) {
+async function change(event: RequestEvent, saved: MessageKey, run: (ctx: Awaited<ReturnType<typeof staff>>, form: FormData) => Promise<unknown>) {
 	const ctx = await staff(event);
-	return formAction(event.locals.locale, event.request, (form) => {
-		run(ctx, form);
+	return formAction(event.locals.locale, event.request, async (form) => {
+		await run(ctx, form);
 		return { saved: translate(event.locals.locale, saved), action: form.get('_action')?.toString() ?? null };
 	});
 }
@@ -49,13 +49,13 @@ async function change(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnT
 const idOf = (form: FormData) => Number(form.get('id'));
 
 export const actions: Actions = {
-	create: async (event) => await change(event, 'institution.added', ({ db, forum }, form) => void createInstitution(db, forum.id, form)),
-	update: async (event) => await change(event, 'institution.updated', async ({ db, forum }, form) => await updateInstitution(db, forum.id, idOf(form), form)),
-	retire: async (event) => await change(event, 'institution.retiredSaved', async ({ db, forum }, form) => await retireInstitution(db, forum.id, idOf(form))),
+	create: async (event) => await change(event, 'institution.added', ({ db, forum }, form) => createInstitution(db, forum.id, form)),
+	update: async (event) => await change(event, 'institution.updated', ({ db, forum }, form) => updateInstitution(db, forum.id, idOf(form), form)),
+	retire: async (event) => await change(event, 'institution.retiredSaved', ({ db, forum }, form) => retireInstitution(db, forum.id, idOf(form))),
 	reinstate: async (event) =>
-		await change(event, 'institution.reinstated', async ({ db, forum }, form) => await reinstateInstitution(db, forum.id, idOf(form))),
+		await change(event, 'institution.reinstated', ({ db, forum }, form) => reinstateInstitution(db, forum.id, idOf(form))),
 	merge: async (event) =>
-		await change(event, 'institution.mergedSaved', ({ db, forum, userId }, form) => void mergeInstitutions(db, forum.id, form, userId)),
+		await change(event, 'institution.mergedSaved', ({ db, forum, userId }, form) => mergeInstitutions(db, forum.id, form, userId)),
 	approve: async ({ request, locals, params }) => {
 		const db = getDb();
 		const { forum } = await requireForumRole(db, locals, Number(params.forumId), ['moderator']);

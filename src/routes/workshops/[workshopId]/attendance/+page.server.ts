@@ -53,10 +53,10 @@ async function staff(event: RequestEvent) {
 	return { db, workshop, userId };
 }
 
-async function correction(event: RequestEvent, saved: MessageKey, run: (ctx: ReturnType<typeof staff>, id: number, form: FormData) => void) {
+async function correction(event: RequestEvent, saved: MessageKey, run: (ctx: Awaited<ReturnType<typeof staff>>, id: number, form: FormData) => Promise<unknown>) {
 	const ctx = await staff(event);
-	return formAction(event.locals.locale, event.request, (form) => {
-		run(ctx, Number(form.get('id')), form);
+	return formAction(event.locals.locale, event.request, async (form) => {
+		await run(ctx, Number(form.get('id')), form);
 		return { saved: translate(event.locals.locale, saved), action: form.get('_action')?.toString() ?? null };
 	});
 }
@@ -70,9 +70,9 @@ export const actions: Actions = {
 		return { saved: translate(locals.locale, 'institution.approved') };
 	},
 	edit: async (event) =>
-		await correction(event, 'attendance.edited', ({ db, workshop, userId }, id, form) => void editAttendance(db, workshop, id, form, userId)),
-	remove: async (event) => await correction(event, 'attendance.removed', async ({ db, workshop, userId }, id) => await removeAttendance(db, workshop, id, userId)),
-	restore: async (event) => await correction(event, 'attendance.restored', async ({ db, workshop, userId }, id) => await restoreAttendance(db, workshop, id, userId)),
+		await correction(event, 'attendance.edited', ({ db, workshop, userId }, id, form) => editAttendance(db, workshop, id, form, userId)),
+	remove: async (event) => await correction(event, 'attendance.removed', ({ db, workshop, userId }, id) => removeAttendance(db, workshop, id, userId)),
+	restore: async (event) => await correction(event, 'attendance.restored', ({ db, workshop, userId }, id) => restoreAttendance(db, workshop, id, userId)),
 	confirm: async (event) => {
 		const db = getDb();
 		const { workshop } = await requireWorkshopRole(db, event.locals, Number(event.params.workshopId), ['moderator']);
@@ -91,7 +91,7 @@ export const actions: Actions = {
 		});
 	},
 	signatory: async (event) =>
-		await correction(event, 'attendance.signatoryChosenSaved', async ({ db, workshop, userId }, id) => await chooseSignatory(db, workshop, id, userId)),
+		await correction(event, 'attendance.signatoryChosenSaved', ({ db, workshop, userId }, id) => chooseSignatory(db, workshop, id, userId)),
 	reentry: async (event) => {
 		const { db, workshop, userId } = await staff(event);
 		return formAction(event.locals.locale, event.request, async (form) => {
