@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { attachCollab, closeCollab } from './src/lib/server/collab/index';
 import { compressResponse } from './src/lib/server/compression';
+import { initDatabase } from './src/lib/server/db/client';
 import { registerLogWriterScript } from './src/lib/server/collab/log-writer';
 import { log } from './src/lib/server/log';
 import { startupLines } from './src/lib/server/network';
@@ -28,6 +29,9 @@ if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
 process.env.BODY_SIZE_LIMIT ??= '64M';
 // adapter-node's handler sits beside this file once built; imported at run time, not bundled.
 const { handler } = (await import(pathToFileURL(join(here, 'handler.js')).href)) as { handler: NodeHandler };
+
+// PostgreSQL (DATABASE_URL) connects and migrates asynchronously: before the first request or socket.
+await initDatabase();
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '0.0.0.0';

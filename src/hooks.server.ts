@@ -1,7 +1,7 @@
 import { building } from '$app/environment';
 import { redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { getDb } from '$lib/server/db/client';
+import { getDb, initDatabase } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
 import { markDemoAccounts, seedDemo } from '$lib/server/demo';
 import { demoModeOn } from '$lib/server/accounts/demo-mode';
@@ -17,7 +17,7 @@ import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/tr
 
 export const init: ServerInit = async () => {
 	if (building) return;
-	const db = getDb();
+	const db = await initDatabase();
 	await importAreas(db);
 	await markDemoAccounts(db);
 	// Until an administrator exists, each start prints a fresh one-time address (the last one stops

@@ -54,10 +54,10 @@ describe('check-in (daftar hadir)', () => {
 
 	it('refuses a second check-in of the same person, however the name is typed, and stores nothing new', async () => {
 		await checkIn(db, workshop, person());
-		const before = [count(attendance), count(persons)];
+		const before = [await count(attendance), await count(persons)];
 		await expectInputError(async () => await checkIn(db, workshop, person({ name: '  siti   RAHAYU ', phone: '' })), 'name', 'error.alreadyCheckedIn');
 		await expectInputError(async () => await checkIn(db, workshop, person({ name: 'Orang Lain' })), 'phone', 'error.alreadyCheckedIn');
-		expect([count(attendance), count(persons)]).toEqual(before);
+		expect([await count(attendance), await count(persons)]).toEqual(before);
 	});
 
 	it('rejects empty and over-long fields with one message per field', async () => {

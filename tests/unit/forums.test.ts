@@ -139,7 +139,7 @@ describe('berita acara numbers', () => {
 	it('run per forum and per year, and never hand out a number twice', async () => {
 		const a = (await db.insert(forums).values({ name: 'A', shortName: 'A' }).returning())[0]!;
 		const b = (await db.insert(forums).values({ name: 'B', shortName: 'B' }).returning())[0]!;
-		expect([nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025), nextMinutesNumber(db, a.id, 2025)]).toEqual([1, 2, 3]);
+		expect([await nextMinutesNumber(db, a.id, 2025), await nextMinutesNumber(db, a.id, 2025), await nextMinutesNumber(db, a.id, 2025)]).toEqual([1, 2, 3]);
 		expect(await nextMinutesNumber(db, b.id, 2025)).toBe(1);
 		expect(await nextMinutesNumber(db, a.id, 2026)).toBe(1);
 		await db.delete(forums).where(sql`${forums.id} in (${a.id}, ${b.id})`);

@@ -149,8 +149,8 @@ export async function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, 
 export function attachCollab(server: Server): void {
 	// The rooms (and the log's writer thread) start with the server, not with the first edit.
 	liveRooms();
-	server.on('upgrade', async (req, socket, head) => {
-		if (isCollabRequest(req)) await handleCollabUpgrade(req, socket, head);
+	server.on('upgrade', (req, socket, head) => {
+		if (isCollabRequest(req)) void handleCollabUpgrade(req, socket, head);
 	});
 }
 

@@ -605,8 +605,13 @@ export class RoomManager {
 	 * changes at once (a read right after sees it); the promise resolves once the change is durable,
 	 * so a caller answers its user only then, and rejects if it could not be stored.
 	 */
-	async change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
-		const room = await this.room(workshopId);
+	change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
+		// A loaded room changes in this very turn (a read right after sees it); only loading waits.
+		const loaded = this.rooms.get(workshopId);
+		return loaded ? this.changeIn(loaded, fn) : this.room(workshopId).then((room) => this.changeIn(room, fn));
+	}
+
+	private async changeIn<T>(room: Room, fn: (doc: Y.Doc) => T): Promise<T> {
 		const result = room.transact(fn);
 		if (room.connections.size === 0) this.scheduleUnload(room);
 		await room.stored();
@@ -615,7 +620,7 @@ export class RoomManager {
 
 	/** Reads a workshop's live document without changing it. */
 	async read<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
-		const room = await this.room(workshopId);
+		const room = this.rooms.get(workshopId) ?? (await this.room(workshopId));
 		const result = fn(room.doc);
 		if (room.connections.size === 0) this.scheduleUnload(room);
 		return result;
