@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import type { RegionChoice } from '../forums/types';
-import type { Db } from './db/client';
+import { dialectOf, likeAnyCase, transaction, type Db } from './db/client';
 import { areas } from './db/schema';
 import { InputError, type FieldMessage } from './validation';
 
@@ -51,17 +51,22 @@ export async function importAreas(db: Db): Promise<number> {
 		['districts.csv', 3, (r) => r[1] ?? null],
 		['villages.csv', 4, (r) => r[1] ?? null]
 	];
-	let count = 0;
-	const insert = db.$client.prepare('INSERT INTO areas (code, parent_code, level, name) VALUES (?, ?, ?, ?)');
-	db.$client.transaction(() => {
-		for (const [file, level, parent] of files) {
-			for (const row of parseCsv(readFileSync(join(dir, file), 'utf8'))) {
-				insert.run(row[0], parent(row), level, level === 1 ? row[1] : level === 2 ? row[2] : row[2]);
-				count++;
-			}
-		}
-	})();
-	return count;
+	const rows: { code: string; parentCode: string | null; level: number; name: string }[] = [];
+	for (const [file, level, parent] of files)
+		for (const row of parseCsv(readFileSync(join(dir, file), 'utf8'))) rows.push({ code: row[0]!, parentCode: parent(row), level, name: (level === 1 ? row[1] : row[2]) ?? '' });
+	if (dialectOf(db) === 'sqlite') {
+		// One prepared statement in one transaction: the fastest way into SQLite (well under a second).
+		const insert = db.$client.prepare('INSERT INTO areas (code, parent_code, level, name) VALUES (?, ?, ?, ?)');
+		db.$client.transaction(() => {
+			for (const r of rows) insert.run(r.code, r.parentCode, r.level, r.name);
+		})();
+	} else {
+		// Several instances may start at once: the first one in loads the list, the others find it there.
+		await transaction(db, async (tx) => {
+			for (let i = 0; i < rows.length; i += 2000) await tx.insert(areas).values(rows.slice(i, i + 2000)).onConflictDoNothing();
+		});
+	}
+	return rows.length;
 }
 
 export type AreaPath = {
@@ -127,7 +132,7 @@ export async function searchVillages(db: Db, query: string, near?: string | null
 	const rows = await db
 		.select({ code: areas.code, name: areas.name, parentCode: areas.parentCode })
 		.from(areas)
-		.where(and(eq(areas.level, 4), like(areas.name, `%${q.replace(/[%_]/g, '')}%`)))
+		.where(and(eq(areas.level, 4), likeAnyCase(areas.name, `%${q.replace(/[%_]/g, '')}%`)))
 		.orderBy(...insideFirst(near), sql`length(${areas.name})`, areas.name, areas.code)
 		.limit(limit);
 	return await pathsFor(db, rows);
@@ -146,7 +151,7 @@ export async function searchAreas(db: Db, query: string, opts: { near?: string |
 	const rows = await db
 		.select({ code: areas.code, name: areas.name, level: areas.level })
 		.from(areas)
-		.where(and(byCode ? like(areas.code, `${q}%`) : like(areas.name, `%${q}%`), levels.length ? inArray(areas.level, levels) : undefined))
+		.where(and(byCode ? like(areas.code, `${q}%`) : likeAnyCase(areas.name, `%${q}%`), levels.length ? inArray(areas.level, levels) : undefined))
 		.orderBy(...insideFirst(opts.near), areas.level, sql`length(${areas.name})`, areas.name, areas.code)
 		.limit(opts.limit ?? 20);
 	return await withinNames(db, rows);

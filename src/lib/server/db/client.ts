@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { is } from 'drizzle-orm';
+import { is, sql, type Column, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { PgDialect, PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
@@ -35,6 +35,11 @@ export function isPostgresUrl(target: string | undefined): target is string {
 export function affectedRows(result: unknown): number {
 	const r = result as { changes?: number; rowCount?: number | null };
 	return typeof r.changes === 'number' ? r.changes : (r.rowCount ?? 0);
+}
+
+/** LIKE regardless of letter case on both engines (SQLite's LIKE ignores ASCII case, PostgreSQL's does not). */
+export function likeAnyCase(column: Column, pattern: string): SQL {
+	return sql`lower(${column}) like ${pattern.toLowerCase()}`;
 }
 
 // --- Transactions -------------------------------------------------------------------------------
