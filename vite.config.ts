@@ -21,13 +21,21 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
-				test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' }
+				test: {
+					name: 'unit',
+					include: ['tests/unit/**/*.test.ts'],
+					environment: 'node',
+					globalSetup: ['tests/setup/postgres-global.ts'],
+					setupFiles: ['tests/setup/postgres-file.ts']
+				}
 			},
 			{
 				extends: true,
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts'],
+					globalSetup: ['tests/setup/postgres-global.ts'],
+					setupFiles: ['tests/setup/postgres-file.ts'],
 					environment: 'node',
 					fileParallelism: false,
 					testTimeout: 60_000,

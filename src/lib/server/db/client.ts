@@ -148,9 +148,9 @@ export function openDatabase(path: string, migrationsFolder = resolve('drizzle')
  * Connects to PostgreSQL and applies the committed PostgreSQL migrations (`drizzle/pg`). Several
  * instances may start at once: the migrator runs inside an advisory lock so only one applies them.
  */
-export async function openPostgres(url: string, opts: { poolSize?: number; migrationsFolder?: string } = {}): Promise<Db> {
+export async function openPostgres(url: string, opts: { poolSize?: number; idleTimeoutMs?: number; migrationsFolder?: string } = {}): Promise<Db> {
 	const { connectPostgres } = await import('./postgres');
-	return connectPostgres(url, { poolSize: opts.poolSize, migrationsFolder: opts.migrationsFolder ?? resolve('drizzle/pg') });
+	return connectPostgres(url, { ...opts, migrationsFolder: opts.migrationsFolder ?? resolve('drizzle/pg') });
 }
 
 /** Closes the connection (SQLite) or the pool (PostgreSQL). */

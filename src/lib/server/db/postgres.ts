@@ -14,8 +14,8 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 /** Any constant: the advisory lock that lets one starting instance migrate while the others wait. */
 const MIGRATION_LOCK = 7_261_129;
 
-export async function connectPostgres(url: string, opts: { poolSize?: number; migrationsFolder: string }): Promise<Db> {
-	const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+export async function connectPostgres(url: string, opts: { poolSize?: number; idleTimeoutMs?: number; migrationsFolder: string }): Promise<Db> {
+	const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, idleTimeoutMillis: opts.idleTimeoutMs ?? 10_000 });
 	// An idle client's error (the server restarted) must not crash the process; the pool drops it.
 	pool.on('error', () => {});
 	const db = drizzle(pool, { schema });
