@@ -55,7 +55,7 @@ afterEach(async () => {
 	await Promise.all(managers.splice(0).map((m) => m.closeAll()));
 });
 
-function manager(db: Db, store: RoomStore = new SqliteRoomStore(db), compactEvery = 5) {
+function manager(db: Db, store: RoomStore = roomStoreFor(db), compactEvery = 5) {
 	const m = new RoomManager({ store, seed, compactEvery, compactQuietMs: 0, idleMs: 60_000 });
 	managers.push(m);
 	return m;
@@ -146,22 +146,26 @@ describe('live rooms: load, compaction, reload', () => {
  * A store whose appends wait until the test lets them finish (or fail), as a slow disk flush on
  * the writer thread would; compaction and loading go straight to the database.
  */
-class HeldStore extends SqliteRoomStore {
+class HeldStore implements RoomStore {
+	constructor(private readonly inner: RoomStore) {}
+	load(room: string) {
+		return this.inner.load(room);
+	}
 	readonly appends: { updates: readonly Uint8Array[]; release: () => void; fail: (error: Error) => void }[] = [];
 	closed = false;
-	override append(room: string, updates: readonly Uint8Array[]): Promise<number> {
+	append(room: string, updates: readonly Uint8Array[]): Promise<number> {
 		return new Promise<number>((resolve, reject) => {
-			this.appends.push({ updates: [...updates], release: () => super.append(room, updates).then(resolve, reject), fail: reject });
+			this.appends.push({ updates: [...updates], release: () => void this.inner.append(room, updates).then(resolve, reject), fail: reject });
 		});
 	}
 	/** Compactions wait too while this is set. */
 	holdCompactions = false;
 	readonly compactions: (() => void)[] = [];
-	override compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
-		if (!this.holdCompactions) return super.compact(room, state, upToId);
-		return new Promise<void>((resolve, reject) => this.compactions.push(() => super.compact(room, state, upToId).then(resolve, reject)));
+	compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
+		if (!this.holdCompactions) return this.inner.compact(room, state, upToId);
+		return new Promise<void>((resolve, reject) => this.compactions.push(() => void this.inner.compact(room, state, upToId).then(resolve, reject)));
 	}
-	override async close(): Promise<void> {
+	async close(): Promise<void> {
 		this.closed = true;
 	}
 	/** Lets every append (and held compaction) asked for so far finish. */
@@ -179,7 +183,7 @@ const updatesSent = (sent: Uint8Array[]) => sent.map((m) => parseMessage(m)).fla
 /** A room whose seeding is stored, with a representative and the projector connected. */
 async function heldRoom() {
 	const db = await memoryDb();
-	const store = new HeldStore(db);
+	const store = new HeldStore(roomStoreFor(db));
 	const m = manager(db, store, 1000);
 	const writer = recorder(rep);
 	const reader = recorder(projector);

@@ -433,15 +433,15 @@ async function workshopOf(db: Db, id: number, forumId: number): Promise<boolean>
 export async function seedDemoCommitments(db: Db): Promise<boolean> {
 	const verifier = (await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, 'sekretariat@mufakat.test')))[0];
 	let seeded = false;
-	await transaction(db, async () => {
-		if (await programmeOfForum(db, 1, 1) && await workshopOf(db, 1, 1) && !await hasCommitments(db, 1)) {
-			await db.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing();
-			await db.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing();
-			await seedForum(db, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
+	await transaction(db, async (tx) => {
+		if (await programmeOfForum(tx, 1, 1) && await workshopOf(tx, 1, 1) && !await hasCommitments(tx, 1)) {
+			await tx.insert(pilotSites).values({ programmeId: 1, areaCode: KUNCEN, stage: 'replication' }).onConflictDoNothing();
+			await tx.insert(pilotSites).values({ programmeId: 1, areaCode: JOSENAN, stage: 'piloting' }).onConflictDoNothing();
+			await seedForum(tx, MADIUN, { forumId: 1, programmeId: 1, workshopId: 1, createdAt: new Date('2021-11-08T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
-		if (await programmeOfForum(db, 2, 2) && await workshopOf(db, 2, 2) && !await hasCommitments(db, 2)) {
-			await seedForum(db, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
+		if (await programmeOfForum(tx, 2, 2) && await workshopOf(tx, 2, 2) && !await hasCommitments(tx, 2)) {
+			await seedForum(tx, TANGGAMUS, { forumId: 2, programmeId: 2, workshopId: 2, createdAt: new Date('2019-10-04T12:00:00+07:00'), verifierId: verifier?.id ?? null, verifierName: verifier?.name ?? 'Sekretariat' });
 			seeded = true;
 		}
 	});

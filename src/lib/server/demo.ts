@@ -94,12 +94,12 @@ export async function seedDemo(db: Db): Promise<boolean> {
 	const existing = (await db.select({ n: sql<number>`count(*)` }).from(forums))[0];
 	if (existing && existing.n > 0) return false;
 
-	await transaction(db, async () => {
-		const moderator = await createUser(db, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
-		const secretariat = await createUser(db, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
+	await transaction(db, async (tx) => {
+		const moderator = await createUser(tx, { email: DEMO_MODERATOR_EMAIL, name: 'Moderator Forpemma (demo)', password: DEMO_PASSWORD, isDemo: true });
+		const secretariat = await createUser(tx, { email: DEMO_SECRETARIAT_EMAIL, name: 'Sekretariat YBN (demo)', password: DEMO_PASSWORD, isDemo: true });
 
 		// Madiun: the 8 November 2021 workshop.
-		const madiun = (await db
+		const madiun = (await tx
 			.insert(forums)
 			.values({
 				name: 'Forum Pemberdayaan Masyarakat Kota Madiun',
@@ -112,10 +112,10 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				secretariatAddress: 'Sekretariat: Yayasan Bambu Nusantara (YBN)\nKota Madiun, Jawa Timur'
 			})
 			.returning())[0]!;
-		await grantRole(db, madiun.id, moderator.id, 'moderator');
-		await grantRole(db, madiun.id, secretariat.id, 'secretariat');
-		const madiunIds = await insertInstitutions(db, madiun.id, MADIUN_INSTITUTIONS);
-		const programme = (await db
+		await grantRole(tx, madiun.id, moderator.id, 'moderator');
+		await grantRole(tx, madiun.id, secretariat.id, 'secretariat');
+		const madiunIds = await insertInstitutions(tx, madiun.id, MADIUN_INSTITUTIONS);
+		const programme = (await tx
 			.insert(programmes)
 			.values({
 				forumId: madiun.id,
@@ -125,11 +125,11 @@ export async function seedDemo(db: Db): Promise<boolean> {
 			})
 			.returning())[0]!;
 		for (const [i, name] of ['Peningkatan kapasitas warga untuk berpartisipasi', 'Monitoring partisipatif program', 'Profiling UMKM lapak kelurahan'].entries())
-			await db.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 });
-		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' });
-		await db.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' });
+			await tx.insert(components).values({ programmeId: programme.id, name, kind: 'focus', position: i + 1 });
+		await tx.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1009', stage: 'piloting' });
+		await tx.insert(pilotSites).values({ programmeId: programme.id, areaCode: '35.77.03.1008', stage: 'piloting' });
 
-		const workshop = (await db
+		const workshop = (await tx
 			.insert(workshops)
 			.values({
 				forumId: madiun.id,
@@ -155,16 +155,16 @@ export async function seedDemo(db: Db): Promise<boolean> {
 			['Penandatanganan berita acara', 20]
 		];
 		for (const [i, [title, minutes]] of madiunAgenda.entries())
-			await db.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
-		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: await newInvitationCode(db) });
+			await tx.insert(agendaItems).values({ workshopId: workshop.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
+		for (const id of madiunIds.values()) await tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId: id, code: await newInvitationCode(tx) });
 
 		const start = Date.parse('2021-11-08T08:10:00+07:00');
 		for (const [i, [short, name, jabatan, gender, phone]] of MADIUN_ATTENDEES.entries()) {
 			const institutionId = madiunIds.get(short)!;
 			const inst = MADIUN_INSTITUTIONS.find((x) => x[0] === short)!;
-			const person = (await db.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning())[0]!;
-			await db.insert(representations).values({ personId: person.id, institutionId, jabatan, fromDate: '2021-01-01' });
-			await db.insert(attendance)
+			const person = (await tx.insert(persons).values({ forumId: madiun.id, name, gender, phone }).returning())[0]!;
+			await tx.insert(representations).values({ personId: person.id, institutionId, jabatan, fromDate: '2021-01-01' });
+			await tx.insert(attendance)
 				.values({
 					workshopId: workshop.id,
 					institutionId,
@@ -183,7 +183,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
 
 		// Tanggamus comes second (workshop 2); the Madiun follow-up, live for the demo, is workshop 3.
 		// Tanggamus: the coordination meeting of 4 October 2019.
-		const tanggamus = (await db
+		const tanggamus = (await tx
 			.insert(forums)
 			.values({
 				name: 'Tim Koordinasi Penanggulangan Kemiskinan Kabupaten Tanggamus',
@@ -197,18 +197,18 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				secretariatAddress: 'Sekretariat: Bappeda Kabupaten Tanggamus\nKota Agung, Lampung'
 			})
 			.returning())[0]!;
-		await grantRole(db, tanggamus.id, moderator.id, 'moderator');
-		await grantRole(db, tanggamus.id, secretariat.id, 'secretariat');
-		const tanggamusIds = await insertInstitutions(db, tanggamus.id, TANGGAMUS_INSTITUTIONS);
-		const tProgramme = (await db
+		await grantRole(tx, tanggamus.id, moderator.id, 'moderator');
+		await grantRole(tx, tanggamus.id, secretariat.id, 'secretariat');
+		const tanggamusIds = await insertInstitutions(tx, tanggamus.id, TANGGAMUS_INSTITUTIONS);
+		const tProgramme = (await tx
 			.insert(programmes)
 			.values({ forumId: tanggamus.id, name: 'Penanggulangan Kemiskinan Terpadu' })
 			.returning())[0]!;
 		for (const [i, name] of ['Penguatan BUMDes', 'Layanan sosial terpadu (Puskessos)', 'Kesehatan dan KB'].entries())
-			await db.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 });
-		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' });
-		await db.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' });
-		const meeting = (await db
+			await tx.insert(components).values({ programmeId: tProgramme.id, name, kind: 'focus', position: i + 1 });
+		await tx.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.20.2005', stage: 'piloting' });
+		await tx.insert(pilotSites).values({ programmeId: tProgramme.id, areaCode: '18.06.19.2001', stage: 'piloting' });
+		const meeting = (await tx
 			.insert(workshops)
 			.values({
 				forumId: tanggamus.id,
@@ -222,10 +222,10 @@ export async function seedDemo(db: Db): Promise<boolean> {
 				status: 'closed'
 			})
 			.returning())[0]!;
-		for (const id of tanggamusIds.values()) await db.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id, code: await newInvitationCode(db) });
+		for (const id of tanggamusIds.values()) await tx.insert(workshopInvitations).values({ workshopId: meeting.id, institutionId: id, code: await newInvitationCode(tx) });
 
 		// Madiun follow-up: the live workshop a newcomer joins with the demo code.
-		const followUp = (await db
+		const followUp = (await tx
 			.insert(workshops)
 			.values({
 				forumId: madiun.id,
@@ -251,8 +251,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
 			['Kesepakatan replikasi', 30]
 		];
 		for (const [i, [title, minutes]] of agenda.entries())
-			await db.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
-		for (const id of madiunIds.values()) await db.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: await newInvitationCode(db) });
+			await tx.insert(agendaItems).values({ workshopId: followUp.id, title: String(title), durationMinutes: Number(minutes), position: i + 1 });
+		for (const id of madiunIds.values()) await tx.insert(workshopInvitations).values({ workshopId: followUp.id, institutionId: id, code: await newInvitationCode(tx) });
 	});
 	return true;
 }

@@ -306,9 +306,9 @@ export async function finalizeMinutes(
 	return await transaction(db, async (tx) => {
 		const latest = (await tx.select({ v: max(minutesVersions.version) }).from(minutesVersions).where(eq(minutesVersions.workshopId, workshop.id)))[0];
 		const version = (latest?.v ?? 0) + 1;
-		const content = canonicalJson(await buildContent(db, workshop, version, draft));
+		const content = canonicalJson(await buildContent(tx, workshop, version, draft));
 		const now = new Date();
-		const previous = await currentMinutesVersion(db, workshop.id);
+		const previous = await currentMinutesVersion(tx, workshop.id);
 		if (previous) {
 			// Someone may have signed since the check above: decide again inside the transaction.
 			const signed = await onRecord(previous);
@@ -326,7 +326,7 @@ export async function finalizeMinutes(
 				log('info', 'minutes.signedVersionReplaced', { workshop: workshop.id, version: previous.version, by: userId });
 			}
 		}
-		const matrix = await currentMatrixVersion(db, workshop.id);
+		const matrix = await currentMatrixVersion(tx, workshop.id);
 		const row = (await tx
 			.insert(minutesVersions)
 			.values({ workshopId: workshop.id, version, nomor: draft.nomor, content, textHash: sha256Hex(content), matrixVersionId: matrix?.id ?? null, finalizedAt: now, finalizedBy: userId })

@@ -96,13 +96,13 @@ export async function acceptWithNewAccount(db: Db, token: string, source: Source
 		throw new InputError({ email: { key: 'invitation.emailHasAccount' } });
 	}
 	const passwordHash = await hashPasswordAsync(password);
-	return await transaction(db, async () => {
-		const link = await consumeLink(db, 'invite', token, now);
-		if ((await db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]) {
+	return await transaction(db, async (tx) => {
+		const link = await consumeLink(tx, 'invite', token, now);
+		if ((await tx.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]) {
 			throw new InputError({ email: { key: 'invitation.emailHasAccount' } });
 		}
-		const user = (await db.insert(users).values({ name, email, passwordHash }).returning())[0]!;
-		await grantRole(db, link.forumId!, user.id, link.role!);
+		const user = (await tx.insert(users).values({ name, email, passwordHash }).returning())[0]!;
+		await grantRole(tx, link.forumId!, user.id, link.role!);
 		return { user, forumId: link.forumId!, role: link.role! };
 	});
 }
@@ -118,9 +118,9 @@ export async function acceptWithExistingAccount(db: Db, token: string, source: S
 	// Hash anyway for an unknown email so the answer's timing does not tell which emails exist.
 	const ok = user ? await verifyPasswordAsync(password, user.passwordHash) : (await hashPasswordAsync(password), false);
 	if (!user || !ok || !maySignIn(user)) throw new InputError({ password: { key: 'login.failed' } });
-	const granted = await transaction(db, async () => {
-		const link = await consumeLink(db, 'invite', token, now);
-		await grantRole(db, link.forumId!, user.id, link.role!);
+	const granted = await transaction(db, async (tx) => {
+		const link = await consumeLink(tx, 'invite', token, now);
+		await grantRole(tx, link.forumId!, user.id, link.role!);
 		return { user, forumId: link.forumId!, role: link.role! };
 	});
 	// Open sockets carry the roles of their upgrade: reconnect to get the new one.

@@ -37,13 +37,13 @@ export async function listAccounts(db: Db): Promise<AccountSummary[]> {
  */
 export async function setAccountActive(db: Db, actorId: number, userId: number, active: boolean): Promise<{ name: string } | null> {
 	if (!active && actorId === userId) throw new InputError({ account: { key: 'admin.notYourself' } });
-	const result = await transaction(db, async () => {
-		const target = (await db.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }))[0]!;
+	const result = await transaction(db, async (tx) => {
+		const target = (await tx.update(users).set({ active }).where(eq(users.id, userId)).returning({ name: users.name, isAdmin: users.isAdmin }))[0]!;
 		if (!target) return null;
 		if (!active) {
-			const others = (await db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))))[0];
+			const others = (await tx.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.isAdmin, true), eq(users.active, true), ne(users.id, userId))))[0];
 			if (target.isAdmin && (others?.n ?? 0) === 0) throw new InputError({ account: { key: 'admin.lastAdmin' } });
-			await endSessionsOf(db, userId);
+			await endSessionsOf(tx, userId);
 		}
 		return { name: target.name };
 	});
@@ -62,9 +62,9 @@ export async function changeOwnPassword(db: Db, userId: number, source: FormData
 	if (!(await verifyPasswordAsync(current, user.passwordHash))) throw new InputError({ currentPassword: { key: 'account.currentWrong' } });
 	if (password === current) throw new InputError({ password: { key: 'account.sameAsCurrent' } });
 	const passwordHash = await hashPasswordAsync(password);
-	const result = await transaction(db, async () => {
-		await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
-		return { endedSessions: await endSessionsOf(db, userId, keepSessionToken) };
+	const result = await transaction(db, async (tx) => {
+		await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+		return { endedSessions: await endSessionsOf(tx, userId, keepSessionToken) };
 	});
 	// Sockets do not say which session opened them: all retry, and only this session's come back.
 	closeUserConnections(userId, { final: false, why: 'password changed' });

@@ -20,9 +20,9 @@ export async function issueResetLink(db: Db, userId: number, createdBy: number |
 	if (!user) return null;
 	if (!user.active) throw new InputError({ account: { key: 'admin.resetInactive' } });
 	const { token, tokenHash } = newLinkToken();
-	const link = await transaction(db, async () => {
-		await db.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt)));
-		return (await db
+	const link = await transaction(db, async (tx) => {
+		await tx.delete(accessLinks).where(and(eq(accessLinks.kind, 'reset'), eq(accessLinks.userId, userId), isNull(accessLinks.usedAt)));
+		return (await tx
 			.insert(accessLinks)
 			.values({ kind: 'reset', tokenHash, userId, name: user.name, email: user.email, createdBy, expiresAt: new Date(now + RESET_DAYS * DAY_MS) })
 			.returning())[0]!;
@@ -45,10 +45,10 @@ export async function resetPassword(db: Db, token: string, source: FormData | Re
 	const password = readNewPassword(reader, source, user.email);
 	reader.done();
 	const passwordHash = await hashPasswordAsync(password);
-	const updated = await transaction(db, async () => {
-		await consumeLink(db, 'reset', token, now);
-		await db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
-		await endSessionsOf(db, user.id);
+	const updated = await transaction(db, async (tx) => {
+		await consumeLink(tx, 'reset', token, now);
+		await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+		await endSessionsOf(tx, user.id);
 		return user;
 	});
 	closeUserConnections(user.id, { final: false, why: 'password reset' });

@@ -85,15 +85,15 @@ async function insertAdmin(db: Db, input: AdminInput) {
 /** The set-up page's form (name, email, password twice): creates the instance administrator once. */
 export async function completeSetup(db: Db, token: string, source: FormData | Record<string, unknown>) {
 	const input = await readAdmin(source);
-	return await transaction(db, async () => {
-		const state = await setupTokenState(db, token);
+	return await transaction(db, async (tx) => {
+		const state = await setupTokenState(tx, token);
 		if (state !== 'valid') throw new SetupRefused(state);
-		return await insertAdmin(db, input);
+		return await insertAdmin(tx, input);
 	});
 }
 
 /** `npm run admin -- create-admin`: an administrator for a server without a browser, at any time. */
 export async function createAdmin(db: Db, source: { name: string; email: string; password: string; passwordConfirm: string }) {
 	const input = await readAdmin(source);
-	return await transaction(db, async () => await insertAdmin(db, input));
+	return await transaction(db, async (tx) => await insertAdmin(tx, input));
 }

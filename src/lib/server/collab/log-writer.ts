@@ -16,9 +16,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Db } from '../db/client';
+import { dialectOf, type Db } from '../db/client';
 import { log } from '../log';
-import { loadRoomLog, SqliteRoomStore, type RoomStore } from './persistence';
+import { loadRoomLog, PostgresRoomStore, SqliteRoomStore, type RoomStore } from './persistence';
 import type { StoredRoom } from './rooms';
 
 /** How long either connection waits for the other's write lock before a write fails. */
@@ -70,6 +70,7 @@ function logWriterScript(): LogWriterScript | null {
  * `MUFAKAT_LOG_WRITER=inline` forces the event-loop writer (to compare the two).
  */
 export function roomStoreFor(db: Db): RoomStore {
+	if (dialectOf(db) === 'postgres') return new PostgresRoomStore(db);
 	const file = db.$client.name;
 	if (db.$client.memory || file === '' || process.env.MUFAKAT_LOG_WRITER === 'inline') return new SqliteRoomStore(db);
 	const script = logWriterScript();

@@ -79,15 +79,15 @@ export async function renameBeneficiaryGroup(db: Db, forumId: number, input: For
 /** Deletes a group no report counts; one that reports use is refused, naming how many. */
 export async function deleteBeneficiaryGroup(db: Db, forumId: number, input: FormData | Record<string, unknown>): Promise<{ name: string }> {
 	// One synchronous transaction on the one connection: no report can start counting the group between the check and the delete.
-	return await transaction(db, async () => {
+	return await transaction(db, async (tx) => {
 		const form = new InputReader(input);
-		const group = await readGroup(db, forumId, form);
+		const group = await readGroup(tx, forumId, form);
 		if (group) {
-			const reports = (await db.selectDistinct({ reportId: beneficiaryCounts.reportId }).from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, group.id))).length;
+			const reports = (await tx.selectDistinct({ reportId: beneficiaryCounts.reportId }).from(beneficiaryCounts).where(eq(beneficiaryCounts.groupId, group.id))).length;
 			if (reports > 0) form.fail('id', 'groups.inUse', { name: group.name, count: reports });
 		}
 		form.done();
-		await db.delete(beneficiaryGroups).where(eq(beneficiaryGroups.id, group!.id));
+		await tx.delete(beneficiaryGroups).where(eq(beneficiaryGroups.id, group!.id));
 		return { name: group!.name };
 	});
 }

@@ -256,15 +256,15 @@ export async function applyProgressImport(
 			};
 			const by = { userId: importer.userId ?? null, name: importer.name };
 			if (r.replaces != null) {
-				await keepFirstRevision(db, r.replaces);
+				await keepFirstRevision(tx, r.replaces);
 				await tx.update(progressReports).set(row).where(eq(progressReports.id, r.replaces));
-				await recordRevision(db, r.replaces, 'edit', by, now);
+				await recordRevision(tx, r.replaces, 'edit', by, now);
 			} else {
 				const report = (await tx
 					.insert(progressReports)
 					.values({ commitmentId: r.commitment.id, periodType: r.period.type, periodYear: r.period.year, periodIndex: r.period.index, ...row })
 					.returning({ id: progressReports.id }))[0]!;
-				await recordRevision(db, report.id, 'submit', by, now);
+				await recordRevision(tx, report.id, 'submit', by, now);
 			}
 		}
 	});

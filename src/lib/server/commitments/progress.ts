@@ -326,7 +326,7 @@ export async function submitReport(
 	try {
 		return await transaction(db, async (tx) => {
 			// The state being replaced is kept before the row changes, even for a report filed before revisions existed.
-			if (existing) await keepFirstRevision(db, existing.id);
+			if (existing) await keepFirstRevision(tx, existing.id);
 			const row = {
 				realisation: v.realisation,
 				narrative: v.narrative,
@@ -359,8 +359,8 @@ export async function submitReport(
 			for (const b of beneficiaries)
 				await tx.insert(beneficiaryCounts)
 					.values({ reportId: report.id, areaCode: b.areaCode, group: b.groupId == null ? '' : String(b.groupId), sex: b.sex, groupId: b.groupId, count: b.count });
-			if (reporter.kind === 'link') await markReportingLinkUsed(db, reporter.linkId, now);
-			await recordRevision(db, report.id, action, author, now);
+			if (reporter.kind === 'link') await markReportingLinkUsed(tx, reporter.linkId, now);
+			await recordRevision(tx, report.id, action, author, now);
 			return report;
 		});
 	} catch (e) {
@@ -409,7 +409,7 @@ export async function verifyReport(db: Db, forumId: number, reportId: number, us
 	const { report, commitment } = found!;
 	const verifier = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
 	await transaction(db, async (tx) => {
-		await keepFirstRevision(db, report.id);
+		await keepFirstRevision(tx, report.id);
 		await tx.update(progressReports).set({ status: 'verified', verifiedAt: now, verifiedBy: userId, verificationNote: note || null }).where(eq(progressReports.id, report.id));
 		const latest = sortReports(
 			(await tx
@@ -421,7 +421,7 @@ export async function verifyReport(db: Db, forumId: number, reportId: number, us
 		)[0];
 		if (latest && latest.id === report.id && commitment.status === 'active' && isAchieved(achievementOf(commitment, report.realisation)))
 			await tx.update(commitments).set({ status: 'achieved', updatedAt: now }).where(eq(commitments.id, commitment.id));
-		await recordRevision(db, report.id, 'verify', { userId, name: verifier?.name ?? '' }, now);
+		await recordRevision(tx, report.id, 'verify', { userId, name: verifier?.name ?? '' }, now);
 	});
 }
 
@@ -440,11 +440,11 @@ export async function returnReport(db: Db, forumId: number, reportId: number, us
 	form.done();
 	const by = (await db.select({ name: users.name }).from(users).where(eq(users.id, userId)))[0];
 	await transaction(db, async (tx) => {
-		await keepFirstRevision(db, reportId);
+		await keepFirstRevision(tx, reportId);
 		await tx.update(progressReports)
 			.set({ status: 'returned', returnReason: reason, returnedAt: now, returnedBy: userId, verifiedAt: null, verifiedBy: null })
 			.where(eq(progressReports.id, reportId));
-		await recordRevision(db, reportId, 'return', { userId, name: by?.name ?? '' }, now);
+		await recordRevision(tx, reportId, 'return', { userId, name: by?.name ?? '' }, now);
 	});
 }
 

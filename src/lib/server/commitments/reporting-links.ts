@@ -140,7 +140,7 @@ export async function issueReportingLink(
 			.insert(reportingLinks)
 			.values({ forumId, institutionId, tokenHash: `pending:${randomBytes(16).toString('hex')}`, createdBy: userId, createdAt: now })
 			.returning())[0]!;
-		const token = await reportingToken(db, row.id);
+		const token = await reportingToken(tx, row.id);
 		const link = (await tx.update(reportingLinks).set({ tokenHash: sha256Hex(token) }).where(eq(reportingLinks.id, row.id)).returning())[0]!;
 		return { link, token };
 	});

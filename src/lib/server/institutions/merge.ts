@@ -63,7 +63,7 @@ export async function mergeInstitutions(
 	if (survivor.retiredAt !== null) throw new InputError({ survivorId: { key: 'institution.mergeIntoRetired' } });
 
 	// better-sqlite3 runs a transaction on the one connection: statements through `db` inside it belong to it.
-	const report = await transaction(db, async () => await moveRecords(db, duplicate, survivor, byUserId, now));
+	const report = await transaction(db, async (tx) => await moveRecords(tx, duplicate, survivor, byUserId, now));
 	await mergeLiveDocs(db, forumId, duplicate.id, survivor.id);
 	for (const { workshopId, attendanceIds } of report.moved) closeParticipantConnections(workshopId, attendanceIds, { final: false });
 	log('info', 'institution.merged', { forum: forumId, duplicate: duplicate.id, survivor: survivor.id, attendance: report.attendance });

@@ -170,7 +170,7 @@ export async function setWorkshopInvitations(db: Db, workshop: Workshop, institu
 				.where(and(eq(workshopInvitations.workshopId, workshop.id), inArray(workshopInvitations.institutionId, dropped)));
 		for (const institutionId of wanted)
 			if (!already.has(institutionId))
-				await tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: await newInvitationCode(db) });
+				await tx.insert(workshopInvitations).values({ workshopId: workshop.id, institutionId, code: await newInvitationCode(tx) });
 	});
 	await refreshLiveStructure(db, [workshop.id], 'invitations');
 }

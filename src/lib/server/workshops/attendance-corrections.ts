@@ -121,7 +121,7 @@ export async function editAttendance(
 		await tx.update(representations)
 			.set({ institutionId: institution!.id, jabatan })
 			.where(and(eq(representations.personId, row.personId), eq(representations.institutionId, row.institutionId)));
-		await recordAttendanceAudit(db, row, 'edit', before, after, byUserId);
+		await recordAttendanceAudit(tx, row, 'edit', before, after, byUserId);
 		return saved;
 	});
 	if (moved) {
@@ -139,15 +139,15 @@ export async function editAttendance(
 export async function removeAttendance(db: Db, workshop: Workshop, attendanceId: number, byUserId: number | null, now = new Date()): Promise<void> {
 	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.alreadyRemoved' } });
-	await transaction(db, async () => {
-		await db.update(attendance)
+	await transaction(db, async (tx) => {
+		await tx.update(attendance)
 			.set({ removedAt: now, signatory: false, nameKey: `${row.nameKey}#${row.id}` })
 			.where(eq(attendance.id, row.id));
-		await db.delete(sessions).where(eq(sessions.attendanceId, row.id));
-		await db.update(accessLinks)
+		await tx.delete(sessions).where(eq(sessions.attendanceId, row.id));
+		await tx.update(accessLinks)
 			.set({ expiresAt: now })
 			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt)));
-		await recordAttendanceAudit(db, row, 'remove', { removedAt: null, signatory: row.signatory }, { removedAt: now.getTime(), signatory: false }, byUserId);
+		await recordAttendanceAudit(tx, row, 'remove', { removedAt: null, signatory: row.signatory }, { removedAt: now.getTime(), signatory: false }, byUserId);
 	});
 	await refreshLiveStructure(db, [workshop.id], 'attendance.remove');
 	closeParticipantConnections(workshop.id, [row.id], { final: true });
@@ -159,9 +159,9 @@ export async function restoreAttendance(db: Db, workshop: Workshop, attendanceId
 	if (!row.removedAt) throw new InputError({ id: { key: 'attendance.notRemoved' } });
 	const key = nameKey(row.name);
 	await assertNoClash(db, row, row.institutionId, key, row.phone);
-	await transaction(db, async () => {
-		await db.update(attendance).set({ removedAt: null, nameKey: key }).where(eq(attendance.id, row.id));
-		await recordAttendanceAudit(db, row, 'restore', { removedAt: row.removedAt!.getTime() }, { removedAt: null }, byUserId);
+	await transaction(db, async (tx) => {
+		await tx.update(attendance).set({ removedAt: null, nameKey: key }).where(eq(attendance.id, row.id));
+		await recordAttendanceAudit(tx, row, 'restore', { removedAt: row.removedAt!.getTime() }, { removedAt: null }, byUserId);
 	});
 	await refreshLiveStructure(db, [workshop.id], 'attendance.restore');
 }
@@ -171,16 +171,16 @@ export async function chooseSignatory(db: Db, workshop: Workshop, attendanceId: 
 	const row = await findEntry(db, workshop, attendanceId);
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	if (row.signatory) return;
-	await transaction(db, async () => {
-		const previous = (await db
+	await transaction(db, async (tx) => {
+		const previous = (await tx
 			.select({ id: attendance.id })
 			.from(attendance)
 			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId), eq(attendance.signatory, true))))[0];
-		await db.update(attendance)
+		await tx.update(attendance)
 			.set({ signatory: false })
 			.where(and(eq(attendance.workshopId, workshop.id), eq(attendance.institutionId, row.institutionId)));
-		await db.update(attendance).set({ signatory: true }).where(eq(attendance.id, row.id));
-		await recordAttendanceAudit(db, row, 'signatory', { signatoryId: previous?.id ?? null }, { signatoryId: row.id }, byUserId);
+		await tx.update(attendance).set({ signatory: true }).where(eq(attendance.id, row.id));
+		await recordAttendanceAudit(tx, row, 'signatory', { signatoryId: previous?.id ?? null }, { signatoryId: row.id }, byUserId);
 	});
 }
 

@@ -63,7 +63,7 @@ export async function checkIn(
 			const data = input instanceof FormData ? Object.fromEntries(input) : input;
 			// Same connection, so this insert is part of the open transaction.
 			institution = await createInstitution(
-				db,
+				tx,
 				workshop.forumId,
 				{ officialName: data.newInstitutionName, sector: data.newInstitutionSector },
 				{ proposed: true }

@@ -30,13 +30,13 @@ export async function issueReentryLink(
 	if (row.removedAt) throw new InputError({ id: { key: 'attendance.entryRemoved' } });
 	const token = randomBytes(24).toString('base64url');
 	const expiresAt = new Date(now.getTime() + REENTRY_TTL_MS);
-	await transaction(db, async () => {
-		await db.update(accessLinks)
+	await transaction(db, async (tx) => {
+		await tx.update(accessLinks)
 			.set({ expiresAt: now })
 			.where(and(eq(accessLinks.kind, 'reentry'), eq(accessLinks.attendanceId, row.id), isNull(accessLinks.usedAt), gt(accessLinks.expiresAt, now)));
-		await db.insert(accessLinks)
+		await tx.insert(accessLinks)
 			.values({ kind: 'reentry', tokenHash: sha256Hex(token), forumId: workshop.forumId, attendanceId: row.id, name: row.name, createdBy: byUserId, expiresAt });
-		await recordAttendanceAudit(db, row, 'reentry', null, { expiresAt: expiresAt.getTime() }, byUserId);
+		await recordAttendanceAudit(tx, row, 'reentry', null, { expiresAt: expiresAt.getTime() }, byUserId);
 	});
 	return { token, expiresAt, name: row.name };
 }
@@ -66,14 +66,14 @@ export async function inspectReentryLink(db: Db, token: string, now = new Date()
  * the conditional update lets exactly one through.
  */
 export async function redeemReentryLink(db: Db, token: string, now = new Date()): Promise<ReentryTarget & { session: { token: string; expiresAt: Date } }> {
-	return await transaction(db, async () => {
-		const target = await inspectReentryLink(db, token, now);
-		const used = affectedRows(await db
+	return await transaction(db, async (tx) => {
+		const target = await inspectReentryLink(tx, token, now);
+		const used = affectedRows(await tx
 			.update(accessLinks)
 			.set({ usedAt: now })
 			.where(and(eq(accessLinks.id, target.linkId), isNull(accessLinks.usedAt))));
 		if (used !== 1) throw new InputError({ token: { key: 'reentry.used' } });
-		const session = await startSession(db, { kind: 'participant', workshopId: target.workshop.id, attendanceId: target.attendanceId }, now.getTime());
+		const session = await startSession(tx, { kind: 'participant', workshopId: target.workshop.id, attendanceId: target.attendanceId }, now.getTime());
 		return { ...target, session };
 	});
 }
