@@ -1,0 +1,738 @@
+/**
+ * Live rooms shared by several instances (cluster mode, `REDIS_URL` set).
+ *
+ * Each room has one owner at a time, the instance holding its lease (lease.ts). The owner runs the
+ * room exactly as a single instance does (rooms.ts: authorisation by effect, append before
+ * broadcast, group commit), with a store that writes under its lease's fence (fenced-store.ts).
+ * A socket that reached another instance is forwarded: that instance writes its frames to the
+ * room's inbound stream, and the owner serves it as a `RemoteConnection` whose sends leave on the
+ * outbound stream, each distinct message once per event-loop turn whatever the number of
+ * connections it is for (transport.ts).
+ *
+ * When an owner dies or loses its lease, another instance takes the lease, claims the room in the
+ * database (raising its fence, so the old owner can no longer write), loads it and announces itself;
+ * sockets forwarded to the old owner are closed with a code clients retry, and y-websocket
+ * reconnects and syncs both ways, so nothing a client holds is lost and everything acknowledged is
+ * in the database already.
+ */
+import * as Y from 'yjs';
+import type { Redis } from 'ioredis';
+import { log } from '../../log';
+import type { Principal } from '../principal';
+import { CLOSE, DEFAULT_LIMITS, Room, type Connection, type RoomLimits, type RoomOptions } from '../rooms';
+import type { RoomStore } from '../persistence';
+import { RoomLeases, type LeaseHolder } from './lease';
+import { keys, openRedis, type ClusterSettings } from './redis';
+import { decodeEntry, publishInbound, publishOutbound, StreamReader, type InboundMessage, type OutboundMessage } from './transport';
+
+/** A live socket as seen by the WebSocket layer: frames in, and leaving. */
+export interface LiveSocket {
+	readonly roomName: string;
+	/** Handles one frame. Throws on a malformed one (the caller closes the socket). */
+	receive(data: Uint8Array): void;
+	leave(): void;
+}
+
+/** Close code for "the room moved or Redis is away, reconnect": y-websocket retries it. */
+const RETRY = CLOSE.shuttingDown;
+/** Close code for "live rooms are unavailable right now": y-websocket retries it too. */
+const UNAVAILABLE = CLOSE.slowConsumer;
+
+export type ClusterRoomOptions = Partial<RoomLimits> &
+	Pick<RoomOptions, 'seed' | 'reconcile' | 'knownSite' | 'onRejected'> & {
+		settings: ClusterSettings;
+		/**
+		 * The store for rooms this instance owns, writing under the fence `fenceOf` answers;
+		 * `onStale` drops a room whose fence the database refused.
+		 */
+		ownerStore: (fenceOf: (room: string) => number | null, onStale: (room: string, error: Error) => void) => RoomStore;
+		/** Reads a room's durable state (non-owners read the database, never a live copy). */
+		loadDurable: (room: string) => { snapshot: Uint8Array | null; updates: Uint8Array[] };
+		/** Raises the room's stored fence to this one; `ok: false` with the stored fence if it is already higher. */
+		claim: (room: string, fence: number) => { ok: true } | { ok: false; stored: number };
+	};
+
+type SocketState = { conn: Connection; id: string; queued: Uint8Array[]; forwarded: boolean; gone: boolean };
+
+/** A socket on another instance, served by this owner through the streams. */
+class RemoteConnection implements Connection {
+	constructor(
+		readonly id: string,
+		readonly instance: string,
+		readonly principal: Principal,
+		private readonly entry: OwnedRoom
+	) {}
+	send(data: Uint8Array) {
+		this.entry.queueSend(this.id, data);
+	}
+	bufferedAmount() {
+		// The instance holding the socket watches its own buffer and closes a slow one.
+		return 0;
+	}
+	close(code: number, reason: string) {
+		this.entry.endRemote(this.id, code, reason);
+	}
+}
+
+/** What this instance knows about a room: nothing yet (routing), owned, or forwarded to its owner. */
+type Mode = { kind: 'routing' } | { kind: 'owner'; owned: OwnedRoom } | { kind: 'forwarding'; owner: LeaseHolder };
+
+class Entry {
+	mode: Mode = { kind: 'routing' };
+	readonly sockets = new Map<Connection, SocketState>();
+	routing: Promise<void> | null = null;
+	/** Server changes forwarded to the owner, waiting for its acknowledgement. */
+	readonly acks = new Map<string, { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+	watchdog: NodeJS.Timeout | null = null;
+	/** Server changes under way through this entry (it is kept while they wait for the owner). */
+	changing = 0;
+	constructor(
+		readonly workshopId: number,
+		readonly name: string
+	) {}
+}
+
+/** The owner's side of a room: the room itself and the sockets forwarded to it from other instances. */
+class OwnedRoom {
+	readonly remotes = new Map<string, RemoteConnection>();
+	private pending = new Map<Uint8Array, Set<string>>();
+	private flushQueued = false;
+	unloadTimer: NodeJS.Timeout | null = null;
+
+	constructor(
+		readonly room: Room,
+		readonly fence: number,
+		private readonly publish: (message: OutboundMessage) => void
+	) {}
+
+	/**
+	 * A room broadcasts by sending the same buffer to every connection; collected until the end of
+	 * the turn, each distinct buffer leaves once, naming its connections unless it is for all of them.
+	 */
+	queueSend(connId: string, data: Uint8Array) {
+		let to = this.pending.get(data);
+		if (!to) this.pending.set(data, (to = new Set()));
+		to.add(connId);
+		if (this.flushQueued) return;
+		this.flushQueued = true;
+		queueMicrotask(() => this.flush());
+	}
+
+	private flush() {
+		this.flushQueued = false;
+		const pending = this.pending;
+		this.pending = new Map();
+		for (const [data, to] of pending) {
+			const all = to.size === this.remotes.size && [...this.remotes.keys()].every((id) => to.has(id));
+			this.publish({ t: 'send', to: all ? null : [...to], data });
+		}
+	}
+
+	endRemote(connId: string, code: number, reason: string) {
+		const remote = this.remotes.get(connId);
+		if (remote) {
+			this.remotes.delete(connId);
+			this.room.leave(remote);
+		}
+		this.publish({ t: 'end', conn: connId, code, reason });
+	}
+}
+
+export class ClusterRooms {
+	readonly settings: ClusterSettings;
+	private readonly redis: Redis;
+	private readonly blocking: Redis;
+	private readonly leases: RoomLeases;
+	private readonly reader: StreamReader;
+	private readonly entries = new Map<number, Entry>();
+	private readonly limits: RoomLimits;
+	private readonly store: RoomStore;
+	private nextSocket = 1;
+	private nextRequest = 1;
+	private closed = false;
+
+	constructor(private readonly options: ClusterRoomOptions) {
+		this.settings = options.settings;
+		const defined = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in DEFAULT_LIMITS)) as Partial<RoomLimits>;
+		this.limits = { ...DEFAULT_LIMITS, ...defined };
+		this.redis = openRedis(this.settings, 'commands');
+		this.blocking = openRedis(this.settings, 'streams', { commandTimeout: 10_000 });
+		this.leases = new RoomLeases(this.redis, this.settings, (room, reason) => this.ownershipLost(room, reason));
+		this.reader = new StreamReader(this.blocking, this.redis, this.settings, (down) => (down ? this.redisDown() : undefined));
+		this.store = options.ownerStore(
+			(room) => this.leases.fenceOf(room),
+			(room, error) => setImmediate(() => this.ownershipLost(room, error.message))
+		);
+		log('info', 'cluster.start', { instance: this.settings.instanceId, leaseTtlMs: this.settings.leaseTtlMs });
+	}
+
+	get instanceId(): string {
+		return this.settings.instanceId;
+	}
+
+	/** The workshops whose room this instance owns now. */
+	ownedWorkshops(): number[] {
+		return [...this.entries.values()].filter((e) => e.mode.kind === 'owner').map((e) => e.workshopId);
+	}
+
+	/** Whether this instance owns the room now (for tests and the health endpoint). */
+	owns(workshopId: number): boolean {
+		return this.entries.get(workshopId)?.mode.kind === 'owner';
+	}
+
+	/** The owned room, if this instance owns it (tests read its document). */
+	ownedRoom(workshopId: number): Room | null {
+		const mode = this.entries.get(workshopId)?.mode;
+		return mode?.kind === 'owner' ? mode.owned.room : null;
+	}
+
+	/** Serves a socket: on the room here if this instance owns it, else forwarded to the owner. */
+	open(workshopId: number, conn: Connection): LiveSocket {
+		const entry = this.entry(workshopId);
+		const state: SocketState = { conn, id: `${this.settings.instanceId}:${this.nextSocket++}`, queued: [], forwarded: false, gone: false };
+		entry.sockets.set(conn, state);
+		this.attach(entry, state);
+		return {
+			roomName: entry.name,
+			receive: (data) => this.receive(entry, state, data),
+			leave: () => this.leave(entry, state)
+		};
+	}
+
+	private entry(workshopId: number): Entry {
+		let entry = this.entries.get(workshopId);
+		if (!entry) this.entries.set(workshopId, (entry = new Entry(workshopId, `workshop-${workshopId}`)));
+		return entry;
+	}
+
+	/** Connects a new socket to wherever the room is served, routing the room first if needed. */
+	private attach(entry: Entry, state: SocketState) {
+		const mode = entry.mode;
+		if (mode.kind === 'owner') {
+			if (mode.owned.unloadTimer) clearTimeout(mode.owned.unloadTimer);
+			mode.owned.unloadTimer = null;
+			mode.owned.room.join(state.conn);
+			return;
+		}
+		if (mode.kind === 'forwarding') return this.forward(entry, mode.owner, state);
+		void this.route(entry);
+	}
+
+	private receive(entry: Entry, state: SocketState, data: Uint8Array) {
+		if (state.gone) return;
+		const mode = entry.mode;
+		if (mode.kind === 'owner') return mode.owned.room.receive(state.conn, data);
+		if (mode.kind === 'forwarding' && state.forwarded) {
+			this.sendInbound(entry, { t: 'frame', conn: state.id, data }, state);
+			return;
+		}
+		state.queued.push(data);
+	}
+
+	private leave(entry: Entry, state: SocketState) {
+		if (state.gone) return;
+		state.gone = true;
+		entry.sockets.delete(state.conn);
+		const mode = entry.mode;
+		if (mode.kind === 'owner') {
+			mode.owned.room.leave(state.conn);
+			this.scheduleUnload(entry, mode.owned);
+		} else if (mode.kind === 'forwarding') {
+			if (state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
+			this.forgetIfIdle(entry);
+		}
+	}
+
+	/** Writes to the owner's inbound stream; a socket whose frame cannot be sent is closed to retry. */
+	private sendInbound(entry: Entry, message: InboundMessage, state: SocketState | null) {
+		publishInbound(this.redis, this.settings, entry.name, message).catch((error: unknown) => {
+			log('warn', 'cluster.forward.failed', { room: entry.name, kind: message.t, error });
+			if (state && !state.gone) this.closeSocket(entry, state, UNAVAILABLE, 'live room unavailable, reconnect');
+		});
+	}
+
+	private closeSocket(entry: Entry, state: SocketState, code: number, reason: string) {
+		if (state.gone) return;
+		state.gone = true;
+		entry.sockets.delete(state.conn);
+		const mode = entry.mode;
+		if (mode.kind === 'owner') mode.owned.room.leave(state.conn);
+		state.conn.close(code, reason);
+	}
+
+	/**
+	 * Finds the room's owner or becomes it. One routing at a time per room; sockets that arrive
+	 * meanwhile wait (their frames queued) and are attached when it settles.
+	 */
+	private route(entry: Entry): Promise<void> {
+		entry.routing ??= this.routeNow(entry).finally(() => {
+			entry.routing = null;
+			this.forgetIfIdle(entry);
+		});
+		return entry.routing;
+	}
+
+	private async routeNow(entry: Entry): Promise<void> {
+		for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
+			try {
+				await this.ready();
+				const got = await this.leases.acquire(entry.name);
+				if ('fence' in got) {
+					if (await this.becomeOwner(entry, got.fence)) return;
+					continue;
+				}
+				if (got.owner) {
+					await this.startForwarding(entry, got.owner);
+					return;
+				}
+				// The lease expired between our two commands: try again.
+			} catch (error) {
+				log('warn', 'cluster.route.failed', { room: entry.name, error });
+				break;
+			}
+		}
+		// Redis cannot be reached (or the room keeps changing hands): the clients retry by themselves.
+		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, UNAVAILABLE, 'live room unavailable, reconnect');
+	}
+
+	/** Waits a moment for the command connection (it connects, or reconnects after an outage). */
+	private async ready(): Promise<void> {
+		if (this.redis.status === 'ready') return;
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.redis.off('ready', onReady);
+				reject(new Error(`redis not ready (${this.redis.status})`));
+			}, 1000);
+			const onReady = () => {
+				clearTimeout(timer);
+				resolve();
+			};
+			this.redis.once('ready', onReady);
+		});
+	}
+
+	/**
+	 * Claims the room in the database under our fence, then loads it and serves it. A database
+	 * that already holds a higher fence (Redis restarted empty and counts again from 1) refuses the
+	 * claim: the counter is raised past it and the lease given back, and routing tries again.
+	 */
+	private async becomeOwner(entry: Entry, fence: number): Promise<boolean> {
+		const claimed = this.options.claim(entry.name, fence);
+		if (!claimed.ok) {
+			log('warn', 'lease.fence.behind', { room: entry.name, fence, stored: claimed.stored });
+			await this.leases.raiseCounter(entry.name, claimed.stored);
+			await this.leases.release(entry.name);
+			return false;
+		}
+		if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, RETRY, 'room moved, reconnect');
+		await this.reader.follow(keys.inbound(entry.name), (fields) => {
+			const message = decodeEntry<InboundMessage>(fields);
+			if (message) this.onInbound(entry, message);
+		});
+		const publish = (message: OutboundMessage) => {
+			publishOutbound(this.redis, this.settings, entry.name, message).catch((error: unknown) =>
+				log('warn', 'cluster.publish.failed', { room: entry.name, kind: message.t, error })
+			);
+		};
+		const room = new Room(entry.name, entry.workshopId, {
+			...this.limits,
+			store: this.store,
+			seed: this.options.seed,
+			reconcile: this.options.reconcile,
+			knownSite: this.options.knownSite,
+			onRejected: this.options.onRejected
+		});
+		const owned = new OwnedRoom(room, fence, publish);
+		entry.mode = { kind: 'owner', owned };
+		// Sockets forwarded to an earlier owner must sync again: they reconnect (here or elsewhere).
+		publish({ t: 'owner', instance: this.settings.instanceId, fence });
+		for (const state of entry.sockets.values()) {
+			room.join(state.conn);
+			for (const data of state.queued.splice(0)) {
+				try {
+					room.receive(state.conn, data);
+				} catch (error) {
+					log('warn', 'socket.malformed', { room: entry.name, subject: state.conn.principal.subject, error });
+					this.closeSocket(entry, state, CLOSE.malformed, 'malformed message');
+					break;
+				}
+			}
+		}
+		if (entry.sockets.size === 0) this.scheduleUnload(entry, owned);
+		return true;
+	}
+
+	private onInbound(entry: Entry, message: InboundMessage) {
+		const mode = entry.mode;
+		if (mode.kind !== 'owner') return;
+		const owned = mode.owned;
+		switch (message.t) {
+			case 'open': {
+				const remote = new RemoteConnection(message.conn, message.instance, message.principal, owned);
+				owned.remotes.set(message.conn, remote);
+				if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
+				owned.unloadTimer = null;
+				owned.room.join(remote);
+				return;
+			}
+			case 'frame': {
+				const remote = owned.remotes.get(message.conn);
+				// Opened with an earlier owner: it must sync with this one first.
+				if (!remote) return owned.endRemote(message.conn, RETRY, 'room moved, reconnect');
+				try {
+					owned.room.receive(remote, message.data);
+				} catch (error) {
+					log('warn', 'socket.malformed', { room: entry.name, subject: remote.principal.subject, error });
+					owned.endRemote(message.conn, CLOSE.malformed, 'malformed message');
+				}
+				return;
+			}
+			case 'close': {
+				const remote = owned.remotes.get(message.conn);
+				if (!remote) return;
+				owned.remotes.delete(message.conn);
+				owned.room.leave(remote);
+				this.scheduleUnload(entry, owned);
+				return;
+			}
+			case 'change': {
+				const publish = (error?: string) =>
+					publishOutbound(this.redis, this.settings, entry.name, { t: 'ack', request: message.request, ...(error ? { error } : {}) }).catch(
+						(e: unknown) => log('warn', 'cluster.publish.failed', { room: entry.name, kind: 'ack', error: e })
+					);
+				try {
+					owned.room.transact((doc) => Y.applyUpdate(doc, message.data));
+				} catch (error) {
+					void publish(error instanceof Error ? error.message : String(error));
+					return;
+				}
+				owned.room.stored().then(
+					() => publish(),
+					(error: unknown) => publish(error instanceof Error ? error.message : String(error))
+				);
+				if (entry.sockets.size === 0 && owned.remotes.size === 0) this.scheduleUnload(entry, owned);
+				return;
+			}
+		}
+	}
+
+	private async startForwarding(entry: Entry, owner: LeaseHolder) {
+		if (entry.mode.kind === 'forwarding' && (entry.mode.owner.instanceId !== owner.instanceId || entry.mode.owner.fence !== owner.fence))
+			this.stopForwarding(entry, RETRY, 'room moved, reconnect');
+		await this.reader.follow(keys.outbound(entry.name), (fields) => {
+			const message = decodeEntry<OutboundMessage>(fields);
+			if (message) this.onOutbound(entry, message);
+		});
+		entry.mode = { kind: 'forwarding', owner };
+		this.startWatchdog(entry);
+		for (const state of [...entry.sockets.values()]) this.forward(entry, owner, state);
+	}
+
+	private forward(entry: Entry, _owner: LeaseHolder, state: SocketState) {
+		if (state.forwarded || state.gone) return;
+		state.forwarded = true;
+		this.sendInbound(entry, { t: 'open', conn: state.id, instance: this.settings.instanceId, principal: state.conn.principal }, state);
+		for (const data of state.queued.splice(0)) this.sendInbound(entry, { t: 'frame', conn: state.id, data }, state);
+	}
+
+	private onOutbound(entry: Entry, message: OutboundMessage) {
+		if (entry.mode.kind !== 'forwarding') return;
+		switch (message.t) {
+			case 'send': {
+				const targets = message.to ? new Set(message.to) : null;
+				for (const state of [...entry.sockets.values()]) {
+					if (!state.forwarded || (targets && !targets.has(state.id))) continue;
+					if (state.conn.bufferedAmount() > this.limits.maxBufferedBytes) {
+						log('warn', 'socket.slow', { room: entry.name, subject: state.conn.principal.subject, buffered: state.conn.bufferedAmount() });
+						this.sendInbound(entry, { t: 'close', conn: state.id }, null);
+						this.closeSocket(entry, state, CLOSE.slowConsumer, 'too far behind, reconnect');
+						continue;
+					}
+					state.conn.send(message.data);
+				}
+				return;
+			}
+			case 'end': {
+				for (const state of entry.sockets.values())
+					if (state.id === message.conn) {
+						this.closeSocket(entry, state, message.code, message.reason);
+						break;
+					}
+				this.forgetIfIdle(entry);
+				return;
+			}
+			case 'ack': {
+				const waiting = entry.acks.get(message.request);
+				if (!waiting) return;
+				entry.acks.delete(message.request);
+				clearTimeout(waiting.timer);
+				if (message.error) waiting.reject(new Error(`owner refused the change: ${message.error}`));
+				else waiting.resolve();
+				return;
+			}
+			case 'owner': {
+				if (message.instance === entry.mode.owner.instanceId && message.fence === entry.mode.owner.fence) return;
+				this.stopForwarding(entry, RETRY, 'room moved, reconnect');
+				return;
+			}
+		}
+	}
+
+	/** Notices an owner that died without a word: its lease expires, and the sockets go elsewhere. */
+	private startWatchdog(entry: Entry) {
+		if (entry.watchdog) return;
+		const every = Math.max(100, Math.floor(this.settings.leaseTtlMs / 2));
+		const check = async () => {
+			entry.watchdog = null;
+			if (entry.mode.kind !== 'forwarding' || this.closed) return;
+			const expected = entry.mode.owner;
+			try {
+				const holder = await this.leases.holder(entry.name);
+				if (entry.mode.kind !== 'forwarding' || entry.mode.owner !== expected) return;
+				if (!holder || holder.instanceId !== expected.instanceId || holder.fence !== expected.fence) {
+					log('info', 'cluster.owner.gone', { room: entry.name, owner: expected.instanceId, fence: expected.fence, now: holder?.instanceId ?? null });
+					this.stopForwarding(entry, RETRY, 'room moved, reconnect');
+					return;
+				}
+			} catch {
+				// Redis is away: the reader reports it and the sockets are closed there.
+			}
+			if (entry.mode.kind === 'forwarding') {
+				entry.watchdog = setTimeout(() => void check(), every);
+				entry.watchdog.unref();
+			}
+		};
+		entry.watchdog = setTimeout(() => void check(), every);
+		entry.watchdog.unref();
+	}
+
+	/** Closes the sockets forwarded to the old owner (their clients reconnect) and forgets the route. */
+	private stopForwarding(entry: Entry, code: number, reason: string) {
+		if (entry.mode.kind !== 'forwarding') return;
+		log('info', 'cluster.forward.stop', { room: entry.name, owner: entry.mode.owner.instanceId, sockets: entry.sockets.size, reason });
+		entry.mode = { kind: 'routing' };
+		if (entry.watchdog) clearTimeout(entry.watchdog);
+		entry.watchdog = null;
+		this.reader.unfollow(keys.outbound(entry.name));
+		for (const waiting of entry.acks.values()) {
+			clearTimeout(waiting.timer);
+			waiting.reject(new Error('the room changed owner before acknowledging the change'));
+		}
+		entry.acks.clear();
+		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason);
+		this.forgetIfIdle(entry);
+	}
+
+	private forgetIfIdle(entry: Entry) {
+		if (entry.sockets.size > 0 || entry.changing > 0 || entry.routing || entry.mode.kind === 'owner') return;
+		if (entry.mode.kind === 'forwarding') {
+			this.reader.unfollow(keys.outbound(entry.name));
+			if (entry.watchdog) clearTimeout(entry.watchdog);
+			entry.watchdog = null;
+		}
+		if (this.entries.get(entry.workshopId) === entry) this.entries.delete(entry.workshopId);
+	}
+
+	/**
+	 * The lease is gone (not renewed in time, Redis away, or the database refused our fence): stop
+	 * at once. Sockets here and forwarded ones are closed with a code clients retry; what the room
+	 * accepted but had not stored is not lost, the clients hold it and send it again on reconnect.
+	 */
+	private ownershipLost(roomName: string, reason: string) {
+		const entry = [...this.entries.values()].find((e) => e.name === roomName);
+		if (!entry || entry.mode.kind !== 'owner') {
+			void this.leases.release(roomName);
+			return;
+		}
+		const owned = entry.mode.owned;
+		log('warn', 'room.ownership.lost', { room: roomName, fence: owned.fence, sockets: entry.sockets.size, forwarded: owned.remotes.size, reason });
+		entry.mode = { kind: 'routing' };
+		if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
+		this.reader.unfollow(keys.inbound(roomName));
+		for (const id of [...owned.remotes.keys()]) owned.endRemote(id, RETRY, 'room moved, reconnect');
+		for (const state of [...entry.sockets.values()]) {
+			state.gone = true;
+			entry.sockets.delete(state.conn);
+			state.conn.close(RETRY, 'room moved, reconnect');
+		}
+		owned.room.destroy();
+		void this.leases.release(roomName);
+		this.forgetIfIdle(entry);
+	}
+
+	/** Redis went away for the stream reader: forwarded sockets cannot reach their owner any more. */
+	private redisDown() {
+		for (const entry of [...this.entries.values()]) if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, UNAVAILABLE, 'live room unavailable, reconnect');
+	}
+
+	private scheduleUnload(entry: Entry, owned: OwnedRoom) {
+		if (entry.sockets.size > 0 || owned.remotes.size > 0) return;
+		if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
+		owned.unloadTimer = setTimeout(() => void this.unload(entry, owned), this.limits.idleMs);
+		owned.unloadTimer.unref();
+	}
+
+	/** An idle owned room is folded into a snapshot, then given up (its lease released). */
+	private async unload(entry: Entry, owned: OwnedRoom) {
+		owned.unloadTimer = null;
+		if (entry.mode.kind !== 'owner' || entry.mode.owned !== owned || entry.sockets.size > 0 || owned.remotes.size > 0) return;
+		await owned.room.compact();
+		if (entry.mode.kind !== 'owner' || entry.mode.owned !== owned || entry.sockets.size > 0 || owned.remotes.size > 0 || owned.unloadTimer) return;
+		if (owned.room.storing) return this.scheduleUnload(entry, owned);
+		entry.mode = { kind: 'routing' };
+		this.reader.unfollow(keys.inbound(entry.name));
+		owned.room.destroy();
+		await this.leases.release(entry.name);
+		this.forgetIfIdle(entry);
+		log('info', 'room.unload', { room: entry.name });
+	}
+
+	/** A document holding the room's durable state (what the database has), for non-owners. */
+	private durableDoc(entry: Entry): Y.Doc {
+		const doc = new Y.Doc({ gc: true });
+		const { snapshot, updates } = this.options.loadDurable(entry.name);
+		Y.transact(doc, () => {
+			if (snapshot) Y.applyUpdate(doc, snapshot);
+			for (const update of updates) Y.applyUpdate(doc, update);
+		});
+		if (!snapshot && updates.length === 0) doc.transact(() => this.options.seed(entry.workshopId, doc));
+		return doc;
+	}
+
+	/**
+	 * Reads a workshop's live document: the room itself where this instance owns it, otherwise
+	 * its durable state in the database (everything any client was sent is there).
+	 */
+	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
+		const entry = this.entries.get(workshopId);
+		if (entry?.mode.kind === 'owner') return fn(entry.mode.owned.room.doc);
+		const doc = this.durableDoc(entry ?? new Entry(workshopId, `workshop-${workshopId}`));
+		try {
+			return fn(doc);
+		} finally {
+			doc.destroy();
+		}
+	}
+
+	/**
+	 * A server change (freeze, structure, minutes draft) on a workshop's live document; resolves
+	 * once it is durable. Done on the room where this instance owns it or can take it; otherwise
+	 * computed against the durable state, sent to the owner as a trusted server change, and
+	 * resolved when the owner acknowledges it as stored.
+	 */
+	async change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
+		const entry = this.entry(workshopId);
+		entry.changing++;
+		try {
+			if (entry.mode.kind === 'routing') await this.route(entry);
+			const mode = entry.mode;
+			if (mode.kind === 'owner') {
+				const room = mode.owned.room;
+				const result = room.transact(fn);
+				this.scheduleUnload(entry, mode.owned);
+				await room.stored();
+				return result;
+			}
+			if (mode.kind !== 'forwarding') throw new Error(`live room ${entry.name} is unavailable (no owner could be reached)`);
+			return await this.forwardChange(entry, fn);
+		} finally {
+			entry.changing--;
+			this.forgetIfIdle(entry);
+		}
+	}
+
+	private async forwardChange<T>(entry: Entry, fn: (doc: Y.Doc) => T): Promise<T> {
+		const doc = this.durableDoc(entry);
+		const updates: Uint8Array[] = [];
+		doc.on('update', (update: Uint8Array) => updates.push(update));
+		let result: T;
+		try {
+			doc.transact(() => {
+				result = fn(doc);
+			});
+		} finally {
+			doc.destroy();
+		}
+		if (updates.length === 0) return result!;
+		const request = `${this.settings.instanceId}:${this.nextRequest++}`;
+		const acknowledged = new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				entry.acks.delete(request);
+				reject(new Error(`the owner of ${entry.name} did not acknowledge the change in ${this.settings.forwardTimeoutMs} ms`));
+			}, this.settings.forwardTimeoutMs);
+			entry.acks.set(request, { resolve, reject, timer });
+		});
+		try {
+			await publishInbound(this.redis, this.settings, entry.name, {
+				t: 'change',
+				request,
+				instance: this.settings.instanceId,
+				data: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
+			});
+			await acknowledged;
+		} catch (error) {
+			const waiting = entry.acks.get(request);
+			if (waiting) clearTimeout(waiting.timer);
+			entry.acks.delete(request);
+			throw error;
+		}
+		log('info', 'cluster.change.forwarded', { room: entry.name, owner: entry.mode.kind === 'forwarding' ? entry.mode.owner.instanceId : null });
+		return result!;
+	}
+
+	/** Closes this instance's sockets of a room whose principal matches (see registry.ts). */
+	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number {
+		const entry = this.entries.get(workshopId);
+		if (!entry) return 0;
+		let closed = 0;
+		for (const state of [...entry.sockets.values()])
+			if (match(state.conn.principal)) {
+				this.closeSocket(entry, state, code, reason);
+				if (entry.mode.kind === 'forwarding' && state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
+				closed++;
+			}
+		if (entry.mode.kind === 'owner')
+			for (const remote of [...entry.mode.owned.remotes.values()])
+				if (match(remote.principal)) {
+					remote.close(code, reason);
+					closed++;
+				}
+		return closed;
+	}
+
+	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string): number {
+		let closed = 0;
+		for (const workshopId of [...this.entries.keys()]) closed += this.closeConnections(workshopId, match, code, reason);
+		return closed;
+	}
+
+	/**
+	 * Graceful shutdown: sockets closed with a code clients retry (they reconnect to another
+	 * instance), owned rooms drained and folded, leases released so another instance takes the rooms
+	 * at once instead of after the TTL.
+	 */
+	async closeAll(): Promise<void> {
+		this.closed = true;
+		const entries = [...this.entries.values()];
+		this.entries.clear();
+		await Promise.all(
+			entries.map(async (entry) => {
+				for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, CLOSE.shuttingDown, 'server restarting');
+				if (entry.watchdog) clearTimeout(entry.watchdog);
+				const mode = entry.mode;
+				if (mode.kind !== 'owner') return;
+				if (mode.owned.unloadTimer) clearTimeout(mode.owned.unloadTimer);
+				for (const id of [...mode.owned.remotes.keys()]) mode.owned.endRemote(id, RETRY, 'server restarting');
+				await mode.owned.room.drain();
+				if (mode.owned.room.storing) log('error', 'room.drain.failed', { room: entry.name, reason: 'updates not stored at shutdown' });
+				mode.owned.room.destroy();
+				await this.leases.release(entry.name);
+			})
+		);
+		this.leases.close();
+		await this.store.close();
+		await this.reader.close().catch(() => undefined);
+		this.blocking.disconnect();
+		await this.redis.quit().catch(() => this.redis.disconnect());
+	}
+}
