@@ -1,0 +1,231 @@
+/**
+ * The cluster room manager in one process: two or three "instances" (each its own ClusterRooms
+ * with its own Redis connections) over one database and a real redis-server. Clients speak the
+ * y-websocket protocol to whichever instance they are attached to.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
+import { decodeRefusal, type Refusal } from '../../src/lib/collab/refusals';
+import { ClusterRooms, type LiveSocket } from '../../src/lib/server/collab/cluster/cluster-rooms';
+import { claimRoom, FencedRoomStore } from '../../src/lib/server/collab/cluster/fenced-store';
+import type { ClusterSettings } from '../../src/lib/server/collab/cluster/redis';
+import { loadRoomLog } from '../../src/lib/server/collab/persistence';
+import type { Principal } from '../../src/lib/server/collab/principal';
+import { MESSAGE_AUTH, MESSAGE_SYNC, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
+import type { Connection } from '../../src/lib/server/collab/rooms';
+import type { Db } from '../../src/lib/server/db/client';
+import { collabUpdates } from '../../src/lib/server/db/schema';
+import { startRedis, type RunningRedis } from '../helpers/cluster-services';
+import { until } from '../helpers/collab';
+import { memoryDb } from '../helpers/db';
+import { buildMatrixDoc } from '../helpers/matrix-doc';
+
+const OWN = 14;
+const OTHER = 1;
+const seed = (_workshopId: number, doc: Y.Doc) =>
+	buildMatrixDoc(
+		doc,
+		[{ id: 1, name: 'Kelembagaan' }],
+		[
+			{ id: OTHER, name: 'Bappelitbangda', sector: 'pemerintah' },
+			{ id: OWN, name: 'PT INKA', sector: 'bisnis' }
+		]
+	);
+const rep = (institutionId: number): Principal => ({ workshopId: 3, role: 'representative', institutionId, subject: `rep-${institutionId}-${Math.random()}`, name: 'Rep' });
+const moderator: Principal = { workshopId: 3, role: 'moderator', institutionId: null, subject: 'user:1', name: 'Moderator' };
+
+let redis: RunningRedis;
+let db: Db;
+const instances: ClusterRooms[] = [];
+
+function settings(name: string): ClusterSettings {
+	return { redisUrl: redis.url, instanceId: name, leaseTtlMs: 1500, streamMaxLength: 1000, forwardTimeoutMs: 5000 };
+}
+
+function instance(name: string): ClusterRooms {
+	const rooms = new ClusterRooms({
+		settings: settings(name),
+		seed,
+		idleMs: 60_000,
+		compactQuietMs: 0,
+		ownerStore: (fenceOf, onStale) => new FencedRoomStore(db, fenceOf, onStale),
+		loadDurable: (room) => loadRoomLog(db, room),
+		claim: (room, fence) => claimRoom(db, room, fence)
+	});
+	instances.push(rooms);
+	return rooms;
+}
+
+/** A y-websocket client attached to one instance: answers sync, sends its own edits, records refusals and closes. */
+function client(rooms: ClusterRooms, principal: Principal) {
+	const doc = new Y.Doc();
+	const refused: Refusal[] = [];
+	const closes: number[] = [];
+	let synced = false;
+	let socket: LiveSocket;
+	const conn: Connection = {
+		principal,
+		bufferedAmount: () => 0,
+		close: (code) => {
+			closes.push(code);
+			socket.leave();
+		},
+		send: (data) => {
+			const decoder = decoding.createDecoder(data);
+			const type = decoding.readVarUint(decoder);
+			if (type === MESSAGE_AUTH) {
+				decoding.readVarUint(decoder);
+				refused.push(decodeRefusal(decoding.readVarString(decoder)));
+			} else if (type === MESSAGE_SYNC) {
+				const encoder = encoding.createEncoder();
+				encoding.writeVarUint(encoder, MESSAGE_SYNC);
+				const kind = syncProtocol.readSyncMessage(decoder, encoder, doc, 'server');
+				if (kind === syncProtocol.messageYjsSyncStep2) synced = true;
+				if (encoding.length(encoder) > 1) queueMicrotask(() => socket.receive(encoding.toUint8Array(encoder)));
+			}
+		}
+	};
+	doc.on('update', (update: Uint8Array, origin: unknown) => {
+		if (origin !== 'server' && closes.length === 0) socket.receive(updateMessage(update));
+	});
+	socket = rooms.open(3, conn);
+	socket.receive(syncStep1Message(doc));
+	return {
+		doc,
+		refused,
+		closes,
+		synced: () => until(() => synced, 5000, 'sync'),
+		description: (inst: number) => String(roots(doc).cells.get(cellKey(inst, 1))?.get('description') ?? ''),
+		type: (inst: number, text: string) => {
+			const t = roots(doc).cells.get(cellKey(inst, 1))!.get('description') as Y.Text;
+			t.insert(t.length, text);
+		},
+		leave: () => socket.leave()
+	};
+}
+
+/** What the database holds for the room, as a fresh reader would load it. */
+function durable(): Y.Doc {
+	const doc = new Y.Doc();
+	const { snapshot, updates } = loadRoomLog(db, 'workshop-3');
+	if (snapshot) Y.applyUpdate(doc, snapshot);
+	for (const u of updates) Y.applyUpdate(doc, u);
+	return doc;
+}
+const durableText = (inst: number) => String(roots(durable()).cells.get(cellKey(inst, 1))?.get('description') ?? '');
+
+beforeAll(async () => {
+	redis = await startRedis();
+});
+afterAll(async () => {
+	await redis?.stop();
+});
+afterEach(async () => {
+	await Promise.all(instances.splice(0).map((i) => i.closeAll().catch(() => undefined)));
+});
+
+describe('live rooms across instances (in one process, real Redis)', () => {
+	it('serves a socket on a non-owner through the owner: edits go both ways and are stored', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const onA = client(a, rep(OTHER));
+		await onA.synced();
+		expect(a.owns(3)).toBe(true);
+		const onB = client(b, rep(OWN));
+		await onB.synced();
+		expect(b.owns(3)).toBe(false);
+		expect(roots(onB.doc).rows.size).toBe(2);
+
+		onB.type(OWN, 'Pinjaman TJSL');
+		onA.type(OTHER, 'Fasilitasi Musrenbang');
+		await until(() => onA.description(OWN) === 'Pinjaman TJSL' && onB.description(OTHER) === 'Fasilitasi Musrenbang', 5000, 'both see each other');
+		expect(durableText(OWN)).toBe('Pinjaman TJSL');
+		expect(onB.refused).toEqual([]);
+	});
+
+	it('refuses a foreign-row write that arrives through a non-owner, and nobody sees it', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const witness = client(a, moderator);
+		await witness.synced();
+		const intruder = client(b, rep(OWN));
+		await intruder.synced();
+		intruder.type(OTHER, 'DIBAJAK');
+		await until(() => intruder.refused.length > 0, 5000, 'refusal');
+		expect(intruder.refused[0]).toMatchObject({ code: 'foreignRow', institutionId: String(OTHER) });
+		// A later legal write through the same path arrives: the refused one was never broadcast before it.
+		const honest = client(b, rep(OWN));
+		await honest.synced();
+		honest.type(OWN, 'sah');
+		await until(() => witness.description(OWN) === 'sah', 5000, 'legal write');
+		expect(witness.description(OTHER)).toBe('');
+		expect(durableText(OTHER)).toBe('');
+	});
+
+	it('a server change made on a non-owner reaches the live room and is durable when it resolves', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const editor = client(a, rep(OWN));
+		await editor.synced();
+		editor.type(OWN, 'sebelum beku');
+		await until(() => durableText(OWN) === 'sebelum beku', 5000, 'edit stored');
+		// A non-owner reads the durable state, which holds every acknowledged edit.
+		expect(b.read(3, (doc) => String(roots(doc).cells.get(cellKey(OWN, 1))!.get('description')))).toBe('sebelum beku');
+		await b.change(3, (doc) => roots(doc).meta.set('frozen', true));
+		expect(roots(durable()).meta.get('frozen')).toBe(true);
+		await until(() => roots(editor.doc).meta.get('frozen') === true, 5000, 'client sees the freeze');
+		editor.type(OWN, ' sesudah');
+		await until(() => editor.refused.length > 0, 5000, 'refusal after freeze');
+		expect(editor.refused[0]).toMatchObject({ code: 'frozen' });
+		expect(durableText(OWN)).toBe('sebelum beku');
+	});
+
+	it('a stale owner cannot write once another instance claimed the room, and drops it with a retryable close', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const editor = client(a, rep(OWN));
+		await editor.synced();
+		editor.type(OWN, 'satu');
+		await until(() => durableText(OWN) === 'satu', 5000, 'first edit stored');
+		// Another instance claims the room with a higher fence (as after a takeover it would).
+		expect(claimRoom(db, 'workshop-3', 1_000_000)).toEqual({ ok: true });
+		editor.type(OWN, ' dua');
+		await until(() => editor.closes.length > 0, 5000, 'stale owner closes');
+		expect(editor.closes[0]).toBe(1012);
+		expect(a.owns(3)).toBe(false);
+		expect(durableText(OWN)).toBe('satu');
+		expect(db.select().from(collabUpdates).all().every((row) => row.fence < 1_000_000)).toBe(true);
+	});
+
+	it('when Redis dies, owners stop and close sockets retryably; afterwards the room resumes with everything acknowledged', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const onA = client(a, rep(OWN));
+		await onA.synced();
+		const onB = client(b, rep(OTHER));
+		await onB.synced();
+		onA.type(OWN, 'diakui');
+		await until(() => onB.description(OWN) === 'diakui', 5000, 'acknowledged edit seen on b');
+		await redis.kill();
+		await until(() => onA.closes.length > 0 && onB.closes.length > 0, 10_000, 'both sockets closed');
+		expect([...onA.closes, ...onB.closes].every((code) => code === 1012 || code === 1013)).toBe(true);
+		// While Redis is away a new socket is told to come back later.
+		const early = client(b, rep(OWN));
+		await until(() => early.closes.length > 0, 10_000, 'refused while redis is down');
+		expect(early.closes[0]).toBe(1013);
+		await redis.restart();
+		const again = client(b, rep(OTHER));
+		await again.synced();
+		expect(again.description(OWN)).toBe('diakui');
+		again.type(OTHER, ' lanjut');
+		await until(() => durableText(OTHER) === ' lanjut', 5000, 'edits resume');
+	});
+});
