@@ -122,10 +122,13 @@ export function haproxyConfig(port: number, backends: Backend[], opts: HaproxyOp
 	const balance = opts.balance === 'uri' ? ['balance uri path-only', 'hash-type consistent'] : ['balance roundrobin'];
 	return [
 		'global',
-		'  maxconn 20000',
+		'  maxconn 4000',
 		'defaults',
 		'  mode http',
 		'  option http-server-close',
+		// A connection refused by a dead instance is tried again on another one.
+		'  retries 3',
+		'  option redispatch',
 		'  timeout connect 2s',
 		'  timeout client 60s',
 		'  timeout server 60s',
@@ -136,7 +139,10 @@ export function haproxyConfig(port: number, backends: Backend[], opts: HaproxyOp
 		'  default_backend mufakat',
 		'backend mufakat',
 		...balance.map((l) => `  ${l}`),
-		`  option httpchk GET ${opts.healthPath ?? '/healthz'}`,
+		// HTTP/1.1 with a Host header: without ORIGIN the app takes its origin from Host, and a bare
+		// HTTP/1.0 check would be answered 400 and every instance marked down.
+		'  option httpchk',
+		`  http-check send meth GET uri ${opts.healthPath ?? '/healthz'} ver HTTP/1.1 hdr Host mufakat`,
 		'  http-check expect status 200',
 		...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check inter 500ms fall 2 rise 2`),
 		''

@@ -20,18 +20,13 @@ import type { Redis } from 'ioredis';
 import { log } from '../../log';
 import type { Principal } from '../principal';
 import { CLOSE, DEFAULT_LIMITS, Room, type Connection, type RoomLimits, type RoomOptions } from '../rooms';
+import type { LiveRooms, LiveSocket } from '../live-rooms';
 import type { RoomStore } from '../persistence';
 import { RoomLeases, type LeaseHolder } from './lease';
 import { keys, openRedis, type ClusterSettings } from './redis';
 import { decodeEntry, publishInbound, publishOutbound, StreamReader, type InboundMessage, type OutboundMessage } from './transport';
 
-/** A live socket as seen by the WebSocket layer: frames in, and leaving. */
-export interface LiveSocket {
-	readonly roomName: string;
-	/** Handles one frame. Throws on a malformed one (the caller closes the socket). */
-	receive(data: Uint8Array): void;
-	leave(): void;
-}
+export type { LiveSocket };
 
 /** Close code for "the room moved or Redis is away, reconnect": y-websocket retries it. */
 const RETRY = CLOSE.shuttingDown;
@@ -138,7 +133,7 @@ class OwnedRoom {
 	}
 }
 
-export class ClusterRooms {
+export class ClusterRooms implements LiveRooms {
 	readonly settings: ClusterSettings;
 	private readonly redis: Redis;
 	private readonly blocking: Redis;
@@ -178,6 +173,10 @@ export class ClusterRooms {
 	/** Whether this instance owns the room now (for tests and the health endpoint). */
 	owns(workshopId: number): boolean {
 		return this.entries.get(workshopId)?.mode.kind === 'owner';
+	}
+
+	isLoaded(workshopId: number): boolean {
+		return this.owns(workshopId);
 	}
 
 	/** The owned room, if this instance owns it (tests read its document). */
@@ -424,6 +423,7 @@ export class ClusterRooms {
 			if (message) this.onOutbound(entry, message);
 		});
 		entry.mode = { kind: 'forwarding', owner };
+		log('info', 'cluster.forward.start', { room: entry.name, owner: owner.instanceId, fence: owner.fence, sockets: entry.sockets.size });
 		this.startWatchdog(entry);
 		for (const state of [...entry.sockets.values()]) this.forward(entry, owner, state);
 	}

@@ -50,7 +50,9 @@ export function openRedis(settings: ClusterSettings, purpose: string, options: R
 		connectionName: `mufakat:${settings.instanceId}:${purpose}`,
 		enableOfflineQueue: false,
 		maxRetriesPerRequest: 0,
-		commandTimeout: Math.max(250, Math.floor(settings.leaseTtlMs / 4)),
+		// Half the TTL: long enough for an event loop busy for a moment (a PDF being sealed), short
+		// enough that a renewal sent at a third of the TTL fails before our view of the lease runs out.
+		commandTimeout: Math.max(1000, Math.floor(settings.leaseTtlMs / 2)),
 		// Back off to at most a second: rooms resume soon after Redis does.
 		retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
 		lazyConnect: false,

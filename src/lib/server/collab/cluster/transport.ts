@@ -135,7 +135,23 @@ export class StreamReader {
 		return this.commands.xadd(this.wakeKey, 'MAXLEN', '~', '100', '*', 'w', '1');
 	}
 
+	/** Resolves when the blocking connection is ready, or after `ms` (the read then fails and is retried). */
+	private ready(ms: number): Promise<void> {
+		if (this.blocking.status === 'ready') return Promise.resolve();
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.blocking.off('ready', done);
+				resolve();
+			};
+			const timer = setTimeout(done, ms);
+			this.blocking.once('ready', done);
+		});
+	}
+
 	private async run() {
+		// At start-up the connection is still being made: not an outage.
+		await this.ready(5000);
 		while (this.running) {
 			const streams = [...this.followed.keys()];
 			const ids = streams.map((s) => this.followed.get(s)!.lastId);

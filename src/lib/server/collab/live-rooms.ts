@@ -1,0 +1,46 @@
+/**
+ * What the rest of the server asks of the live rooms, whichever way they run: in this process
+ * alone (`RoomManager`), or shared by several instances through Redis (`ClusterRooms`).
+ */
+import type * as Y from 'yjs';
+import type { Principal } from './principal';
+import type { Connection, RoomManager } from './rooms';
+
+/** A live socket as seen by the WebSocket layer: frames in, and leaving. */
+export interface LiveSocket {
+	readonly roomName: string;
+	/** Handles one frame. Throws on a malformed one (the caller closes the socket). */
+	receive(data: Uint8Array): void;
+	leave(): void;
+}
+
+export interface LiveRooms {
+	/** Serves a socket in a workshop's room. */
+	open(workshopId: number, conn: Connection): LiveSocket;
+	/** A server change on the live document; resolves once it is durable (rejects if it could not be stored). */
+	change<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T>;
+	/** Reads the live document (or, where another instance serves it, its durable state). */
+	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T;
+	/** Whether this process has the room in memory now. */
+	isLoaded(workshopId: number): boolean;
+	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number;
+	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
+	/** Graceful shutdown. */
+	closeAll(): Promise<void>;
+}
+
+/** One process serving every room itself: the embedded default, exactly as before. */
+export function singleInstanceRooms(manager: RoomManager): LiveRooms {
+	return {
+		open(workshopId, conn) {
+			const room = manager.connect(workshopId, conn);
+			return { roomName: room.name, receive: (data) => room.receive(conn, data), leave: () => manager.disconnect(room, conn) };
+		},
+		change: (workshopId, fn) => manager.change(workshopId, fn),
+		read: (workshopId, fn) => manager.read(workshopId, fn),
+		isLoaded: (workshopId) => manager.rooms.has(workshopId),
+		closeConnections: (workshopId, match, code, reason) => manager.closeConnections(workshopId, match, code, reason),
+		closeConnectionsEverywhere: (match, code, reason) => manager.closeConnectionsEverywhere(match, code, reason),
+		closeAll: () => manager.closeAll()
+	};
+}

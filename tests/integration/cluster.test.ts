@@ -1,0 +1,232 @@
+/**
+ * Three built instances on loopback behind a real HAProxy, sharing one database and a real Redis:
+ * live rooms across instances, an owner killed mid-burst, Redis killed, and HTTP changes made on an
+ * instance that does not own the room.
+ */
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
+import { parseHolder, type LeaseHolder } from '../../src/lib/server/collab/cluster/lease';
+import { keys } from '../../src/lib/server/collab/cluster/redis';
+import { startCluster, type ClusterInstance, type RunningCluster } from '../helpers/cluster-services';
+import { connectClient, refusals, sentinel, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
+import { Client } from '../helpers/http';
+
+const ROOM = 'workshop-3';
+const BAPPELITBANGDA = 1;
+const PT_INKA = 14;
+const DINSOS = 2;
+
+let cluster: RunningCluster;
+let redis: Redis;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+	cluster = await startCluster({
+		instances: 3,
+		balance: 'roundrobin',
+		env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_LEASE_TTL_MS: '2000', MUFAKAT_COMPACT_EVERY: '40', MUFAKAT_COMPACT_QUIET_MS: '0' }
+	});
+	redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+	redis.on('error', () => undefined);
+});
+afterAll(async () => {
+	// Every instance's log, Redis' and HAProxy's, for a failure that needs them.
+	if (process.env.CLUSTER_TEST_LOGS) writeFileSync(process.env.CLUSTER_TEST_LOGS, cluster?.logs() ?? '');
+	for (const c of clients) c.destroy();
+	redis?.disconnect();
+	await cluster?.stop();
+});
+
+function open(baseUrl: string, auth: { token?: string; cookie?: string }): TestClient {
+	const c = connectClient(baseUrl, ROOM, auth);
+	clients.push(c);
+	return c;
+}
+const repToken = (institutionId: number) => token({ role: 'representative', institutionId });
+const cell = (c: TestClient | Y.Doc, inst: number, comp = 1) => roots(c instanceof Y.Doc ? c : c.doc).cells.get(cellKey(inst, comp));
+const text = (c: TestClient | Y.Doc, inst: number, comp = 1) => String(cell(c, inst, comp)?.get('description') ?? '');
+const type = (c: TestClient, inst: number, words: string, comp = 1) => {
+	const t = cell(c, inst, comp)!.get('description') as Y.Text;
+	t.insert(t.length, words);
+};
+
+async function owner(): Promise<LeaseHolder | null> {
+	if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => undefined);
+	return parseHolder(await redis.get(keys.lease(ROOM)));
+}
+const alive = () => cluster.instances.filter((i) => i.process.exitCode === null && i.process.signalCode === null);
+const byName = (name: string) => cluster.instances.find((i) => i.name === name)!;
+
+/** What the database holds for the room, loaded as a restarting owner would load it. */
+function durableDoc(): Y.Doc {
+	const db = new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
+	try {
+		db.pragma('busy_timeout = 5000');
+		const doc = new Y.Doc();
+		const snap = db.prepare('SELECT data, up_to_id FROM collab_snapshots WHERE room = ?').get(ROOM) as { data: Buffer; up_to_id: number } | undefined;
+		if (snap) Y.applyUpdate(doc, snap.data);
+		for (const row of db.prepare('SELECT data FROM collab_updates WHERE room = ? AND id > ? ORDER BY id').all(ROOM, snap?.up_to_id ?? 0) as { data: Buffer }[])
+			Y.applyUpdate(doc, row.data);
+		return doc;
+	} finally {
+		db.close();
+	}
+}
+
+/** A fresh reader through the load balancer: what anyone joining now would get. */
+async function freshReader(): Promise<TestClient> {
+	const reader = open(cluster.url, { token: token({ role: 'viewer' }) });
+	await reader.synced;
+	return reader;
+}
+
+describe('live rooms across three instances behind HAProxy', () => {
+	it('representatives on different instances co-edit one room; exactly one instance owns it', async () => {
+		const [app1, app2, app3] = cluster.instances as [ClusterInstance, ClusterInstance, ClusterInstance];
+		const bappeda = open(app1.url, { token: repToken(BAPPELITBANGDA) });
+		await bappeda.synced;
+		const inka = open(app2.url, { token: repToken(PT_INKA) });
+		const projector = open(app3.url, { token: token({ role: 'viewer' }) });
+		await Promise.all([inka.synced, projector.synced]);
+		expect(roots(projector.doc).rows.size).toBe(17);
+
+		type(bappeda, BAPPELITBANGDA, 'Fasilitasi Musrenbang kelurahan');
+		type(inka, PT_INKA, 'Pinjaman kemitraan TJSL untuk UMKM lapak');
+		await until(() => text(projector, PT_INKA).includes('TJSL') && text(projector, BAPPELITBANGDA).includes('Musrenbang'), 10_000, 'projector sees both');
+		await until(() => text(inka, BAPPELITBANGDA).includes('Musrenbang') && text(bappeda, PT_INKA).includes('TJSL'), 10_000, 'both see each other');
+		const holder = await owner();
+		expect(holder?.instanceId).toBe('app1');
+		expect(bappeda.denied).toEqual([]);
+		expect(inka.denied).toEqual([]);
+		expect(text(durableDoc(), PT_INKA)).toContain('TJSL');
+	});
+
+	it('refuses a foreign-row write on the owner and on a non-owner alike, and nobody sees it', async () => {
+		const holder = (await owner())!;
+		const witness = open(byName(holder.instanceId).url, { token: token({ role: 'viewer' }) });
+		await witness.synced;
+		for (const instance of cluster.instances) {
+			const intruder = open(instance.url, { token: repToken(PT_INKA) });
+			await intruder.synced;
+			cell(intruder, BAPPELITBANGDA, 2)!.set('timing', `DIBAJAK lewat ${instance.name}`);
+			await until(() => intruder.denied.length > 0, 10_000, `refusal on ${instance.name}`);
+			expect(refusals(intruder)[0]).toMatchObject({ code: 'foreignRow', institutionId: String(BAPPELITBANGDA) });
+			intruder.destroy();
+		}
+		// A legal write through a non-owner arrives after the refused ones would have.
+		const other = cluster.instances.find((i) => i.name !== holder.instanceId)!;
+		await sentinel(other.url, witness, (doc) => cell(doc, PT_INKA, 2)!.set('timing', 'Triwulan I 2022'), (doc) => cell(doc, PT_INKA, 2)?.get('timing') === 'Triwulan I 2022', {
+			token: repToken(PT_INKA)
+		}, ROOM);
+		expect(cell(witness, BAPPELITBANGDA, 2)!.get('timing')).toBe('');
+		expect(cell(durableDoc(), BAPPELITBANGDA, 2)!.get('timing')).toBe('');
+	});
+
+	it('kill -9 of the owner during a burst: another instance takes over, nothing any client received is lost, all converge', async () => {
+		const writers = [BAPPELITBANGDA, PT_INKA, DINSOS].map((inst) => ({ inst, client: open(cluster.url, { token: repToken(inst) }), typed: [] as string[] }));
+		for (const w of writers) await w.client.synced;
+		const holder = (await owner())!;
+		// Everything each client was sent by others, as it arrived.
+		const received = new Set<string>();
+		for (const w of writers)
+			w.client.doc.on('update', (_u: Uint8Array, origin: unknown) => {
+				if (origin !== w.client.provider) return;
+				for (const other of writers) for (const word of text(w.client, other.inst).split(' ')) if (word.startsWith('k')) received.add(word);
+			});
+		let n = 0;
+		const burst = setInterval(() => {
+			for (const w of writers) {
+				const word = `k${w.inst}-${n}`;
+				w.typed.push(word);
+				type(w.client, w.inst, ` ${word}`);
+			}
+			n++;
+		}, 30);
+		try {
+			await until(() => n >= 15, 10_000, 'burst under way');
+			await cluster.kill(byName(holder.instanceId));
+			await until(() => n >= 45, 20_000, 'burst continues');
+		} finally {
+			clearInterval(burst);
+		}
+		let now: LeaseHolder | null = null;
+		for (const deadline = Date.now() + 15_000; !(now && now.instanceId !== holder.instanceId) && Date.now() < deadline; ) {
+			now = await owner().catch(() => null);
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		expect(now?.instanceId, 'another instance owns the room').not.toBe(holder.instanceId);
+		const expectAll = (doc: TestClient | Y.Doc) => writers.every((w) => w.typed.every((word) => text(doc, w.inst).includes(` ${word}`)));
+		await until(() => writers.every((w) => expectAll(w.client)), 30_000, 'clients converge with every edit');
+		for (const w of writers) for (const other of writers) expect(text(w.client, other.inst)).toBe(text(writers[0]!.client, other.inst));
+		const reader = await freshReader();
+		expect(expectAll(reader)).toBe(true);
+		await until(() => expectAll(durableDoc()), 10_000, 'every edit in the database');
+		expect(received.size).toBeGreaterThan(0);
+		const everything = writers.flatMap((w) => text(reader, w.inst).split(' '));
+		for (const word of received) expect(everything).toContain(word);
+		expect((await owner())?.instanceId).not.toBe(holder.instanceId);
+	});
+
+	it('Redis killed for a few seconds: rooms pause, then resume with nothing acknowledged lost', async () => {
+		const a = open(cluster.url, { token: repToken(BAPPELITBANGDA) });
+		const b = open(cluster.url, { token: repToken(PT_INKA) });
+		await Promise.all([a.synced, b.synced]);
+		type(a, BAPPELITBANGDA, ' sebelum-redis-mati');
+		await until(() => text(b, BAPPELITBANGDA).includes('sebelum-redis-mati'), 10_000, 'acknowledged before the outage');
+		await cluster.redis.kill();
+		await until(() => a.closes.length > 0 && b.closes.length > 0, 15_000, 'sockets closed while Redis is away');
+		// Typed while the room is paused: kept by the client, sent when it is back.
+		type(a, BAPPELITBANGDA, ' selama-redis-mati');
+		// The rooms stay paused: reconnecting meanwhile is answered "try again later".
+		await until(() => a.closes.length >= 2 && b.closes.length >= 2, 15_000, 'reconnections refused while Redis is away');
+		expect([...a.closes, ...b.closes].every((c) => c.code === 1012 || c.code === 1013)).toBe(true);
+		await cluster.redis.restart();
+		await until(() => a.provider.wsconnected && b.provider.wsconnected, 20_000, 'clients reconnect');
+		type(a, BAPPELITBANGDA, ' sesudah-redis-kembali');
+		await until(() => text(b, BAPPELITBANGDA).includes('sesudah-redis-kembali'), 20_000, 'edits flow again');
+		expect(text(b, BAPPELITBANGDA)).toContain('selama-redis-mati');
+		const reader = await freshReader();
+		for (const words of ['sebelum-redis-mati', 'selama-redis-mati', 'sesudah-redis-kembali']) {
+			expect(text(reader, BAPPELITBANGDA)).toContain(words);
+			expect(text(durableDoc(), BAPPELITBANGDA)).toContain(words);
+		}
+	});
+
+	it('a freeze requested on a non-owner locks the live room, and the frozen matrix holds the last acknowledged edits', async () => {
+		const rep = open(cluster.url, { token: repToken(PT_INKA) });
+		const witness = open(cluster.url, { token: token({ role: 'viewer' }) });
+		await Promise.all([rep.synced, witness.synced]);
+		type(rep, PT_INKA, ' terakhir-sebelum-beku');
+		await until(() => text(witness, PT_INKA).includes('terakhir-sebelum-beku'), 10_000, 'last edit acknowledged');
+		const holder = (await owner())!;
+		const nonOwner = alive().find((i) => i.name !== holder.instanceId)!;
+		const staff = new Client(nonOwner.url);
+		await staff.login('moderator@mufakat.test', 'mufakat-demo');
+		const res = await staff.post('/workshops/3/matrix?/freeze', {});
+		expect(res.status, await res.clone().text()).toBeLessThan(400);
+		await until(() => roots(rep.doc).meta.get('frozen') === true, 10_000, 'freeze reaches the live room');
+		expect((await owner())?.instanceId).toBe(holder.instanceId);
+		type(rep, PT_INKA, ' sesudah-beku');
+		await until(() => rep.denied.length > 0, 10_000, 'edit after the freeze refused');
+		expect(refusals(rep).at(-1)).toMatchObject({ code: 'frozen' });
+
+		const db = new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
+		try {
+			const frozen = db
+				.prepare(
+					`SELECT c.description FROM matrix_cells c JOIN matrix_versions v ON v.id = c.version_id
+					 WHERE v.workshop_id = 3 AND v.superseded_at IS NULL AND c.institution_id = ? AND c.component_id = 1`
+				)
+				.get(PT_INKA) as { description: string } | undefined;
+			expect(frozen?.description).toContain('terakhir-sebelum-beku');
+			expect(frozen?.description).not.toContain('sesudah-beku');
+		} finally {
+			db.close();
+		}
+		expect(text(durableDoc(), PT_INKA)).not.toContain('sesudah-beku');
+	});
+});
