@@ -187,6 +187,28 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		expect(durableText(OWN)).toBe('sebelum beku');
 	});
 
+	it('closing a signed-out account’s sockets on one instance reaches its sockets on the others', async () => {
+		db = memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const c = instance('c');
+		const owner = client(a, rep(OTHER));
+		await owner.synced();
+		const staff: Principal = { ...moderator, subject: 'user:7' };
+		const onB = client(b, staff);
+		await onB.synced();
+		const bystander = client(b, rep(OWN));
+		await bystander.synced();
+		// Signed out through an instance that holds neither the room nor the socket.
+		c.closeConnectionsEverywhere((p) => p.subject === 'user:7', 4000, 'signed out', { subjects: ['user:7'] });
+		await until(() => onB.closes.length > 0, 5000, 'socket on b closed');
+		expect(onB.closes).toEqual([4000]);
+		// The same room goes on for everyone else.
+		bystander.type(OWN, 'masih jalan');
+		await until(() => owner.description(OWN) === 'masih jalan', 5000, 'others unaffected');
+		expect(bystander.closes).toEqual([]);
+	});
+
 	it('a stale owner cannot write once another instance claimed the room, and drops it with a retryable close', async () => {
 		db = memoryDb();
 		const a = instance('a');

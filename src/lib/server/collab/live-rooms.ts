@@ -6,6 +6,13 @@ import type * as Y from 'yjs';
 import type { Principal } from './principal';
 import type { Connection, RoomManager } from './rooms';
 
+/** Which connections to close, as data: the principals' subjects, or the token they came with. */
+export type ConnectionMatch = { subjects: string[] } | { tokenId: string };
+
+export function matchesConnection(match: ConnectionMatch, principal: Principal): boolean {
+	return 'subjects' in match ? match.subjects.includes(principal.subject) : principal.tokenId === match.tokenId;
+}
+
 /** A live socket as seen by the WebSocket layer: frames in, and leaving. */
 export interface LiveSocket {
 	readonly roomName: string;
@@ -23,8 +30,13 @@ export interface LiveRooms {
 	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T;
 	/** Whether this process has the room in memory now. */
 	isLoaded(workshopId: number): boolean;
-	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number;
-	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
+	/**
+	 * Closes the connections of a room whose principal matches. `described` says the same as `match`
+	 * in a form other instances can be told: with several instances, their sockets are closed too.
+	 */
+	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string, described?: ConnectionMatch): number;
+	/** `closeConnections` in every room. */
+	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string, described?: ConnectionMatch): number;
 	/** Graceful shutdown. */
 	closeAll(): Promise<void>;
 }

@@ -137,7 +137,8 @@ export function closeParticipantConnections(workshopId: number, attendanceIds: n
 		workshopId,
 		(p) => subjects.has(p.subject),
 		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
-		opts.reason ?? (opts.final ? 'attendance entry removed' : 'attendance entry corrected')
+		opts.reason ?? (opts.final ? 'attendance entry removed' : 'attendance entry corrected'),
+		{ subjects: [...subjects] }
 	);
 	if (closed) log('info', 'room.participantClosed', { room: roomName(workshopId), connections: closed, final: opts.final });
 }
@@ -153,13 +154,14 @@ export function closeUserConnections(userId: number, opts: { final: boolean; why
 	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere(
 		(p) => p.subject === subject,
 		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
-		opts.why
+		opts.why,
+		{ subjects: [subject] }
 	);
 	if (closed) log('info', 'room.userClosed', { subject, connections: closed, why: opts.why });
 }
 
 /** Ends every live connection opened with this token, wherever it is (the token was revoked). */
 export function closeTokenConnections(tokenId: string): void {
-	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere((p) => p.tokenId === tokenId, CLOSE.unauthenticated, 'token revoked');
+	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere((p) => p.tokenId === tokenId, CLOSE.unauthenticated, 'token revoked', { tokenId });
 	if (closed) log('info', 'room.tokenClosed', { tokenId, connections: closed });
 }

@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import { log } from '../../log';
 import type { Principal } from '../principal';
 import { CLOSE, DEFAULT_LIMITS, Room, type Connection, type RoomLimits, type RoomOptions } from '../rooms';
-import type { LiveRooms, LiveSocket } from '../live-rooms';
+import { matchesConnection, type ConnectionMatch, type LiveRooms, type LiveSocket } from '../live-rooms';
 import type { RoomStore } from '../persistence';
 import { RoomLeases, type LeaseHolder } from './lease';
 import { keys, openRedis, type ClusterSettings } from './redis';
@@ -46,6 +46,10 @@ export type ClusterRoomOptions = Partial<RoomLimits> &
 		/** Raises the room's stored fence to this one; `ok: false` with the stored fence if it is already higher. */
 		claim: (room: string, fence: number) => { ok: true } | { ok: false; stored: number };
 	};
+
+/** Pub/sub channel on which instances tell each other to close sockets (sign-out, revoked token). */
+const CONTROL_CHANNEL = 'mufakat:control';
+type CloseOrder = { workshopId: number | null; match: ConnectionMatch; code: number; reason: string };
 
 type SocketState = { conn: Connection; id: string; queued: Uint8Array[]; forwarded: boolean; gone: boolean };
 
@@ -137,6 +141,7 @@ export class ClusterRooms implements LiveRooms {
 	readonly settings: ClusterSettings;
 	private readonly redis: Redis;
 	private readonly blocking: Redis;
+	private readonly subscriber: Redis;
 	private readonly leases: RoomLeases;
 	private readonly reader: StreamReader;
 	private readonly entries = new Map<number, Entry>();
@@ -152,6 +157,10 @@ export class ClusterRooms implements LiveRooms {
 		this.limits = { ...DEFAULT_LIMITS, ...defined };
 		this.redis = openRedis(this.settings, 'commands');
 		this.blocking = openRedis(this.settings, 'streams', { commandTimeout: 10_000 });
+		// Subscribed once; ioredis subscribes again by itself after a reconnection.
+		this.subscriber = openRedis(this.settings, 'control', { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+		this.subscriber.on('message', (_channel: string, message: string) => this.onControl(message));
+		this.subscriber.subscribe(CONTROL_CHANNEL).catch((error: unknown) => log('error', 'cluster.control.subscribe.failed', { error }));
 		this.leases = new RoomLeases(this.redis, this.settings, (room, reason) => this.ownershipLost(room, reason));
 		this.reader = new StreamReader(this.blocking, this.redis, this.settings, (down) => (down ? this.redisDown() : undefined));
 		this.store = options.ownerStore(
@@ -680,8 +689,49 @@ export class ClusterRooms implements LiveRooms {
 		return result!;
 	}
 
-	/** Closes this instance's sockets of a room whose principal matches (see registry.ts). */
-	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number {
+	/**
+	 * Closes the sockets of a room whose principal matches: here (including those forwarded to a
+	 * room this instance owns), and, when the match is `described`, on every other instance too.
+	 * Returns how many were closed here.
+	 */
+	closeConnections(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string, described?: ConnectionMatch): number {
+		if (described) this.tellOthers({ workshopId, match: described, code, reason });
+		return this.closeHere(workshopId, match, code, reason);
+	}
+
+	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string, described?: ConnectionMatch): number {
+		if (described) this.tellOthers({ workshopId: null, match: described, code, reason });
+		let closed = 0;
+		for (const workshopId of [...this.entries.keys()]) closed += this.closeHere(workshopId, match, code, reason);
+		return closed;
+	}
+
+	private tellOthers(order: CloseOrder) {
+		this.redis.publish(CONTROL_CHANNEL, JSON.stringify({ ...order, from: this.settings.instanceId })).catch((error: unknown) =>
+			// The sockets elsewhere keep their rights until they reconnect: say so.
+			log('error', 'cluster.close.unsent', { room: order.workshopId === null ? null : `workshop-${order.workshopId}`, code: order.code, error })
+		);
+	}
+
+	/** An order from another instance: close the matching sockets held here. */
+	private onControl(raw: string) {
+		let order: CloseOrder & { from?: string };
+		try {
+			order = JSON.parse(raw) as CloseOrder & { from?: string };
+		} catch (error) {
+			log('warn', 'cluster.control.malformed', { error });
+			return;
+		}
+		if (order.from === this.settings.instanceId) return;
+		const match = (p: Principal) => matchesConnection(order.match, p);
+		const closed =
+			order.workshopId === null
+				? [...this.entries.keys()].reduce((sum, id) => sum + this.closeHere(id, match, order.code, order.reason), 0)
+				: this.closeHere(order.workshopId, match, order.code, order.reason);
+		if (closed) log('info', 'cluster.closed', { from: order.from, connections: closed, code: order.code, reason: order.reason });
+	}
+
+	private closeHere(workshopId: number, match: (principal: Principal) => boolean, code: number, reason: string): number {
 		const entry = this.entries.get(workshopId);
 		if (!entry) return 0;
 		let closed = 0;
@@ -697,12 +747,6 @@ export class ClusterRooms implements LiveRooms {
 					remote.close(code, reason);
 					closed++;
 				}
-		return closed;
-	}
-
-	closeConnectionsEverywhere(match: (principal: Principal) => boolean, code: number, reason: string): number {
-		let closed = 0;
-		for (const workshopId of [...this.entries.keys()]) closed += this.closeConnections(workshopId, match, code, reason);
 		return closed;
 	}
 
@@ -733,6 +777,7 @@ export class ClusterRooms implements LiveRooms {
 		await this.store.close();
 		await this.reader.close().catch(() => undefined);
 		this.blocking.disconnect();
+		this.subscriber.disconnect();
 		await this.redis.quit().catch(() => this.redis.disconnect());
 	}
 }
