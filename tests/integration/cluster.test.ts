@@ -4,7 +4,9 @@
  * instance that does not own the room.
  */
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ import { keys } from '../../src/lib/server/collab/cluster/redis';
 import { startCluster, type ClusterInstance, type RunningCluster } from '../helpers/cluster-services';
 import { connectClient, refusals, sentinel, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { Client } from '../helpers/http';
+import { invitationCode } from '../helpers/invitations';
+import { flatText, runTool, writeTemp } from '../helpers/pdf-tools';
 
 const ROOM = 'workshop-3';
 const BAPPELITBANGDA = 1;
@@ -196,37 +200,73 @@ describe('live rooms across three instances behind HAProxy', () => {
 		}
 	});
 
-	it('a freeze requested on a non-owner locks the live room, and the frozen matrix holds the last acknowledged edits', async () => {
+	it('a freeze, the minutes and the seal requested on a non-owner act on the live room: the sealed minutes hold the last acknowledged edits', async () => {
+		const holder = (await owner())!;
+		const nonOwner = alive().find((i) => i.name !== holder.instanceId)!;
+		const db = () => new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
+		// A representative joins through the non-owner: the new attendance reaches the live room from there.
+		const phone = new Client(nonOwner.url);
+		const reader = db();
+		const code = invitationCode(reader, 3, 'PT INKA');
+		reader.close();
+		expect((await phone.post(`/join/${code}`, { institutionId: String(PT_INKA), name: 'Lina Marlina', jabatan: 'Staf TJSL', gender: 'P', phone: '' })).status).toBe(303);
+
 		const rep = open(cluster.url, { token: repToken(PT_INKA) });
 		const witness = open(cluster.url, { token: token({ role: 'viewer' }) });
 		await Promise.all([rep.synced, witness.synced]);
-		type(rep, PT_INKA, ' terakhir-sebelum-beku');
-		await until(() => text(witness, PT_INKA).includes('terakhir-sebelum-beku'), 10_000, 'last edit acknowledged');
-		const holder = (await owner())!;
-		const nonOwner = alive().find((i) => i.name !== holder.instanceId)!;
+		type(rep, PT_INKA, ' Zamrud');
+		await until(() => text(witness, PT_INKA).includes('Zamrud'), 10_000, 'last edit acknowledged');
+
 		const staff = new Client(nonOwner.url);
 		await staff.login('moderator@mufakat.test', 'mufakat-demo');
-		const res = await staff.post('/workshops/3/matrix?/freeze', {});
-		expect(res.status, await res.clone().text()).toBeLessThan(400);
+		const freeze = await staff.post('/workshops/3/matrix?/freeze', {});
+		expect(freeze.status, await freeze.clone().text()).toBeLessThan(400);
 		await until(() => roots(rep.doc).meta.get('frozen') === true, 10_000, 'freeze reaches the live room');
-		expect((await owner())?.instanceId).toBe(holder.instanceId);
-		type(rep, PT_INKA, ' sesudah-beku');
+		type(rep, PT_INKA, ' Sesudahbeku');
 		await until(() => rep.denied.length > 0, 10_000, 'edit after the freeze refused');
 		expect(refusals(rep).at(-1)).toMatchObject({ code: 'frozen' });
 
-		const db = new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
-		try {
-			const frozen = db
-				.prepare(
-					`SELECT c.description FROM matrix_cells c JOIN matrix_versions v ON v.id = c.version_id
-					 WHERE v.workshop_id = 3 AND v.superseded_at IS NULL AND c.institution_id = ? AND c.component_id = 1`
-				)
-				.get(PT_INKA) as { description: string } | undefined;
-			expect(frozen?.description).toContain('terakhir-sebelum-beku');
-			expect(frozen?.description).not.toContain('sesudah-beku');
-		} finally {
-			db.close();
+		// Opening the minutes on the non-owner creates the live draft in the owner's room.
+		expect((await staff.get('/workshops/3/minutes')).status).toBe(200);
+		const moderator = open(cluster.url, { token: token({ role: 'moderator' }) });
+		await moderator.synced;
+		await until(() => (roots(moderator.doc).minutes.get('points') as Y.Array<Y.Text> | undefined)?.length !== undefined, 10_000, 'draft in the live room');
+		(roots(moderator.doc).minutes.get('points') as Y.Array<Y.Text>).get(0).insert(0, 'Kenanga. ');
+		await until(() => String((roots(witness.doc).minutes.get('points') as Y.Array<Y.Text>).get(0)).startsWith('Kenanga'), 10_000, 'draft edit acknowledged');
+
+		const finalize = await staff.post('/workshops/3/minutes?/finalize', {});
+		expect(finalize.status, await finalize.clone().text()).toBe(200);
+		const view = db();
+		const version = view.prepare('SELECT id, version, text_hash FROM minutes_versions WHERE workshop_id = 3 ORDER BY version DESC').get() as { id: number; version: number; text_hash: string };
+		const signers = view.prepare('SELECT link_token FROM minutes_signers WHERE minutes_version_id = ?').all(version.id) as { link_token: string }[];
+		const frozen = view
+			.prepare(
+				`SELECT c.description FROM matrix_cells c JOIN matrix_versions v ON v.id = c.version_id
+				 WHERE v.workshop_id = 3 AND v.superseded_at IS NULL AND c.institution_id = ? AND c.component_id = 1`
+			)
+			.get(PT_INKA) as { description: string } | undefined;
+		view.close();
+		expect(frozen?.description).toContain('Zamrud');
+		expect(frozen?.description).not.toContain('Sesudahbeku');
+		expect(signers.length).toBeGreaterThan(0);
+		const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 100], [290, 30]]] });
+		for (const s of signers) {
+			const signed = await new Client(nonOwner.url).post(`/sign/${s.link_token}?/sign`, { shownHash: version.text_hash, consent: 'on', strokes });
+			expect(signed.status, await signed.clone().text()).toBe(200);
 		}
-		expect(text(durableDoc(), PT_INKA)).not.toContain('sesudah-beku');
+		const seal = await staff.post('/workshops/3/minutes?/seal', {});
+		expect(seal.status, await seal.clone().text()).toBe(200);
+		const pdf = await staff.get(`/workshops/3/minutes/${version.version}/berita-acara.pdf`);
+		expect(pdf.status).toBe(200);
+		const dir = mkdtempSync(join(tmpdir(), 'mufakat-cluster-pdf-'));
+		try {
+			const printed = flatText(runTool('pdftotext', ['-layout', writeTemp(dir, 'ba.pdf', new Uint8Array(await pdf.arrayBuffer())), '-']).out);
+			expect(printed).toContain('Zamrud');
+			expect(printed).toContain('Kenanga');
+			expect(printed).not.toContain('Sesudahbeku');
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+		expect((await owner())?.instanceId).toBe(holder.instanceId);
 	});
 });
