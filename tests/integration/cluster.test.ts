@@ -269,4 +269,21 @@ describe('live rooms across three instances behind HAProxy', () => {
 		}
 		expect((await owner())?.instanceId).toBe(holder.instanceId);
 	});
+
+	it('kill -9 of an instance that only forwards: its people leave the room’s presence, everyone else goes on', async () => {
+		const holder = (await owner())!;
+		const forwarder = alive().find((i) => i.name !== holder.instanceId)!;
+		const witness = open(byName(holder.instanceId).url, { token: token({ role: 'moderator' }) });
+		const leaving = open(forwarder.url, { token: repToken(DINSOS) });
+		await Promise.all([witness.synced, leaving.synced]);
+		leaving.provider.awareness.setLocalStateField('user', { name: 'Peserta di instans yang mati' });
+		const id = leaving.doc.clientID;
+		await until(() => witness.provider.awareness.getStates().has(id), 10_000, 'presence seen through the owner');
+		await cluster.kill(forwarder);
+		leaving.destroy();
+		// Well before the 30 s after which presence would expire by itself.
+		await until(() => !witness.provider.awareness.getStates().has(id), 15_000, 'presence of the dead instance’s socket gone');
+		expect((await owner())?.instanceId).toBe(holder.instanceId);
+		expect(witness.closes).toEqual([]);
+	});
 });

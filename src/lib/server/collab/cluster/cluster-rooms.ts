@@ -147,6 +147,9 @@ export class ClusterRooms implements LiveRooms {
 	private readonly entries = new Map<number, Entry>();
 	private readonly limits: RoomLimits;
 	private readonly store: RoomStore;
+	private readonly heartbeatTimer: NodeJS.Timeout;
+	/** Instances with sockets forwarded here, and how many heartbeats in a row they have missed. */
+	private readonly missed = new Map<string, number>();
 	private nextSocket = 1;
 	private nextRequest = 1;
 	private closed = false;
@@ -167,11 +170,55 @@ export class ClusterRooms implements LiveRooms {
 			(room) => this.leases.fenceOf(room),
 			(room, error) => setImmediate(() => this.ownershipLost(room, error.message))
 		);
+		this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.settings.leaseTtlMs / 3)));
+		this.heartbeatTimer.unref();
 		log('info', 'cluster.start', { instance: this.settings.instanceId, leaseTtlMs: this.settings.leaseTtlMs });
 	}
 
 	get instanceId(): string {
 		return this.settings.instanceId;
+	}
+
+	/**
+	 * Says this instance is alive, and forgets the forwarded sockets of instances that stopped
+	 * saying so (killed: their sockets closed without a word). Three missed beats (about one TTL)
+	 * in a row count, so a moment's delay does not.
+	 */
+	private async heartbeat() {
+		try {
+			await this.redis.set(keys.alive(this.settings.instanceId), '1', 'PX', this.settings.leaseTtlMs);
+			const instances = new Set<string>();
+			for (const entry of this.entries.values()) if (entry.mode.kind === 'owner') for (const remote of entry.mode.owned.remotes.values()) instances.add(remote.instance);
+			for (const known of [...this.missed.keys()]) if (!instances.has(known)) this.missed.delete(known);
+			if (instances.size === 0) return;
+			const list = [...instances];
+			const alive = await this.redis.mget(...list.map((i) => keys.alive(i)));
+			list.forEach((instance, i) => {
+				if (alive[i]) return void this.missed.delete(instance);
+				const missed = (this.missed.get(instance) ?? 0) + 1;
+				this.missed.set(instance, missed);
+				if (missed >= 3) this.forgetInstance(instance);
+			});
+		} catch {
+			// Redis is away: the leases and the reader report it.
+		}
+	}
+
+	private forgetInstance(instance: string) {
+		this.missed.delete(instance);
+		let forgotten = 0;
+		for (const entry of this.entries.values()) {
+			if (entry.mode.kind !== 'owner') continue;
+			const owned = entry.mode.owned;
+			for (const [id, remote] of [...owned.remotes])
+				if (remote.instance === instance) {
+					owned.remotes.delete(id);
+					owned.room.leave(remote);
+					forgotten++;
+				}
+			this.scheduleUnload(entry, owned);
+		}
+		log('warn', 'cluster.instance.gone', { instance, forgotten });
 	}
 
 	/** The workshops whose room this instance owns now. */
@@ -597,14 +644,21 @@ export class ClusterRooms implements LiveRooms {
 	}
 
 	/** A document holding the room's durable state (what the database has), for non-owners. */
-	private durableDoc(entry: Entry): Y.Doc {
+	private durableDoc(entry: Entry, seedIfEmpty = true): Y.Doc | null {
 		const doc = new Y.Doc({ gc: true });
 		const { snapshot, updates } = this.options.loadDurable(entry.name);
+		if (!snapshot && updates.length === 0) {
+			if (!seedIfEmpty) {
+				doc.destroy();
+				return null;
+			}
+			doc.transact(() => this.options.seed(entry.workshopId, doc));
+			return doc;
+		}
 		Y.transact(doc, () => {
 			if (snapshot) Y.applyUpdate(doc, snapshot);
 			for (const update of updates) Y.applyUpdate(doc, update);
 		});
-		if (!snapshot && updates.length === 0) doc.transact(() => this.options.seed(entry.workshopId, doc));
 		return doc;
 	}
 
@@ -615,7 +669,7 @@ export class ClusterRooms implements LiveRooms {
 	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
 		const entry = this.entries.get(workshopId);
 		if (entry?.mode.kind === 'owner') return fn(entry.mode.owned.room.doc);
-		const doc = this.durableDoc(entry ?? new Entry(workshopId, `workshop-${workshopId}`));
+		const doc = this.durableDoc(entry ?? new Entry(workshopId, `workshop-${workshopId}`))!;
 		try {
 			return fn(doc);
 		} finally {
@@ -651,7 +705,13 @@ export class ClusterRooms implements LiveRooms {
 	}
 
 	private async forwardChange<T>(entry: Entry, fn: (doc: Y.Doc) => T): Promise<T> {
-		const doc = this.durableDoc(entry);
+		// The owner stores the seeded document as it loads the room: a change computed against a seed
+		// of our own would create every row and cell a second time, so wait for the stored one.
+		let doc = this.durableDoc(entry, false);
+		for (const deadline = Date.now() + this.settings.forwardTimeoutMs; !doc; doc = this.durableDoc(entry, false)) {
+			if (Date.now() > deadline || entry.mode.kind !== 'forwarding') throw new Error(`live room ${entry.name} has no stored document to change yet`);
+			await new Promise((r) => setTimeout(r, 50));
+		}
 		const updates: Uint8Array[] = [];
 		doc.on('update', (update: Uint8Array) => updates.push(update));
 		let result: T;
@@ -757,6 +817,7 @@ export class ClusterRooms implements LiveRooms {
 	 */
 	async closeAll(): Promise<void> {
 		this.closed = true;
+		clearInterval(this.heartbeatTimer);
 		const entries = [...this.entries.values()];
 		this.entries.clear();
 		await Promise.all(

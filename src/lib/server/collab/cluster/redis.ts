@@ -80,6 +80,8 @@ export const keys = {
 	inbound: (room: string) => `mufakat:{${room}}:in`,
 	/** The owner → every instance: broadcasts, replies for one forwarded socket, acknowledgements. */
 	outbound: (room: string) => `mufakat:{${room}}:out`,
+	/** Set by every live instance with a TTL: an owner forgets the forwarded sockets of one that is gone. */
+	alive: (instanceId: string) => `mufakat:instance:${instanceId}:alive`,
 	/** Written to interrupt this instance's blocking read when it starts following another stream. */
 	wake: (instanceId: string) => `mufakat:instance:${instanceId}:wake`
 };
