@@ -47,6 +47,17 @@ export type ClusterRoomOptions = Partial<RoomLimits> &
 		claim: (room: string, fence: number) => { ok: true } | { ok: false; stored: number };
 	};
 
+/** The owner a change was sent to stopped serving the room before acknowledging it. */
+class OwnerChangedError extends Error {
+	constructor(room: string) {
+		super(`the owner of ${room} changed before acknowledging the change`);
+		this.name = 'OwnerChangedError';
+	}
+}
+
+/** Frames kept for a socket while its room is being routed. */
+const MAX_QUEUED_FRAMES = 256;
+
 /** Pub/sub channel on which instances tell each other to close sockets (sign-out, revoked token). */
 const CONTROL_CHANNEL = 'mufakat:control';
 type CloseOrder = { workshopId: number | null; match: ConnectionMatch; code: number; reason: string };
@@ -281,6 +292,8 @@ export class ClusterRooms implements LiveRooms {
 			this.sendInbound(entry, { t: 'frame', conn: state.id, data }, state);
 			return;
 		}
+		// A client sends its sync step and presence while the room is routed; a flood is not that.
+		if (state.queued.length >= MAX_QUEUED_FRAMES) return this.closeSocket(entry, state, UNAVAILABLE, 'too many messages before the room was ready, reconnect');
 		state.queued.push(data);
 	}
 
@@ -311,7 +324,10 @@ export class ClusterRooms implements LiveRooms {
 		state.gone = true;
 		entry.sockets.delete(state.conn);
 		const mode = entry.mode;
-		if (mode.kind === 'owner') mode.owned.room.leave(state.conn);
+		if (mode.kind === 'owner') {
+			mode.owned.room.leave(state.conn);
+			this.scheduleUnload(entry, mode.owned);
+		}
 		state.conn.close(code, reason);
 	}
 
@@ -331,9 +347,20 @@ export class ClusterRooms implements LiveRooms {
 		for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
 			try {
 				await this.ready();
+				// Marked before the lease is visible: a socket forwarded the moment another instance
+				// sees us as the owner must not be missed. Older entries were for an earlier owner.
+				const inboundFrom = await this.reader.lastId(keys.inbound(entry.name));
 				const got = await this.leases.acquire(entry.name);
 				if ('fence' in got) {
-					if (await this.becomeOwner(entry, got.fence)) return;
+					let owned: boolean;
+					try {
+						owned = await this.becomeOwner(entry, got.fence, inboundFrom);
+					} catch (error) {
+						// Held but not served would keep everyone else out of the room until we die.
+						if (entry.mode.kind !== 'owner') await this.leases.release(entry.name);
+						throw error;
+					}
+					if (owned) return;
 					continue;
 				}
 				if (got.owner) {
@@ -371,7 +398,7 @@ export class ClusterRooms implements LiveRooms {
 	 * that already holds a higher fence (Redis restarted empty and counts again from 1) refuses the
 	 * claim: the counter is raised past it and the lease given back, and routing tries again.
 	 */
-	private async becomeOwner(entry: Entry, fence: number): Promise<boolean> {
+	private async becomeOwner(entry: Entry, fence: number, inboundFrom: string): Promise<boolean> {
 		const claimed = this.options.claim(entry.name, fence);
 		if (!claimed.ok) {
 			log('warn', 'lease.fence.behind', { room: entry.name, fence, stored: claimed.stored });
@@ -380,10 +407,14 @@ export class ClusterRooms implements LiveRooms {
 			return false;
 		}
 		if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, RETRY, 'room moved, reconnect');
-		await this.reader.follow(keys.inbound(entry.name), (fields) => {
-			const message = decodeEntry<InboundMessage>(fields);
-			if (message) this.onInbound(entry, message);
-		});
+		await this.reader.follow(
+			keys.inbound(entry.name),
+			(fields) => {
+				const message = decodeEntry<InboundMessage>(fields);
+				if (message) this.onInbound(entry, message);
+			},
+			inboundFrom
+		);
 		const publish = (message: OutboundMessage) => {
 			publishOutbound(this.redis, this.settings, entry.name, message).catch((error: unknown) =>
 				log('warn', 'cluster.publish.failed', { room: entry.name, kind: message.t, error })
@@ -496,6 +527,7 @@ export class ClusterRooms implements LiveRooms {
 		switch (message.t) {
 			case 'send': {
 				const targets = message.to ? new Set(message.to) : null;
+				if (targets) this.forgetUnknown(entry, targets);
 				for (const state of [...entry.sockets.values()]) {
 					if (!state.forwarded || (targets && !targets.has(state.id))) continue;
 					if (state.conn.bufferedAmount() > this.limits.maxBufferedBytes) {
@@ -532,6 +564,16 @@ export class ClusterRooms implements LiveRooms {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * The owner addressed sockets of this instance that are gone (opened just before it took the
+	 * room, closed before it heard of them): it is told to forget them.
+	 */
+	private forgetUnknown(entry: Entry, targets: Set<string>) {
+		const prefix = `${this.settings.instanceId}:`;
+		const mine = new Set([...entry.sockets.values()].map((s) => s.id));
+		for (const id of targets) if (id.startsWith(prefix) && !mine.has(id)) this.sendInbound(entry, { t: 'close', conn: id }, null);
 	}
 
 	/** Notices an owner that died without a word: its lease expires, and the sockets go elsewhere. */
@@ -572,7 +614,7 @@ export class ClusterRooms implements LiveRooms {
 		this.reader.unfollow(keys.outbound(entry.name));
 		for (const waiting of entry.acks.values()) {
 			clearTimeout(waiting.timer);
-			waiting.reject(new Error('the room changed owner before acknowledging the change'));
+			waiting.reject(new OwnerChangedError(entry.name));
 		}
 		entry.acks.clear();
 		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason);
@@ -602,15 +644,15 @@ export class ClusterRooms implements LiveRooms {
 		}
 		const owned = entry.mode.owned;
 		log('warn', 'room.ownership.lost', { room: roomName, fence: owned.fence, sockets: entry.sockets.size, forwarded: owned.remotes.size, reason });
-		entry.mode = { kind: 'routing' };
 		if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
 		this.reader.unfollow(keys.inbound(roomName));
-		for (const id of [...owned.remotes.keys()]) owned.endRemote(id, RETRY, 'room moved, reconnect');
-		for (const state of [...entry.sockets.values()]) {
-			state.gone = true;
-			entry.sockets.delete(state.conn);
-			state.conn.close(RETRY, 'room moved, reconnect');
-		}
+		// With Redis away the other instances find out by themselves (their read fails, or the lease is gone).
+		if (this.redis.status === 'ready') for (const id of [...owned.remotes.keys()]) owned.endRemote(id, RETRY, 'room moved, reconnect');
+		for (const remote of owned.remotes.values()) owned.room.leave(remote);
+		owned.remotes.clear();
+		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, RETRY, 'room moved, reconnect');
+		if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
+		entry.mode = { kind: 'routing' };
 		owned.room.destroy();
 		void this.leases.release(roomName);
 		this.forgetIfIdle(entry);
@@ -687,17 +729,25 @@ export class ClusterRooms implements LiveRooms {
 		const entry = this.entry(workshopId);
 		entry.changing++;
 		try {
-			if (entry.mode.kind === 'routing') await this.route(entry);
-			const mode = entry.mode;
-			if (mode.kind === 'owner') {
-				const room = mode.owned.room;
-				const result = room.transact(fn);
-				this.scheduleUnload(entry, mode.owned);
-				await room.stored();
-				return result;
+			for (let attempt = 1; ; attempt++) {
+				if (entry.mode.kind === 'routing') await this.route(entry);
+				const mode = entry.mode;
+				if (mode.kind === 'owner') {
+					const room = mode.owned.room;
+					const result = room.transact(fn);
+					this.scheduleUnload(entry, mode.owned);
+					await room.stored();
+					return result;
+				}
+				if (mode.kind !== 'forwarding') throw new Error(`live room ${entry.name} is unavailable (no owner could be reached)`);
+				try {
+					return await this.forwardChange(entry, fn);
+				} catch (error) {
+					// The owner died or gave the room up before acknowledging: once more, with whoever has it now.
+					if (!(error instanceof OwnerChangedError) || attempt >= 2) throw error;
+					log('info', 'cluster.change.retry', { room: entry.name });
+				}
 			}
-			if (mode.kind !== 'forwarding') throw new Error(`live room ${entry.name} is unavailable (no owner could be reached)`);
-			return await this.forwardChange(entry, fn);
 		} finally {
 			entry.changing--;
 			this.forgetIfIdle(entry);

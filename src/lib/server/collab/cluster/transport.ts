@@ -102,18 +102,23 @@ export class StreamReader {
 		this.loop = this.run();
 	}
 
+	/** The id of a stream's newest entry ('0-0' when it has none). Throws when Redis cannot be reached. */
+	async lastId(stream: string): Promise<string> {
+		const last = (await this.commands.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
+		return last[0]?.[0] ?? '0-0';
+	}
+
 	/**
-	 * Starts following a stream from its current end: entries written after this resolves are
-	 * handled, in order. Throws when Redis cannot be reached.
+	 * Starts following a stream after entry `after` (by default its current end): entries written
+	 * after that are handled, in order. Throws when Redis cannot be reached.
 	 */
-	async follow(stream: string, handle: (fields: Buffer[]) => void): Promise<void> {
+	async follow(stream: string, handle: (fields: Buffer[]) => void, after?: string): Promise<void> {
 		const existing = this.followed.get(stream);
 		if (existing) {
 			existing.handle = handle;
 			return;
 		}
-		const last = (await this.commands.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
-		this.followed.set(stream, { lastId: last[0]?.[0] ?? '0-0', handle });
+		this.followed.set(stream, { lastId: after ?? (await this.lastId(stream)), handle });
 		await this.wake();
 	}
 
