@@ -4,11 +4,10 @@
  * with a higher one. The fence check and the write are one transaction, so a stale owner's late
  * write can never land behind its successor's back.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { collabRoomFences, collabSnapshots, collabUpdates } from '../../db/schema';
 import { loadRoomLog, type RoomStore } from '../persistence';
-import { and, lte } from 'drizzle-orm';
 
 /** A later owner holds the room: this instance must stop serving it. */
 export class StaleFenceError extends Error {
@@ -32,16 +31,21 @@ export class LeaseLostError extends Error {
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-function storedFence(tx: Tx, room: string): number {
-	return tx.select({ fence: collabRoomFences.fence }).from(collabRoomFences).where(eq(collabRoomFences.room, room)).get()?.fence ?? 0;
-}
-
-/** Raises the room's stored fence to `fence`; throws `StaleFenceError` if it is already higher. */
+/**
+ * Raises the room's stored fence to `fence`, or throws `StaleFenceError` if it is already higher.
+ * One statement (an upsert that updates only while the stored fence is not higher): on PostgreSQL
+ * it locks the room's row until the transaction ends, so a claim and an append never interleave.
+ */
 function raiseFence(tx: Tx, room: string, fence: number): void {
-	const stored = storedFence(tx, room);
-	if (stored > fence) throw new StaleFenceError(room, fence, stored);
-	if (stored < fence)
-		tx.insert(collabRoomFences).values({ room, fence }).onConflictDoUpdate({ target: collabRoomFences.room, set: { fence } }).run();
+	const raised = tx
+		.insert(collabRoomFences)
+		.values({ room, fence })
+		.onConflictDoUpdate({ target: collabRoomFences.room, set: { fence }, setWhere: lte(collabRoomFences.fence, fence) })
+		.returning({ fence: collabRoomFences.fence })
+		.all();
+	if (raised.length > 0) return;
+	const stored = tx.select({ fence: collabRoomFences.fence }).from(collabRoomFences).where(eq(collabRoomFences.room, room)).get()?.fence ?? 0;
+	throw new StaleFenceError(room, fence, stored);
 }
 
 /**
