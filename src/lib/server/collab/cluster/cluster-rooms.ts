@@ -62,7 +62,15 @@ const MAX_QUEUED_FRAMES = 256;
 const CONTROL_CHANNEL = 'mufakat:control';
 type CloseOrder = { workshopId: number | null; match: ConnectionMatch; code: number; reason: string };
 
-type SocketState = { conn: Connection; id: string; queued: Uint8Array[]; forwarded: boolean; gone: boolean };
+type SocketState = {
+	conn: Connection;
+	id: string;
+	queued: Uint8Array[];
+	forwarded: boolean;
+	/** The owner has sent this forwarded socket something addressed to it (its first sync step). */
+	answered: boolean;
+	gone: boolean;
+};
 
 /** A socket on another instance, served by this owner through the streams. */
 class RemoteConnection implements Connection {
@@ -255,7 +263,7 @@ export class ClusterRooms implements LiveRooms {
 	/** Serves a socket: on the room here if this instance owns it, else forwarded to the owner. */
 	open(workshopId: number, conn: Connection): LiveSocket {
 		const entry = this.entry(workshopId);
-		const state: SocketState = { conn, id: `${this.settings.instanceId}:${this.nextSocket++}`, queued: [], forwarded: false, gone: false };
+		const state: SocketState = { conn, id: `${this.settings.instanceId}:${this.nextSocket++}`, queued: [], forwarded: false, answered: false, gone: false };
 		entry.sockets.set(conn, state);
 		this.attach(entry, state);
 		return {
@@ -520,6 +528,14 @@ export class ClusterRooms implements LiveRooms {
 		state.forwarded = true;
 		this.sendInbound(entry, { t: 'open', conn: state.id, instance: this.settings.instanceId, principal: state.conn.principal }, state);
 		for (const data of state.queued.splice(0)) this.sendInbound(entry, { t: 'frame', conn: state.id, data }, state);
+		// An owner that never answers (it died as the socket was opened) must not leave the client
+		// waiting for a sync: it reconnects and is routed again.
+		setTimeout(() => {
+			if (!state.answered && !state.gone) {
+				log('warn', 'cluster.forward.unanswered', { room: entry.name, subject: state.conn.principal.subject });
+				this.closeSocket(entry, state, RETRY, 'room not answering, reconnect');
+			}
+		}, this.settings.leaseTtlMs * 2).unref();
 	}
 
 	private onOutbound(entry: Entry, message: OutboundMessage) {
@@ -530,6 +546,7 @@ export class ClusterRooms implements LiveRooms {
 				if (targets) this.forgetUnknown(entry, targets);
 				for (const state of [...entry.sockets.values()]) {
 					if (!state.forwarded || (targets && !targets.has(state.id))) continue;
+					if (targets) state.answered = true;
 					if (state.conn.bufferedAmount() > this.limits.maxBufferedBytes) {
 						log('warn', 'socket.slow', { room: entry.name, subject: state.conn.principal.subject, buffered: state.conn.bufferedAmount() });
 						this.sendInbound(entry, { t: 'close', conn: state.id }, null);
