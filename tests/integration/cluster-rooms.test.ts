@@ -11,9 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { decodeRefusal, type Refusal } from '../../src/lib/collab/refusals';
 import { ClusterRooms, type LiveSocket } from '../../src/lib/server/collab/cluster/cluster-rooms';
-import { claimRoom, FencedRoomStore } from '../../src/lib/server/collab/cluster/fenced-store';
 import type { ClusterSettings } from '../../src/lib/server/collab/cluster/redis';
-import { loadRoomLog } from '../../src/lib/server/collab/persistence';
+import { claimRoom, DatabaseRoomStore, loadStoredRoom } from '../../src/lib/server/collab/database-store';
 import type { Principal } from '../../src/lib/server/collab/principal';
 import { MESSAGE_AUTH, MESSAGE_SYNC, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
 import type { Connection } from '../../src/lib/server/collab/rooms';
@@ -26,7 +25,7 @@ import { buildMatrixDoc } from '../helpers/matrix-doc';
 
 const OWN = 14;
 const OTHER = 1;
-const seed = (_workshopId: number, doc: Y.Doc) =>
+const seed = async () => (doc: Y.Doc) =>
 	buildMatrixDoc(
 		doc,
 		[{ id: 1, name: 'Kelembagaan' }],
@@ -52,8 +51,8 @@ function instance(name: string): ClusterRooms {
 		seed,
 		idleMs: 60_000,
 		compactQuietMs: 0,
-		ownerStore: (fenceOf, onStale) => new FencedRoomStore(db, fenceOf, onStale),
-		loadDurable: (room) => loadRoomLog(db, room),
+		ownerStore: (fencing) => new DatabaseRoomStore(db, fencing),
+		loadDurable: (room) => loadStoredRoom(db, room),
 		claim: (room, fence) => claimRoom(db, room, fence)
 	});
 	instances.push(rooms);
@@ -109,14 +108,23 @@ function client(rooms: ClusterRooms, principal: Principal) {
 }
 
 /** What the database holds for the room, as a fresh reader would load it. */
-function durable(): Y.Doc {
+async function durable(): Promise<Y.Doc> {
 	const doc = new Y.Doc();
-	const { snapshot, updates } = loadRoomLog(db, 'workshop-3');
+	const { snapshot, updates } = await loadStoredRoom(db, 'workshop-3');
 	if (snapshot) Y.applyUpdate(doc, snapshot);
 	for (const u of updates) Y.applyUpdate(doc, u);
 	return doc;
 }
-const durableText = (inst: number) => String(roots(durable()).cells.get(cellKey(inst, 1))?.get('description') ?? '');
+const durableText = async (inst: number) => String(roots(await durable()).cells.get(cellKey(inst, 1))?.get('description') ?? '');
+
+/** Waits until the database holds this text in a row's description. */
+async function untilStored(inst: number, text: string, what: string): Promise<void> {
+	const deadline = Date.now() + 5000;
+	while ((await durableText(inst)) !== text) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
 
 beforeAll(async () => {
 	redis = await startRedis();
@@ -130,7 +138,7 @@ afterEach(async () => {
 
 describe('live rooms across instances (in one process, real Redis)', () => {
 	it('serves a socket on a non-owner through the owner: edits go both ways and are stored', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const b = instance('b');
 		const onA = client(a, rep(OTHER));
@@ -144,12 +152,12 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		onB.type(OWN, 'Pinjaman TJSL');
 		onA.type(OTHER, 'Fasilitasi Musrenbang');
 		await until(() => onA.description(OWN) === 'Pinjaman TJSL' && onB.description(OTHER) === 'Fasilitasi Musrenbang', 5000, 'both see each other');
-		expect(durableText(OWN)).toBe('Pinjaman TJSL');
+		expect(await durableText(OWN)).toBe('Pinjaman TJSL');
 		expect(onB.refused).toEqual([]);
 	});
 
 	it('refuses a foreign-row write that arrives through a non-owner, and nobody sees it', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const b = instance('b');
 		const witness = client(a, moderator);
@@ -165,30 +173,30 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		honest.type(OWN, 'sah');
 		await until(() => witness.description(OWN) === 'sah', 5000, 'legal write');
 		expect(witness.description(OTHER)).toBe('');
-		expect(durableText(OTHER)).toBe('');
+		expect(await durableText(OTHER)).toBe('');
 	});
 
 	it('a server change made on a non-owner reaches the live room and is durable when it resolves', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const b = instance('b');
 		const editor = client(a, rep(OWN));
 		await editor.synced();
 		editor.type(OWN, 'sebelum beku');
-		await until(() => durableText(OWN) === 'sebelum beku', 5000, 'edit stored');
+		await untilStored(OWN, 'sebelum beku', 'edit stored');
 		// A non-owner reads the durable state, which holds every acknowledged edit.
-		expect(b.read(3, (doc) => String(roots(doc).cells.get(cellKey(OWN, 1))!.get('description')))).toBe('sebelum beku');
+		expect(await b.read(3, (doc) => String(roots(doc).cells.get(cellKey(OWN, 1))!.get('description')))).toBe('sebelum beku');
 		await b.change(3, (doc) => roots(doc).meta.set('frozen', true));
-		expect(roots(durable()).meta.get('frozen')).toBe(true);
+		expect(roots(await durable()).meta.get('frozen')).toBe(true);
 		await until(() => roots(editor.doc).meta.get('frozen') === true, 5000, 'client sees the freeze');
 		editor.type(OWN, ' sesudah');
 		await until(() => editor.refused.length > 0, 5000, 'refusal after freeze');
 		expect(editor.refused[0]).toMatchObject({ code: 'frozen' });
-		expect(durableText(OWN)).toBe('sebelum beku');
+		expect(await durableText(OWN)).toBe('sebelum beku');
 	});
 
 	it('closing a signed-out account’s sockets on one instance reaches its sockets on the others', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const b = instance('b');
 		const c = instance('c');
@@ -210,24 +218,24 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 	});
 
 	it('a stale owner cannot write once another instance claimed the room, and drops it with a retryable close', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const editor = client(a, rep(OWN));
 		await editor.synced();
 		editor.type(OWN, 'satu');
-		await until(() => durableText(OWN) === 'satu', 5000, 'first edit stored');
+		await untilStored(OWN, 'satu', 'first edit stored');
 		// Another instance claims the room with a higher fence (as after a takeover it would).
-		expect(claimRoom(db, 'workshop-3', 1_000_000)).toEqual({ ok: true });
+		expect(await claimRoom(db, 'workshop-3', 1_000_000)).toEqual({ ok: true });
 		editor.type(OWN, ' dua');
 		await until(() => editor.closes.length > 0, 5000, 'stale owner closes');
 		expect(editor.closes[0]).toBe(1012);
 		expect(a.owns(3)).toBe(false);
-		expect(durableText(OWN)).toBe('satu');
-		expect(db.select().from(collabUpdates).all().every((row) => row.fence < 1_000_000)).toBe(true);
+		expect(await durableText(OWN)).toBe('satu');
+		expect((await db.select().from(collabUpdates)).every((row) => row.fence < 1_000_000)).toBe(true);
 	});
 
 	it('when Redis dies, owners stop and close sockets retryably; afterwards the room resumes with everything acknowledged', async () => {
-		db = memoryDb();
+		db = await memoryDb();
 		const a = instance('a');
 		const b = instance('b');
 		const onA = client(a, rep(OWN));
@@ -248,6 +256,6 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		await again.synced();
 		expect(again.description(OWN)).toBe('diakui');
 		again.type(OTHER, ' lanjut');
-		await until(() => durableText(OTHER) === ' lanjut', 5000, 'edits resume');
+		await untilStored(OTHER, ' lanjut', 'edits resume');
 	});
 });

@@ -1,13 +1,13 @@
 /**
- * Three built instances on loopback behind a real HAProxy, sharing one database and a real Redis:
+ * Three built instances on loopback behind a real HAProxy, sharing one PostgreSQL and a real Redis:
  * live rooms across instances, an owner killed mid-burst, Redis killed, and HTTP changes made on an
  * instance that does not own the room.
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
@@ -16,8 +16,8 @@ import { keys } from '../../src/lib/server/collab/cluster/redis';
 import { startCluster, type ClusterInstance, type RunningCluster } from '../helpers/cluster-services';
 import { connectClient, refusals, sentinel, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { Client } from '../helpers/http';
-import { invitationCode } from '../helpers/invitations';
 import { flatText, runTool, writeTemp } from '../helpers/pdf-tools';
+import { startPostgres, type PostgresServer } from '../helpers/postgres';
 
 const ROOM = 'workshop-3';
 const BAPPELITBANGDA = 1;
@@ -26,14 +26,26 @@ const DINSOS = 2;
 
 let cluster: RunningCluster;
 let redis: Redis;
+let postgres: PostgresServer;
+let sql: pg.Client;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
+	postgres = await startPostgres();
 	cluster = await startCluster({
 		instances: 3,
 		balance: 'roundrobin',
-		env: { MUFAKAT_COLLAB_SECRET: TEST_SECRET, MUFAKAT_LEASE_TTL_MS: '2000', MUFAKAT_COMPACT_EVERY: '40', MUFAKAT_COMPACT_QUIET_MS: '0' }
+		env: {
+			DATABASE_URL: postgres.url(),
+			MUFAKAT_COLLAB_SECRET: TEST_SECRET,
+			MUFAKAT_SEAL_SECRET: 'cluster-test-seal-secret',
+			MUFAKAT_LEASE_TTL_MS: '2000',
+			MUFAKAT_COMPACT_EVERY: '40',
+			MUFAKAT_COMPACT_QUIET_MS: '0'
+		}
 	});
+	sql = new pg.Client({ connectionString: postgres.url() });
+	await sql.connect();
 	redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
 	redis.on('error', () => undefined);
 });
@@ -42,7 +54,9 @@ afterAll(async () => {
 	if (process.env.CLUSTER_TEST_LOGS) writeFileSync(process.env.CLUSTER_TEST_LOGS, cluster?.logs() ?? '');
 	for (const c of clients) c.destroy();
 	redis?.disconnect();
+	await sql?.end();
 	await cluster?.stop();
+	await postgres?.stop();
 });
 
 function open(baseUrl: string, auth: { token?: string; cookie?: string }): TestClient {
@@ -66,18 +80,21 @@ const alive = () => cluster.instances.filter((i) => i.process.exitCode === null 
 const byName = (name: string) => cluster.instances.find((i) => i.name === name)!;
 
 /** What the database holds for the room, loaded as a restarting owner would load it. */
-function durableDoc(): Y.Doc {
-	const db = new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
-	try {
-		db.pragma('busy_timeout = 5000');
-		const doc = new Y.Doc();
-		const snap = db.prepare('SELECT data, up_to_id FROM collab_snapshots WHERE room = ?').get(ROOM) as { data: Buffer; up_to_id: number } | undefined;
-		if (snap) Y.applyUpdate(doc, snap.data);
-		for (const row of db.prepare('SELECT data FROM collab_updates WHERE room = ? AND id > ? ORDER BY id').all(ROOM, snap?.up_to_id ?? 0) as { data: Buffer }[])
-			Y.applyUpdate(doc, row.data);
-		return doc;
-	} finally {
-		db.close();
+async function durableDoc(): Promise<Y.Doc> {
+	const doc = new Y.Doc();
+	const snap = (await sql.query<{ data: Buffer; up_to_id: number }>('SELECT data, up_to_id FROM collab_snapshots WHERE room = $1', [ROOM])).rows[0];
+	if (snap) Y.applyUpdate(doc, snap.data);
+	const rows = await sql.query<{ data: Buffer }>('SELECT data FROM collab_updates WHERE room = $1 AND id > $2 ORDER BY id', [ROOM, snap?.up_to_id ?? 0]);
+	for (const row of rows.rows) Y.applyUpdate(doc, row.data);
+	return doc;
+}
+
+/** Waits until the database holds what `check` looks for. */
+async function untilStored(check: (doc: Y.Doc) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!check(await durableDoc())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 50));
 	}
 }
 
@@ -106,7 +123,7 @@ describe('live rooms across three instances behind HAProxy', () => {
 		expect(holder?.instanceId).toBe('app1');
 		expect(bappeda.denied).toEqual([]);
 		expect(inka.denied).toEqual([]);
-		expect(text(durableDoc(), PT_INKA)).toContain('TJSL');
+		expect(text(await durableDoc(), PT_INKA)).toContain('TJSL');
 	});
 
 	it('refuses a foreign-row write on the owner and on a non-owner alike, and nobody sees it', async () => {
@@ -127,7 +144,7 @@ describe('live rooms across three instances behind HAProxy', () => {
 			token: repToken(PT_INKA)
 		}, ROOM);
 		expect(cell(witness, BAPPELITBANGDA, 2)!.get('timing')).toBe('');
-		expect(cell(durableDoc(), BAPPELITBANGDA, 2)!.get('timing')).toBe('');
+		expect(cell(await durableDoc(), BAPPELITBANGDA, 2)!.get('timing')).toBe('');
 	});
 
 	it('kill -9 of the owner during a burst: another instance takes over, nothing any client received is lost, all converge', async () => {
@@ -168,7 +185,7 @@ describe('live rooms across three instances behind HAProxy', () => {
 		for (const w of writers) for (const other of writers) expect(text(w.client, other.inst)).toBe(text(writers[0]!.client, other.inst));
 		const reader = await freshReader();
 		expect(expectAll(reader)).toBe(true);
-		await until(() => expectAll(durableDoc()), 10_000, 'every edit in the database');
+		await untilStored(expectAll, 'every edit in the database');
 		expect(received.size).toBeGreaterThan(0);
 		const everything = writers.flatMap((w) => text(reader, w.inst).split(' '));
 		for (const word of received) expect(everything).toContain(word);
@@ -196,19 +213,20 @@ describe('live rooms across three instances behind HAProxy', () => {
 		const reader = await freshReader();
 		for (const words of ['sebelum-redis-mati', 'selama-redis-mati', 'sesudah-redis-kembali']) {
 			expect(text(reader, BAPPELITBANGDA)).toContain(words);
-			expect(text(durableDoc(), BAPPELITBANGDA)).toContain(words);
+			expect(text(await durableDoc(), BAPPELITBANGDA)).toContain(words);
 		}
 	});
 
 	it('a freeze, the minutes and the seal requested on a non-owner act on the live room: the sealed minutes hold the last acknowledged edits', async () => {
 		const holder = (await owner())!;
 		const nonOwner = alive().find((i) => i.name !== holder.instanceId)!;
-		const db = () => new Database(cluster.instances[0]!.dbPath.replace(/[^/]+\/mufakat\.db$/, 'mufakat.db'), { readonly: true });
 		// A representative joins through the non-owner: the new attendance reaches the live room from there.
 		const phone = new Client(nonOwner.url);
-		const reader = db();
-		const code = invitationCode(reader, 3, 'PT INKA');
-		reader.close();
+		const code = (
+			await sql.query<{ code: string }>(
+				`SELECT i.code FROM workshop_invitations i JOIN institutions s ON s.id = i.institution_id WHERE i.workshop_id = 3 AND s.short_name = 'PT INKA'`
+			)
+		).rows[0]!.code;
 		expect((await phone.post(`/join/${code}`, { institutionId: String(PT_INKA), name: 'Lina Marlina', jabatan: 'Staf TJSL', gender: 'P', phone: '' })).status).toBe(303);
 
 		const rep = open(cluster.url, { token: repToken(PT_INKA) });
@@ -236,16 +254,15 @@ describe('live rooms across three instances behind HAProxy', () => {
 
 		const finalize = await staff.post('/workshops/3/minutes?/finalize', {});
 		expect(finalize.status, await finalize.clone().text()).toBe(200);
-		const view = db();
-		const version = view.prepare('SELECT id, version, text_hash FROM minutes_versions WHERE workshop_id = 3 ORDER BY version DESC').get() as { id: number; version: number; text_hash: string };
-		const signers = view.prepare('SELECT link_token FROM minutes_signers WHERE minutes_version_id = ?').all(version.id) as { link_token: string }[];
-		const frozen = view
-			.prepare(
+		const version = (await sql.query<{ id: number; version: number; text_hash: string }>('SELECT id, version, text_hash FROM minutes_versions WHERE workshop_id = 3 ORDER BY version DESC')).rows[0]!;
+		const signers = (await sql.query<{ link_token: string }>('SELECT link_token FROM minutes_signers WHERE minutes_version_id = $1', [version.id])).rows;
+		const frozen = (
+			await sql.query<{ description: string }>(
 				`SELECT c.description FROM matrix_cells c JOIN matrix_versions v ON v.id = c.version_id
-				 WHERE v.workshop_id = 3 AND v.superseded_at IS NULL AND c.institution_id = ? AND c.component_id = 1`
+				 WHERE v.workshop_id = 3 AND v.superseded_at IS NULL AND c.institution_id = $1 AND c.component_id = 1`,
+				[PT_INKA]
 			)
-			.get(PT_INKA) as { description: string } | undefined;
-		view.close();
+		).rows[0];
 		expect(frozen?.description).toContain('Zamrud');
 		expect(frozen?.description).not.toContain('Sesudahbeku');
 		expect(signers.length).toBeGreaterThan(0);

@@ -19,8 +19,9 @@ import * as Y from 'yjs';
 import type { Redis } from 'ioredis';
 import { log } from '../../log';
 import type { Principal } from '../principal';
-import { CLOSE, DEFAULT_LIMITS, Room, type Connection, type RoomLimits, type RoomOptions } from '../rooms';
+import { CLOSE, DEFAULT_LIMITS, Room, type Connection, type RoomLimits, type RoomOptions, type StoredRoom } from '../rooms';
 import { matchesConnection, type ConnectionMatch, type LiveRooms, type LiveSocket } from '../live-rooms';
+import type { Fencing } from '../database-store';
 import type { RoomStore } from '../persistence';
 import { RoomLeases, type LeaseHolder } from './lease';
 import { keys, openRedis, type ClusterSettings } from './redis';
@@ -40,11 +41,11 @@ export type ClusterRoomOptions = Partial<RoomLimits> &
 		 * The store for rooms this instance owns, writing under the fence `fenceOf` answers;
 		 * `onStale` drops a room whose fence the database refused.
 		 */
-		ownerStore: (fenceOf: (room: string) => number | null, onStale: (room: string, error: Error) => void) => RoomStore;
+		ownerStore: (fencing: Fencing) => RoomStore;
 		/** Reads a room's durable state (non-owners read the database, never a live copy). */
-		loadDurable: (room: string) => { snapshot: Uint8Array | null; updates: Uint8Array[] };
+		loadDurable: (room: string) => Promise<StoredRoom>;
 		/** Raises the room's stored fence to this one; `ok: false` with the stored fence if it is already higher. */
-		claim: (room: string, fence: number) => { ok: true } | { ok: false; stored: number };
+		claim: (room: string, fence: number) => Promise<{ ok: true } | { ok: false; stored: number }>;
 	};
 
 /** The owner a change was sent to stopped serving the room before acknowledging it. */
@@ -185,10 +186,10 @@ export class ClusterRooms implements LiveRooms {
 		this.subscriber.subscribe(CONTROL_CHANNEL).catch((error: unknown) => log('error', 'cluster.control.subscribe.failed', { error }));
 		this.leases = new RoomLeases(this.redis, this.settings, (room, reason) => this.ownershipLost(room, reason));
 		this.reader = new StreamReader(this.blocking, this.redis, this.settings, (down) => (down ? this.redisDown() : undefined));
-		this.store = options.ownerStore(
-			(room) => this.leases.fenceOf(room),
-			(room, error) => setImmediate(() => this.ownershipLost(room, error.message))
-		);
+		this.store = options.ownerStore({
+			fenceOf: (room) => this.leases.fenceOf(room),
+			onStale: (room, error) => setImmediate(() => this.ownershipLost(room, error.message))
+		});
 		this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.settings.leaseTtlMs / 3)));
 		this.heartbeatTimer.unref();
 		log('info', 'cluster.start', { instance: this.settings.instanceId, leaseTtlMs: this.settings.leaseTtlMs });
@@ -407,7 +408,7 @@ export class ClusterRooms implements LiveRooms {
 	 * claim: the counter is raised past it and the lease given back, and routing tries again.
 	 */
 	private async becomeOwner(entry: Entry, fence: number, inboundFrom: string): Promise<boolean> {
-		const claimed = this.options.claim(entry.name, fence);
+		const claimed = await this.options.claim(entry.name, fence);
 		if (!claimed.ok) {
 			log('warn', 'lease.fence.behind', { room: entry.name, fence, stored: claimed.stored });
 			await this.leases.raiseCounter(entry.name, claimed.stored);
@@ -415,6 +416,34 @@ export class ClusterRooms implements LiveRooms {
 			return false;
 		}
 		if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, RETRY, 'room moved, reconnect');
+		// Loaded after the claim: everything an earlier owner could still write is in what we read.
+		const started = Date.now();
+		const stored = await this.store.load(entry.name);
+		const fresh = !stored.snapshot && stored.updates.length === 0;
+		const repair = fresh ? await this.options.seed(entry.workshopId) : this.options.reconcile ? await this.options.reconcile(entry.workshopId) : null;
+		const publish = (message: OutboundMessage) => {
+			publishOutbound(this.redis, this.settings, entry.name, message).catch((error: unknown) =>
+				log('warn', 'cluster.publish.failed', { room: entry.name, kind: message.t, error })
+			);
+		};
+		const room = new Room(
+			entry.name,
+			entry.workshopId,
+			{
+				...this.limits,
+				store: this.store,
+				seed: this.options.seed,
+				reconcile: this.options.reconcile,
+				knownSite: this.options.knownSite,
+				onRejected: this.options.onRejected
+			},
+			stored,
+			repair,
+			started
+		);
+		const owned = new OwnedRoom(room, fence, publish);
+		entry.mode = { kind: 'owner', owned };
+		// From the mark taken before the lease was visible: sockets forwarded to us meanwhile are served.
 		await this.reader.follow(
 			keys.inbound(entry.name),
 			(fields) => {
@@ -423,21 +452,6 @@ export class ClusterRooms implements LiveRooms {
 			},
 			inboundFrom
 		);
-		const publish = (message: OutboundMessage) => {
-			publishOutbound(this.redis, this.settings, entry.name, message).catch((error: unknown) =>
-				log('warn', 'cluster.publish.failed', { room: entry.name, kind: message.t, error })
-			);
-		};
-		const room = new Room(entry.name, entry.workshopId, {
-			...this.limits,
-			store: this.store,
-			seed: this.options.seed,
-			reconcile: this.options.reconcile,
-			knownSite: this.options.knownSite,
-			onRejected: this.options.onRejected
-		});
-		const owned = new OwnedRoom(room, fence, publish);
-		entry.mode = { kind: 'owner', owned };
 		// Sockets forwarded to an earlier owner must sync again: they reconnect (here or elsewhere).
 		publish({ t: 'owner', instance: this.settings.instanceId, fence });
 		for (const state of entry.sockets.values()) {
@@ -703,17 +717,16 @@ export class ClusterRooms implements LiveRooms {
 	}
 
 	/** A document holding the room's durable state (what the database has), for non-owners. */
-	private durableDoc(entry: Entry, seedIfEmpty = true): Y.Doc | null {
-		const doc = new Y.Doc({ gc: true });
-		const { snapshot, updates } = this.options.loadDurable(entry.name);
+	private async durableDoc(entry: Entry, seedIfEmpty = true): Promise<Y.Doc | null> {
+		const { snapshot, updates } = await this.options.loadDurable(entry.name);
 		if (!snapshot && updates.length === 0) {
-			if (!seedIfEmpty) {
-				doc.destroy();
-				return null;
-			}
-			doc.transact(() => this.options.seed(entry.workshopId, doc));
+			if (!seedIfEmpty) return null;
+			const seed = await this.options.seed(entry.workshopId);
+			const doc = new Y.Doc({ gc: true });
+			doc.transact(() => seed(doc));
 			return doc;
 		}
+		const doc = new Y.Doc({ gc: true });
 		Y.transact(doc, () => {
 			if (snapshot) Y.applyUpdate(doc, snapshot);
 			for (const update of updates) Y.applyUpdate(doc, update);
@@ -725,10 +738,10 @@ export class ClusterRooms implements LiveRooms {
 	 * Reads a workshop's live document: the room itself where this instance owns it, otherwise
 	 * its durable state in the database (everything any client was sent is there).
 	 */
-	read<T>(workshopId: number, fn: (doc: Y.Doc) => T): T {
+	async read<T>(workshopId: number, fn: (doc: Y.Doc) => T): Promise<T> {
 		const entry = this.entries.get(workshopId);
 		if (entry?.mode.kind === 'owner') return fn(entry.mode.owned.room.doc);
-		const doc = this.durableDoc(entry ?? new Entry(workshopId, `workshop-${workshopId}`))!;
+		const doc = (await this.durableDoc(entry ?? new Entry(workshopId, `workshop-${workshopId}`)))!;
 		try {
 			return fn(doc);
 		} finally {
@@ -774,8 +787,8 @@ export class ClusterRooms implements LiveRooms {
 	private async forwardChange<T>(entry: Entry, fn: (doc: Y.Doc) => T): Promise<T> {
 		// The owner stores the seeded document as it loads the room: a change computed against a seed
 		// of our own would create every row and cell a second time, so wait for the stored one.
-		let doc = this.durableDoc(entry, false);
-		for (const deadline = Date.now() + this.settings.forwardTimeoutMs; !doc; doc = this.durableDoc(entry, false)) {
+		let doc = await this.durableDoc(entry, false);
+		for (const deadline = Date.now() + this.settings.forwardTimeoutMs; !doc; doc = await this.durableDoc(entry, false)) {
 			if (Date.now() > deadline || entry.mode.kind !== 'forwarding') throw new Error(`live room ${entry.name} has no stored document to change yet`);
 			await new Promise((r) => setTimeout(r, 50));
 		}
