@@ -32,11 +32,16 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
 	postgres = await startPostgres();
+	const admin = new pg.Client({ connectionString: postgres.url() });
+	await admin.connect();
+	await admin.query('CREATE DATABASE mufakat_cluster');
+	await admin.end();
+	// The instances migrate it as they start (under an advisory lock).
 	cluster = await startCluster({
 		instances: 3,
 		balance: 'roundrobin',
 		env: {
-			DATABASE_URL: postgres.url(),
+			DATABASE_URL: postgres.url('mufakat_cluster'),
 			MUFAKAT_COLLAB_SECRET: TEST_SECRET,
 			MUFAKAT_SEAL_SECRET: 'cluster-test-seal-secret',
 			MUFAKAT_LEASE_TTL_MS: '2000',
@@ -44,7 +49,7 @@ beforeAll(async () => {
 			MUFAKAT_COMPACT_QUIET_MS: '0'
 		}
 	});
-	sql = new pg.Client({ connectionString: postgres.url() });
+	sql = new pg.Client({ connectionString: postgres.url('mufakat_cluster') });
 	await sql.connect();
 	redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
 	redis.on('error', () => undefined);

@@ -10,7 +10,8 @@ import { SqliteRoomStore, type RoomStore } from '../../src/lib/server/collab/per
 import type { Principal } from '../../src/lib/server/collab/principal';
 import { parseMessage, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
 import { RoomManager, type Connection } from '../../src/lib/server/collab/rooms';
-import { openDatabase, type Db } from '../../src/lib/server/db/client';
+import { dialectOf, openDatabase, type Db } from '../../src/lib/server/db/client';
+import { DatabaseRoomStore } from '../../src/lib/server/collab/database-store';
 import { collabSnapshots, collabUpdates } from '../../src/lib/server/db/schema';
 import * as decoding from 'lib0/decoding';
 import { memoryDb } from '../helpers/db';
@@ -55,7 +56,30 @@ afterEach(async () => {
 	await Promise.all(managers.splice(0).map((m) => m.closeAll()));
 });
 
-function manager(db: Db, store: RoomStore = new SqliteRoomStore(db), compactEvery = 5) {
+/**
+ * The store the process uses on the event loop for this database: SQLite's (in memory) or the
+ * awaited one of PostgreSQL (when the suite runs against it). Test stores below extend it.
+ */
+class EventLoopStore implements RoomStore {
+	private readonly inner: RoomStore;
+	constructor(db: Db) {
+		this.inner = dialectOf(db) === 'postgres' ? new DatabaseRoomStore(db) : new SqliteRoomStore(db);
+	}
+	load(room: string) {
+		return this.inner.load(room);
+	}
+	append(room: string, updates: readonly Uint8Array[]) {
+		return this.inner.append(room, updates);
+	}
+	compact(room: string, state: Uint8Array, upToId: number) {
+		return this.inner.compact(room, state, upToId);
+	}
+	close() {
+		return this.inner.close();
+	}
+}
+
+function manager(db: Db, store: RoomStore = new EventLoopStore(db), compactEvery = 5) {
 	const m = new RoomManager({ store, seed, compactEvery, compactQuietMs: 0, idleMs: 60_000 });
 	managers.push(m);
 	return m;
@@ -85,7 +109,7 @@ describe('live rooms: load, compaction, reload', () => {
 
 	it('logs a failing compaction, keeps serving and loses nothing', async () => {
 		const db = await memoryDb();
-		class FailingStore extends SqliteRoomStore {
+		class FailingStore extends EventLoopStore {
 			async compact(): Promise<void> {
 				throw new Error('SQLITE_FULL: database or disk is full');
 			}
@@ -146,7 +170,7 @@ describe('live rooms: load, compaction, reload', () => {
  * A store whose appends wait until the test lets them finish (or fail), as a slow disk flush on
  * the writer thread would; compaction and loading go straight to the database.
  */
-class HeldStore extends SqliteRoomStore {
+class HeldStore extends EventLoopStore {
 	readonly appends: { updates: readonly Uint8Array[]; release: () => void; fail: (error: Error) => void }[] = [];
 	closed = false;
 	override append(room: string, updates: readonly Uint8Array[]): Promise<number> {
