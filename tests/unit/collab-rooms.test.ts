@@ -134,7 +134,7 @@ describe('live rooms: load, compaction, reload', () => {
 		const { conn } = recorder(rep);
 		await m.connect(3, conn);
 		await typeInto(m, conn, 'milik ruang ini ');
-		await flush();
+		await (await m.room(3)).stored();
 		// A row another writer appended that this room never loaded.
 		const foreign = new Y.Doc();
 		foreign.getMap('meta').set('elsewhere', true);
@@ -152,6 +152,7 @@ describe('live rooms: load, compaction, reload', () => {
 		const m = manager(db, undefined, 1000);
 		const { conn, refusals } = recorder(rep);
 		const room = await m.connect(3, conn);
+		await room.stored();
 		const before = (await db.select().from(collabUpdates)).length;
 		const client = new Y.Doc();
 		Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
@@ -209,7 +210,7 @@ async function heldRoom() {
 	const reader = recorder(projector);
 	await m.connect(3, writer.conn);
 	store.releaseAll();
-	await flush();
+	await (await m.room(3)).stored();
 	await m.connect(3, reader.conn);
 	// What the projector holds after its first sync.
 	const seen = new Y.Doc();
