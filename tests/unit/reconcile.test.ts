@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { cellKey, readMatrix, roomName, roots, WHOLE_MATRIX } from '../../src/lib/collab/matrix-doc';
-import { SqliteRoomStore } from '../../src/lib/server/collab/persistence';
+import { roomStoreFor } from '../../src/lib/server/collab/log-writer';
 import { RoomManager } from '../../src/lib/server/collab/rooms';
 import { loadMatrixFacts, reconcileChanged, reconcileDoc, seedDoc, type ReconcileReport } from '../../src/lib/server/collab/seed';
 import { collabUpdates, components, institutions, workshopInvitations } from '../../src/lib/server/db/schema';
@@ -18,7 +18,7 @@ const BANK_JATIM = 15;
 function roomsOver(db: Awaited<ReturnType<typeof memoryDb>>) {
 	const reports: ReconcileReport[] = [];
 	const rooms = new RoomManager({
-		store: new SqliteRoomStore(db),
+		store: roomStoreFor(db),
 		seed: async (id) => {
 			const facts = await loadMatrixFacts(db, id);
 			return (doc) => facts && seedDoc(facts, doc);
