@@ -242,7 +242,19 @@ describe('live rooms across three instances behind HAProxy', () => {
 
 		const staff = new Client(nonOwner.url);
 		await staff.login('moderator@mufakat.test', 'mufakat-demo');
-		const freeze = await staff.post('/workshops/3/matrix?/freeze', {});
+		// Someone keeps typing while the freeze goes through: whatever the room accepted must be in the
+		// frozen version, and whatever is not in it must have been refused.
+		const typist = open(cluster.url, { token: repToken(PT_INKA) });
+		await typist.synced;
+		let n = 0;
+		const typing = setInterval(() => type(typist, PT_INKA, ` ketik${n++}`), 15);
+		let freeze: Response;
+		try {
+			freeze = await staff.post('/workshops/3/matrix?/freeze', {});
+			await until(() => typist.denied.length > 0, 10_000, 'typing refused once frozen');
+		} finally {
+			clearInterval(typing);
+		}
 		expect(freeze.status, await freeze.clone().text()).toBeLessThan(400);
 		await until(() => roots(rep.doc).meta.get('frozen') === true, 10_000, 'freeze reaches the live room');
 		type(rep, PT_INKA, ' Sesudahbeku');
@@ -270,6 +282,9 @@ describe('live rooms across three instances behind HAProxy', () => {
 		).rows[0];
 		expect(frozen?.description).toContain('Zamrud');
 		expect(frozen?.description).not.toContain('Sesudahbeku');
+		// Nothing accepted slipped past the freeze: the frozen text is the live room's, to the letter.
+		expect(frozen?.description).toBe(text(await durableDoc(), PT_INKA));
+		expect(frozen?.description).toContain('ketik0');
 		expect(signers.length).toBeGreaterThan(0);
 		const strokes = JSON.stringify({ width: 300, height: 120, strokes: [[[10, 60], [80, 20], [150, 100], [290, 30]]] });
 		for (const s of signers) {
