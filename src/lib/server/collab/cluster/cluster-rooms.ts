@@ -27,7 +27,6 @@ import { RoomLeases, type LeaseHolder } from './lease';
 import { keys, openRedis, type ClusterSettings } from './redis';
 import { decodeEntry, publishInbound, publishOutbound, StreamReader, type InboundMessage, type OutboundMessage } from './transport';
 
-export type { LiveSocket };
 
 /** Close code for "the room moved or Redis is away, reconnect": y-websocket retries it. */
 const RETRY = CLOSE.shuttingDown;
@@ -195,10 +194,6 @@ export class ClusterRooms implements LiveRooms {
 		log('info', 'cluster.start', { instance: this.settings.instanceId, leaseTtlMs: this.settings.leaseTtlMs });
 	}
 
-	get instanceId(): string {
-		return this.settings.instanceId;
-	}
-
 	/**
 	 * Says this instance is alive, and forgets the forwarded sockets of instances that stopped
 	 * saying so (killed: their sockets closed without a word). Three missed beats (about one TTL)
@@ -241,24 +236,13 @@ export class ClusterRooms implements LiveRooms {
 		log('warn', 'cluster.instance.gone', { instance, forgotten });
 	}
 
-	/** The workshops whose room this instance owns now. */
-	ownedWorkshops(): number[] {
-		return [...this.entries.values()].filter((e) => e.mode.kind === 'owner').map((e) => e.workshopId);
-	}
-
-	/** Whether this instance owns the room now (for tests and the health endpoint). */
+	/** Whether this instance owns the room now. */
 	owns(workshopId: number): boolean {
 		return this.entries.get(workshopId)?.mode.kind === 'owner';
 	}
 
 	isLoaded(workshopId: number): boolean {
 		return this.owns(workshopId);
-	}
-
-	/** The owned room, if this instance owns it (tests read its document). */
-	ownedRoom(workshopId: number): Room | null {
-		const mode = this.entries.get(workshopId)?.mode;
-		return mode?.kind === 'owner' ? mode.owned.room : null;
 	}
 
 	/** Serves a socket: on the room here if this instance owns it, else forwarded to the owner. */
@@ -289,7 +273,7 @@ export class ClusterRooms implements LiveRooms {
 			mode.owned.room.join(state.conn);
 			return;
 		}
-		if (mode.kind === 'forwarding') return this.forward(entry, mode.owner, state);
+		if (mode.kind === 'forwarding') return this.forward(entry, state);
 		void this.route(entry);
 	}
 
@@ -534,10 +518,10 @@ export class ClusterRooms implements LiveRooms {
 		entry.mode = { kind: 'forwarding', owner };
 		log('info', 'cluster.forward.start', { room: entry.name, owner: owner.instanceId, fence: owner.fence, sockets: entry.sockets.size });
 		this.startWatchdog(entry);
-		for (const state of [...entry.sockets.values()]) this.forward(entry, owner, state);
+		for (const state of [...entry.sockets.values()]) this.forward(entry, state);
 	}
 
-	private forward(entry: Entry, _owner: LeaseHolder, state: SocketState) {
+	private forward(entry: Entry, state: SocketState) {
 		if (state.forwarded || state.gone) return;
 		state.forwarded = true;
 		this.sendInbound(entry, { t: 'open', conn: state.id, instance: this.settings.instanceId, principal: state.conn.principal }, state);
