@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: type check, unit, integration (built server) and end-to-end (Debian's Chromium).
 # Installs what the tests need that npm cannot: chromium, poppler-utils, qpdf, mupdf-tools (a second
-# PDF signature verifier), openssl (a local RFC 3161 time-stamping authority), fonts.
+# PDF signature verifier), openssl (a local RFC 3161 time-stamping authority), fonts, redis-server and
+# haproxy (several instances behind a load balancer).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ command -v pdfsig >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v mutool >/dev/null 2>&1 || missing+=(mupdf-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# Several instances (tests/integration/cluster.test.ts): Redis and HAProxy in front of the built server.
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "Installing system packages for tests: ${missing[*]}"

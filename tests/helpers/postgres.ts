@@ -58,7 +58,8 @@ export async function startPostgres(): Promise<PostgresServer> {
 		'-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
 		'-c', 'max_connections=200', '-c', 'shared_buffers=64MB', '-c', 'log_min_messages=warning'
 	]);
-	const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+	// Its own process group: runuser does not pass SIGINT on to postgres, so stop() signals the group.
+	const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
 	let log = '';
 	child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
 	const deadline = Date.now() + 30_000;
@@ -78,7 +79,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 		async stop() {
 			if (child.exitCode === null) {
 				const exited = new Promise((r) => child.once('exit', r));
-				child.kill('SIGINT'); // fast shutdown
+				process.kill(-child.pid!, 'SIGINT'); // fast shutdown
 				await exited;
 			}
 			rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ import { SqliteRoomStore, type RoomStore } from '../../src/lib/server/collab/per
 import type { Principal } from '../../src/lib/server/collab/principal';
 import { parseMessage, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
 import { RoomManager, type Connection } from '../../src/lib/server/collab/rooms';
-import { openDatabase, type Db } from '../../src/lib/server/db/client';
+import { dialectOf, openDatabase, type Db } from '../../src/lib/server/db/client';
+import { DatabaseRoomStore } from '../../src/lib/server/collab/database-store';
 import { collabSnapshots, collabUpdates } from '../../src/lib/server/db/schema';
 import * as decoding from 'lib0/decoding';
 import { memoryDb } from '../helpers/db';
@@ -55,7 +56,30 @@ afterEach(async () => {
 	await Promise.all(managers.splice(0).map((m) => m.closeAll()));
 });
 
-function manager(db: Db, store: RoomStore = roomStoreFor(db), compactEvery = 5) {
+/**
+ * The store the process uses on the event loop for this database: SQLite's (in memory) or the
+ * awaited one of PostgreSQL (when the suite runs against it). Test stores below extend it.
+ */
+class EventLoopStore implements RoomStore {
+	private readonly inner: RoomStore;
+	constructor(db: Db) {
+		this.inner = dialectOf(db) === 'postgres' ? new DatabaseRoomStore(db) : new SqliteRoomStore(db);
+	}
+	load(room: string) {
+		return this.inner.load(room);
+	}
+	append(room: string, updates: readonly Uint8Array[]) {
+		return this.inner.append(room, updates);
+	}
+	compact(room: string, state: Uint8Array, upToId: number) {
+		return this.inner.compact(room, state, upToId);
+	}
+	close() {
+		return this.inner.close();
+	}
+}
+
+function manager(db: Db, store: RoomStore = new EventLoopStore(db), compactEvery = 5) {
 	const m = new RoomManager({ store, seed, compactEvery, compactQuietMs: 0, idleMs: 60_000 });
 	managers.push(m);
 	return m;
@@ -85,7 +109,7 @@ describe('live rooms: load, compaction, reload', () => {
 
 	it('logs a failing compaction, keeps serving and loses nothing', async () => {
 		const db = await memoryDb();
-		class FailingStore extends SqliteRoomStore {
+		class FailingStore extends EventLoopStore {
 			async compact(): Promise<void> {
 				throw new Error('SQLITE_FULL: database or disk is full');
 			}
@@ -110,7 +134,7 @@ describe('live rooms: load, compaction, reload', () => {
 		const { conn } = recorder(rep);
 		await m.connect(3, conn);
 		await typeInto(m, conn, 'milik ruang ini ');
-		await flush();
+		await (await m.room(3)).stored();
 		// A row another writer appended that this room never loaded.
 		const foreign = new Y.Doc();
 		foreign.getMap('meta').set('elsewhere', true);
@@ -128,6 +152,7 @@ describe('live rooms: load, compaction, reload', () => {
 		const m = manager(db, undefined, 1000);
 		const { conn, refusals } = recorder(rep);
 		const room = await m.connect(3, conn);
+		await room.stored();
 		const before = (await db.select().from(collabUpdates)).length;
 		const client = new Y.Doc();
 		Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
@@ -146,26 +171,22 @@ describe('live rooms: load, compaction, reload', () => {
  * A store whose appends wait until the test lets them finish (or fail), as a slow disk flush on
  * the writer thread would; compaction and loading go straight to the database.
  */
-class HeldStore implements RoomStore {
-	constructor(private readonly inner: RoomStore) {}
-	load(room: string) {
-		return this.inner.load(room);
-	}
+class HeldStore extends EventLoopStore {
 	readonly appends: { updates: readonly Uint8Array[]; release: () => void; fail: (error: Error) => void }[] = [];
 	closed = false;
-	append(room: string, updates: readonly Uint8Array[]): Promise<number> {
+	override append(room: string, updates: readonly Uint8Array[]): Promise<number> {
 		return new Promise<number>((resolve, reject) => {
-			this.appends.push({ updates: [...updates], release: () => void this.inner.append(room, updates).then(resolve, reject), fail: reject });
+			this.appends.push({ updates: [...updates], release: () => super.append(room, updates).then(resolve, reject), fail: reject });
 		});
 	}
 	/** Compactions wait too while this is set. */
 	holdCompactions = false;
 	readonly compactions: (() => void)[] = [];
-	compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
-		if (!this.holdCompactions) return this.inner.compact(room, state, upToId);
-		return new Promise<void>((resolve, reject) => this.compactions.push(() => void this.inner.compact(room, state, upToId).then(resolve, reject)));
+	override compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
+		if (!this.holdCompactions) return super.compact(room, state, upToId);
+		return new Promise<void>((resolve, reject) => this.compactions.push(() => super.compact(room, state, upToId).then(resolve, reject)));
 	}
-	async close(): Promise<void> {
+	override async close(): Promise<void> {
 		this.closed = true;
 	}
 	/** Lets every append (and held compaction) asked for so far finish. */
@@ -183,13 +204,13 @@ const updatesSent = (sent: Uint8Array[]) => sent.map((m) => parseMessage(m)).fla
 /** A room whose seeding is stored, with a representative and the projector connected. */
 async function heldRoom() {
 	const db = await memoryDb();
-	const store = new HeldStore(roomStoreFor(db));
+	const store = new HeldStore(db);
 	const m = manager(db, store, 1000);
 	const writer = recorder(rep);
 	const reader = recorder(projector);
 	await m.connect(3, writer.conn);
 	store.releaseAll();
-	await flush();
+	await (await m.room(3)).stored();
 	await m.connect(3, reader.conn);
 	// What the projector holds after its first sync.
 	const seen = new Y.Doc();

@@ -35,6 +35,7 @@ function fakeRooms() {
 	closed = [];
 	const subjects = ['attendance:1', 'attendance:2', 'attendance:3', 'attendance:4'];
 	(globalThis as Record<symbol, unknown>)[ROOMS] = {
+		isLoaded: () => false,
 		closeConnections(workshopId: number, match: (p: { subject: string }) => boolean, code: number) {
 			const hit = subjects.filter((subject) => match({ subject }));
 			closed.push({ workshopId, subjects: hit, code });

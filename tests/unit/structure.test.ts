@@ -110,7 +110,7 @@ describe('structure changes reach SQL and every live doc alike', () => {
 	it('does not create a live doc for a workshop of the programme that never had one', async () => {
 		expect(await stored(LIVE)).toBeGreaterThan(0);
 		expect(await stored(NO_DOC)).toBe(0);
-		expect(liveRooms().rooms.has(NO_DOC)).toBe(false);
+		expect(liveRooms().isLoaded(NO_DOC)).toBe(false);
 	});
 
 	it('updates every stored doc of the programme, loaded or not', async () => {

@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseRoomName, roomName } from '../../collab/matrix-doc';
+import { parseRoomName } from '../../collab/matrix-doc';
 import { resolveSession, SESSION_COOKIE } from '../auth';
 import { getDb } from '../db/client';
 import { collabSecret, principalFromViewer, verifyCollabToken, type Principal } from './principal';
 import { liveRooms } from './registry';
 import { isCollabTokenRevoked } from './revocation';
 import { log } from '../log';
-import { CLOSE, type Connection, type Room } from './rooms';
+import { CLOSE, type Connection } from './rooms';
 
 /** Live documents are served under this path; every other upgrade (Vite's HMR) is left alone. */
 export const COLLAB_PATH = '/collab';
@@ -80,50 +80,24 @@ function serve(ws: WebSocket, principal: Principal) {
 		bufferedAmount: () => ws.bufferedAmount,
 		close: (code, reason) => ws.close(code, reason)
 	};
-	const rooms = liveRooms();
-	const name = roomName(principal.workshopId);
-	// The room may still be loading (from the database): what the client sends meanwhile waits, in order.
-	let room: Room | null = null;
-	let early: Uint8Array[] | null = [];
-	let closed = false;
-	const receive = (message: Uint8Array) => {
-		try {
-			room!.receive(conn, message);
-		} catch (error) {
-			// Anything that does not parse or apply cleanly ends this connection only.
-			log('warn', 'socket.malformed', { room: name, subject: principal.subject, error });
-			ws.close(CLOSE.malformed, 'malformed message');
-		}
-	};
+	// A LiveSocket keeps what arrives while its room loads (or, with several instances, while its owner is found).
+	const room = liveRooms().open(principal.workshopId, conn);
 	ws.on('message', (data, isBinary) => {
 		if (!isBinary) return ws.close(CLOSE.malformed, 'binary frames only');
 		const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-		const message = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-		if (early) early.push(message);
-		else receive(message);
+		try {
+			room.receive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+		} catch (error) {
+			// Anything that does not parse or apply cleanly ends this connection only.
+			log('warn', 'socket.malformed', { room: room.roomName, subject: principal.subject, error });
+			ws.close(CLOSE.malformed, 'malformed message');
+		}
 	});
-	ws.on('close', () => {
-		closed = true;
-		if (room) rooms.disconnect(room, conn);
-	});
+	ws.on('close', () => room.leave());
 	ws.on('error', (error) => {
-		log('warn', 'socket.error', { room: name, subject: principal.subject, error });
+		log('warn', 'socket.error', { room: room.roomName, subject: principal.subject, error });
 		ws.terminate();
 	});
-	rooms.connect(principal.workshopId, conn).then(
-		(loaded) => {
-			room = loaded;
-			if (closed) return rooms.disconnect(loaded, conn);
-			const waiting = early ?? [];
-			early = null;
-			for (const message of waiting) receive(message);
-		},
-		(error: unknown) => {
-			log('error', 'room.load.failed', { room: name, error });
-			// Retryable: the client reconnects by itself and keeps its edits meanwhile.
-			ws.close(CLOSE.slowConsumer, 'room unavailable');
-		}
-	);
 }
 
 /**

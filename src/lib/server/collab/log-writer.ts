@@ -17,8 +17,9 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { dialectOf, type Db } from '../db/client';
+import { DatabaseRoomStore } from './database-store';
 import { log } from '../log';
-import { loadRoomLog, PostgresRoomStore, SqliteRoomStore, type RoomStore } from './persistence';
+import { loadRoomLog, SqliteRoomStore, type RoomStore } from './persistence';
 import type { StoredRoom } from './rooms';
 
 /** How long either connection waits for the other's write lock before a write fails. */
@@ -65,12 +66,14 @@ function logWriterScript(): LogWriterScript | null {
 }
 
 /**
- * The store for a database: a file gets the writer thread; an in-memory database (unit tests),
+ * The store for a database: PostgreSQL the awaited drizzle store (database-store.ts); a SQLite
+ * file the writer thread; an in-memory database (unit tests),
  * which a second thread cannot open, is written on the event loop behind the same interface.
  * `MUFAKAT_LOG_WRITER=inline` forces the event-loop writer (to compare the two).
  */
 export function roomStoreFor(db: Db): RoomStore {
-	if (dialectOf(db) === 'postgres') return new PostgresRoomStore(db);
+	// PostgreSQL: the pool writes beside the event loop already; no thread needed.
+	if (dialectOf(db) === 'postgres') return new DatabaseRoomStore(db);
 	const file = db.$client.name;
 	if (db.$client.memory || file === '' || process.env.MUFAKAT_LOG_WRITER === 'inline') return new SqliteRoomStore(db);
 	const script = logWriterScript();

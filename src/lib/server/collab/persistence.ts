@@ -1,8 +1,6 @@
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
-import { transaction, type Db } from '../db/client';
-import { collabSnapshots, collabUpdates } from '../db/schema';
+import type { Db } from '../db/client';
 import type { StoredRoom } from './rooms';
-import { appendToRoomLog, blob, compactRoomLog, loadRoomLog } from './sqlite-log';
+import { appendToRoomLog, compactRoomLog, loadRoomLog } from './sqlite-log';
 
 export { loadRoomLog };
 
@@ -52,64 +50,4 @@ export class SqliteRoomStore implements RoomStore {
 	}
 
 	async close(): Promise<void> {}
-}
-
-/**
- * The live-document log in PostgreSQL, shared by every instance. An append is one transaction (one
- * WAL flush, synchronous_commit on) that resolves only once committed; the room broadcasts after.
- * Writes run one at a time in the order asked, as the room expects of every store.
- */
-export class PostgresRoomStore implements RoomStore {
-	private queue: Promise<unknown> = Promise.resolve();
-
-	constructor(private readonly db: Db) {}
-
-	private inOrder<T>(write: () => Promise<T>): Promise<T> {
-		const next = this.queue.then(write, write);
-		this.queue = next.catch(() => {});
-		return next;
-	}
-
-	async load(room: string): Promise<StoredRoom> {
-		return transaction(this.db, async (tx) => {
-			const snap = (await tx.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)))[0];
-			const rows = await tx
-				.select({ id: collabUpdates.id, data: collabUpdates.data })
-				.from(collabUpdates)
-				.where(and(eq(collabUpdates.room, room), gt(collabUpdates.id, snap?.upToId ?? 0)))
-				.orderBy(asc(collabUpdates.id));
-			const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : (snap?.upToId ?? 0);
-			return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)), lastId };
-		});
-	}
-
-	append(room: string, updates: readonly Uint8Array[]): Promise<number> {
-		return this.inOrder(async () => {
-			const rows = await this.db
-				.insert(collabUpdates)
-				.values(updates.map((update) => ({ room, data: blob(update) })))
-				.returning({ id: collabUpdates.id });
-			return Math.max(0, ...rows.map((r) => r.id));
-		});
-	}
-
-	compact(room: string, state: Uint8Array, upToId: number): Promise<void> {
-		return this.inOrder(() =>
-			transaction(this.db, async (tx) => {
-				const previous = (await tx.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)))[0];
-				// Never fold backwards: an older state must not replace a newer snapshot.
-				if (previous && previous.upToId > upToId) return;
-				const data = blob(state);
-				await tx
-					.insert(collabSnapshots)
-					.values({ room, data, upToId, updatedAt: new Date() })
-					.onConflictDoUpdate({ target: collabSnapshots.room, set: { data, upToId, updatedAt: new Date() } });
-				await tx.delete(collabUpdates).where(and(eq(collabUpdates.room, room), lte(collabUpdates.id, upToId)));
-			})
-		);
-	}
-
-	async close(): Promise<void> {
-		await this.queue;
-	}
 }

@@ -4,7 +4,9 @@ import { dialectOf, getDb, type Db } from '../db/client';
 import { areas, collabSnapshots, collabUpdates } from '../db/schema';
 import { log } from '../log';
 import { roomStoreFor } from './log-writer';
-import { CLOSE, RoomManager } from './rooms';
+import { CLOSE, RoomManager, type RoomOptions } from './rooms';
+import { singleInstanceRooms, type LiveRooms } from './live-rooms';
+import { startClusterRooms } from './cluster/start';
 import { loadMatrixFacts, reconcileChanged, reconcileDoc, reconcileLogFields, seedDoc } from './seed';
 
 /**
@@ -12,7 +14,7 @@ import { loadMatrixFacts, reconcileChanged, reconcileDoc, reconcileLogFields, se
  * bundle are separate module graphs in one process, and both must reach the same live rooms.
  */
 const KEY = Symbol.for('mufakat.collab.rooms');
-type Holder = { [KEY]?: RoomManager };
+type Holder = { [KEY]?: LiveRooms };
 
 /** A number from the environment (at least `min`; positive by default), or undefined to keep the room's default. */
 function numberFromEnv(name: string, min = 1): number | undefined {
@@ -51,13 +53,16 @@ function siteLookup(db: Db): { known: (code: string) => boolean; ready: Promise<
 	return { known: (code) => codes.has(code), ready };
 }
 
-export function liveRooms(): RoomManager {
+/**
+ * The live rooms of this process: served here alone (the default), or, with `REDIS_URL` set, shared
+ * with the other instances through Redis (cluster/, docs/scaling.md).
+ */
+export function liveRooms(): LiveRooms {
 	const holder = globalThis as Holder;
 	if (!holder[KEY]) {
 		const db = getDb();
 		const sites = siteLookup(db);
-		holder[KEY] = new RoomManager({
-			store: roomStoreFor(db),
+		const common: Omit<RoomOptions, 'store'> = {
 			seed: async (workshopId) => {
 				await sites.ready;
 				const facts = await loadMatrixFacts(db, workshopId);
@@ -78,7 +83,8 @@ export function liveRooms(): RoomManager {
 			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
 			maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
 			writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
-		});
+		};
+		holder[KEY] = startClusterRooms(db, common) ?? singleInstanceRooms(new RoomManager({ store: roomStoreFor(db), ...common }));
 	}
 	return holder[KEY];
 }
@@ -96,8 +102,8 @@ export async function workshopsWithLiveDoc(db: Db, workshopIds: number[]): Promi
 		...await db.selectDistinct({ room: collabUpdates.room }).from(collabUpdates).where(inArray(collabUpdates.room, names))
 	].map((r) => r.room));
 	// Not `liveRooms()`: asking must not open the process-wide database (unit tests pass their own).
-	const loaded = (globalThis as Holder)[KEY]?.rooms;
-	return workshopIds.filter((id) => stored.has(roomName(id)) || loaded?.has(id));
+	const rooms = (globalThis as Holder)[KEY];
+	return workshopIds.filter((id) => stored.has(roomName(id)) || rooms?.isLoaded(id));
 }
 
 /**
@@ -137,7 +143,8 @@ export function closeParticipantConnections(workshopId: number, attendanceIds: n
 		workshopId,
 		(p) => subjects.has(p.subject),
 		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
-		opts.reason ?? (opts.final ? 'attendance entry removed' : 'attendance entry corrected')
+		opts.reason ?? (opts.final ? 'attendance entry removed' : 'attendance entry corrected'),
+		{ subjects: [...subjects] }
 	);
 	if (closed) log('info', 'room.participantClosed', { room: roomName(workshopId), connections: closed, final: opts.final });
 }
@@ -153,13 +160,14 @@ export function closeUserConnections(userId: number, opts: { final: boolean; why
 	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere(
 		(p) => p.subject === subject,
 		opts.final ? CLOSE.forbidden : CLOSE.rightsChanged,
-		opts.why
+		opts.why,
+		{ subjects: [subject] }
 	);
 	if (closed) log('info', 'room.userClosed', { subject, connections: closed, why: opts.why });
 }
 
 /** Ends every live connection opened with this token, wherever it is (the token was revoked). */
 export function closeTokenConnections(tokenId: string): void {
-	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere((p) => p.tokenId === tokenId, CLOSE.unauthenticated, 'token revoked');
+	const closed = (globalThis as Holder)[KEY]?.closeConnectionsEverywhere((p) => p.tokenId === tokenId, CLOSE.unauthenticated, 'token revoked', { tokenId });
 	if (closed) log('info', 'room.tokenClosed', { tokenId, connections: closed });
 }

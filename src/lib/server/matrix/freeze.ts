@@ -40,19 +40,28 @@ export async function isMatrixFrozen(db: Db, workshopId: number): Promise<boolea
  * Freezes the live matrix once. Asking again while it is frozen (two moderators, a double click,
  * two requests racing) stores nothing and answers with the version already frozen.
  *
- * The check and the write happen in one IMMEDIATE transaction: it takes SQLite's write lock before
- * reading, so even two processes cannot both find "not frozen" and both write a version.
+ * The live document is closed to cell writes first, and durably: only then is it read, so the
+ * version holds every edit anyone was told was accepted and nothing can slip in between the read
+ * and the SQL write (both awaited; with several instances the room may live on another one, and
+ * the read is its durable state). A freeze interrupted after that first step (the doc frozen, no
+ * version in SQL) is completed by asking again.
+ *
+ * The check and the write happen in one transaction (IMMEDIATE on SQLite, SERIALIZABLE on
+ * PostgreSQL), so even two processes cannot both find "not frozen" and both write a version.
  */
 export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | null): Promise<FreezeResult> {
 	const rooms = liveRooms();
+	if (!(await currentVersionRow(db, workshop.id)))
+		await rooms.change(workshop.id, (doc) => {
+			const meta = roots(doc).meta;
+			if (meta.get('frozen') !== true) meta.set('frozen', true);
+		});
 	const snapshot = await rooms.read(workshop.id, readMatrix);
 	const content = canonicalMatrixJson(snapshot);
 	const contentHash = sha256Hex(content);
-	const saved = await transaction(db, async (tx): Promise<FreezeResult | null> => {
+	const saved = await transaction(db, async (tx): Promise<FreezeResult> => {
 			const current = await currentVersionRow(tx, workshop.id);
 			if (current) return { version: current.version, contentHash: current.contentHash, alreadyFrozen: true };
-			// The doc says frozen but SQL has no current version: not something a second click explains.
-			if (snapshot.frozen) return null;
 			const latest = (await tx.select({ v: max(matrixVersions.version) }).from(matrixVersions).where(eq(matrixVersions.workshopId, workshop.id)))[0];
 			const version = (latest?.v ?? 0) + 1;
 			const row = (await tx
@@ -83,10 +92,6 @@ export async function freezeMatrix(db: Db, workshop: Workshop, userId: number | 
 				}
 			return { version, contentHash, alreadyFrozen: false };
 		});
-	if (!saved) {
-		log('warn', 'matrix.freeze.inconsistent', { workshop: workshop.id, reason: 'live doc frozen without a current version' });
-		throw new InputError({ matrix: { key: 'error.matrixFrozen' } });
-	}
 	// Also when already frozen: a crash between the SQL write and this one left the doc open.
 	if (!snapshot.frozen || snapshot.version !== saved.version)
 		// Answered only once durable: a moderator told "frozen" must find it frozen after a power cut.
