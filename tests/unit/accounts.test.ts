@@ -1,7 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryDb } from '../helpers/db';
 import type { Db } from '../../src/lib/server/db/client';
-import { forumMembers, forums, sessions, users } from '../../src/lib/server/db/schema';
+import { accessLinks, forumMembers, forums, sessions, users } from '../../src/lib/server/db/schema';
 import { authenticate, createUser, hashPasswordAsync, resolveSession, startSession, verifyPassword, verifyPasswordAsync } from '../../src/lib/server/auth';
 import { LinkRefused } from '../../src/lib/server/accounts/access-links';
 import {
@@ -31,7 +32,8 @@ async function world() {
 	return { db, forumId, admin };
 }
 
-const count = (db: Db, table: 'users' | 'access_links' | 'forum_members') => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+const TABLES = { users, access_links: accessLinks, forum_members: forumMembers };
+const count = async (db: Db, table: keyof typeof TABLES) => Number((await db.select({ n: sql<number>`count(*)` }).from(TABLES[table]))[0]!.n);
 
 async function refusal(run: () => unknown): Promise<string> {
 	try {
@@ -89,7 +91,7 @@ describe('invitations', () => {
 		// Used once: a second acceptance, new account or existing, is refused and stores nothing.
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Lain', email: 'lain@forum.test', password: GOOD, passwordConfirm: GOOD }))).toBe('used');
 		expect(await refusal(() => acceptWithExistingAccount(db, token, { email: 'maya@forum.test', password: GOOD }))).toBe('used');
-		expect(count(db, 'users')).toBe(2);
+		expect(await count(db, 'users')).toBe(2);
 	});
 
 	it('refuses an expired invitation and stores nothing', async () => {
@@ -98,8 +100,8 @@ describe('invitations', () => {
 		const { token } = await createInvitation(db, forumId, admin.id, { role: 'secretariat', name: 'Sekar', days: '2' }, now);
 		const later = now + 2 * DAY + 1;
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Sekar', email: 'sekar@forum.test', password: GOOD, passwordConfirm: GOOD }, later))).toBe('expired');
-		expect(count(db, 'users')).toBe(1);
-		expect(count(db, 'forum_members')).toBe(0);
+		expect(await count(db, 'users')).toBe(1);
+		expect(await count(db, 'forum_members')).toBe(0);
 		// Renewing gives a new link; the old token stays dead.
 		const renewed = (await renewInvitation(db, forumId, (await listOpenInvitations(db, forumId))[0]!.id, later))!;
 		expect(await refusal(async () => await invitationFor(db, token, later))).toBe('unknown');
@@ -113,7 +115,7 @@ describe('invitations', () => {
 		expect(await revokeInvitation(db, other, invitation.id)).toBe(false);
 		expect(await revokeInvitation(db, forumId, invitation.id)).toBe(true);
 		expect(await refusal(() => acceptWithNewAccount(db, token, { name: 'Obi', email: 'obi@forum.test', password: GOOD, passwordConfirm: GOOD }))).toBe('unknown');
-		expect(count(db, 'access_links')).toBe(0);
+		expect(await count(db, 'access_links')).toBe(0);
 	});
 
 	it('answers bad input field by field and leaves the link usable', async () => {
@@ -130,7 +132,7 @@ describe('invitations', () => {
 		expect(mismatch.passwordConfirm).toBe('The two passwords differ.');
 		const taken = await fieldErrors(() => acceptWithNewAccount(db, token, { name: 'Maya', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD }));
 		expect(taken.email).toMatch(/already has an account/);
-		expect(count(db, 'users')).toBe(1);
+		expect(await count(db, 'users')).toBe(1);
 		expect((await invitationFor(db, token)).usedAt).toBeNull();
 	});
 
@@ -222,7 +224,7 @@ describe('first run', () => {
 		const input = { name: 'Admin Forum', email: 'admin@forum.test', password: GOOD, passwordConfirm: GOOD };
 		expect(await fieldErrors(() => completeSetup(db, token, { ...input, password: 'admin12345', passwordConfirm: 'admin12345' }))).toHaveProperty('password');
 		await expect(completeSetup(db, stale, input)).rejects.toBeInstanceOf(SetupRefused);
-		expect(count(db, 'users')).toBe(0);
+		expect(await count(db, 'users')).toBe(0);
 
 		const admin = await completeSetup(db, token, input);
 		expect(admin.isAdmin).toBe(true);
@@ -230,7 +232,7 @@ describe('first run', () => {
 		expect(await setupTokenState(db, token)).toBe('done');
 		await expect(completeSetup(db, token, { ...input, email: 'kedua@forum.test' })).rejects.toMatchObject({ state: 'done' });
 		expect(await issueSetupToken(db)).toBeNull();
-		expect(count(db, 'users')).toBe(1);
+		expect(await count(db, 'users')).toBe(1);
 	});
 
 	it('creates an administrator from the command line with the same checks', async () => {

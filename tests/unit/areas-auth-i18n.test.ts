@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDb } from '../helpers/db';
 import { countVillagesUnder, importAreas, searchVillages } from '../../src/lib/server/areas';
+import { areas } from '../../src/lib/server/db/schema';
 import { authenticate, createUser, resolveSession, startSession } from '../../src/lib/server/auth';
 import { toCsv } from '../../src/lib/server/csv';
 import { en, id } from '../../src/lib/i18n/messages';
@@ -8,6 +9,7 @@ import { en, id } from '../../src/lib/i18n/messages';
 describe('official areas (idn-area-data)', () => {
 	it('finds Kelurahan Taman in Kota Madiun with its kecamatan and counts villages under a kabupaten', async () => {
 		const db = await memoryDb();
+		await db.delete(areas); // a test database on PostgreSQL is copied from a template that has them
 		expect(await importAreas(db)).toBeGreaterThan(80_000);
 		expect(await importAreas(db)).toBe(0);
 		const found = await searchVillages(db, 'taman', '35.77');
