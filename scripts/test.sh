@@ -12,7 +12,9 @@ command -v pdfsig >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v mutool >/dev/null 2>&1 || missing+=(mupdf-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-# Several instances (tests/integration/cluster.test.ts): Redis and HAProxy in front of the built server.
+# The second engine (the unit and integration layers run on both) and several instances
+# (tests/integration/cluster.test.ts): PostgreSQL, Redis and HAProxy in front of the built server.
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
@@ -31,7 +33,12 @@ npm run check
 npm run build
 set +e
 mkdir -p test-output
+# Every layer on the embedded default (SQLite) …
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json
 status=$?
-node scripts/summarize-tests.mjs test-output/vitest.json || status=1
+# … then the unit and integration layers again on PostgreSQL (a real server started by the tests;
+# the three-instance test already runs on PostgreSQL in the first pass).
+MUFAKAT_TEST_DATABASE=postgres npx vitest run --project unit --project integration --exclude tests/integration/cluster.test.ts \
+	--reporter=default --reporter=json --outputFile.json=test-output/vitest-postgres.json || status=1
+node scripts/summarize-tests.mjs test-output/vitest.json test-output/vitest-postgres.json || status=1
 exit $status
