@@ -5,6 +5,7 @@
  * its own process group, so stopping it leaves nothing behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -204,6 +205,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
 	const count = opts.instances ?? 3;
 	const redis = opts.redis ?? (await startRedis());
 	const dir = mkdtempSync(join(tmpdir(), 'mufakat-cluster-'));
+	// What every instance must share (docs/scaling.md): the seal keys' passphrase and the collab tokens' secret.
+	const secrets = { MUFAKAT_SEAL_SECRET: randomBytes(24).toString('base64url'), MUFAKAT_COLLAB_SECRET: randomBytes(24).toString('base64url') };
 	const instances: ClusterInstance[] = [];
 	try {
 		// One after the other: the first applies the migrations, the others find them applied.
@@ -212,7 +215,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
 			mkdirSync(join(dir, name));
 			const server = await startServer({
 				dir: join(dir, name),
-				env: { DATABASE_PATH: join(dir, 'mufakat.db'), ORIGIN: undefined, REDIS_URL: redis.url, MUFAKAT_INSTANCE_ID: name, ...opts.env }
+				env: { DATABASE_PATH: join(dir, 'mufakat.db'), ORIGIN: undefined, REDIS_URL: redis.url, MUFAKAT_INSTANCE_ID: name, ...secrets, ...opts.env }
 			});
 			instances.push({ ...server, name });
 		}

@@ -40,8 +40,13 @@ function sealSecret(): string {
 	if (!file) return (memorySecret ??= randomBytes(32).toString('base64url'));
 	if (!existsSync(file)) {
 		mkdirSync(dirname(file), { recursive: true });
-		writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
-		chmodSync(file, 0o600);
+		try {
+			writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+			chmodSync(file, 0o600);
+		} catch (error) {
+			// Another process sharing this folder (an instance on the same machine) wrote it first: use theirs.
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+		}
 	}
 	return readFileSync(file, 'utf8').trim();
 }

@@ -19,6 +19,10 @@ import { clusterSettingsFromEnv } from './redis';
 export function startClusterRooms(db: Db, common: Omit<RoomOptions, 'store'>): LiveRooms | null {
 	const settings = clusterSettingsFromEnv();
 	if (!settings) return null;
+	// The seal keys are stored encrypted under this passphrase: an instance with a passphrase of its
+	// own (a seal.secret file on its own disk) could not open a seal another instance created.
+	if (dialectOf(db) === 'postgres' && !process.env.MUFAKAT_SEAL_SECRET)
+		throw new Error('REDIS_URL is set but MUFAKAT_SEAL_SECRET is not: set the same MUFAKAT_SEAL_SECRET on every instance (see docs/scaling.md).');
 	if (dialectOf(db) === 'sqlite') {
 		const file = db.$client.name;
 		if (db.$client.memory || file === '' || file === ':memory:')
