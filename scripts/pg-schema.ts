@@ -7,7 +7,7 @@
  *   npx tsx scripts/pg-schema.ts          # rewrite the twin
  *   npm run db:generate                   # then the migrations of both engines
  *
- * A unit test fails when the committed twin differs from what this script writes.
+ * A unit test fails when the committed twin differs from what this script writes (tests/unit/pg-schema.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
