@@ -1,8 +1,7 @@
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import { demoModeOn } from './accounts/demo-mode';
-import type { Db } from './db/client';
-import { affectedRows } from './db/client';
+import { affectedRows, type Db } from './db/client';
 import { attendance, forumMembers, sessions, users, type ForumRole } from './db/schema';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;

@@ -7,8 +7,7 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { countVillagesUnder } from './areas';
-import type { Db } from './db/client';
-import { transaction } from './db/client';
+import { transaction, type Db } from './db/client';
 import {
 	beneficiaryCounts,
 	commitments,

@@ -1,6 +1,5 @@
 import { inArray, sql } from 'drizzle-orm';
-import type { Db } from './db/client';
-import { affectedRows } from './db/client';
+import { affectedRows, type Db } from './db/client';
 import { transaction } from './db/client';
 import { createUser, grantRole } from './auth';
 import { attendance, components, forums, users, institutions, persons, pilotSites, programmes, representations, workshops, agendaItems, workshopInvitations, type Sector } from './db/schema';

@@ -5,8 +5,7 @@
 import { fail } from '@sveltejs/kit';
 import { eq } from 'drizzle-orm';
 import { translate, type Locale } from '$lib/i18n/translate';
-import type { Db } from './db/client';
-import { transaction } from './db/client';
+import { transaction, type Db } from './db/client';
 import { throttleBuckets } from './db/schema';
 
 export type ThrottleOptions = { limit: number; windowMs: number; lockMs: number };

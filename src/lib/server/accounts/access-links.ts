@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { affectedRows } from '../db/client';
+import { affectedRows, type Db } from '../db/client';
 import { accessLinks, type AccessLinkKind } from '../db/schema';
 import { sha256Hex } from '../hashing';
 

@@ -1,8 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { grantRole, hashPasswordAsync, maySignIn, verifyPasswordAsync } from '../auth';
 import { closeUserConnections } from '../collab/registry';
-import type { Db } from '../db/client';
-import { affectedRows, transaction } from '../db/client';
+import { affectedRows, transaction, type Db } from '../db/client';
 import { accessLinks, forumMembers, FORUM_ROLES, users, type ForumRole } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 import { consumeLink, DAY_MS, LinkRefused, newLinkToken, usableLink, type AccessLink } from './access-links';

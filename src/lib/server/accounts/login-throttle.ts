@@ -1,7 +1,6 @@
 import { and, eq, inArray, like, lt } from 'drizzle-orm';
 import { authenticate, HashingBusyError } from '../auth';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { throttleBuckets } from '../db/schema';
 import { log } from '../log';
 

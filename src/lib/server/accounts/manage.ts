@@ -1,8 +1,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync, verifyPasswordAsync } from '../auth';
 import { closeUserConnections } from '../collab/registry';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { forumMembers, forums, users, type ForumRole } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 import { readNewPassword, readPassword } from './fields';

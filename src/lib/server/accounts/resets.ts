@@ -1,8 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { endSessionsOf, hashPasswordAsync } from '../auth';
 import { closeUserConnections } from '../collab/registry';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { accessLinks, users } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 import { consumeLink, DAY_MS, LinkRefused, newLinkToken, usableLink } from './access-links';

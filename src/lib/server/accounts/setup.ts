@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { hashPasswordAsync } from '../auth';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { settings, users } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { parseBaseUrl } from '../network';

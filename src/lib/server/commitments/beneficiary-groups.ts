@@ -8,8 +8,7 @@
  * with the group, not with its name.
  */
 import { and, asc, count, countDistinct, eq, ne } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { beneficiaryCounts, beneficiaryGroups } from '../db/schema';
 import { InputReader } from '../validation';
 

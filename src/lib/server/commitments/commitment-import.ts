@@ -15,8 +15,7 @@
 import { eq } from 'drizzle-orm';
 import { parsePeriod, type Period } from '../../commitments/periods';
 import { decodeCsvBytes, undoFormulaDefusing, type CsvDecodeRefusal } from '../csv';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { commitments, programmes, progressReports, REPORT_FLAGS } from '../db/schema';
 import { keepFirstRevision, recordRevision } from './report-revisions';
 import { findReport, readReportFields, type Commitment, type ReportValues } from './progress';

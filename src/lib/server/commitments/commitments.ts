@@ -4,8 +4,7 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { areaCodeProblem, countVillagesUnder, describeAreas, findArea, type AreaPath } from '../areas';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import {
 	areas,
 	commitments,
@@ -190,7 +189,7 @@ export async function createCommitmentsFromText(db: Db, forumId: number, input: 
 	if (lines.length > 100) form.fail('statements', 'commitment.tooManyLines', { max: 100 });
 	form.done();
 	return await transaction(db, async (tx) => {
-		let number = await nextNumber(tx as unknown as Db, forumId, programmeId);
+		let number = await nextNumber(tx, forumId, programmeId);
 		const created = [];
 		for (const statement of lines)
 			created.push(
@@ -444,7 +443,7 @@ export async function promoteCellToCommitment(db: Db, forumId: number, input: Fo
 				forumId,
 				programmeId,
 				workshopId: workshop.id,
-				number: String(await nextNumber(tx as unknown as Db, forumId, programmeId)),
+				number: String(await nextNumber(tx, forumId, programmeId)),
 				statement: statement.slice(0, 1000),
 				type: cell.type === 'KEBIJAKAN' ? 'policy' : cell.volume != null ? 'numeric' : 'milestone',
 				unit: cell.unit.slice(0, 60),

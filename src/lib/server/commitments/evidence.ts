@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Viewer } from '../auth';
-import type { Db } from '../db/client';
-import { DEFAULT_DATABASE_PATH } from '../db/client';
+import { DEFAULT_DATABASE_PATH, type Db } from '../db/client';
 import { commitments, evidenceFiles, progressReports } from '../db/schema';
 import type { FieldMessage } from '../validation';
 

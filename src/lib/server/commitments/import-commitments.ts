@@ -13,8 +13,7 @@
 import { and, eq } from 'drizzle-orm';
 import { parseDecimal } from '../../commitments/periods';
 import { undoFormulaDefusing } from '../csv';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { commitments, institutions, type COMMITMENT_TYPES } from '../db/schema';
 import { InputError, type FieldMessage } from '../validation';
 import { MAX_IMPORT_ROWS, parseCsvRecords } from './commitment-import';

@@ -20,8 +20,7 @@ import {
 	type Period,
 	type PeriodKind
 } from '../../commitments/periods';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { beneficiaryCounts, beneficiaryGroups, commitments, commitmentSites, evidenceFiles, institutions, PERIOD_TYPES, progressReports, REPORT_FLAGS, users } from '../db/schema';
 import { evidenceDir, MAX_EVIDENCE_BYTES, prepareEvidence, removeUnreferenced, writeEvidence, type PreparedEvidence } from './evidence';
 import { InputError, InputReader } from '../validation';

@@ -10,8 +10,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { commitments, commitmentSupporters, institutions, reportingLinks, settings } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { InputReader } from '../validation';

@@ -5,8 +5,7 @@
  * it), `{year}` the meeting's year.
  */
 import { and, eq, like, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { minutesVersions, settings, workshops } from '../db/schema';
 import type { FieldMessage } from '../validation';
 

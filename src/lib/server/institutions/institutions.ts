@@ -1,8 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { refreshLiveStructure, workshopsWithLiveDoc } from '../collab/registry';
 import { matrixInstitutions } from '../collab/seed';
-import type { Db } from '../db/client';
-import { affectedRows } from '../db/client';
+import { affectedRows, type Db } from '../db/client';
 import { institutions, SECTORS, workshops, type Sector } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 

@@ -9,8 +9,7 @@ import * as Y from 'yjs';
 import { cellKey, isCellEmpty, parseCellKey, readCell, roots, WHOLE_MATRIX, type CellFields, type ConsentState } from '../../collab/matrix-doc';
 import { closeParticipantConnections, liveRooms, workshopsWithLiveDoc } from '../collab/registry';
 import { reconcileWorkshopDoc } from '../collab/seed';
-import type { Db } from '../db/client';
-import { affectedRows, transaction } from '../db/client';
+import { affectedRows, transaction, type Db } from '../db/client';
 import {
 	attendance,
 	commitments,

@@ -6,8 +6,7 @@
 import { and, desc, eq, isNull, max } from 'drizzle-orm';
 import { canonicalMatrixJson, cellKey, readMatrix, roots } from '../../collab/matrix-doc';
 import { liveRooms } from '../collab/registry';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { matrixCells, matrixVersions } from '../db/schema';
 import { sha256Hex } from '../hashing';
 import { log } from '../log';

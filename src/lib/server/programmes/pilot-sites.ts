@@ -5,8 +5,7 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { describeAreas, findArea } from '../areas';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { pilotSites, PILOT_STAGES } from '../db/schema';
 import { InputError, InputReader } from '../validation';
 

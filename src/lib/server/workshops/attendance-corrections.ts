@@ -5,8 +5,7 @@
  */
 import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { closeParticipantConnections, refreshLiveStructure } from '../collab/registry';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { accessLinks, attendance, attendanceAudit, persons, representations, sessions, users } from '../db/schema';
 import { getInstitution } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';

@@ -4,8 +4,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { refreshLiveStructure } from '../collab/registry';
-import type { Db } from '../db/client';
-import { transaction } from '../db/client';
+import { transaction, type Db } from '../db/client';
 import { attendance, persons, representations, SECTORS, type Sector } from '../db/schema';
 import { createInstitution, getInstitution, listInstitutions } from '../institutions/institutions';
 import { InputError, InputReader } from '../validation';

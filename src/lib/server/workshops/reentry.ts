@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { startSession } from '../auth';
-import type { Db } from '../db/client';
-import { affectedRows } from '../db/client';
+import { affectedRows, type Db } from '../db/client';
 import { transaction } from '../db/client';
 import { accessLinks, attendance, workshops } from '../db/schema';
 import { sha256Hex } from '../hashing';

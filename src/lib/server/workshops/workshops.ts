@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { refreshLiveStructure } from '../collab/registry';
-import type { Db } from '../db/client';
-import { affectedRows } from '../db/client';
+import { affectedRows, type Db } from '../db/client';
 import { transaction } from '../db/client';
 import {
 	agendaItems,
