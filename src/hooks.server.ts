@@ -1,7 +1,7 @@
 import { building } from '$app/environment';
 import { redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { getDb, initDatabase } from '$lib/server/db/client';
+import { getDb, initDatabase, oneInstanceAtATime } from '$lib/server/db/client';
 import { importAreas } from '$lib/server/areas';
 import { markDemoAccounts, seedDemo } from '$lib/server/demo';
 import { demoModeOn } from '$lib/server/accounts/demo-mode';
@@ -18,19 +18,22 @@ import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/tr
 export const init: ServerInit = async () => {
 	if (building) return;
 	const db = await initDatabase();
-	await importAreas(db);
-	await markDemoAccounts(db);
-	// Until an administrator exists, each start prints a fresh one-time address (the last one stops
-	// working); only whoever can read this console can use it.
-	const setupToken = await issueSetupToken(db);
-	if (setupToken) console.log(`Setup: ${setupBaseUrl()}/setup/${setupToken}`);
-	if (demoModeOn() && await seedDemo(db)) {
-		// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
-		// points at this server's verify page (PUBLIC_URL, else the address phones on the LAN use).
-		await prepareDemoMinutes(db);
-		await seedDemoCommitments(db);
-		await signDemoMinutes(db, serverBaseUrl().url);
-	}
+	// Several instances may start together on one PostgreSQL database: they take turns here.
+	await oneInstanceAtATime(db, async () => {
+		await importAreas(db);
+		await markDemoAccounts(db);
+		// Until an administrator exists, each start prints a fresh one-time address (the last one stops
+		// working); only whoever can read this console can use it.
+		const setupToken = await issueSetupToken(db);
+		if (setupToken) console.log(`Setup: ${setupBaseUrl()}/setup/${setupToken}`);
+		if (demoModeOn() && (await seedDemo(db))) {
+			// The 2021 workshop ships signed and sealed, its commitments in the minutes; the seal's QR
+			// points at this server's verify page (PUBLIC_URL, else the address phones on the LAN use).
+			await prepareDemoMinutes(db);
+			await seedDemoCommitments(db);
+			await signDemoMinutes(db, serverBaseUrl().url);
+		}
+	});
 };
 
 const session: Handle = async ({ event, resolve }) => {

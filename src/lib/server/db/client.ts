@@ -153,6 +153,27 @@ export async function openPostgres(url: string, opts: { poolSize?: number; idleT
 	return connectPostgres(url, { ...opts, migrationsFolder: opts.migrationsFolder ?? resolve('drizzle/pg') });
 }
 
+/** Any constant, distinct from the migration lock's: the start-up work of one instance at a time. */
+const STARTUP_LOCK = 7_261_130;
+
+/**
+ * Runs the start-up work (area list, demo, set-up link) of one instance at a time: instances that
+ * start together on one PostgreSQL database would otherwise each find it empty and load the demo
+ * twice. On SQLite one process owns the file, so it simply runs.
+ */
+export async function oneInstanceAtATime<T>(db: Db, work: () => Promise<T>): Promise<T> {
+	if (dialectOf(db) === 'sqlite') return work();
+	const pool = db.$client as unknown as { connect(): Promise<{ query(sql: string, params: unknown[]): Promise<unknown>; release(): void }> };
+	const lock = await pool.connect();
+	try {
+		await lock.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK]);
+		return await work();
+	} finally {
+		await lock.query('SELECT pg_advisory_unlock($1)', [STARTUP_LOCK]).catch(() => {});
+		lock.release();
+	}
+}
+
 /** Closes the connection (SQLite) or the pool (PostgreSQL). */
 export async function closeDatabase(db: Db): Promise<void> {
 	if (dialectOf(db) === 'postgres') await (db.$client as unknown as { end(): Promise<void> }).end();
