@@ -37,8 +37,8 @@ mkdir -p test-output
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json
 status=$?
 # … then the unit and integration layers again on PostgreSQL (a real server started by the tests;
-# the three-instance test already runs on PostgreSQL in the first pass).
-MUFAKAT_TEST_DATABASE=postgres npx vitest run --project unit --project integration --exclude tests/integration/cluster.test.ts \
+# the three-instance and fleet start-up tests already run on PostgreSQL in the first pass).
+MUFAKAT_TEST_DATABASE=postgres npx vitest run --project unit --project integration --exclude tests/integration/cluster.test.ts --exclude tests/integration/postgres-startup.test.ts \
 	--reporter=default --reporter=json --outputFile.json=test-output/vitest-postgres.json || status=1
 node scripts/summarize-tests.mjs test-output/vitest.json test-output/vitest-postgres.json || status=1
 exit $status
