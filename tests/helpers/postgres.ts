@@ -3,12 +3,15 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /** A real PostgreSQL server from Debian's packages, on a loopback port, with its data in a temporary folder. */
 export interface PostgresServer {
 	port: number;
 	/** A connection URL for `database` on this server (the superuser, no password on loopback). */
 	url(database?: string): string;
+	/** Creates an empty database and answers its URL (the app migrates it when it connects). */
+	createDatabase(name: string): Promise<string>;
 	stop(): Promise<void>;
 }
 
@@ -76,6 +79,16 @@ export async function startPostgres(): Promise<PostgresServer> {
 	return {
 		port,
 		url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+		async createDatabase(name) {
+			const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+			await admin.connect();
+			try {
+				await admin.query(`CREATE DATABASE ${name}`);
+			} finally {
+				await admin.end();
+			}
+			return `postgres://postgres@127.0.0.1:${port}/${name}`;
+		},
 		async stop() {
 			if (child.exitCode === null) {
 				const exited = new Promise((r) => child.once('exit', r));

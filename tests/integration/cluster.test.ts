@@ -32,10 +32,7 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
 	postgres = await startPostgres();
-	const admin = new pg.Client({ connectionString: postgres.url() });
-	await admin.connect();
-	await admin.query('CREATE DATABASE mufakat_cluster');
-	await admin.end();
+	await postgres.createDatabase('mufakat_cluster');
 	// The instances migrate it as they start (under an advisory lock).
 	cluster = await startCluster({
 		instances: 3,

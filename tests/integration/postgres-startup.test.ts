@@ -13,10 +13,7 @@ describe('three instances starting at once on an empty PostgreSQL database', () 
 
 	beforeAll(async () => {
 		postgres = await startPostgres();
-		const admin = new pg.Client({ connectionString: postgres.url() });
-		await admin.connect();
-		await admin.query('CREATE DATABASE mufakat_fleet');
-		await admin.end();
+		await postgres.createDatabase('mufakat_fleet');
 	});
 
 	afterAll(async () => {

@@ -17,9 +17,9 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { dialectOf, type Db } from '../db/client';
-import { DatabaseRoomStore } from './database-store';
+import { DatabaseRoomStore, loadStoredRoom } from './database-store';
 import { log } from '../log';
-import { loadRoomLog, SqliteRoomStore, type RoomStore } from './persistence';
+import { SqliteRoomStore, type RoomStore } from './persistence';
 import type { StoredRoom } from './rooms';
 
 /** How long either connection waits for the other's write lock before a write fails. */
@@ -105,7 +105,7 @@ export class LogWriterStore implements RoomStore {
 	}
 
 	async load(room: string): Promise<StoredRoom> {
-		return loadRoomLog(this.db, room);
+		return loadStoredRoom(this.db, room);
 	}
 
 	append(room: string, updates: readonly Uint8Array[]): Promise<number> {

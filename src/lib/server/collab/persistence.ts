@@ -1,8 +1,7 @@
 import type { Db } from '../db/client';
 import type { StoredRoom } from './rooms';
-import { appendToRoomLog, compactRoomLog, loadRoomLog } from './sqlite-log';
-
-export { loadRoomLog };
+import { loadStoredRoom } from './database-store';
+import { appendToRoomLog, compactRoomLog } from './sqlite-log';
 
 /**
  * Where a room's document lives between restarts. Kept small so that another store
@@ -38,7 +37,7 @@ export class SqliteRoomStore implements RoomStore {
 	constructor(private readonly db: Db) {}
 
 	async load(room: string): Promise<StoredRoom> {
-		return loadRoomLog(this.db, room);
+		return loadStoredRoom(this.db, room);
 	}
 
 	async append(room: string, updates: readonly Uint8Array[]): Promise<number> {

@@ -4,24 +4,12 @@
  * synchronous on purpose (better-sqlite3 is), apart from the async domain code: an append is one
  * IMMEDIATE transaction and one disk flush, with nothing else interleaved on the connection.
  */
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, lte } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { collabSnapshots, collabUpdates } from '../db/schema';
 
 export function blob(bytes: Uint8Array): Buffer {
 	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-export function loadRoomLog(db: Db, room: string) {
-	const snap = db.select().from(collabSnapshots).where(eq(collabSnapshots.room, room)).get();
-	const rows = db
-		.select({ id: collabUpdates.id, data: collabUpdates.data })
-		.from(collabUpdates)
-		.where(and(eq(collabUpdates.room, room), gt(collabUpdates.id, snap?.upToId ?? 0)))
-		.orderBy(asc(collabUpdates.id))
-		.all();
-	const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : (snap?.upToId ?? 0);
-	return { snapshot: snap ? new Uint8Array(snap.data) : null, updates: rows.map((r) => new Uint8Array(r.data)), lastId };
 }
 
 /** One transaction, so one disk flush for the whole batch; returns the last log id. */

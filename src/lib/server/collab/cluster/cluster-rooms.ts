@@ -290,18 +290,22 @@ export class ClusterRooms implements LiveRooms {
 		state.queued.push(data);
 	}
 
-	private leave(entry: Entry, state: SocketState) {
-		if (state.gone) return;
+	/** Marks a socket gone and takes it out of the room this instance owns; false if it was gone already. */
+	private detach(entry: Entry, state: SocketState): boolean {
+		if (state.gone) return false;
 		state.gone = true;
 		entry.sockets.delete(state.conn);
-		const mode = entry.mode;
-		if (mode.kind === 'owner') {
-			mode.owned.room.leave(state.conn);
-			this.scheduleUnload(entry, mode.owned);
-		} else if (mode.kind === 'forwarding') {
-			if (state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
-			this.forgetIfIdle(entry);
+		if (entry.mode.kind === 'owner') {
+			entry.mode.owned.room.leave(state.conn);
+			this.scheduleUnload(entry, entry.mode.owned);
 		}
+		return true;
+	}
+
+	private leave(entry: Entry, state: SocketState) {
+		if (!this.detach(entry, state) || entry.mode.kind !== 'forwarding') return;
+		if (state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
+		this.forgetIfIdle(entry);
 	}
 
 	/** Writes to the owner's inbound stream; a socket whose frame cannot be sent is closed to retry. */
@@ -313,15 +317,7 @@ export class ClusterRooms implements LiveRooms {
 	}
 
 	private closeSocket(entry: Entry, state: SocketState, code: number, reason: string) {
-		if (state.gone) return;
-		state.gone = true;
-		entry.sockets.delete(state.conn);
-		const mode = entry.mode;
-		if (mode.kind === 'owner') {
-			mode.owned.room.leave(state.conn);
-			this.scheduleUnload(entry, mode.owned);
-		}
-		state.conn.close(code, reason);
+		if (this.detach(entry, state)) state.conn.close(code, reason);
 	}
 
 	/**
