@@ -191,7 +191,7 @@ describe('the new actions, asked by someone who may not', () => {
 			['/forums/1/institutions?/retire', { _action: 'retire', id: '3' }],
 			['/workshops/3/attendance?/edit', { _action: 'edit', id: String(rina), name: 'Diganti', jabatan: 'X', gender: 'P', phone: '', institutionId: '1' }],
 			['/workshops/3/attendance?/remove', { _action: 'remove', id: String(rina) }],
-			['/workshops/3/attendance?/restore', { _action: 'restore', id: String(attendanceIdOf('Lina Marlina')) }],
+			['/workshops/3/attendance?/restore', { _action: 'restore', id: String(await attendanceIdOf('Lina Marlina')) }],
 			['/workshops/3/attendance?/signatory', { _action: 'signatory', id: String(rina) }],
 			['/workshops/3/attendance?/reentry', { _action: 'reentry', id: String(rina) }]
 		];
@@ -201,6 +201,6 @@ describe('the new actions, asked by someone who may not', () => {
 	});
 });
 
-function attendanceIdOf(name: string): number {
+async function attendanceIdOf(name: string): Promise<number> {
 	return (await one<{ id: number }>('select id from attendance where workshop_id = 3 and name = ?', name)).id;
 }

@@ -107,7 +107,7 @@ describe('the Laporan Kemajuan for the first triwulan', () => {
 		expect(text).not.toMatch(/Kuncen Taman/);
 	});
 
-	it('is sealed over the whole file and passes qpdf', () => {
+	it('is sealed over the whole file and passes qpdf', async () => {
 		const file = fileOf(pdf, 'sealed.pdf');
 		const sig = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
 		expect(sig).toContain('Signature Validation: Signature is Valid');
