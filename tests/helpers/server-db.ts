@@ -9,7 +9,7 @@ import pg from 'pg';
  */
 export type ServerDb = {
 	dialect: 'sqlite' | 'postgres';
-	/** The first row, or undefined. */
+	/** The first row (undefined when there is none). */
 	one<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T>;
 	all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
 	/** Rows changed. */

@@ -30,25 +30,27 @@ export function freePort(): Promise<number> {
 	});
 }
 
-/** The PostgreSQL database of each data folder a server ran on, so that a restart on it finds its data. */
-const postgresOfDir = new Map<string, string>();
+/** The PostgreSQL database standing for each SQLite path a server ran on, so that a restart (or a second instance) finds the same data. */
+const postgresOfPath = new Map<string, string>();
 
 /**
  * Starts the built production server (build/server.js) on a random loopback port with its own
  * database (a SQLite file in `dir`, or a fresh PostgreSQL database of the run's server when the
  * suite runs on PostgreSQL), in its own process group so that stopping it leaves nothing behind.
  * `env` overrides the defaults; a variable given as undefined is not passed at all (a server without ORIGIN).
- * A server started again on an earlier one's `dir` finds that one's data, on either engine.
+ * Servers started on the same SQLite path (the same `dir`, or the same DATABASE_PATH in `env`)
+ * share their data on either engine; a DATABASE_URL in `env` is used as it is.
  * `entry` runs another build (bench/page-weight compares two).
  */
 export async function startServer(opts: { dir?: string; env?: Record<string, string | undefined>; entry?: string } = {}): Promise<RunningServer> {
 	const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mufakat-test-'));
-	const dbPath = join(dir, 'mufakat.db');
+	const dbPath = opts.env?.DATABASE_PATH ?? join(dir, 'mufakat.db');
 	const postgres = testPostgresUrl();
 	let databaseUrl: string | null = null;
-	if (postgres) {
-		databaseUrl = postgresOfDir.get(dir) ?? (await freshPostgresDatabase(postgres));
-		postgresOfDir.set(dir, databaseUrl);
+	if (opts.env && 'DATABASE_URL' in opts.env) databaseUrl = opts.env.DATABASE_URL ?? null;
+	else if (postgres) {
+		databaseUrl = postgresOfPath.get(dbPath) ?? (await freshPostgresDatabase(postgres));
+		postgresOfPath.set(dbPath, databaseUrl);
 	}
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
