@@ -5,14 +5,14 @@
  * For servers without a browser at hand. create-admin makes an instance administrator (the
  * password is read from stdin when --password is absent: typed twice, hidden, on a terminal; the
  * first line otherwise) and checks it like the web form. reset-password prints a single-use link
- * that sets a new password. Uses DATABASE_PATH like the server; `--lang en` for English output.
+ * that sets a new password. Uses DATABASE_URL or DATABASE_PATH like the server; `--lang en` for English output.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { createAdmin } from '../src/lib/server/accounts/setup';
 import { issueResetLink } from '../src/lib/server/accounts/resets';
-import { getDb } from '../src/lib/server/db/client';
+import { closeDatabase, initDatabase } from '../src/lib/server/db/client';
 import { users } from '../src/lib/server/db/schema';
 import { publicBaseUrl } from '../src/lib/server/network';
 import { InputError } from '../src/lib/server/validation';
@@ -105,7 +105,7 @@ function baseUrl(): string {
 }
 
 const [command] = positionals;
-const db = getDb();
+const db = await initDatabase();
 
 if (command === 'create-admin') {
 	if (!values.email || !values.name) usage();
@@ -135,3 +135,4 @@ if (command === 'create-admin') {
 } else {
 	usage();
 }
+await closeDatabase(db);

@@ -3,12 +3,12 @@
  *
  * What the public verify page says about a berita acara, for batch checks: the verdict on our seal,
  * then every signature in the file (signer, bytes covered, valid or not, ours or not, time-stamp)
- * and whether anything was appended after the last one. Uses DATABASE_PATH like the server, whose
+ * and whether anything was appended after the last one. Uses DATABASE_URL or DATABASE_PATH like the server, whose
  * seal certificates and sealed files it checks against. Exits 0 when every file is genuine, 2 when
  * one is not, 1 on a usage error.
  */
 import { readFileSync } from 'node:fs';
-import { getDb } from '../src/lib/server/db/client';
+import { initDatabase } from '../src/lib/server/db/client';
 import { verifyMinutesPdf } from '../src/lib/server/sealing';
 
 const files = process.argv.slice(2).filter((a) => a !== '--');
@@ -17,7 +17,7 @@ if (files.length === 0) {
 	process.exit(1);
 }
 
-const db = getDb();
+const db = await initDatabase();
 let allGenuine = true;
 for (const path of files) {
 	let bytes: Uint8Array;

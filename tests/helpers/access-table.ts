@@ -155,6 +155,7 @@ export const ACCESS: Record<string, Access> = {
 	'POST /logout': { allow: ALL, probe: () => ({ path: '/logout', form: {} }), endsSession: true },
 	'POST /lang': { allow: ALL, probe: () => ({ path: '/lang', form: { locale: 'id', redirectTo: '/' } }) },
 	'GET /verify': { allow: ALL, probe: () => ({ path: '/verify' }) },
+	'GET /healthz': { allow: ALL, probe: () => ({ path: '/healthz' }), why: 'the load balancer’s health check: says only that the process answers, and which instance it is' },
 	'POST /verify': { allow: ALL, probe: (w) => ({ path: '/verify', form: { hash: w.sealedHash } }) },
 	'GET /p/[programmeId]': { allow: ALL, probe: (w) => ({ path: `/p/${w.programmeId}` }), why: 'the public transparency page of a listed programme' },
 	'GET /logos/[sha256]': {

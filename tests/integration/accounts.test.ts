@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,25 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/http';
 import { useTestServer } from '../helpers/lifecycle';
 import { removeDir, startServer } from '../helpers/server';
+import { freshPostgresDatabase, testPostgresUrl } from '../helpers/db';
+import { openServerDb } from '../helpers/server-db';
 
 const ctx = useTestServer({ env: { MUFAKAT_DEMO: 'off' } });
 
 const ADMIN = { name: 'Administrator Lampung', email: 'admin@forum-lampung.test', password: 'kopi robusta dari way kanan' };
 const MODERATOR = { name: 'Maya Sari', email: 'maya@forum-lampung.test', password: 'perahu kecil di teluk semaka' };
 
-const count = (sql: string, ...args: unknown[]) => (ctx.db.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await ctx.serverDb.one(sql, ...args) as { n: number }).n;
 const users = () => count('select count(*) n from users');
 const links = () => count('select count(*) n from access_links');
 const members = () => count('select count(*) n from forum_members');
 
 /** Forums are made by the administrator's forum pages (another part of this issue); here, straight in the table. */
-function createForum(name: string, shortName: string): number {
-	const db = new Database(ctx.server.dbPath);
-	try {
-		return Number(db.prepare('insert into forums (name, short_name, village_word) values (?, ?, ?)').run(name, shortName, 'kampung').lastInsertRowid);
-	} finally {
-		db.close();
-	}
+function createForum(name: string, shortName: string): Promise<number> {
+	return ctx.serverDb.insert('insert into forums (name, short_name, village_word) values (?, ?, ?)', name, shortName, 'kampung');
 }
 
 function linkPath(html: string, kind: 'invite' | 'reset'): string {
@@ -78,7 +74,7 @@ describe('first run, invitations and roles on an empty database without the demo
 		expect(await page.text()).toContain('Alamat setup ini salah');
 		const post = await stranger.post('/setup/tebakan-salah', { ...ADMIN, passwordConfirm: ADMIN.password });
 		expect(post.status).toBe(404);
-		expect(users()).toBe(0);
+		expect(await users()).toBe(0);
 	});
 
 	it('creates the administrator from the printed address, once; the administrator then signs in', async () => {
@@ -89,18 +85,18 @@ describe('first run, invitations and roles on an empty database without the demo
 		const weakHtml = await weak.text();
 		expect(weakHtml).toContain('terlalu umum');
 		expect(weakHtml).not.toContain('admin12345');
-		expect(users()).toBe(0);
+		expect(await users()).toBe(0);
 
 		const done = await first.post(setupPath, { ...ADMIN, passwordConfirm: ADMIN.password });
 		expect(done.status).toBe(303);
 		expect(done.headers.get('location')).toBe('/admin');
-		expect(count('select count(*) n from users where is_admin = 1 and email = ?', ADMIN.email)).toBe(1);
-		expect(count("select count(*) n from settings where key = 'setup_token_sha256'")).toBe(0);
+		expect(await count('select count(*) n from users where is_admin = 1 and email = ?', ADMIN.email)).toBe(1);
+		expect(await count("select count(*) n from settings where key = 'setup_token_sha256'")).toBe(0);
 
 		const again = await new Client(ctx.server.url).post(setupPath, { ...ADMIN, email: 'kedua@forum-lampung.test', passwordConfirm: ADMIN.password });
 		expect(again.status).toBe(410);
 		expect(await again.text()).toContain('sudah dipakai');
-		expect(users()).toBe(1);
+		expect(await users()).toBe(1);
 
 		await admin.login(ADMIN.email, ADMIN.password);
 		const accounts = await admin.get('/admin');
@@ -109,10 +105,10 @@ describe('first run, invitations and roles on an empty database without the demo
 	});
 
 	it('invites a moderator by a single-use link that a second browser accepts; the moderator then signs in', async () => {
-		forumId = createForum('Forum Kampung Mandiri Kabupaten Way Kanan', 'FKM Way Kanan');
-		otherForumId = createForum('Forum Multipihak Kota Kupang', 'FMK Kupang');
+		forumId = await createForum('Forum Kampung Mandiri Kabupaten Way Kanan', 'FKM Way Kanan');
+		otherForumId = await createForum('Forum Multipihak Kota Kupang', 'FMK Kupang');
 		const path = await invite(admin, forumId, 'moderator', MODERATOR.name, MODERATOR.email);
-		expect(links()).toBe(1);
+		expect(await links()).toBe(1);
 
 		const invitee = new Client(ctx.server.url);
 		const offer = await (await invitee.get(path)).text();
@@ -121,7 +117,7 @@ describe('first run, invitations and roles on an empty database without the demo
 		const weak = await invitee.post(`${path}?/create`, { _action: 'create', name: MODERATOR.name, email: MODERATOR.email, password: 'maya-way-kanan', passwordConfirm: 'maya-way-kanan' });
 		expect(weak.status).toBe(400);
 		expect(await weak.text()).toContain('bagian depan alamat email');
-		expect(users()).toBe(1);
+		expect(await users()).toBe(1);
 
 		const accepted = await invitee.post(`${path}?/create`, { _action: 'create', name: MODERATOR.name, email: MODERATOR.email, password: MODERATOR.password, passwordConfirm: MODERATOR.password });
 		expect(accepted.status).toBe(303);
@@ -131,7 +127,7 @@ describe('first run, invitations and roles on an empty database without the demo
 		const reused = await new Client(ctx.server.url).post(`${path}?/create`, { _action: 'create', name: 'Orang Lain', email: 'lain@forum-lampung.test', password: MODERATOR.password, passwordConfirm: MODERATOR.password });
 		expect(reused.status).toBe(410);
 		expect(await reused.text()).toContain('sudah dipakai');
-		expect(users()).toBe(2);
+		expect(await users()).toBe(2);
 
 		await moderator.login(MODERATOR.email, MODERATOR.password);
 		const people = await (await moderator.get(`/forums/${forumId}/people`)).text();
@@ -141,7 +137,7 @@ describe('first run, invitations and roles on an empty database without the demo
 
 	it('refuses a revoked invitation with a message', async () => {
 		const path = await invite(moderator, forumId, 'secretariat', 'Sekar Ayu');
-		const id = (ctx.db.prepare("select id from access_links where kind = 'invite' and used_at is null").get() as { id: number }).id;
+		const id = (await ctx.serverDb.one("select id from access_links where kind = 'invite' and used_at is null") as { id: number }).id;
 		expect((await moderator.post(`/forums/${forumId}/people?/revoke`, { invitationId: String(id) })).status).toBe(200);
 		const gone = await new Client(ctx.server.url).get(path);
 		expect(gone.status).toBe(404);
@@ -153,10 +149,10 @@ describe('first run, invitations and roles on an empty database without the demo
 		const kupang = await acceptNew(await invite(admin, otherForumId, 'moderator', 'Yohana'), { name: 'Yohana Kupang', email: 'yohana@forum-kupang.test', password: 'ombak besar pantai lasiana' });
 		const participant = await joinedParticipant();
 		const open = await invite(moderator, forumId, 'secretariat', 'Sekar Ayu');
-		const openId = (ctx.db.prepare("select id from access_links where kind = 'invite' and used_at is null").get() as { id: number }).id;
-		const mayaId = (ctx.db.prepare('select id from users where email = ?').get(MODERATOR.email) as { id: number }).id;
+		const openId = (await ctx.serverDb.one("select id from access_links where kind = 'invite' and used_at is null") as { id: number }).id;
+		const mayaId = (await ctx.serverDb.one('select id from users where email = ?', MODERATOR.email) as { id: number }).id;
 
-		const before = { users: users(), links: links(), members: members(), hashes: ctx.db.prepare('select token_hash, expires_at from access_links order by id').all(), active: count('select count(*) n from users where active = 1') };
+		const before = { users: await users(), links: await links(), members: await members(), hashes: await ctx.serverDb.all('select token_hash, expires_at from access_links order by id'), active: await count('select count(*) n from users where active = 1') };
 		const attempts: [string, Record<string, string>][] = [
 			[`/forums/${forumId}/people?/invite`, { role: 'moderator', name: 'Penyusup', email: 'penyusup@forum.test' }],
 			[`/forums/${forumId}/people?/renew`, { invitationId: String(openId) }],
@@ -182,21 +178,21 @@ describe('first run, invitations and roles on an empty database without the demo
 		expect((await participant.get(`/forums/${forumId}/people`)).headers.get('location')).toMatch(/^\/login\?next=/);
 		for (const client of [observer, kupang]) expect((await client.get(`/forums/${forumId}/people`)).status).toBe(403);
 		expect((await observer.get('/admin')).status).toBe(403);
-		expect({ users: users(), links: links(), members: members(), hashes: ctx.db.prepare('select token_hash, expires_at from access_links order by id').all(), active: count('select count(*) n from users where active = 1') }).toEqual(before);
+		expect({ users: await users(), links: await links(), members: await members(), hashes: await ctx.serverDb.all('select token_hash, expires_at from access_links order by id'), active: await count('select count(*) n from users where active = 1') }).toEqual(before);
 		expect((await new Client(ctx.server.url).get(open)).status).toBe(200);
 
 		// An observer reads the forum's pages and changes nothing there either.
 		for (const page of ['', '/commitments', '/dashboard']) expect((await observer.get(`/forums/${forumId}${page}`)).status, page).toBe(200);
-		const programmes = count('select count(*) n from programmes');
+		const programmes = await count('select count(*) n from programmes');
 		expect((await observer.get(`/forums/${forumId}/programmes`)).status).toBe(200);
 		expect((await observer.post(`/forums/${forumId}/programmes?/create`, { name: 'Program Pengamat' })).status).toBe(403);
-		expect(count('select count(*) n from programmes')).toBe(programmes);
+		expect(await count('select count(*) n from programmes')).toBe(programmes);
 	});
 
 	it('deactivates an account (its sessions end at once), reactivates it, and resets its password by a single-use link', async () => {
-		const mayaId = (ctx.db.prepare('select id from users where email = ?').get(MODERATOR.email) as { id: number }).id;
+		const mayaId = (await ctx.serverDb.one('select id from users where email = ?', MODERATOR.email) as { id: number }).id;
 		expect((await admin.post('/admin?/deactivate', { userId: String(mayaId) })).status).toBe(200);
-		expect(count('select count(*) n from sessions where user_id = ?', mayaId)).toBe(0);
+		expect(await count('select count(*) n from sessions where user_id = ?', mayaId)).toBe(0);
 		expect((await moderator.get(`/forums/${forumId}`)).status).toBe(303);
 		const refused = await new Client(ctx.server.url).post('/login', { email: MODERATOR.email, password: MODERATOR.password });
 		expect(refused.status).toBe(400);
@@ -230,16 +226,15 @@ describe('first run, invitations and roles on an empty database without the demo
 
 	/** A participant of a live workshop of this forum, joined the ordinary way. */
 	async function joinedParticipant(): Promise<Client> {
-		const db = new Database(ctx.server.dbPath);
-		const institutionId = Number(
-			db.prepare("insert into institutions (forum_id, official_name, short_name, sector) values (?, 'Dinas Pemberdayaan Masyarakat dan Kampung', 'DPMK', 'pemerintah')").run(forumId).lastInsertRowid
+		const institutionId = await ctx.serverDb.insert(
+			"insert into institutions (forum_id, official_name, short_name, sector) values (?, 'Dinas Pemberdayaan Masyarakat dan Kampung', 'DPMK', 'pemerintah')",
+			forumId
 		);
-		db.close();
 		const created = await moderator.post(`/forums/${forumId}/workshops/new`, { title: 'Musyawarah Kampung', date: '2026-12-03', startTime: '09:00', place: 'Balai Kampung', kind: 'musyawarah', programmeId: '' });
 		expect(created.status).toBe(303);
 		const workshopId = Number(created.headers.get('location')!.split('/').pop());
 		expect((await moderator.post(`/workshops/${workshopId}?/status`, { status: 'live' })).status).toBe(200);
-		const code = (ctx.db.prepare('select join_code c from workshops where id = ?').get(workshopId) as { c: string }).c;
+		const code = (await ctx.serverDb.one('select join_code c from workshops where id = ?', workshopId) as { c: string }).c;
 		const participant = new Client(ctx.server.url);
 		const joined = await participant.post(`/join/${code}`, { institutionId: String(institutionId), name: 'Rudi Hartono', jabatan: 'Staf', gender: 'L', phone: '' });
 		expect(joined.status).toBe(303);
@@ -276,10 +271,12 @@ describe('demo accounts on a demo database once the demo is off', () => {
 });
 
 describe('npm run admin', () => {
-	it('creates an administrator with a password from stdin, refusing a weak one, and prints a reset link', () => {
+	it('creates an administrator with a password from stdin, refusing a weak one, and prints a reset link', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'mufakat-cli-'));
+		const postgres = testPostgresUrl();
+		const target = { dbPath: join(dir, 'mufakat.db'), databaseUrl: postgres ? await freshPostgresDatabase(postgres) : null };
 		try {
-			const env = { ...process.env, DATABASE_PATH: join(dir, 'mufakat.db'), PUBLIC_URL: 'http://mufakat.hall.test' };
+			const env = { ...process.env, DATABASE_PATH: target.dbPath, DATABASE_URL: target.databaseUrl ?? undefined, PUBLIC_URL: 'http://mufakat.hall.test' };
 			const run = (args: string[], input = '') => spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/admin.ts', ...args], { env, input, encoding: 'utf8' });
 			const weak = run(['create-admin', '--email', 'op@hall.test', '--name', 'Operator'], 'password123\n');
 			expect(weak.status).toBe(1);
@@ -289,9 +286,9 @@ describe('npm run admin', () => {
 			const reset = run(['reset-password', '--email', 'op@hall.test']);
 			expect(reset.status, reset.stderr).toBe(0);
 			expect(reset.stdout).toMatch(/^http:\/\/mufakat\.hall\.test\/reset\/[A-Za-z0-9_-]+$/m);
-			const db = new Database(join(dir, 'mufakat.db'), { readonly: true });
-			expect(db.prepare("select is_admin from users where email = 'op@hall.test'").get()).toEqual({ is_admin: 1 });
-			db.close();
+			const db = await openServerDb(target);
+			expect(await db.one("select is_admin from users where email = 'op@hall.test'")).toEqual({ is_admin: 1 });
+			await db.close();
 			expect(run(['reset-password', '--email', 'nobody@hall.test']).status).toBe(1);
 		} finally {
 			removeDir(dir);

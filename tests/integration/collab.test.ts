@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -8,6 +7,7 @@ import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { connectClient, refusals, sentinel, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { Client } from '../helpers/http';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import { openServerDb } from '../helpers/server-db';
 
 let server: RunningServer;
 const clients: TestClient[] = [];
@@ -299,10 +299,10 @@ describe('durability', () => {
 		const restored = new Set((cell(after, PT_INKA, 2).get('description') as Y.Text).toString().split(' '));
 		const missing = received.filter((w) => !restored.has(w));
 		expect(missing).toEqual([]);
-		// And the store really is the log plus snapshots in SQLite.
-		const db = new Database(server.dbPath, { readonly: true });
-		const snapshots = (db.prepare("select count(*) n from collab_snapshots where room = 'workshop-3'").get() as { n: number }).n;
-		db.close();
+		// And the store really is the log plus snapshots in the database.
+		const db = await openServerDb(server);
+		const snapshots = (await db.one<{ n: number }>("select count(*) n from collab_snapshots where room = 'workshop-3'")).n;
+		await db.close();
 		// The burst crossed several compactions (every 50 updates here): snapshot plus log tail restore it all.
 		expect(snapshots).toBe(1);
 	});
@@ -333,10 +333,10 @@ describe('graceful shutdown', () => {
 		reader.destroy();
 		expect(server.process.exitCode).toBe(0);
 		expect(server.output()).not.toMatch(/room\.(append|drain)\.failed|collab\.writer\.(failed|exited)/);
-		const db = new Database(server.dbPath, { readonly: true });
-		const logRows = (db.prepare("select count(*) n from collab_updates where room = 'workshop-3'").get() as { n: number }).n;
-		const snapshots = (db.prepare("select count(*) n from collab_snapshots where room = 'workshop-3'").get() as { n: number }).n;
-		db.close();
+		const db = await openServerDb(server);
+		const logRows = (await db.one<{ n: number }>("select count(*) n from collab_updates where room = 'workshop-3'")).n;
+		const snapshots = (await db.one<{ n: number }>("select count(*) n from collab_snapshots where room = 'workshop-3'")).n;
+		await db.close();
 		// Drained and folded: the snapshot holds everything, no log row is left behind.
 		expect(snapshots).toBe(1);
 		expect(logRows).toBe(0);

@@ -7,7 +7,7 @@ import { Client } from '../helpers/http';
 
 const ctx = useTestServer();
 
-const count = (sql: string, ...args: unknown[]) => (ctx.db.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await ctx.serverDb.one(sql, ...args) as { n: number }).n;
 const evidenceFiles = () => {
 	const dir = join(ctx.server.dir, 'evidence');
 	return existsSync(dir) ? readdirSync(dir) : [];
@@ -31,7 +31,7 @@ async function signedIn(email: string) {
 /** Records a commitment the way the secretariat does: a line of text, then completed. */
 async function commitment(secretariat: Client, statement: string, lead: number, target: string): Promise<number> {
 	expect((await secretariat.post('/forums/1/commitments?/create', { statements: statement, programmeId: '1' })).status).toBe(200);
-	const { id, number } = ctx.db.prepare('select id, number from commitments where statement = ?').get(statement) as { id: number; number: string };
+	const { id, number } = await ctx.serverDb.one('select id, number from commitments where statement = ?', statement) as { id: number; number: string };
 	const res = await secretariat.post(`/forums/1/commitments/${id}?/update`, {
 		number,
 		statement,
@@ -52,12 +52,12 @@ async function participantOf(moderator: Client, institutionId: number, name: str
 	const created = await moderator.post('/forums/1/workshops/new', { title: 'Rapat Monev Triwulan', date: '2026-11-26', startTime: '09:00', place: 'Aula Kelurahan Taman', kind: 'rapat_koordinasi', programmeId: '1' });
 	const id = Number(created.headers.get('location')!.split('/').pop());
 	await moderator.post(`/workshops/${id}?/status`, { status: 'live' });
-	const code = (ctx.db.prepare('select join_code c from workshops where id = ?').get(id) as { c: string }).c;
+	const code = (await ctx.serverDb.one('select join_code c from workshops where id = ?', id) as { c: string }).c;
 	const client = new Client(ctx.server.url);
 	const joined = await client.post(`/join/${code}`, { institutionId: String(institutionId), name, jabatan: 'Staf', gender: 'P', phone: '' });
 	expect(joined.status).toBe(303);
 	// The general code makes a viewer until the moderator confirms them on the daftar hadir.
-	const entry = ctx.db.prepare('select id from attendance where workshop_id = ? and name = ?').get(id, name) as { id: number };
+	const entry = await ctx.serverDb.one('select id from attendance where workshop_id = ? and name = ?', id, name) as { id: number };
 	expect((await moderator.post(`/workshops/${id}/attendance?/confirm`, { _action: 'confirm', id: String(entry.id) })).status).toBe(200);
 	return { client, code, workshopId: id };
 }
@@ -83,11 +83,11 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		expect(list).not.toContain('Pendampingan TJSL');
 		expect((await rep.client.get(`/w/${rep.code}/reports/${other}`)).status).toBe(403);
 
-		const before = count('select count(*) n from progress_reports');
+		const before = await count('select count(*) n from progress_reports');
 		const forged = await postMultipart(rep.client, `/w/${rep.code}/reports/${other}?/report`, report(), [{ name: 'foto.png', type: 'image/png', bytes: PNG }]);
 		expect(forged.status).toBe(403);
 		expect(await forged.text()).toContain('Anda hanya dapat melapor untuk komitmen yang dipimpin lembaga Anda.');
-		expect(count('select count(*) n from progress_reports')).toBe(before);
+		expect(await count('select count(*) n from progress_reports')).toBe(before);
 		expect(evidenceFiles()).toEqual([]);
 		// The follow-up workshop opens with what changed since the previous meeting of the programme.
 		const setup = await (await secretariat.get(`/workshops/${rep.workshopId}`)).text();
@@ -99,7 +99,7 @@ describe('commitments, progress reports and evidence on the built server', () =>
 	});
 
 	it('refuses evidence of a wrong type or over the size limit with a clear message, storing nothing', async () => {
-		const before = count('select count(*) n from progress_reports');
+		const before = await count('select count(*) n from progress_reports');
 		const disguised = await postMultipart(rep.client, `/w/${rep.code}/reports/${own}?/report`, report(), [
 			{ name: 'foto-kegiatan.jpg', type: 'image/jpeg', bytes: new TextEncoder().encode('MZ\x90\x00 bukan foto') }
 		]);
@@ -117,8 +117,8 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		expect(tooBig.status).toBe(400);
 		expect(await tooBig.text()).toMatch(/Berkas (&quot;|")foto-besar\.png(&quot;|") terlalu besar: paling besar 5 MB\. Tidak ada yang disimpan\./);
 
-		expect(count('select count(*) n from progress_reports')).toBe(before);
-		expect(count("select count(*) n from evidence_files where kind != 'link'")).toBe(0);
+		expect(await count('select count(*) n from progress_reports')).toBe(before);
+		expect(await count("select count(*) n from evidence_files where kind != 'link'")).toBe(0);
 		expect(evidenceFiles()).toEqual([]);
 	});
 
@@ -126,9 +126,7 @@ describe('commitments, progress reports and evidence on the built server', () =>
 		const filed = await postMultipart(rep.client, `/w/${rep.code}/reports/${own}?/report`, report(), [{ name: 'foto.png', type: 'application/octet-stream', bytes: PNG }]);
 		expect(filed.status).toBe(303);
 		expect(filed.headers.get('location')).toBe(`/w/${rep.code}/reports?saved=1`);
-		const evidence = ctx.db
-			.prepare('select e.id, e.sha256, e.mime_type m from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ?')
-			.get(own) as { id: number; sha256: string; m: string };
+		const evidence = await ctx.serverDb.one('select e.id, e.sha256, e.mime_type m from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ?', own) as { id: number; sha256: string; m: string };
 		expect(evidence.m).toBe('image/png');
 		expect(evidenceFiles()).toEqual([evidence.sha256]);
 
@@ -143,14 +141,14 @@ describe('commitments, progress reports and evidence on the built server', () =>
 	});
 
 	it('checks an import row by row and changes nothing while one row is bad', async () => {
-		const number = (id: number) => (ctx.db.prepare('select number from commitments where id = ?').get(id) as { number: string }).number;
+		const number = async (id: number) => (await ctx.serverDb.one('select number from commitments where id = ?', id) as { number: string }).number;
 		const csv = [
 			'Nomor;Periode;Realisasi;Status;Narasi',
-			`${number(own)};2026-T4;20;sesuai rencana;"Angkatan 2; di balai RW"`,
-			`${number(other)};2026-T4;4;;`,
-			`${number(other)};2026-T5;5;;`
+			`${await number(own)};2026-T4;20;sesuai rencana;"Angkatan 2; di balai RW"`,
+			`${await number(other)};2026-T4;4;;`,
+			`${await number(other)};2026-T5;5;;`
 		].join('\n');
-		const before = count('select count(*) n from progress_reports');
+		const before = await count('select count(*) n from progress_reports');
 		const checked = await secretariat.post('/forums/1/commitments/import?/check', { programmeId: '1', csv });
 		expect(checked.status).toBe(200);
 		const html = await checked.text();
@@ -159,12 +157,12 @@ describe('commitments, progress reports and evidence on the built server', () =>
 
 		const applied = await secretariat.post('/forums/1/commitments/import?/apply', { programmeId: '1', csv });
 		expect(applied.status).toBe(400);
-		expect(count('select count(*) n from progress_reports')).toBe(before);
+		expect(await count('select count(*) n from progress_reports')).toBe(before);
 
 		const fixed = csv.replace('2026-T5', '2026-T3');
 		const ok = await secretariat.post('/forums/1/commitments/import?/apply', { programmeId: '1', csv: fixed });
 		expect(ok.status).toBe(200);
 		expect(await ok.text()).toContain('3 laporan kemajuan diimpor.');
-		expect(count('select count(*) n from progress_reports')).toBe(before + 3);
+		expect(await count('select count(*) n from progress_reports')).toBe(before + 3);
 	});
 });

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { connectClient, refusals, TEST_SECRET, token, until, type TestClient } from '../helpers/collab';
 import { Client } from '../helpers/http';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import { openServerDb } from '../helpers/server-db';
 
 const JOIN_LIMIT = 8;
 let server: RunningServer;
@@ -35,12 +35,12 @@ function open(auth: { token?: string; cookie?: string }): TestClient {
 	return c;
 }
 const unit = (c: TestClient, inst: number) => roots(c.doc).cells.get(cellKey(inst, 1))?.get('unit');
-const attendanceId = (name: string) => {
-	const db = new Database(server.dbPath, { readonly: true });
+const attendanceId = async (name: string) => {
+	const db = await openServerDb(server);
 	try {
-		return (db.prepare('select id from attendance where name = ?').get(name) as { id: number }).id;
+		return (await db.one<{ id: number }>('select id from attendance where name = ?', name)).id;
 	} finally {
-		db.close();
+		await db.close();
 	}
 };
 
@@ -65,7 +65,7 @@ describe('trust at the door', () => {
 		expect(refusals(waiting)[0]).toEqual({ code: 'readOnly' });
 		expect((await phone.get('/w/TAMAN8/reports')).status).toBe(403);
 
-		const confirmed = await moderator.post('/workshops/3/attendance?/confirm', { _action: 'confirm', id: String(attendanceId('Umum Menunggu')) });
+		const confirmed = await moderator.post('/workshops/3/attendance?/confirm', { _action: 'confirm', id: String(await attendanceId('Umum Menunggu')) });
 		expect(confirmed.status).toBe(200);
 		await until(() => waiting.closes.some((c) => c.code === 4000), 5000, 'close 4000 after confirmation');
 		waiting.destroy();
@@ -91,7 +91,7 @@ describe('trust at the door', () => {
 		roots(rep.doc).cells.get(cellKey(BAPPELITBANGDA, 1))!.set('unit', 'dari undangan');
 		await until(() => unit(witness, BAPPELITBANGDA) === 'dari undangan', 5000, 'invited write');
 
-		const revoked = await moderator.post('/workshops/3/attendance?/revoke', { _action: 'revoke', id: String(attendanceId('Undangan Langsung')) });
+		const revoked = await moderator.post('/workshops/3/attendance?/revoke', { _action: 'revoke', id: String(await attendanceId('Undangan Langsung')) });
 		expect(revoked.status).toBe(200);
 		await until(() => rep.closes.some((c) => c.code === 4403), 5000, 'close 4403 after revocation');
 		rep.destroy();

@@ -20,7 +20,7 @@ async function postMultipart(client: Client, path: string, form: FormData) {
 /** A numeric commitment of programme 1, recorded as the secretariat does. */
 async function commitment(secretariat: Client, statement: string): Promise<{ id: number; number: string }> {
 	expect((await secretariat.post('/forums/1/commitments?/create', { statements: statement, programmeId: '1' })).status).toBe(200);
-	const { id, number } = ctx.db.prepare('select id, number from commitments where statement = ?').get(statement) as { id: number; number: string };
+	const { id, number } = await ctx.serverDb.one('select id, number from commitments where statement = ?', statement) as { id: number; number: string };
 	const res = await secretariat.post(`/forums/1/commitments/${id}?/update`, {
 		number,
 		statement,
@@ -104,7 +104,7 @@ describe('files in and out on the built server', () => {
 		const applied = await postMultipart(secretariat, '/forums/1/commitments/import?/apply', upload());
 		expect(applied.status).toBe(200);
 		expect(await applied.text()).toContain('1 laporan kemajuan diimpor.');
-		const stored = ctx.db.prepare('select narrative, reporter_name r from progress_reports where commitment_id = ?').get(target.id) as { narrative: string; r: string };
+		const stored = await ctx.serverDb.one('select narrative, reporter_name r from progress_reports where commitment_id = ?', target.id) as { narrative: string; r: string };
 		expect(stored).toEqual({ narrative: 'Dinas Sosial – Bidang Rehabilitasi', r: "Syafi'i" });
 	});
 
@@ -124,9 +124,7 @@ describe('files in and out on the built server', () => {
 		form.append('evidence', new Blob([PNG], { type: 'application/x-msdownload' }), 'foto.exe');
 		const filed = await postMultipart(secretariat, `/forums/1/commitments/${target.id}?/report`, form);
 		expect(filed.status).toBeLessThan(400);
-		const evidence = ctx.db
-			.prepare("select e.id, e.original_name name from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ? and e.kind != 'link'")
-			.get(target.id) as { id: number; name: string };
+		const evidence = await ctx.serverDb.one("select e.id, e.original_name name from evidence_files e join progress_reports r on r.id = e.report_id where r.commitment_id = ? and e.kind != 'link'", target.id) as { id: number; name: string };
 		expect(evidence.name).toBe('foto.png');
 		const res = await secretariat.get(`/evidence/${evidence.id}`);
 		expect(res.status).toBe(200);

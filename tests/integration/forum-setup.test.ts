@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
@@ -13,8 +12,8 @@ afterAll(() => clients.forEach((c) => c.destroy()));
 
 const MODERATOR = ['moderator@mufakat.test', 'mufakat-demo'] as const;
 const INKA = 14;
-const one = <T>(sql: string, ...args: unknown[]) => ctx.db.prepare(sql).get(...args) as T;
-const count = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).n;
+const one = async <T,>(sql: string, ...args: unknown[]) => await ctx.serverDb.one(sql, ...args) as T;
+const count = async (sql: string, ...args: unknown[]) => (await one<{ n: number }>(sql, ...args)).n;
 
 async function moderator(): Promise<Client> {
 	const client = new Client(ctx.server.url);
@@ -23,14 +22,9 @@ async function moderator(): Promise<Client> {
 }
 
 /** Accounts the demo does not have, written straight into the server's database (WAL lets both write). */
-function addAccount(email: string, forumId: number, role: 'moderator' | 'secretariat' | 'observer') {
-	const db = new Database(ctx.server.dbPath);
-	try {
-		const user = db.prepare('insert into users (email, name, password_hash) values (?, ?, ?) returning id').get(email, email, hashPassword('kata-sandi-uji')) as { id: number };
-		db.prepare('insert into forum_members (forum_id, user_id, role) values (?, ?, ?)').run(forumId, user.id, role);
-	} finally {
-		db.close();
-	}
+async function addAccount(email: string, forumId: number, role: 'moderator' | 'secretariat' | 'observer') {
+	const user = await one<{ id: number }>('insert into users (email, name, password_hash) values (?, ?, ?) returning id', email, email, hashPassword('kata-sandi-uji'));
+	await ctx.serverDb.run('insert into forum_members (forum_id, user_id, role) values (?, ?, ?)', forumId, user.id, role);
 }
 
 async function live(auth: { cookie?: string; token?: string }): Promise<TestClient> {
@@ -52,21 +46,21 @@ describe('programme setup under the forum', () => {
 
 		for (const name of ['Pemetaan risiko', 'Pelatihan relawan', 'Rencana kontinjensi'])
 			expect((await mod.post(`${page}?/addComponent`, { _action: 'addComponent', name, kind: 'focus' })).status).toBe(200);
-		const last = one<{ id: number }>('select id from components where programme_id = ? and name = ?', programmeId, 'Rencana kontinjensi');
+		const last = await one<{ id: number }>('select id from components where programme_id = ? and name = ?', programmeId, 'Rencana kontinjensi');
 		expect((await mod.post(`${page}?/moveComponent`, { _action: 'moveComponent', id: String(last.id), direction: 'up' })).status).toBe(200);
-		const order = ctx.db.prepare('select name from components where programme_id = ? order by position').all(programmeId).map((r) => (r as { name: string }).name);
+		const order = (await ctx.serverDb.all('select name from components where programme_id = ? order by position', programmeId)).map((r) => (r as { name: string }).name);
 		expect(order).toEqual(['Pemetaan risiko', 'Rencana kontinjensi', 'Pelatihan relawan']);
 
 		expect((await mod.post(`${page}?/addPilot`, { _action: 'addPilot', areaCode: '35.77.03.1009' })).status).toBe(200);
-		const site = one<{ id: number; stage: string }>('select id, stage from pilot_sites where programme_id = ?', programmeId);
+		const site = await one<{ id: number; stage: string }>('select id, stage from pilot_sites where programme_id = ?', programmeId);
 		expect((await mod.post(`${page}?/pilotStage`, { _action: 'pilotStage', id: String(site.id), stage: 'replication' })).status).toBe(200);
-		expect(one<{ stage: string }>('select stage from pilot_sites where id = ?', site.id).stage).toBe('replication');
+		expect((await one<{ stage: string }>('select stage from pilot_sites where id = ?', site.id)).stage).toBe('replication');
 
 		// A code edited in the browser: refused with a message, nothing stored.
 		const forged = await mod.post(`${page}?/addPilot`, { _action: 'addPilot', areaCode: '35.77.03.1999' });
 		expect(forged.status).toBe(400);
 		expect(await forged.text()).toContain('Kode wilayah tidak dikenal.');
-		expect(count('select count(*) n from pilot_sites where programme_id = ?', programmeId)).toBe(1);
+		expect(await count('select count(*) n from pilot_sites where programme_id = ?', programmeId)).toBe(1);
 
 		const html = await (await mod.get(`${page}?areaQuery=Demangan`)).text();
 		expect(html).toContain('Rencana kontinjensi');
@@ -83,7 +77,7 @@ describe('a participant who lost their session', () => {
 		const phone = new Client(ctx.server.url);
 		const joined = await phone.post('/join/TAMAN8', { institutionId: String(INKA), name: 'Lina Marlina', jabatan: 'Staf TJSL', gender: 'P', phone: '081355550101' });
 		expect(joined.status).toBe(303);
-		attendanceId = one<{ id: number }>("select id from attendance where workshop_id = 3 and name = 'Lina Marlina'").id;
+		attendanceId = (await one<{ id: number }>("select id from attendance where workshop_id = 3 and name = 'Lina Marlina'")).id;
 
 		// With the general code she only watches until the moderator confirms her on the daftar hadir.
 		const mod = await moderator();
@@ -104,7 +98,7 @@ describe('a participant who lost their session', () => {
 		const used = await new Client(ctx.server.url).post(`/reentry/${link}`, {});
 		expect(used.status).toBe(400);
 		expect(await used.text()).toContain('sudah dipakai');
-		expect(count('select count(*) n from attendance where workshop_id = 3 and name = ?', 'Lina Marlina')).toBe(1);
+		expect(await count('select count(*) n from attendance where workshop_id = 3 and name = ?', 'Lina Marlina')).toBe(1);
 		session = fresh.cookieHeader();
 
 		// Back as INKA's representative: a write to INKA's own cell reaches the projector.
@@ -123,8 +117,8 @@ describe('a participant who lost their session', () => {
 		const page = await fetch(`${ctx.server.url}/w/TAMAN8`, { headers: { cookie: session }, redirect: 'manual' });
 		expect(page.status).toBe(303);
 		expect(page.headers.get('location')).toBe('/join/TAMAN8');
-		expect(one<{ removed: number | null }>('select removed_at removed from attendance where id = ?', attendanceId).removed).not.toBeNull();
-		expect(count("select count(*) n from attendance_audit where attendance_id = ? and action = 'remove'", attendanceId)).toBe(1);
+		expect((await one<{ removed: number | null }>('select removed_at removed from attendance where id = ?', attendanceId)).removed).not.toBeNull();
+		expect(await count("select count(*) n from attendance_audit where attendance_id = ? and action = 'remove'", attendanceId)).toBe(1);
 		const list = await (await mod.get('/workshops/3/attendance')).text();
 		expect(list).toContain('Riwayat koreksi daftar hadir');
 	});
@@ -135,7 +129,7 @@ describe('institutions page', () => {
 		const phone = new Client(ctx.server.url);
 		const joined = await phone.post('/join/TAMAN8', { institutionId: 'new', newInstitutionName: 'Bapeda Madiun', newInstitutionSector: 'pemerintah', name: 'Agus Salim', jabatan: 'Staf', gender: 'L', phone: '' });
 		expect(joined.status).toBe(303);
-		const duplicate = one<{ id: number }>("select id from institutions where official_name = 'Bapeda Madiun'").id;
+		const duplicate = (await one<{ id: number }>("select id from institutions where official_name = 'Bapeda Madiun'")).id;
 
 		const mod = await moderator();
 		const page = await (await mod.get('/forums/1/institutions')).text();
@@ -146,8 +140,8 @@ describe('institutions page', () => {
 		expect(await self.text()).toContain('Lembaga tidak dapat digabungkan dengan dirinya sendiri.');
 
 		expect((await mod.post('/forums/1/institutions?/merge', { _action: 'merge', id: String(duplicate), duplicateId: String(duplicate), survivorId: '1' })).status).toBe(200);
-		expect(one<{ merged: number }>('select merged_into_id merged from institutions where id = ?', duplicate).merged).toBe(1);
-		expect(one<{ inst: number }>("select institution_id inst from attendance where name = 'Agus Salim'").inst).toBe(1);
+		expect((await one<{ merged: number }>('select merged_into_id merged from institutions where id = ?', duplicate)).merged).toBe(1);
+		expect((await one<{ inst: number }>("select institution_id inst from attendance where name = 'Agus Salim'")).inst).toBe(1);
 		expect(await (await phone.get('/w/TAMAN8')).text()).toContain('Bappelitbangda');
 		const joinList = await (await new Client(ctx.server.url).get('/join/TAMAN8')).text();
 		expect(joinList).not.toContain('Bapeda Madiun');
@@ -166,26 +160,26 @@ describe('the new actions, asked by someone who may not', () => {
 	it('answer 403 to a participant, an observer and a moderator of another forum, and change nothing', async () => {
 		const participant = new Client(ctx.server.url);
 		expect((await participant.post('/join/TAMAN8', { institutionId: '1', name: 'Rina Kusuma', jabatan: 'Staf', gender: 'P', phone: '' })).status).toBe(303);
-		const rina = one<{ id: number }>("select id from attendance where workshop_id = 3 and name = 'Rina Kusuma'").id;
-		addAccount('observer@forum1.test', 1, 'observer');
-		addAccount('moderator@forum2.test', 2, 'moderator');
+		const rina = (await one<{ id: number }>("select id from attendance where workshop_id = 3 and name = 'Rina Kusuma'")).id;
+		await addAccount('observer@forum1.test', 1, 'observer');
+		await addAccount('moderator@forum2.test', 2, 'moderator');
 		const observer = new Client(ctx.server.url);
 		await observer.login('observer@forum1.test', 'kata-sandi-uji');
 		const outsider = new Client(ctx.server.url);
 		await outsider.login('moderator@forum2.test', 'kata-sandi-uji');
 
-		const snapshot = () =>
+		const snapshot = async () =>
 			JSON.stringify([
-				ctx.db.prepare('select * from programmes').all(),
-				ctx.db.prepare('select * from components').all(),
-				ctx.db.prepare('select * from pilot_sites').all(),
-				ctx.db.prepare('select * from institutions').all(),
-				ctx.db.prepare('select * from attendance').all(),
-				ctx.db.prepare('select * from access_links').all()
+				await ctx.serverDb.all('select * from programmes order by id'),
+				await ctx.serverDb.all('select * from components order by id'),
+				await ctx.serverDb.all('select * from pilot_sites order by id'),
+				await ctx.serverDb.all('select * from institutions order by id'),
+				await ctx.serverDb.all('select * from attendance order by id'),
+				await ctx.serverDb.all('select * from access_links order by id')
 			]);
-		const before = snapshot();
+		const before = await snapshot();
 		const page = `/forums/1/programmes/${programmeId}`;
-		const component = one<{ id: number }>('select id from components where programme_id = ? limit 1', programmeId).id;
+		const component = (await one<{ id: number }>('select id from components where programme_id = ? limit 1', programmeId)).id;
 		const calls: [string, Record<string, string>][] = [
 			['/forums/1/programmes?/create', { name: 'Disusupkan' }],
 			[`${page}?/details`, { _action: 'details', name: 'Diganti' }],
@@ -197,16 +191,16 @@ describe('the new actions, asked by someone who may not', () => {
 			['/forums/1/institutions?/retire', { _action: 'retire', id: '3' }],
 			['/workshops/3/attendance?/edit', { _action: 'edit', id: String(rina), name: 'Diganti', jabatan: 'X', gender: 'P', phone: '', institutionId: '1' }],
 			['/workshops/3/attendance?/remove', { _action: 'remove', id: String(rina) }],
-			['/workshops/3/attendance?/restore', { _action: 'restore', id: String(attendanceIdOf('Lina Marlina')) }],
+			['/workshops/3/attendance?/restore', { _action: 'restore', id: String(await attendanceIdOf('Lina Marlina')) }],
 			['/workshops/3/attendance?/signatory', { _action: 'signatory', id: String(rina) }],
 			['/workshops/3/attendance?/reentry', { _action: 'reentry', id: String(rina) }]
 		];
 		for (const [who, client] of [['participant', participant], ['observer', observer], ['other forum', outsider]] as const)
 			for (const [path, fields] of calls) expect((await client.post(path, fields)).status, `${who} ${path}`).toBe(403);
-		expect(snapshot()).toBe(before);
+		expect(await snapshot()).toBe(before);
 	});
 });
 
-function attendanceIdOf(name: string): number {
-	return one<{ id: number }>('select id from attendance where workshop_id = 3 and name = ?', name).id;
+async function attendanceIdOf(name: string): Promise<number> {
+	return (await one<{ id: number }>('select id from attendance where workshop_id = 3 and name = ?', name)).id;
 }

@@ -37,7 +37,7 @@ beforeAll(() => {
 });
 afterAll(() => writer?.close());
 
-const forumCount = () => (ctx.db.prepare('select count(*) n from forums').get() as { n: number }).n;
+const forumCount = async () => (await ctx.serverDb.one('select count(*) n from forums') as { n: number }).n;
 const logoFiles = () => {
 	const dir = join(ctx.server.dir, 'logos');
 	return existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')) : [];
@@ -69,9 +69,7 @@ describe('the front door', () => {
 		expect(home).toContain('data-testid="setup-pending"');
 		expect(text(home)).toContain('konsol server');
 
-		writer
-			.prepare('insert into users (email, name, password_hash, is_admin) values (?, ?, ?, 1)')
-			.run(ADMIN.email, 'Administrator', hashPassword(ADMIN.password));
+		await ctx.serverDb.run('insert into users (email, name, password_hash, is_admin) values (?, ?, ?, 1)', ADMIN.email, 'Administrator', hashPassword(ADMIN.password));
 		const after = await (await new Client(ctx.server.url).get('/')).text();
 		expect(after).not.toContain('data-testid="setup-pending"');
 	});
@@ -83,7 +81,7 @@ describe('the front door', () => {
 		expect(home).toMatch(/href="\/p\/1"[^>]*>Program Kelurahan Mandiri</);
 		expect(home).toMatch(/href="\/p\/2"/);
 
-		writer.prepare('update programmes set listed = 0 where id = 2').run();
+		await ctx.serverDb.run('update programmes set listed = 0 where id = 2');
 		home = await (await anyone.get('/')).text();
 		expect(home).not.toMatch(/href="\/p\/2"/);
 		expect(home).toMatch(/href="\/p\/1"/);
@@ -115,7 +113,7 @@ describe('an administrator', () => {
 		forumId = Number(/\/admin\/forums\/(\d+)\?created=1$/.exec(location)?.[1]);
 		expect(forumId).toBeGreaterThan(0);
 
-		const row = ctx.db.prepare('select * from forums where id = ?').get(forumId) as Record<string, string>;
+		const row = await ctx.serverDb.one('select * from forums where id = ?', forumId) as Record<string, string>;
 		expect(row).toMatchObject({ short_name: 'FMTU', level: 'kabupaten', regency_code: '73.26', time_zone: 'Asia/Makassar', village_word: 'lembang', place: 'Toraja Utara', logo_mime: 'image/png' });
 		expect(logoFiles()).toEqual([row.logo_sha256]);
 
@@ -155,16 +153,16 @@ describe('an administrator', () => {
 		const res = await postForum(admin, `/admin/forums/${forumId}`, { ...TORAJA, place: 'Rantepao', timeZone: 'Asia/Makassar' });
 		expect(res.status).toBe(200);
 		expect(text(await res.text())).toContain('Perubahan disimpan');
-		const row = ctx.db.prepare('select place, time_zone, logo_sha256 from forums where id = ?').get(forumId) as Record<string, string | null>;
+		const row = await ctx.serverDb.one('select place, time_zone, logo_sha256 from forums where id = ?', forumId) as Record<string, string | null>;
 		// No new file chosen: the logo stays.
 		expect(row).toMatchObject({ place: 'Rantepao', time_zone: 'Asia/Makassar' });
 		expect(row.logo_sha256).toMatch(/^[0-9a-f]{64}$/);
 	});
 
 	it('is refused bad input with a clear message in the user’s language, and nothing is stored', async () => {
-		const forums = forumCount();
+		const forums = await forumCount();
 		const logos = logoFiles();
-		const before = ctx.db.prepare('select * from forums where id = ?').get(forumId);
+		const before = await ctx.serverDb.one('select * from forums where id = ?', forumId);
 		const cases: [Record<string, string>, { bytes: Uint8Array; name: string; type: string } | undefined, string][] = [
 			[{ ...TORAJA, shortName: 'X1', regionCode: '73.99' }, undefined, 'Kode wilayah 73.99 tidak ada dalam daftar resmi Kemendagri.'],
 			[{ ...TORAJA, shortName: 'X2' }, { bytes: new Uint8Array(2 * 1024 * 1024).fill(7), name: 'besar.png', type: 'image/png' }, 'Logo terlalu besar: paling besar 1 MB.'],
@@ -184,15 +182,15 @@ describe('an administrator', () => {
 		const edit = await postForum(admin, `/admin/forums/${forumId}`, { ...TORAJA, regionCode: '73.26.99.2001' });
 		expect(edit.status).toBe(400);
 
-		expect(forumCount()).toBe(forums);
+		expect(await forumCount()).toBe(forums);
 		expect(logoFiles()).toEqual(logos);
-		expect(ctx.db.prepare('select * from forums where id = ?').get(forumId)).toEqual(before);
+		expect(await ctx.serverDb.one('select * from forums where id = ?', forumId)).toEqual(before);
 	});
 });
 
 describe('everyone else', () => {
 	it('cannot reach the forum administration: a moderator is forbidden, a participant and a stranger too', async () => {
-		const forums = forumCount();
+		const forums = await forumCount();
 		const moderator = new Client(ctx.server.url);
 		await moderator.login('moderator@mufakat.test', 'mufakat-demo');
 		for (const path of ['/admin/forums', '/admin/forums/new', `/admin/forums/${forumId}`, `/admin/forums/${forumId}/letterhead.pdf`]) expect((await moderator.get(path)).status, path).toBe(403);
@@ -213,23 +211,23 @@ describe('everyone else', () => {
 		expect([401, 403]).toContain((await postForum(stranger, '/admin/forums/new', { ...TORAJA, shortName: 'S1' })).status);
 		expect([401, 403]).toContain((await stranger.get('/api/areas?q=toraja', { headers: { accept: 'application/json' } })).status);
 
-		expect(forumCount()).toBe(forums);
-		expect((ctx.db.prepare('select name from forums where id = ?').get(forumId) as { name: string }).name).toBe(TORAJA.name);
+		expect(await forumCount()).toBe(forums);
+		expect((await ctx.serverDb.one('select name from forums where id = ?', forumId) as { name: string }).name).toBe(TORAJA.name);
 	});
 
 	it('cannot slip an unknown area code past the server in a commitment site', async () => {
 		const secretariat = new Client(ctx.server.url);
 		await secretariat.login('sekretariat@mufakat.test', 'mufakat-demo');
-		const sites = () => (ctx.db.prepare('select count(*) n from commitment_sites').get() as { n: number }).n;
-		const before = sites();
+		const sites = async () => (await ctx.serverDb.one('select count(*) n from commitment_sites') as { n: number }).n;
+		const before = await sites();
 		const res = await secretariat.post('/forums/1/commitments/1?/addSite', { _action: 'addSite', areaCode: '35.77.03.1099' });
 		expect(res.status).toBe(400);
 		expect(text(await res.text())).toContain('Kode wilayah 35.77.03.1099 tidak ada dalam daftar resmi Kemendagri.');
 		const kabupaten = await secretariat.post('/forums/1/commitments/1?/addSite', { _action: 'addSite', areaCode: '35.77' });
 		expect(kabupaten.status).toBe(400);
-		expect(sites()).toBe(before);
+		expect(await sites()).toBe(before);
 		// A village outside the forum's kota is a real place, and may be chosen.
 		expect((await secretariat.post('/forums/1/commitments/1?/addSite', { _action: 'addSite', areaCode: '18.06.20.2005' })).status).toBe(200);
-		expect(sites()).toBe(before + 1);
+		expect(await sites()).toBe(before + 1);
 	});
 });

@@ -7,14 +7,14 @@ const ctx = useTestServer();
 const MODERATOR = ['moderator@mufakat.test', 'mufakat-demo'] as const;
 const SECRETARIAT = ['sekretariat@mufakat.test', 'mufakat-demo'] as const;
 
-const count = (sql: string, ...args: unknown[]) => (ctx.db.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await ctx.serverDb.one(sql, ...args) as { n: number }).n;
 
 async function createLiveWorkshop(moderator: Client, title: string): Promise<{ id: number; code: string }> {
 	const created = await moderator.post('/forums/1/workshops/new', { title, date: '2026-11-26', startTime: '09:00', place: 'Aula Kelurahan Taman', kind: 'lokakarya', programmeId: '1' });
 	expect(created.status).toBe(303);
 	const id = Number(created.headers.get('location')!.split('/').pop());
 	expect((await moderator.post(`/workshops/${id}?/status`, { status: 'live' })).status).toBe(200);
-	const code = (ctx.db.prepare('select join_code as c from workshops where id = ?').get(id) as { c: string }).c;
+	const code = (await ctx.serverDb.one('select join_code as c from workshops where id = ?', id) as { c: string }).c;
 	return { id, code };
 }
 
@@ -41,11 +41,11 @@ describe('the built server', () => {
 			expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
 		}
 		expect((await visitor.get('/workshops/1/attendance.csv')).status).toBe(303);
-		const before = count('select count(*) n from agenda_items');
+		const before = await count('select count(*) n from agenda_items');
 		const res = await visitor.post('/workshops/1?/addAgenda', { title: 'Sisipan', durationMinutes: '5' });
 		expect(res.status).toBe(401);
 		expect(await res.text()).toBe('Silakan masuk terlebih dahulu.');
-		expect(count('select count(*) n from agenda_items')).toBe(before);
+		expect(await count('select count(*) n from agenda_items')).toBe(before);
 		const wrong = await visitor.post('/login', { email: MODERATOR[0], password: 'salah' });
 		expect(wrong.status).toBe(400);
 		expect(await wrong.text()).toContain('Email atau kata sandi salah.');
@@ -89,7 +89,7 @@ describe('the built server', () => {
 		expect(unknown.status).toBe(404);
 		expect(await unknown.text()).toContain('Kode lokakarya tidak ditemukan');
 
-		const before = people();
+		const before = await people();
 		const empty = await new Client(ctx.server.url).post(`/join/${code}`, joinFields({ name: '', jabatan: 'x'.repeat(500) }));
 		expect(empty.status).toBe(400);
 		const emptyHtml = await empty.text();
@@ -98,14 +98,14 @@ describe('the built server', () => {
 
 		const proposing = await new Client(ctx.server.url).post(`/join/${code}`, joinFields({ institutionId: 'new', newInstitutionName: '', newInstitutionSector: 'media' }));
 		expect(proposing.status).toBe(400);
-		expect(count("select count(*) n from institutions where sector = 'media'")).toBe(0);
+		expect(await count("select count(*) n from institutions where sector = 'media'")).toBe(0);
 
 		expect((await new Client(ctx.server.url).post(`/join/${code}`, joinFields({ phone: '081300000099' }))).status).toBe(303);
 		const again = await new Client(ctx.server.url).post(`/join/${code}`, joinFields({ name: 'rina  KUSUMA', phone: '' }));
 		expect(again.status).toBe(400);
 		expect(await again.text()).toContain('sudah tercatat hadir di lokakarya ini');
-		expect(rows()).toBe(1);
-		expect(people()).toBe(before + 1);
+		expect(await rows()).toBe(1);
+		expect(await people()).toBe(before + 1);
 	});
 
 	it('keeps participants to their own workshop and away from moderator actions', async () => {
@@ -122,14 +122,14 @@ describe('the built server', () => {
 		expect(await foreign.text()).toContain('Anda tidak berwenang melakukan ini.');
 		expect((await participant.get(`/workshops/${first.id}/attendance`)).status).toBe(303);
 
-		const before = count('select count(*) n from agenda_items where workshop_id = ?', first.id);
+		const before = await count('select count(*) n from agenda_items where workshop_id = ?', first.id);
 		const attempt = await participant.post(`/workshops/${first.id}?/addAgenda`, { title: 'Sisipan', durationMinutes: '5' });
 		expect(attempt.status).toBe(403);
 		expect(await attempt.text()).toBe('Anda tidak berwenang melakukan ini.');
 		const status = await participant.post(`/workshops/${first.id}?/status`, { status: 'closed' });
 		expect(status.status).toBe(403);
-		expect(count('select count(*) n from agenda_items where workshop_id = ?', first.id)).toBe(before);
-		expect((ctx.db.prepare('select status s from workshops where id = ?').get(first.id) as { s: string }).s).toBe('live');
+		expect(await count('select count(*) n from agenda_items where workshop_id = ?', first.id)).toBe(before);
+		expect((await ctx.serverDb.one('select status s from workshops where id = ?', first.id) as { s: string }).s).toBe('live');
 	});
 
 	it('gives the secretariat read access but not the moderator’s controls', async () => {
@@ -138,6 +138,6 @@ describe('the built server', () => {
 		expect((await secretariat.get('/workshops/3/attendance')).status).toBe(200);
 		const res = await secretariat.post('/workshops/3?/status', { status: 'closed' });
 		expect(res.status).toBe(403);
-		expect((ctx.db.prepare('select status s from workshops where id = 3').get() as { s: string }).s).toBe('live');
+		expect((await ctx.serverDb.one('select status s from workshops where id = 3') as { s: string }).s).toBe('live');
 	});
 });

@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/http';
 import { useTestServer } from '../helpers/lifecycle';
@@ -30,52 +29,40 @@ async function verifyPage(body: FormData): Promise<string> {
  * A social-protection programme with quarterly reports for 2026: in Q1 one verified report (with
  * kader by kelurahan and L/P, spending and an obstacle) and one unverified; in Q2 a verified one.
  */
-function seedProgramme(): number {
-	const rw = new Database(ctx.server.dbPath);
-	try {
-		const verifier = (rw.prepare("select id from users where email = 'sekretariat@mufakat.test'").get() as { id: number }).id;
-		const programme = Number(rw.prepare("insert into programmes (forum_id, name) values (1, 'Perlindungan Sosial Terpadu')").run().lastInsertRowid);
-		const commitment = (number: string, statement: string, target: number, sites: string[], budget: number, source: string) => {
-			const id = Number(
-				rw
-					.prepare(
-						"insert into commitments (forum_id, programme_id, number, statement, indicator, unit, baseline_value, target_value, budget_rupiah, funding_source, created_at) values (1, ?, ?, ?, ?, 'orang', 0, ?, ?, ?, ?)"
-					)
-					.run(programme, number, statement, statement, target, budget, source, Date.UTC(2025, 11, 1)).lastInsertRowid
-			);
-			for (const s of sites) rw.prepare('insert into commitment_sites (commitment_id, area_code) values (?, ?)').run(id, s);
-			return id;
-		};
-		const report = (commitmentId: number, quarter: number, realisation: number, verified: boolean, spent: number, obstacles = '', followUp = '') =>
-			Number(
-				rw
-					.prepare(
-						"insert into progress_reports (commitment_id, period_type, period_year, period_index, realisation, reporter_name, submitted_at, status, verified_at, verified_by, spent_rupiah, obstacles, follow_up) values (?, 'quarter', 2026, ?, ?, 'Pelapor Dinas', ?, ?, ?, ?, ?, ?, ?)"
-					)
-					.run(commitmentId, quarter, realisation, Date.UTC(2026, quarter * 3, 5), verified ? 'verified' : 'submitted', verified ? Date.UTC(2026, quarter * 3, 9) : null, verified ? verifier : null, spent, obstacles, followUp)
-					.lastInsertRowid
-			);
-		const counts = (reportId: number, rows: [string, number, number][]) => {
-			for (const [area, male, female] of rows) {
-				rw.prepare("insert into beneficiary_counts (report_id, area_code, \"group\", sex, count) values (?, ?, '', 'L', ?)").run(reportId, area, male);
-				rw.prepare("insert into beneficiary_counts (report_id, area_code, \"group\", sex, count) values (?, ?, '', 'P', ?)").run(reportId, area, female);
-			}
-		};
-		const training = commitment('1', 'Pelatihan keterampilan bagi penerima bantuan sosial', 128, [TAMAN, DEMANGAN], 100_000_000, 'APBD Kota Madiun');
-		const csr = commitment('2', 'Magang kerja di mitra industri', 42, [KUNCEN], 50_000_000, 'CSR PT INKA');
-		counts(report(training, 1, 64, true, 37_500_000, 'Jadwal pelatihan bentrok dengan panen', 'Kelas sore hari'), [
-			[TAMAN, 21, 23],
-			[DEMANGAN, 9, 11]
-		]);
-		report(csr, 1, 41, false, 48_000_000, 'Belum diverifikasi: jangan dicetak');
-		counts(report(training, 2, 117, true, 91_250_000), [
-			[TAMAN, 45, 39],
-			[DEMANGAN, 17, 16]
-		]);
-		return programme;
-	} finally {
-		rw.close();
-	}
+async function seedProgramme(): Promise<number> {
+	const verifier = (await ctx.serverDb.one("select id from users where email = 'sekretariat@mufakat.test'") as { id: number }).id;
+	const programme = Number(await ctx.serverDb.insert("insert into programmes (forum_id, name) values (1, 'Perlindungan Sosial Terpadu')"));
+	const commitment = async (number: string, statement: string, target: number, sites: string[], budget: number, source: string) => {
+		const id = Number(
+			await ctx.serverDb.insert("insert into commitments (forum_id, programme_id, number, statement, indicator, unit, baseline_value, target_value, budget_rupiah, funding_source, created_at) values (1, ?, ?, ?, ?, 'orang', 0, ?, ?, ?, ?)"
+				, programme, number, statement, statement, target, budget, source, Date.UTC(2025, 11, 1))
+		);
+		for (const s of sites) await ctx.serverDb.run('insert into commitment_sites (commitment_id, area_code) values (?, ?)', id, s);
+		return id;
+	};
+	const report = async (commitmentId: number, quarter: number, realisation: number, verified: boolean, spent: number, obstacles = '', followUp = '') =>
+		Number(
+			await ctx.serverDb.insert("insert into progress_reports (commitment_id, period_type, period_year, period_index, realisation, reporter_name, submitted_at, status, verified_at, verified_by, spent_rupiah, obstacles, follow_up) values (?, 'quarter', 2026, ?, ?, 'Pelapor Dinas', ?, ?, ?, ?, ?, ?, ?)"
+				, commitmentId, quarter, realisation, Date.UTC(2026, quarter * 3, 5), verified ? 'verified' : 'submitted', verified ? Date.UTC(2026, quarter * 3, 9) : null, verified ? verifier : null, spent, obstacles, followUp)
+		);
+	const counts = async (reportId: number, rows: [string, number, number][]) => {
+		for (const [area, male, female] of rows) {
+			await ctx.serverDb.run("insert into beneficiary_counts (report_id, area_code, \"group\", sex, count) values (?, ?, '', 'L', ?)", reportId, area, male);
+			await ctx.serverDb.run("insert into beneficiary_counts (report_id, area_code, \"group\", sex, count) values (?, ?, '', 'P', ?)", reportId, area, female);
+		}
+	};
+	const training = await commitment('1', 'Pelatihan keterampilan bagi penerima bantuan sosial', 128, [TAMAN, DEMANGAN], 100_000_000, 'APBD Kota Madiun');
+	const csr = await commitment('2', 'Magang kerja di mitra industri', 42, [KUNCEN], 50_000_000, 'CSR PT INKA');
+	await counts(await report(training, 1, 64, true, 37_500_000, 'Jadwal pelatihan bentrok dengan panen', 'Kelas sore hari'), [
+		[TAMAN, 21, 23],
+		[DEMANGAN, 9, 11]
+	]);
+	await report(csr, 1, 41, false, 48_000_000, 'Belum diverifikasi: jangan dicetak');
+	await counts(await report(training, 2, 117, true, 91_250_000), [
+		[TAMAN, 45, 39],
+		[DEMANGAN, 17, 16]
+	]);
+	return programme;
 }
 
 describe('the Laporan Kemajuan for the first triwulan', () => {
@@ -85,7 +72,7 @@ describe('the Laporan Kemajuan for the first triwulan', () => {
 	let programme: number;
 
 	beforeAll(async () => {
-		programme = seedProgramme();
+		programme = await seedProgramme();
 		secretariat = new Client(ctx.server.url);
 		await secretariat.login('sekretariat@mufakat.test', 'mufakat-demo');
 		const res = await secretariat.post('/forums/1/dashboard/laporan-kemajuan', { programme: String(programme), period: '2026-T1', verified: '1' });
@@ -120,15 +107,13 @@ describe('the Laporan Kemajuan for the first triwulan', () => {
 		expect(text).not.toMatch(/Kuncen Taman/);
 	});
 
-	it('is sealed over the whole file and passes qpdf', () => {
+	it('is sealed over the whole file and passes qpdf', async () => {
 		const file = fileOf(pdf, 'sealed.pdf');
 		const sig = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
 		expect(sig).toContain('Signature Validation: Signature is Valid');
 		expect(sig).toContain('Total document signed');
 		expect(spawnSync('qpdf', ['--check', file], { encoding: 'utf8' }).status).toBe(0);
-		const stored = ctx.db.prepare('select period_type t, period_year y, period_index i, programme_id p from sealed_reports where sha256 = ?').get(
-			execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]
-		);
+		const stored = await ctx.serverDb.one('select period_type t, period_year y, period_index i, programme_id p from sealed_reports where sha256 = ?', execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]);
 		expect(stored).toEqual({ t: 'quarter', y: 2026, i: 1, p: programme });
 	});
 
@@ -155,14 +140,12 @@ describe('the Laporan Kemajuan for the first triwulan', () => {
 	});
 
 	it('is refused to an observer of the forum', async () => {
-		const rw = new Database(ctx.server.dbPath);
-		rw.prepare("insert into users (email, name, password_hash) select 'pengamat-lk@uji.test', 'Pengamat', password_hash from users where email = 'moderator@mufakat.test'").run();
-		rw.prepare("insert into forum_members (forum_id, user_id, role) select 1, id, 'observer' from users where email = 'pengamat-lk@uji.test'").run();
-		rw.close();
+		await ctx.serverDb.run("insert into users (email, name, password_hash) select 'pengamat-lk@uji.test', 'Pengamat', password_hash from users where email = 'moderator@mufakat.test'");
+		await ctx.serverDb.run("insert into forum_members (forum_id, user_id, role) select 1, id, 'observer' from users where email = 'pengamat-lk@uji.test'");
 		const observer = new Client(ctx.server.url);
 		await observer.login('pengamat-lk@uji.test', 'mufakat-demo');
-		const before = (ctx.db.prepare('select count(*) n from sealed_reports').get() as { n: number }).n;
+		const before = (await ctx.serverDb.one('select count(*) n from sealed_reports') as { n: number }).n;
 		expect((await observer.post('/forums/1/dashboard/laporan-kemajuan', { programme: String(programme), period: '2026-T1', verified: '1' })).status).toBe(403);
-		expect((ctx.db.prepare('select count(*) n from sealed_reports').get() as { n: number }).n).toBe(before);
+		expect((await ctx.serverDb.one('select count(*) n from sealed_reports') as { n: number }).n).toBe(before);
 	});
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/http';
-import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import { databaseEnv, removeDir, startServer, type RunningServer } from '../helpers/server';
 
 let server: RunningServer;
 let moderator: Client;
@@ -84,7 +84,7 @@ describe('the sealed demo minutes', () => {
 
 	it('come out of the command line too, with clear errors for unknown or unsigned workshops', () => {
 		const out = join(work, 'cli.pdf');
-		const env = { ...process.env, DATABASE_PATH: server.dbPath };
+		const env = { ...process.env, ...databaseEnv(server) };
 		const ok = spawnSync('npm', ['run', '--silent', 'minutes', '--', '--workshop', '1', '--out', out], { encoding: 'utf8', env });
 		expect(ok.status, ok.stderr).toBe(0);
 		expect(readFileSync(out).equals(sealed)).toBe(true);

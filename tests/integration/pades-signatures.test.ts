@@ -14,7 +14,7 @@ import { readSignedData, signatureTimeStampToken } from '../../src/lib/server/pd
 import { inspectPdfSignatures, parseSignatureContents } from '../../src/lib/server/pdf/verify';
 import { Client } from '../helpers/http';
 import { appendOfficialSignature, flipByte, makeOfficial, startLocalTsa, type LocalTsa, type Official } from '../helpers/pdf-signatures';
-import { freePort, removeDir, startServer, type RunningServer } from '../helpers/server';
+import { databaseEnv, freePort, removeDir, startServer, type RunningServer } from '../helpers/server';
 import { runTool, writeTemp } from '../helpers/pdf-tools';
 
 const PDF_PATH = '/workshops/1/minutes/1/berita-acara.pdf';
@@ -146,7 +146,7 @@ describe('without a time-stamping authority', () => {
 		// Asynchronously: a blocked event loop would let the server drop the keep-alive socket unseen.
 		const cli = (path: string) =>
 			new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-				const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/verify.ts', path], { env: { ...process.env, DATABASE_PATH: server.dbPath } });
+				const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/verify.ts', path], { env: { ...process.env, ...databaseEnv(server) } });
 				let stdout = '';
 				child.stdout.on('data', (d) => (stdout += d));
 				child.on('error', reject);

@@ -4,7 +4,7 @@ import { Client } from '../helpers/http';
 
 const ctx = useTestServer();
 
-const count = (sql: string, ...args: unknown[]) => (ctx.db.prepare(sql).get(...args) as { n: number }).n;
+const count = async (sql: string, ...args: unknown[]) => (await ctx.serverDb.one(sql, ...args) as { n: number }).n;
 
 async function signedIn(email: string) {
 	const client = new Client(ctx.server.url);
@@ -30,7 +30,7 @@ const report = (fields: Record<string, string>) => {
 describe('standing reporting links over HTTP', () => {
 	it('refuses a re-issued link and the commitment of another institution, storing nothing, and answers bad input in the user’s language', async () => {
 		const staff = await signedIn('sekretariat@mufakat.test');
-		const ybn = ctx.db.prepare("select id from institutions where forum_id = 1 and short_name = 'YBN'").get() as { id: number };
+		const ybn = await ctx.serverDb.one("select id from institutions where forum_id = 1 and short_name = 'YBN'") as { id: number };
 		expect((await staff.post('/forums/1/reporting?/issue', { _action: 'issue', institutionId: String(ybn.id) })).status).toBe(200);
 		const first = await linkOf(staff, 'YBN');
 		expect((await fetch(ctx.server.url + first)).status).toBe(200);
@@ -38,20 +38,20 @@ describe('standing reporting links over HTTP', () => {
 		const second = await linkOf(staff, 'YBN');
 		expect(second).not.toBe(first);
 
-		const training = ctx.db.prepare("select id from commitments where forum_id = 1 and number = '3'").get() as { id: number };
+		const training = await ctx.serverDb.one("select id from commitments where forum_id = 1 and number = '3'") as { id: number };
 		const reports = () => count('select count(*) n from progress_reports');
-		const before = reports();
+		const before = await reports();
 		// The demo seed carries kader by kelurahan for earlier years: nothing may be added to them.
-		const beneficiaryRows = count('select count(*) n from beneficiary_counts');
+		const beneficiaryRows = await count('select count(*) n from beneficiary_counts');
 		const reused = await fetch(`${ctx.server.url}${first}/${training.id}?/report`, { method: 'POST', body: report({}), headers: { origin: ctx.server.url, accept: 'text/html' } });
 		expect(reused.status).toBe(410);
 		expect(await reused.text()).toContain('sudah dicabut atau diganti');
-		expect(reports()).toBe(before);
+		expect(await reports()).toBe(before);
 
 		// Commitment 1 is Bappelitbangda's: YBN's link may not report on it.
 		const other = await fetch(`${ctx.server.url}${second}/1?/report`, { method: 'POST', body: report({}), headers: { origin: ctx.server.url, accept: 'text/html' } });
 		expect(other.status).toBe(403);
-		expect(reports()).toBe(before);
+		expect(await reports()).toBe(before);
 
 		const tooMany = await fetch(`${ctx.server.url}${second}/${training.id}?/report`, {
 			method: 'POST',
@@ -60,7 +60,7 @@ describe('standing reporting links over HTTP', () => {
 		});
 		expect(tooMany.status).toBe(400);
 		expect(await tooMany.text()).toContain('Jumlah penerima manfaat (110) melebihi realisasi (100 orang)');
-		expect(reports()).toBe(before);
-		expect(count('select count(*) n from beneficiary_counts')).toBe(beneficiaryRows);
+		expect(await reports()).toBe(before);
+		expect(await count('select count(*) n from beneficiary_counts')).toBe(beneficiaryRows);
 	});
 });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS, ROLES, type Access, type Role, type Spare, type World } from '../helpers/access-table';
 import { Client } from '../helpers/http';
-import { invitationCode } from '../helpers/invitations';
+import { serverInvitationCode } from '../helpers/invitations';
 import { routeKeys } from '../helpers/routes';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import { openServerDb, type ServerDb } from '../helpers/server-db';
 
 /**
  * Every page, form action and endpoint, as every role: refused with nothing stored, or let through.
@@ -19,28 +19,40 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const BOOKKEEPING = new Set(['sessions', 'throttle_buckets', 'sqlite_sequence', '__drizzle_migrations']);
 
 let server: RunningServer;
-let rw: Database.Database;
+let rw: ServerDb;
 const clients = {} as Record<Role, Client>;
 const world = {} as World;
 
-function stateOf(): Map<string, string> {
-	const tables = rw.prepare("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[];
+/** The user tables of the server's database, on either engine. */
+async function tableNames(): Promise<string[]> {
+	const sql =
+		rw.dialect === 'postgres'
+			? "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name"
+			: "select name from sqlite_master where type = 'table' order by name";
+	return (await rw.all<{ name: string }>(sql)).map((t) => t.name);
+}
+
+/**
+ * A hash of every table's content. Rows are hashed one by one and their hashes sorted, so that the
+ * state does not depend on the order an engine returns rows in (PostgreSQL's changes as rows are updated).
+ */
+async function stateOf(): Promise<Map<string, string>> {
 	const state = new Map<string, string>();
-	for (const { name } of tables) {
+	for (const name of await tableNames()) {
 		if (BOOKKEEPING.has(name)) continue;
-		const hash = createHash('sha256');
 		// The official area list is imported once and never written by a request: its size stands for it.
-		const rows = name === 'areas' ? rw.prepare('select count(*) n from areas').raw().all() : rw.prepare(`select * from "${name}" order by rowid`).raw().all();
-		for (const row of rows as unknown[][]) {
-			for (const value of row) {
+		const rows = name === 'areas' ? await rw.all('select count(*) n from areas') : await rw.all(`select * from "${name}"`);
+		const rowHashes = rows.map((row) => {
+			const hash = createHash('sha256');
+			for (const value of Object.values(row)) {
 				// Bytes (sealed PDFs, signatures) go in as they are: JSON would spell every byte out.
 				if (Buffer.isBuffer(value)) hash.update(value);
 				else hash.update(JSON.stringify(value ?? null));
 				hash.update('\u0000');
 			}
-			hash.update('\n');
-		}
-		state.set(name, hash.digest('hex'));
+			return hash.digest('hex');
+		});
+		state.set(name, createHash('sha256').update(rowHashes.sort().join('\n')).digest('hex'));
 	}
 	return state;
 }
@@ -93,8 +105,10 @@ function letThrough(res: Response, access: Access): boolean {
 	return res.status < 400 && !refused(res);
 }
 
-const one = <T>(sql: string, ...params: unknown[]) => rw.prepare(sql).get(...params) as T;
-const idOf = (sql: string, ...params: unknown[]) => one<{ id: number }>(sql, ...params).id;
+const one = <T,>(sql: string, ...params: unknown[]) => rw.one<T>(sql, ...params);
+const idOf = async (sql: string, ...params: unknown[]) => (await one<{ id: number }>(sql, ...params)).id;
+/** A statement run several times with different values. */
+const statement = (sql: string) => ({ run: (...params: unknown[]) => rw.run(sql, ...params), insert: (...params: unknown[]) => rw.insert(sql, ...params) });
 
 async function join(path: string, fields: Record<string, string>): Promise<Client> {
 	const client = new Client(server.url);
@@ -111,14 +125,14 @@ async function expectStatus(res: Response, status: number, what: string) {
 
 /** The suite's world: staff and participants of forum 1 and of forum 2, an administrator, and targets to spend. */
 async function buildWorld() {
-	const insert = rw.prepare('insert into users (email, name, password_hash, is_admin) select ?, ?, password_hash, ? from users where email = ?');
-	const account = (email: string, name: string, admin = 0) => Number(insert.run(email, name, admin, 'moderator@mufakat.test').lastInsertRowid);
-	const grant = rw.prepare('insert into forum_members (forum_id, user_id, role) values (?, ?, ?)');
-	grant.run(1, account('pengamat@uji.test', 'Pengamat Forum'), 'observer');
-	grant.run(2, account('sekretariat-lain@uji.test', 'Sekretariat Tanggamus'), 'secretariat');
-	grant.run(2, account('moderator-lain@uji.test', 'Moderator Tanggamus'), 'moderator');
-	account('admin@uji.test', 'Administrator', 1);
-	world.spareUserId = account('cadangan@uji.test', 'Akun Cadangan');
+	const insert = statement('insert into users (email, name, password_hash, is_admin) select ?, ?, password_hash, ? from users where email = ?');
+	const account = (email: string, name: string, admin = 0) => insert.insert(email, name, admin, 'moderator@mufakat.test');
+	const grant = statement('insert into forum_members (forum_id, user_id, role) values (?, ?, ?)');
+	await grant.run(1, await account('pengamat@uji.test', 'Pengamat Forum'), 'observer');
+	await grant.run(2, await account('sekretariat-lain@uji.test', 'Sekretariat Tanggamus'), 'secretariat');
+	await grant.run(2, await account('moderator-lain@uji.test', 'Moderator Tanggamus'), 'moderator');
+	await account('admin@uji.test', 'Administrator', 1);
+	world.spareUserId = await account('cadangan@uji.test', 'Akun Cadangan');
 
 	const logins: [Role, string][] = [
 		['observer', 'pengamat@uji.test'],
@@ -144,24 +158,24 @@ async function buildWorld() {
 	world.ownCommitmentId = 1;
 	world.sealedWorkshopId = 1;
 	world.draftWorkshopId = Number(
-		rw.prepare("insert into workshops (forum_id, programme_id, title, date, place) values (1, 1, 'Rapat Persiapan Replikasi', '2027-02-01', 'Aula Kecamatan Taman')").run().lastInsertRowid
+		await rw.insert("insert into workshops (forum_id, programme_id, title, date, place) values (1, 1, 'Rapat Persiapan Replikasi', '2027-02-01', 'Aula Kecamatan Taman')")
 	);
 	world.componentId = 1;
 	world.pilotSiteId = 1;
-	world.agendaId = idOf('select id from agenda_items where workshop_id = 3 order by position limit 1');
-	world.signedToken = one<{ t: string }>("select link_token t from minutes_signers where status = 'signed' limit 1").t;
-	world.sealedHash = one<{ h: string }>('select sha256 h from sealed_minutes limit 1').h;
+	world.agendaId = await idOf('select id from agenda_items where workshop_id = 3 order by position limit 1');
+	world.signedToken = (await one<{ t: string }>("select link_token t from minutes_signers where status = 'signed' limit 1")).t;
+	world.sealedHash = (await one<{ h: string }>('select sha256 h from sealed_minutes limit 1')).h;
 	await expectStatus(await clients.secretariat.post('/forums/1/dashboard/laporan-kemajuan', { programme: '1', period: '2023-T4', verified: '1' }), 200, 'sealing a Laporan Kemajuan');
-	world.sealedReportId = idOf('select id from sealed_reports order by id desc limit 1');
-	const group = rw.prepare('insert into beneficiary_groups (forum_id, name) values (1, ?)');
-	world.beneficiaryGroupId = Number(group.run('Lansia').lastInsertRowid);
+	world.sealedReportId = await idOf('select id from sealed_reports order by id desc limit 1');
+	const group = statement('insert into beneficiary_groups (forum_id, name) values (1, ?)');
+	world.beneficiaryGroupId = await group.insert('Lansia');
 
-	clients.participant = await join(`/join/${invitationCode(rw, 3, 'Bappelitbangda')}`, { name: 'Rina Peserta' });
+	clients.participant = await join(`/join/${await serverInvitationCode(rw, 3, 'Bappelitbangda')}`, { name: 'Rina Peserta' });
 	clients.pendingParticipant = await join('/join/TAMAN8', { institutionId: '1', name: 'Penunggu Konfirmasi' });
-	world.attendanceId = idOf("select id from attendance where name = 'Rina Peserta'");
+	world.attendanceId = await idOf("select id from attendance where name = 'Rina Peserta'");
 	// Another forum's workshop, live, with one of its institutions' own codes.
-	rw.prepare("update workshops set status = 'live', join_code = 'LAIN22' where id = 2").run();
-	const otherCode = one<{ code: string }>('select code from workshop_invitations where workshop_id = 2 and code is not null limit 1').code;
+	await rw.run("update workshops set status = 'live', join_code = 'LAIN22' where id = 2");
+	const otherCode = (await one<{ code: string }>('select code from workshop_invitations where workshop_id = 2 and code is not null limit 1')).code;
 	clients.otherParticipant = await join(`/join/${otherCode}`, { name: 'Peserta Tanggamus' });
 
 	// Evidence on the participant's institution's commitment, a report to verify and one to un-verify.
@@ -178,66 +192,64 @@ async function buildWorld() {
 		200,
 		'report with evidence'
 	);
-	world.evidenceId = idOf("select e.id from evidence_files e where e.kind != 'link' order by e.id desc limit 1");
-	world.reportId = idOf('select report_id id from evidence_files where id = ?', world.evidenceId);
+	world.evidenceId = await idOf("select e.id from evidence_files e where e.kind != 'link' order by e.id desc limit 1");
+	world.reportId = await idOf('select report_id id from evidence_files where id = ?', world.evidenceId);
 	await expectStatus(
 		await clients.secretariat.post('/forums/1/commitments/1?/report', { periodType: 'quarter', periodYear: '2025', periodIndex: '2', realisation: '6', narrative: 'Lanjutan', flag: 'on_track' }),
 		200,
 		'second report'
 	);
-	world.verifiedReportId = idOf('select id from progress_reports where commitment_id = 1 order by id desc limit 1');
+	world.verifiedReportId = await idOf('select id from progress_reports where commitment_id = 1 order by id desc limit 1');
 	await expectStatus(await clients.secretariat.post('/forums/1/commitments/1?/verify', { reportId: String(world.verifiedReportId), note: 'Cukup' }), 200, 'verify');
 
-	const proposed = rw.prepare("insert into institutions (forum_id, official_name, short_name, sector, approved) values (1, ?, ?, 'komunitas', 0)");
-	world.proposedInstitutionId = Number(proposed.run('Lembaga Usulan Satu', 'Usulan1').lastInsertRowid);
-	world.otherProposedInstitutionId = Number(proposed.run('Lembaga Usulan Dua', 'Usulan2').lastInsertRowid);
+	const proposed = statement("insert into institutions (forum_id, official_name, short_name, sector, approved) values (1, ?, ?, 'komunitas', 0)");
+	world.proposedInstitutionId = await proposed.insert('Lembaga Usulan Satu', 'Usulan1');
+	world.otherProposedInstitutionId = await proposed.insert('Lembaga Usulan Dua', 'Usulan2');
 
 	const token = (await expectStatus(await clients.moderator.post('/workshops/3/collab-token', { role: 'viewer', name: 'Uji' }), 200, 'collab token')) as string;
 	world.collabToken = (JSON.parse(token) as { token: string }).token;
 
 	// Targets one allowed request uses up, one set per role.
-	const areas = (pattern: string) =>
-		(rw.prepare('select code from areas where code like ? and code not in (select area_code from pilot_sites) order by code').all(pattern) as { code: string }[]).map((r) => r.code);
+	const areas = async (pattern: string) =>
+		(await rw.all<{ code: string }>('select code from areas where code like ? and code not in (select area_code from pilot_sites) order by code', pattern)).map((r) => r.code);
 	// Kelurahan of Kota Madiun to add (the forum's own region), and others that are only removed.
-	const madiun = areas('35.77.__.1___');
-	const elsewhere = areas('35.73.__.1___');
-	const institution = rw.prepare("insert into institutions (forum_id, official_name, short_name, sector, retired_at) values (1, ?, ?, 'komunitas', ?)");
-	const commitmentRow = rw.prepare('insert into commitments (forum_id, number, statement) values (1, ?, ?)');
-	const invitation = rw.prepare("insert into access_links (kind, token_hash, forum_id, role, name, email, expires_at) values ('invite', ?, 1, 'observer', ?, ?, ?)");
-	const agenda = rw.prepare('insert into agenda_items (workshop_id, position, title, duration_minutes) values (3, 90, ?, 5)');
-	const component = rw.prepare("insert into components (programme_id, kind, name, position) values (1, 'focus', ?, 90)");
-	const site = rw.prepare("insert into pilot_sites (programme_id, area_code, stage) values (1, ?, 'piloting')");
+	const madiun = await areas('35.77.__.1___');
+	const elsewhere = await areas('35.73.__.1___');
+	const institution = statement("insert into institutions (forum_id, official_name, short_name, sector, retired_at) values (1, ?, ?, 'komunitas', ?)");
+	const commitmentRow = statement('insert into commitments (forum_id, number, statement) values (1, ?, ?)');
+	const invitation = statement("insert into access_links (kind, token_hash, forum_id, role, name, email, expires_at) values ('invite', ?, 1, 'observer', ?, ?, ?)");
+	const agenda = statement('insert into agenda_items (workshop_id, position, title, duration_minutes) values (3, 90, ?, 5)');
+	const component = statement("insert into components (programme_id, kind, name, position) values (1, 'focus', ?, 90)");
+	const site = statement("insert into pilot_sites (programme_id, area_code, stage) values (1, ?, 'piloting')");
 	world.own = {} as Record<Role, Spare>;
 	for (const [i, role] of ROLES.entries()) {
 		const attendee = (name: string) => join('/join/TAMAN8', { institutionId: '14', name }).then(() => idOf('select id from attendance where name = ?', name));
 		const [attendanceId, removedAttendanceId, pendingAttendanceId] = await Promise.all([attendee(`Hadir ${i}a`), attendee(`Hadir ${i}b`), attendee(`Hadir ${i}c`)]);
-		rw.prepare('update attendance set removed_at = ? where id = ?').run(Date.now(), removedAttendanceId);
+		await rw.run('update attendance set removed_at = ? where id = ?', Date.now(), removedAttendanceId);
 		world.own[role] = {
-			institutionId: Number(institution.run(`Lembaga Cadangan ${i}`, `LC${i}`, null).lastInsertRowid),
-			retiredInstitutionId: Number(institution.run(`Lembaga Pensiun ${i}`, `LP${i}`, Date.now()).lastInsertRowid),
-			duplicateInstitutionId: Number(institution.run(`Lembaga Ganda ${i}`, `LD${i}`, null).lastInsertRowid),
-			commitmentId: Number(commitmentRow.run(String(900 + i), `Komitmen cadangan ${i}`).lastInsertRowid),
-			invitationId: Number(invitation.run(createHash('sha256').update(`undangan-${i}`).digest('hex'), `Undangan ${i}`, `undangan-${i}@uji.test`, Date.now() + 86_400_000).lastInsertRowid),
+			institutionId: await institution.insert(`Lembaga Cadangan ${i}`, `LC${i}`, null),
+			retiredInstitutionId: await institution.insert(`Lembaga Pensiun ${i}`, `LP${i}`, Date.now()),
+			duplicateInstitutionId: await institution.insert(`Lembaga Ganda ${i}`, `LD${i}`, null),
+			commitmentId: await commitmentRow.insert(String(900 + i), `Komitmen cadangan ${i}`),
+			invitationId: await invitation.insert(createHash('sha256').update(`undangan-${i}`).digest('hex'), `Undangan ${i}`, `undangan-${i}@uji.test`, Date.now() + 86_400_000),
 			attendanceId,
 			removedAttendanceId,
 			pendingAttendanceId,
-			agendaId: Number(agenda.run(`Acara cadangan ${i}`).lastInsertRowid),
-			componentId: Number(component.run(`Komponen cadangan ${i}a`).lastInsertRowid),
-			workshopComponentId: Number(component.run(`Komponen cadangan ${i}b`).lastInsertRowid),
-			pilotSiteId: Number(site.run(elsewhere[2 * i]).lastInsertRowid),
-			workshopPilotSiteId: Number(site.run(elsewhere[2 * i + 1]).lastInsertRowid),
+			agendaId: await agenda.insert(`Acara cadangan ${i}`),
+			componentId: await component.insert(`Komponen cadangan ${i}a`),
+			workshopComponentId: await component.insert(`Komponen cadangan ${i}b`),
+			pilotSiteId: await site.insert(elsewhere[2 * i]),
+			workshopPilotSiteId: await site.insert(elsewhere[2 * i + 1]),
 			areaCode: madiun[2 * i]!,
 			otherAreaCode: madiun[2 * i + 1]!,
 			// A forum has at most six groups: spares only for the roles whose delete goes through.
-			beneficiaryGroupId: role === 'secretariat' || role === 'moderator' ? Number(group.run(`Kelompok cadangan ${i}`).lastInsertRowid) : 0
+			beneficiaryGroupId: role === 'secretariat' || role === 'moderator' ? await group.insert(`Kelompok cadangan ${i}`) : 0
 		};
 	}
 
 	// A signer still to sign the sealed minutes (a late witness), for the signing-link actions.
 	world.pendingSignerId = Number(
-		rw
-			.prepare("insert into minutes_signers (minutes_version_id, role, name, jabatan, instansi, link_token) select id, 'witness', 'Saksi Terlambat', 'Lurah', 'Kelurahan Taman', 'tautan-saksi-terlambat-01' from minutes_versions where workshop_id = 1")
-			.run().lastInsertRowid
+		await rw.insert("insert into minutes_signers (minutes_version_id, role, name, jabatan, instansi, link_token) select id, 'witness', 'Saksi Terlambat', 'Lurah', 'Kelurahan Taman', 'tautan-saksi-terlambat-01' from minutes_versions where workshop_id = 1")
 	);
 }
 
@@ -254,13 +266,12 @@ beforeAll(async () => {
 			MUFAKAT_COLLAB_SECRET: 'security-suite-secret-0123456789abcdef'
 		}
 	});
-	rw = new Database(server.dbPath);
-	rw.pragma('busy_timeout = 5000');
+	rw = await openServerDb(server);
 	await buildWorld();
 }, 120_000);
 
 afterAll(async () => {
-	rw?.close();
+	await rw?.close();
 	await server?.stop();
 	if (server) removeDir(server.dir);
 });
@@ -286,7 +297,7 @@ describe('every route as every role', () => {
 		const entries = Object.entries(ACCESS).filter(([key]) => routeKeys().includes(key));
 
 		// Refusals first, each against the state the one before left.
-		let before = stateOf();
+		let before = await stateOf();
 		for (const [key, access] of entries) {
 			const { method } = methodAndRoute(key);
 			for (const role of ROLES) {
@@ -296,7 +307,7 @@ describe('every route as every role', () => {
 				const redirect = access.redirect?.includes(role) ?? false;
 				const ok = redirect ? res.status === 303 && !refused(res) : refused(res, access);
 				if (!ok) problems.push(`${key} as ${role}: ${redirect ? 'expected a redirect elsewhere' : 'expected a refusal'}, got ${res.status} ${res.headers.get('location') ?? ''}`);
-				const after = stateOf();
+				const after = await stateOf();
 				const changed = changedTables(before, after);
 				if (changed.length) problems.push(`${key} as ${role} (${res.status}) changed ${changed.join(', ')}`);
 				before = after;

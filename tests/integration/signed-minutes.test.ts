@@ -1,16 +1,15 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/http';
 import { removeDir, startServer, type RunningServer } from '../helpers/server';
+import { openServerDb, type ServerDb } from '../helpers/server-db';
 
 let server: RunningServer;
-let db: Database.Database;
+let db: ServerDb;
 let sealed: Buffer;
 
 beforeAll(async () => {
 	server = await startServer();
-	db = new Database(server.dbPath, { readonly: true });
-	db.pragma('busy_timeout = 5000');
+	db = await openServerDb(server);
 	const moderator = new Client(server.url);
 	await moderator.login('moderator@mufakat.test', 'mufakat-demo');
 	const res = await moderator.get('/workshops/1/minutes/1/berita-acara.pdf');
@@ -18,15 +17,14 @@ beforeAll(async () => {
 	sealed = Buffer.from(await res.arrayBuffer());
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	await server?.stop();
 	removeDir(server.dir);
 });
 
 type VersionRow = { id: number; version: number; voided_at: number | null; void_reason: string | null; voided_by: number | null };
-const versions = () => db.prepare('SELECT id, version, voided_at, void_reason, voided_by FROM minutes_versions WHERE workshop_id = 1 ORDER BY version').all() as VersionRow[];
-const signedOn = (versionId: number) =>
-	(db.prepare("SELECT count(*) AS n FROM minutes_signers WHERE minutes_version_id = ? AND status = 'signed'").get(versionId) as { n: number }).n;
+const versions = () => db.all<VersionRow>('SELECT id, version, voided_at, void_reason, voided_by FROM minutes_versions WHERE workshop_id = 1 ORDER BY version');
+const signedOn = async (versionId: number) => (await db.one<{ n: number }>("SELECT count(*) AS n FROM minutes_signers WHERE minutes_version_id = ? AND status = 'signed'", versionId)).n;
 
 async function verifyPage(bytes: Buffer): Promise<string> {
 	const body = new FormData();
@@ -37,15 +35,15 @@ async function verifyPage(bytes: Buffer): Promise<string> {
 
 describe('re-finalising the signed and sealed demo minutes', () => {
 	it('is refused to the secretariat, and all 18 signatures stay', async () => {
-		const [v1] = versions();
-		expect(signedOn(v1!.id)).toBe(18);
+		const [v1] = await versions();
+		expect(await signedOn(v1!.id)).toBe(18);
 		const secretariat = new Client(server.url);
 		await secretariat.login('sekretariat@mufakat.test', 'mufakat-demo');
 		const res = await secretariat.post('/workshops/1/minutes?/finalize', { reason: 'Saya ingin mengubah butir kesepakatan' });
 		expect(res.status).toBe(400);
 		expect(await res.text()).toContain('Hanya moderator forum yang dapat membuat versi baru');
-		expect(versions()).toEqual([{ ...v1, voided_at: null }]);
-		expect(signedOn(v1!.id)).toBe(18);
+		expect(await versions()).toEqual([{ ...v1, voided_at: null }]);
+		expect(await signedOn(v1!.id)).toBe(18);
 		expect(await verifyPage(sealed)).toContain('data-verdict="genuine"');
 	});
 
@@ -55,17 +53,17 @@ describe('re-finalising the signed and sealed demo minutes', () => {
 		const withoutReason = await moderator.post('/workshops/1/minutes?/finalize', { reason: 'ralat' });
 		expect(withoutReason.status).toBe(400);
 		expect(await withoutReason.text()).toContain('paling sedikit 10 karakter');
-		expect(versions()).toHaveLength(1);
+		expect(await versions()).toHaveLength(1);
 
 		const reason = 'Nama lembaga pada butir 2 salah ketik';
 		const res = await moderator.post('/workshops/1/minutes?/finalize', { reason });
 		expect(res.status).toBe(200);
-		const [v1, v2] = versions();
+		const [v1, v2] = await versions();
 		expect(v2?.version).toBe(2);
 		expect(v1).toMatchObject({ void_reason: reason });
 		expect(v1!.voided_at).not.toBeNull();
-		expect(v1!.voided_by).toBe((db.prepare("SELECT id FROM users WHERE email = 'moderator@mufakat.test'").get() as { id: number }).id);
-		expect(signedOn(v1!.id)).toBe(18);
+		expect(v1!.voided_by).toBe((await db.one<{ id: number }>("SELECT id FROM users WHERE email = 'moderator@mufakat.test'")).id);
+		expect(await signedOn(v1!.id)).toBe(18);
 
 		const html = await verifyPage(sealed);
 		expect(html).toContain('data-verdict="genuine"');

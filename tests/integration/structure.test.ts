@@ -53,7 +53,7 @@ describe('double actions', () => {
 		const pages = await Promise.all(answers.map((r) => r.text()));
 		expect(pages.filter((p) => p.includes('Matriks dibekukan sebagai versi 1.'))).toHaveLength(1);
 		expect(pages.filter((p) => p.includes('Matriks sudah dibekukan sebagai versi 1;'))).toHaveLength(1);
-		const versions = ctx.db.prepare('select version from matrix_versions where workshop_id = 3').all();
+		const versions = await ctx.serverDb.all('select version from matrix_versions where workshop_id = 3');
 		expect(versions).toEqual([{ version: 1 }]);
 		await until(() => roots(viewer.doc).meta.get('frozen') === true, 5000, 'the frozen flag');
 		expect(roots(viewer.doc).meta.get('version')).toBe(1);

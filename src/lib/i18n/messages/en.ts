@@ -1384,4 +1384,6 @@ export const en: Record<MessageKey, string> = {
 	'groups.notFound': 'This group does not exist (any more) in this forum.',
 	'groups.inUse': 'Group "{name}" is used in {count} reports and cannot be deleted: their figures would be lost. Rename it if needed.',
 	'groups.manage': 'Manage beneficiary groups',
+	// --- pgint ---
+	'backup.postgres': 'This server’s database is PostgreSQL: back it up with pg_dump (and restore it with pg_restore), not from this page. Copy the evidence and logo folders too. The steps are in docs/operations.md, section PostgreSQL.',
 };

@@ -1386,6 +1386,8 @@ export const id = {
 	'groups.notFound': 'Kelompok ini tidak ada (lagi) di forum ini.',
 	'groups.inUse': 'Kelompok "{name}" sudah dipakai di {count} laporan dan tidak dapat dihapus: angkanya akan hilang dari laporan itu. Ganti namanya bila perlu.',
 	'groups.manage': 'Atur kelompok penerima manfaat',
+	// --- pgint ---
+	'backup.postgres': 'Basis data server ini PostgreSQL: cadangannya dibuat dengan pg_dump (dan dipulihkan dengan pg_restore), bukan dari halaman ini. Salin juga folder bukti dukung dan logo. Langkahnya ada di docs/operations.md, bagian PostgreSQL.',
 } as const;
 
 export type MessageKey = keyof typeof id;

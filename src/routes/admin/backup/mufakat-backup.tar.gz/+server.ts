@@ -1,5 +1,6 @@
+import { redirect } from '@sveltejs/kit';
 import { backupFileName, backupStream, dataPaths } from '$lib/server/backup';
-import { getDb } from '$lib/server/db/client';
+import { dialectOf, getDb } from '$lib/server/db/client';
 import { requireAdmin } from '$lib/server/guards';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
@@ -10,6 +11,8 @@ import type { RequestHandler } from './$types';
  */
 export const GET: RequestHandler = ({ locals }) => {
 	const admin = requireAdmin(locals);
+	// The archive copies the SQLite file: a PostgreSQL database is backed up with pg_dump, which the page explains.
+	if (dialectOf(getDb()) === 'postgres') redirect(303, '/admin/backup');
 	log('info', 'backup.download', { user: admin.id });
 	const archive = backupStream(getDb().$client, dataPaths());
 	const chunks = archive[Symbol.asyncIterator]();
