@@ -247,6 +247,8 @@ describe('live rooms across three instances behind HAProxy', () => {
 		const typing = setInterval(() => type(typist, PT_INKA, ` ketik${n++}`), 15);
 		let freeze: Response;
 		try {
+			// The typing is under way (its first words acknowledged) when the freeze is asked for.
+			await until(() => text(witness, PT_INKA).includes('ketik0'), 10_000, 'typing acknowledged before the freeze');
 			freeze = await staff.post('/workshops/3/matrix?/freeze', {});
 			await until(() => typist.denied.length > 0, 10_000, 'typing refused once frozen');
 		} finally {
