@@ -217,7 +217,7 @@ async function benchRooms(databaseUrl: string, count: number): Promise<LoadRoom[
 							 FROM workshops, generate_series(1, $1::int) AS g WHERE id = $2 RETURNING id`,
 							[count - 1, WORKSHOP_ID]
 						)
-					).rows.map((row) => row.id)
+					).rows.map((row) => Number(row.id))
 				: [];
 		if (copies.length)
 			await sql.query(
