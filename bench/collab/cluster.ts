@@ -32,7 +32,7 @@ import { startCluster, type RunningCluster } from '../../tests/helpers/cluster-s
 import { startPostgres, type PostgresServer } from '../../tests/helpers/postgres';
 import { connect } from './connections';
 import { covers, stateVectorOf, unionOf } from './doc-state';
-import { QUIET_PATIENCE_MS, Session, WORKSHOP_ID, allowedCpus, confinedTo, log, sleep, type Placement } from './harness';
+import { QUIET_PATIENCE_MS, Session, WORKSHOP_ID, allowedCpus, confinedTo, log, onServerCores, sleep, type Placement } from './harness';
 import { collect, connectClients, driveLoad, type LoadResult, type LoadRoom, type LoadSettings } from './load';
 import { cpuSeconds, WindowMeter, waitForQuietMachine, type WindowUsage } from './meters';
 import { benchClock, type StateVector } from './protocol';
@@ -109,20 +109,6 @@ const TAKEOVER_LOAD_SECONDS = 3;
 // ---------------------------------------------------------------------------------------------
 // Where the server side runs
 
-/**
- * Runs `start` with this process moved to the server's cores, so that every process it spawns
- * (instances, PostgreSQL and its backends, Redis, HAProxy) inherits them; moves back afterwards.
- */
-async function onServerCores<T>(where: Placement, start: () => Promise<T>): Promise<T> {
-	if (where.mode !== 'pinned') return start();
-	const self = String(process.pid);
-	execFileSync('taskset', ['-a', '-p', '-c', where.serverCpus.join(','), self], { stdio: 'ignore' });
-	try {
-		return await start();
-	} finally {
-		execFileSync('taskset', ['-a', '-p', '-c', where.clientCpus.join(','), self], { stdio: 'ignore' });
-	}
-}
 
 /** Every process descended from this one, with its parent: the services and instances we started. */
 function descendants(): Map<number, number> {

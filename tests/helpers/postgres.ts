@@ -7,6 +7,8 @@ import { join } from 'node:path';
 /** A real PostgreSQL server from Debian's packages, on a loopback port, with its data in a temporary folder. */
 export interface PostgresServer {
 	port: number;
+	/** The process started (runuser or postgres itself); PostgreSQL's processes all descend from it (benchmarks meter their CPU). */
+	pid: number;
 	/** A connection URL for `database` on this server (the superuser, no password on loopback). */
 	url(database?: string): string;
 	stop(): Promise<void>;
@@ -75,6 +77,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 	}
 	return {
 		port,
+		pid: child.pid!,
 		url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
 		async stop() {
 			if (child.exitCode === null) {
