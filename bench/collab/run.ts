@@ -6,6 +6,8 @@
  *   npx tsx bench/collab/run.ts [--sizes 50,200,500,700] [--seconds 20] [--servers mufakat,reference,hocuspocus]
  *                               [--warmup 5] [--join 15] [--workers 4] [--cores pinned|shared] [--full-readers]
  *                               [--wave-clients 50] [--wave-edits 200] [--wave-servers mufakat] [--write-docs]
+ *   npx tsx bench/collab/run.ts --instances 3 [--sizes 500] [--rooms 40] [--room-clients 2000] [--takeover-clients 200]
+ *                               [--balance roundrobin|uri] [--lease-ttl <ms>] [--seconds 20] [--warmup 5] [--join 15] [--workers 4] [--write-docs]
  *
  * For every size and server: start the server in its own process (pinned to one core by default,
  * the clients and this conductor on the other), spread the clients over worker processes, wait
@@ -13,6 +15,10 @@
  * every sample) and the CPU and RSS of the server process. `--sizes none` or `--wave-clients 0`
  * skips a part. Prints a Markdown section; --write-docs also puts it into docs/benchmarks.md. Our
  * server must be built beforehand. docs/benchmarks.md explains the method and its choices.
+ *
+ * `--instances N` (N > 1) is the multi-instance mode (cluster.ts): each one-room size on one
+ * instance (SQLite, then PostgreSQL) and on N instances behind HAProxy on PostgreSQL and Redis,
+ * then clients spread over rooms, then an owner killed; its section has markers of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
