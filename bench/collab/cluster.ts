@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -242,8 +242,12 @@ async function startBenchCluster(postgres: PostgresServer, settings: ClusterBenc
 }
 
 const liveClusters = new Set<RunningCluster>();
+let clusterRuns = 0;
+/** `BENCH_CLUSTER_LOGS=<prefix>` keeps every run's instance, Redis and HAProxy logs in `<prefix>-<n>.log`. */
 async function stopCluster(cluster: RunningCluster): Promise<void> {
 	liveClusters.delete(cluster);
+	const prefix = process.env.BENCH_CLUSTER_LOGS;
+	if (prefix) writeFileSync(`${prefix}-${++clusterRuns}.log`, cluster.logs());
 	await cluster.stop();
 }
 
@@ -308,7 +312,6 @@ async function clusterLoad(postgres: PostgresServer, settings: ClusterBenchSetti
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
 		log(`${label} failed: ${message}`);
-		if (bench && process.env.BENCH_CLUSTER_LOGS) log(bench.cluster.logs());
 		return { ok: false, clients, rooms: roomCount, error: message };
 	} finally {
 		await session.close();
@@ -433,7 +436,6 @@ async function takeover(postgres: PostgresServer, settings: ClusterBenchSettings
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
 		log(`${label} failed: ${message}`);
-		if (bench && process.env.BENCH_CLUSTER_LOGS) log(bench.cluster.logs());
 		return { ok: false, clients, error: message };
 	} finally {
 		for (const redis of redisClients) redis.disconnect();
