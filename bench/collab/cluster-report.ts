@@ -16,6 +16,8 @@ import { DISTURBED_PERCENT, type RunResult } from './report';
 import { REPO_ROOT } from './servers/index';
 
 const GOAL_FACTOR = 2;
+/** cluster.ts watches a takeover this long. */
+const TAKEOVER_WATCH_S = 60;
 const DISTURBED = '⚠';
 
 const ms = (value: number | null) => (value === null ? 'never' : Number.isFinite(value) ? value.toFixed(value < 10 ? 1 : 0) : 'lost');
@@ -114,6 +116,7 @@ function takeoverLines(result: ClusterBenchResult, settings: ClusterBenchSetting
 		`| ${run.clients} | ${run.killed} | ${run.newOwner ?? 'none'} | ${ms(run.newOwnerAfterMs)} | ${ms(run.convergedP50Ms)} / ${ms(run.convergedMaxMs)} | ${run.converged} of ${run.clients} | ` +
 			`${run.disconnects} | ${run.refusals.length} | ${run.freshReaderHoldsAll ? 'yes' : '**no**'} | ${run.databaseHoldsAcknowledged ? 'yes' : '**no**'}${run.readBeforeTakeover ? '' : ' (read after the takeover)'} |`,
 		'',
+		...(run.stragglers.length ? [`Not back in sync after ${TAKEOVER_WATCH_S} s: ${run.stragglers.join('; ')}.`, ''] : []),
 		...(run.refusals.length ? [`Refusals: ${[...new Set(run.refusals)].map((r) => `“${r}”`).join('; ')}.`, ''] : [])
 	];
 }

@@ -81,6 +81,8 @@ export type TakeoverRun =
 			converged: number;
 			disconnects: number;
 			refusals: string[];
+			/** Clients not back in sync when the watch ended, with their last close. */
+			stragglers: string[];
 			/** A fresh reader through HAProxy holds everything any reader had received before the kill, and every edit made after it. */
 			freshReaderHoldsAll: boolean;
 			/** The database (snapshot plus log), read right after the kill, holds everything any reader had received. */
@@ -424,13 +426,15 @@ async function takeover(postgres: PostgresServer, settings: ClusterBenchSettings
 			converged: done.length,
 			disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),
 			refusals: reports.flatMap((r) => r.refusals),
+			stragglers: reports.flatMap((r) => r.stragglers),
 			freshReaderHoldsAll: covers(fresh, target),
 			databaseHoldsAcknowledged: covers(durableAtKill, received),
 			readBeforeTakeover
 		};
 		log(
 			`${label} new owner ${result.newOwner} after ${result.newOwnerAfterMs?.toFixed(0)} ms; converged ${result.converged}/${clients}, p50 ${result.convergedP50Ms?.toFixed(0)} / last ${result.convergedMaxMs?.toFixed(0)} ms; ` +
-				`refusals ${result.refusals.length}; fresh reader holds all: ${result.freshReaderHoldsAll}; database holds acknowledged: ${result.databaseHoldsAcknowledged}; alive ${aliveInstances(cluster).map((i) => i.name).join(',')}`
+				`refusals ${result.refusals.length}; fresh reader holds all: ${result.freshReaderHoldsAll}; database holds acknowledged: ${result.databaseHoldsAcknowledged}; alive ${aliveInstances(cluster).map((i) => i.name).join(',')}` +
+				(result.stragglers.length ? `; not in sync: ${result.stragglers.join('; ')}` : '')
 		);
 		return result;
 	} catch (error) {

@@ -185,4 +185,6 @@ export type WorkerMessage =
 			/** Connections that dropped (each reconnects by itself). */
 			disconnects: number;
 			refusals: string[];
+			/** Participants not back in sync at the report: name, writer or reader, last close the server sent. */
+			stragglers: string[];
 	  };

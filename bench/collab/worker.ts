@@ -341,7 +341,10 @@ function watchTakeover(order: Extract<ConductorMessage, { type: 'takeover-watch'
 			type: 'takeover-report',
 			convergedAfterMs: convergedAt.map((at) => (at === null ? null : at - order.at)),
 			disconnects: participants.reduce((sum, p) => sum + p.link.disconnects(), 0),
-			refusals: participants.flatMap((p) => p.link.refusals())
+			refusals: participants.flatMap((p) => p.link.refusals()),
+			stragglers: participants
+				.filter((_, i) => convergedAt[i] === null)
+				.map((p) => `${p.spec.name} (${p.spec.writes ? 'writer' : 'reader'}, last close: ${p.link.lastClose()}, drops: ${p.link.disconnects()})`)
 		});
 	};
 	const giveUp = setTimeout(report, order.timeoutMs);
