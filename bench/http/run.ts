@@ -82,14 +82,14 @@ function parseSettings(): Settings {
 type Target = {
 	engine: Engine;
 	server: RunningServer;
-	/** CPU of the database server's processes (PostgreSQL: the postmaster and every backend). */
-	databaseCpuSeconds: () => number;
+	/** CPU seconds of each of the database server's processes (PostgreSQL: the postmaster and every backend). */
+	databaseCpu: () => Map<number, number>;
 	cookies: Record<PageViewer, string>;
 	pages: MainPage[];
 };
 
 
-/** The pids of PostgreSQL's processes: every `postgres` process whose data folder is `dataDir`'s cluster, found through the postmaster's children. */
+/** A process and all its descendants (PostgreSQL: runuser, the postmaster and every backend). */
 function processTree(root: number): number[] {
 	const children = new Map<number, number[]>();
 	for (const entry of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).trim().split('\n')) {
@@ -106,15 +106,25 @@ function processTree(root: number): number[] {
 	return all;
 }
 
-function sumCpu(pids: number[]): number {
-	let seconds = 0;
+function cpuOf(pids: number[]): Map<number, number> {
+	const cpu = new Map<number, number>();
 	for (const pid of pids) {
 		try {
-			seconds += cpuSeconds(pid);
+			cpu.set(pid, cpuSeconds(pid));
 		} catch {
 			/* ended meanwhile */
 		}
 	}
+	return cpu;
+}
+
+/**
+ * CPU used between two samples by processes alive at the second: a backend that ended in between
+ * is not counted (an undercount of its last moments), one that started is counted from zero.
+ */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+	let seconds = 0;
+	for (const [pid, cpu] of after) seconds += cpu - (before.get(pid) ?? 0);
 	return seconds;
 }
 
@@ -169,7 +179,7 @@ async function startTarget(engine: Engine, postgres: PostgresServer | null, wher
 	return {
 		engine,
 		server,
-		databaseCpuSeconds: () => (engine === 'postgres' && postmaster ? sumCpu(processTree(postmaster)) : 0),
+		databaseCpu: () => (engine === 'postgres' && postmaster ? cpuOf(processTree(postmaster)) : new Map()),
 		cookies,
 		pages
 	};
@@ -217,7 +227,7 @@ async function hammer(target: Target, page: MainPage, settings: Settings): Promi
 	let measureFrom = Infinity;
 	let stopAt = Infinity;
 	let serverCpuAtStart = 0;
-	let databaseCpuAtStart = 0;
+	let databaseCpuAtStart = new Map<number, number>();
 	const loop = async () => {
 		for (;;) {
 			const startedAt = performance.now();
@@ -237,12 +247,12 @@ async function hammer(target: Target, page: MainPage, settings: Settings): Promi
 	const loops = Array.from({ length: settings.concurrency }, loop);
 	await sleep(warmUntil - performance.now());
 	serverCpuAtStart = cpuSeconds(target.server.process.pid!);
-	databaseCpuAtStart = target.databaseCpuSeconds();
+	databaseCpuAtStart = target.databaseCpu();
 	measureFrom = performance.now();
 	stopAt = measureFrom + settings.seconds * 1000;
 	await sleep(settings.seconds * 1000);
 	const serverCpu = cpuSeconds(target.server.process.pid!) - serverCpuAtStart;
-	const databaseCpu = target.databaseCpuSeconds() - databaseCpuAtStart;
+	const databaseCpu = cpuBetween(databaseCpuAtStart, target.databaseCpu());
 	const window = (performance.now() - measureFrom) / 1000;
 	await Promise.all(loops);
 	agent.destroy();
