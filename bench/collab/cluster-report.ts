@@ -9,7 +9,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { postgresBin } from '../../tests/helpers/postgres';
 import { HAPROXY, REDIS_SERVER } from '../../tests/helpers/cluster-services';
-import type { ClusterBenchResult, ClusterBenchSettings, ClusterLoadRun } from './cluster';
+import { HEALTH_CHECK_INTERVAL, type ClusterBenchResult, type ClusterBenchSettings, type ClusterLoadRun } from './cluster';
 import type { Placement } from './harness';
 import { writerCount } from './protocol';
 import { DISTURBED_PERCENT, type RunResult } from './report';
@@ -175,7 +175,7 @@ export function renderClusterSection(result: ClusterBenchResult, settings: Clust
 		`- Machine: ${cpus().length} × ${cpuModel}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}. ` +
 			`Load average (1 / 5 / 15 min) ${load(result.loadBefore)} before, ${load(result.loadAfter)} after.`,
 		cores,
-		`- Services: ${versions}. The cluster is ${settings.instances} instances of build/server.js behind HAProxy (\`balance ${settings.balance}\`, the configuration of docs/scaling.md), ` +
+		`- Services: ${versions}. The cluster is ${settings.instances} instances of build/server.js behind HAProxy (\`balance ${settings.balance}\`, health checks every ${HEALTH_CHECK_INTERVAL}, the configuration of docs/scaling.md), ` +
 			'clients connect to HAProxy only; each run starts a fresh database, Redis and set of instances.',
 		`- Load as in the one-instance benchmark: clients over ${settings.workers} worker processes joining evenly over ${settings.joinSeconds} s, a tenth writing once a second, ` +
 			`warm-up ${settings.warmupSeconds} s, ${settings.seconds} s measured, ${settings.drainSeconds} s for late edits.`,
