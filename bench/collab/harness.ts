@@ -93,6 +93,21 @@ export function placeConductor(where: Placement): void {
 	if (where.mode === 'pinned') execFileSync('taskset', ['-a', '-p', '-c', where.clientCpus.join(','), String(process.pid)], { stdio: 'ignore' });
 }
 
+/**
+ * Runs `start` with this process moved to the server's cores, so that every process it spawns
+ * (servers, PostgreSQL and its backends, Redis, HAProxy) inherits them; moves back afterwards.
+ */
+export async function onServerCores<T>(where: Placement, start: () => Promise<T>): Promise<T> {
+	if (where.mode !== 'pinned') return start();
+	const self = String(process.pid);
+	execFileSync('taskset', ['-a', '-p', '-c', where.serverCpus.join(','), self], { stdio: 'ignore' });
+	try {
+		return await start();
+	} finally {
+		execFileSync('taskset', ['-a', '-p', '-c', where.clientCpus.join(','), self], { stdio: 'ignore' });
+	}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes
 

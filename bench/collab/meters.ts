@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** User plus system CPU seconds the process (all its threads) has used since it started. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
 	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 	// The command name (field 2) is in parentheses and may hold spaces; count fields after it.
 	// What follows starts at field 3 (state), so utime (field 14) and stime (15) are at 11 and 12.
@@ -28,7 +28,7 @@ function machineBusySeconds(): number {
 	return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS_PER_SECOND;
 }
 
-function residentBytes(pid: number): number {
+export function residentBytes(pid: number): number {
 	const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
 	if (!match) throw new Error(`no VmRSS for process ${pid}`);
 	return Number(match[1]) * 1024;
@@ -45,6 +45,11 @@ export type WindowUsage = {
 	machineCpuPercent: number;
 	/** Length of the metered window. */
 	windowSeconds: number;
+	/**
+	 * Each server process on its own, in the order given (one entry for a single server; several
+	 * for instances behind a load balancer and the services they use). The totals above add them up.
+	 */
+	perServer: { cpuPercent: number; rssMeanBytes: number; rssPeakBytes: number }[];
 };
 
 const RSS_SAMPLE_MS = 500;
@@ -55,32 +60,41 @@ const RSS_SAMPLE_MS = 500;
  * the server's RSS sampled twice a second.
  */
 export class WindowMeter {
-	private serverCpuAtStart = 0;
+	private serverCpuAtStart: number[] = [];
 	private clientsCpuAtStart = 0;
 	private machineAtStart = 0;
 	private wallAtStart = 0;
-	private rssSamples: number[] = [];
+	/** One row per sample, one column per server process. */
+	private rssSamples: number[][] = [];
 	private sampler: NodeJS.Timeout | undefined;
+	private readonly serverPids: number[];
 
+	/** `serverPids`: one process, or every process of a multi-instance set-up (their figures add up). */
 	constructor(
-		private readonly serverPid: number,
+		serverPids: number | number[],
 		private readonly clientPids: number[]
-	) {}
+	) {
+		this.serverPids = Array.isArray(serverPids) ? serverPids : [serverPids];
+	}
 
 	private clientsCpuSeconds(): number {
 		return this.clientPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 	}
 
+	private sampleRss(): number[] {
+		return this.serverPids.map((pid) => residentBytes(pid));
+	}
+
 	start(): void {
-		this.serverCpuAtStart = cpuSeconds(this.serverPid);
+		this.serverCpuAtStart = this.serverPids.map((pid) => cpuSeconds(pid));
 		this.clientsCpuAtStart = this.clientsCpuSeconds();
 		this.machineAtStart = machineBusySeconds();
 		this.wallAtStart = performance.now();
-		this.rssSamples = [residentBytes(this.serverPid)];
+		this.rssSamples = [this.sampleRss()];
 		this.sampler = setInterval(() => {
 			// A server that died mid-run is reported by the conductor; stop() then fails on /proc.
 			try {
-				this.rssSamples.push(residentBytes(this.serverPid));
+				this.rssSamples.push(this.sampleRss());
 			} catch {
 				clearInterval(this.sampler);
 			}
@@ -89,16 +103,26 @@ export class WindowMeter {
 
 	stop(): WindowUsage {
 		clearInterval(this.sampler);
-		this.rssSamples.push(residentBytes(this.serverPid));
+		this.rssSamples.push(this.sampleRss());
 		const windowSeconds = (performance.now() - this.wallAtStart) / 1000;
 		const percentOfWindow = (seconds: number) => (seconds / windowSeconds) * 100;
+		const perServer = this.serverPids.map((pid, i) => {
+			const samples = this.rssSamples.map((row) => row[i]!);
+			return {
+				cpuPercent: percentOfWindow(cpuSeconds(pid) - this.serverCpuAtStart[i]!),
+				rssMeanBytes: samples.reduce((sum, bytes) => sum + bytes, 0) / samples.length,
+				rssPeakBytes: Math.max(...samples)
+			};
+		});
+		const totals = this.rssSamples.map((row) => row.reduce((sum, bytes) => sum + bytes, 0));
 		return {
 			windowSeconds,
-			serverCpuPercent: percentOfWindow(cpuSeconds(this.serverPid) - this.serverCpuAtStart),
-			serverRssMeanBytes: this.rssSamples.reduce((sum, bytes) => sum + bytes, 0) / this.rssSamples.length,
-			serverRssPeakBytes: Math.max(...this.rssSamples),
+			serverCpuPercent: perServer.reduce((sum, s) => sum + s.cpuPercent, 0),
+			serverRssMeanBytes: totals.reduce((sum, bytes) => sum + bytes, 0) / totals.length,
+			serverRssPeakBytes: Math.max(...totals),
 			clientsCpuPercent: percentOfWindow(this.clientsCpuSeconds() - this.clientsCpuAtStart),
-			machineCpuPercent: percentOfWindow(machineBusySeconds() - this.machineAtStart)
+			machineCpuPercent: percentOfWindow(machineBusySeconds() - this.machineAtStart),
+			perServer
 		};
 	}
 }

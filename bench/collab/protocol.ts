@@ -48,6 +48,8 @@ export type ClientSpec = {
 	token: string;
 	/** The cell and field this client edits once a second, or null for a reader. */
 	writes: { cell: string; field: WrittenField } | null;
+	/** Its room, when the clients of one run are spread over several rooms (else the order's room). */
+	room?: string;
 };
 
 /** A participant of the reconnect wave (wave.ts). */
@@ -133,6 +135,14 @@ export type ConductorMessage =
 			quietMs: number;
 			timeoutMs: number;
 	  }
+	/**
+	 * The owner of the room has just been killed (bench/collab/cluster.ts): every participant notes
+	 * what it holds, then every writer makes one more edit, which can reach the others only through
+	 * the instance that takes the room over.
+	 */
+	| { type: 'takeover-mark' }
+	/** Report, per participant, when its document first covered `target` (ms after `at`). */
+	| { type: 'takeover-watch'; at: number; target: StateVector; timeoutMs: number }
 	| { type: 'stop' };
 
 export type WorkerMessage =
@@ -160,4 +170,21 @@ export type WorkerMessage =
 			/** Bytes each client will send on reconnecting (its offline edits as one update), summed. */
 			offlineBytes: number;
 	  }
-	| { type: 'wave-report'; clients: WaveClientReport[] };
+	| { type: 'wave-report'; clients: WaveClientReport[] }
+	| {
+			type: 'takeover-marked';
+			/** Union of what the readers held at the kill: edits the server had sent, i.e. acknowledged. */
+			received: StateVector;
+			/** Union of the writers' documents after their edit made after the kill. */
+			written: StateVector;
+	  }
+	| {
+			type: 'takeover-report';
+			/** Per participant, ms from the kill until its document covered the target; null: not within the timeout. */
+			convergedAfterMs: (number | null)[];
+			/** Connections that dropped (each reconnects by itself). */
+			disconnects: number;
+			refusals: string[];
+			/** Participants not back in sync at the report: name, writer or reader, last close the server sent. */
+			stragglers: string[];
+	  };

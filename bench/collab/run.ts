@@ -6,6 +6,8 @@
  *   npx tsx bench/collab/run.ts [--sizes 50,200,500,700] [--seconds 20] [--servers mufakat,reference,hocuspocus]
  *                               [--warmup 5] [--join 15] [--workers 4] [--cores pinned|shared] [--full-readers]
  *                               [--wave-clients 50] [--wave-edits 200] [--wave-servers mufakat] [--write-docs]
+ *   npx tsx bench/collab/run.ts --instances 3 [--sizes 500] [--rooms 40] [--room-clients 2000] [--takeover-clients 200]
+ *                               [--balance roundrobin|uri] [--lease-ttl <ms>] [--seconds 20] [--warmup 5] [--join 15] [--workers 4] [--write-docs]
  *
  * For every size and server: start the server in its own process (pinned to one core by default,
  * the clients and this conductor on the other), spread the clients over worker processes, wait
@@ -13,6 +15,10 @@
  * every sample) and the CPU and RSS of the server process. `--sizes none` or `--wave-clients 0`
  * skips a part. Prints a Markdown section; --write-docs also puts it into docs/benchmarks.md. Our
  * server must be built beforehand. docs/benchmarks.md explains the method and its choices.
+ *
+ * `--instances N` (N > 1) is the multi-instance mode (cluster.ts): each one-room size on one
+ * instance (SQLite, then PostgreSQL) and on N instances behind HAProxy on PostgreSQL and Redis,
+ * then clients spread over rooms, then an owner killed; its section has markers of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,33 +26,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { roomName } from '../../src/lib/collab/matrix-doc';
-import { mintCollabToken } from '../../src/lib/server/collab/principal';
-import {
-	CELL_KEYS,
-	CORE_MODES,
-	MATRIX_CELLS,
-	Session,
-	QUIET_PATIENCE_MS,
-	WORKSHOP_ID,
-	freePort,
-	log,
-	nextMessage,
-	order,
-	placeConductor,
-	placement,
-	scratchDirs,
-	sleep,
-	type CoreMode,
-	type Placement
-} from './harness';
-import { benchClock, writerCount, WRITTEN_FIELDS, type ClientSpec, type Schedule } from './protocol';
-import { DISTURBED_PERCENT, renderSection, summarise, writeDocsSection, type RunResult, type RunSettings } from './report';
+import { runClusterBench, type ClusterBenchSettings } from './cluster';
+import { renderClusterSection, writeClusterDocsSection } from './cluster-report';
+import { CORE_MODES, Session, QUIET_PATIENCE_MS, WORKSHOP_ID, freePort, log, placeConductor, placement, scratchDirs, sleep, type CoreMode, type Placement } from './harness';
+import { checkClientCount, driveLoad, MAX_WRITERS } from './load';
+import { writerCount } from './protocol';
+import { DISTURBED_PERCENT, renderSection, writeDocsSection, type RunResult, type RunSettings } from './report';
 import { WindowMeter, waitForQuietMachine } from './meters';
 import { SERVERS, SERVER_NAMES, type ServerName, type ServerUnderTest } from './servers/index';
 import { runWave } from './wave';
 
-/** Writer i edits cell i mod 51, field i div 51: no two writers share a field. */
-const MAX_WRITERS = MATRIX_CELLS.length * WRITTEN_FIELDS.length;
 const DRAIN_SECONDS = 3;
 /**
  * By default clients join evenly over one presence-renewal period (y-protocols renews a client's
@@ -55,16 +44,13 @@ const DRAIN_SECONDS = 3;
  * room whose participants arrived at different times. `--join 0` measures the burst on purpose.
  */
 const DEFAULT_JOIN_SECONDS = 15;
-const REPORT_TIMEOUT_MS = 15_000;
-/** Joining, then syncing hundreds of clients takes a while; a refused socket never finishes. */
-const readyTimeoutMs = (clients: number, joinSeconds: number) => joinSeconds * 1000 + 30_000 + 60 * clients;
 
-type Settings = RunSettings & { writeDocs: boolean };
+type Settings = RunSettings & { writeDocs: boolean; cluster: ClusterBenchSettings | null };
 
 function parseSettings(): Settings {
 	const { values } = parseArgs({
 		options: {
-			sizes: { type: 'string', default: '50,200,500,700' },
+			sizes: { type: 'string' },
 			seconds: { type: 'string', default: '20' },
 			servers: { type: 'string', default: SERVER_NAMES.join(',') },
 			warmup: { type: 'string', default: '5' },
@@ -75,10 +61,19 @@ function parseSettings(): Settings {
 			'wave-clients': { type: 'string', default: '50' },
 			'wave-edits': { type: 'string', default: '200' },
 			'wave-servers': { type: 'string', default: 'mufakat' },
-			'write-docs': { type: 'boolean', default: false }
+			'write-docs': { type: 'boolean', default: false },
+			instances: { type: 'string', default: '1' },
+			rooms: { type: 'string', default: '40' },
+			'room-clients': { type: 'string', default: '2000' },
+			'takeover-clients': { type: 'string', default: '200' },
+			balance: { type: 'string', default: 'roundrobin' },
+			'lease-ttl': { type: 'string' }
 		}
 	});
-	const sizes = values.sizes === 'none' || values.sizes === '' ? [] : values.sizes.split(',').map(Number);
+	const instances = Number(values.instances);
+	if (!(Number.isInteger(instances) && instances >= 1 && instances <= 8)) throw new Error('--instances must be from 1 to 8');
+	const sizesFlag = values.sizes ?? (instances > 1 ? '500' : '50,200,500,700');
+	const sizes = sizesFlag === 'none' || sizesFlag === '' ? [] : sizesFlag.split(',').map(Number);
 	for (const size of sizes)
 		if (!Number.isInteger(size) || size < 2 || writerCount(size) > MAX_WRITERS)
 			throw new Error(`--sizes: ${size} is not a client count from 2 to ${MAX_WRITERS * 10} (or "none")`);
@@ -102,7 +97,9 @@ function parseSettings(): Settings {
 	if (!(joinSeconds >= 0 && joinSeconds <= 120)) throw new Error('--join must be between 0 and 120');
 	if (!(Number.isInteger(waveClients) && waveClients >= 0 && waveClients <= 500)) throw new Error('--wave-clients must be from 0 to 500');
 	if (!(Number.isInteger(waveEdits) && waveEdits >= 1 && waveEdits <= 5000)) throw new Error('--wave-edits must be from 1 to 5000');
+	const cluster = instances > 1 ? clusterSettings(values, instances, sizes, { seconds, warmupSeconds, joinSeconds, workers }) : null;
 	return {
+		cluster,
 		sizes,
 		servers: serverList('--servers', values.servers),
 		seconds,
@@ -118,28 +115,37 @@ function parseSettings(): Settings {
 	};
 }
 
-/**
- * Writers are representatives of their cell's institution (our server lets them write only there);
- * the rest are viewers. Writer i edits cell i mod 51, field i div 51.
- */
-function participants(clients: number, secret: string): ClientSpec[] {
-	const writers = writerCount(clients);
-	return Array.from({ length: clients }, (_, i) => {
-		const cell = i < writers ? MATRIX_CELLS[i % MATRIX_CELLS.length]! : null;
-		const name = `Bench ${i + 1}`;
-		const token = mintCollabToken(secret, {
-			workshopId: WORKSHOP_ID,
-			role: cell ? 'representative' : 'viewer',
-			institutionId: cell ? cell.institutionId : null,
-			subject: `bench-${i + 1}`,
-			name
-		});
-		const writes = cell ? { cell: CELL_KEYS[i % MATRIX_CELLS.length]!, field: WRITTEN_FIELDS[Math.floor(i / MATRIX_CELLS.length)]! } : null;
-		return { name, token, writes };
-	});
+/** The multi-instance mode's own flags: rooms for the spread run, the takeover room, HAProxy's balance. */
+function clusterSettings(
+	values: Record<string, string | boolean | undefined>,
+	instances: number,
+	sizes: number[],
+	common: { seconds: number; warmupSeconds: number; joinSeconds: number; workers: number }
+): ClusterBenchSettings {
+	const rooms = Number(values.rooms);
+	const roomClients = Number(values['room-clients']);
+	const takeoverClients = Number(values['takeover-clients']);
+	const leaseTtl = values['lease-ttl'] === undefined ? null : Number(values['lease-ttl']);
+	for (const size of sizes) checkClientCount(size, 1);
+	if (!(Number.isInteger(rooms) && rooms >= 0 && rooms <= 200)) throw new Error('--rooms must be from 0 to 200');
+	if (rooms > 0 && roomClients > 0) checkClientCount(roomClients, rooms);
+	if (!(Number.isInteger(takeoverClients) && takeoverClients >= 0 && takeoverClients <= 1000)) throw new Error('--takeover-clients must be from 0 to 1000');
+	if (takeoverClients === 1) throw new Error('--takeover-clients needs at least 2 clients');
+	if (values.balance !== 'roundrobin' && values.balance !== 'uri') throw new Error('--balance must be roundrobin or uri');
+	if (leaseTtl !== null && !(Number.isInteger(leaseTtl) && leaseTtl >= 500)) throw new Error('--lease-ttl must be at least 500 (ms)');
+	return {
+		instances,
+		sizes,
+		spread: rooms > 0 && roomClients > 0 ? { clients: roomClients, rooms } : null,
+		takeoverClients,
+		balance: values.balance,
+		leaseTtlMs: leaseTtl,
+		...common,
+		drainSeconds: DRAIN_SECONDS,
+		fullReaders: values['full-readers'] === true,
+		command: ['npx tsx bench/collab/run.ts', ...process.argv.slice(2)].join(' ')
+	};
 }
-
-const sleepUntil = (at: number) => sleep(at - benchClock());
 
 async function measure(server: ServerUnderTest, clients: number, settings: RunSettings, where: Placement): Promise<RunResult> {
 	const label = `[${server.name} × ${clients}]`;
@@ -152,83 +158,24 @@ async function measure(server: ServerUnderTest, clients: number, settings: RunSe
 	const session = new Session(where);
 	try {
 		await session.startServer(server, port, scratchDir, secret);
-		const specs = participants(clients, secret);
-		const workerCount = Math.min(settings.workers, clients);
-		const connectStartedAt = benchClock();
-		await session.startWorkers(workerCount);
-		const { workers } = session;
-		const readyWithin = readyTimeoutMs(clients, settings.joinSeconds);
-		const ready = workers.map((worker) => nextMessage(worker, 'ready', readyWithin + 5_000, 'connecting clients'));
-		workers.forEach((worker, w) => {
-			// Client i lives in worker i mod workers, which spreads the writers evenly.
-			const share = specs.filter((_, i) => i % workerCount === w);
-			order(worker, {
-				type: 'connect',
-				protocol: server.protocol,
-				url: server.url(port),
-				room: roomName(WORKSHOP_ID),
-				cellKeys: CELL_KEYS,
-				seedCells: !server.preloaded && w === 0,
-				fullReaders: settings.fullReaders,
-				clients: share,
-				connectSpacingMs: (settings.joinSeconds * 1000) / share.length,
-				readyTimeoutMs: readyWithin
-			});
-		});
-		await session.orDeath(Promise.all(ready));
-		log(`${label} ${clients} clients synced in ${((benchClock() - connectStartedAt) / 1000).toFixed(1)} s; warming up`);
-
-		const writeFrom = benchClock() + 100;
-		const schedule: Schedule = {
-			writeFrom,
-			measureFrom: writeFrom + settings.warmupSeconds * 1000,
-			measureUntil: writeFrom + (settings.warmupSeconds + settings.seconds) * 1000
-		};
-		for (const worker of workers) order(worker, { type: 'start', ...schedule });
-		const meter = new WindowMeter(session.serverPid, session.workerPids);
-		await session.orDeath(sleepUntil(schedule.measureFrom));
-		meter.start();
-		await session.orDeath(sleepUntil(schedule.measureUntil));
-		const usage = meter.stop();
-		await session.orDeath(sleep(settings.drainSeconds * 1000));
-
-		const reports = await session.orDeath(
-			Promise.all(
-				workers.map((worker) => {
-					const report = nextMessage(worker, 'report', REPORT_TIMEOUT_MS, 'reporting');
-					order(worker, { type: 'report' });
-					return report;
-				})
-			)
-		);
-		const latencies = new Float64Array(reports.reduce((sum, r) => sum + r.latenciesMs.length, 0));
-		let offset = 0;
-		for (const report of reports) {
-			latencies.set(report.latenciesMs, offset);
-			offset += report.latenciesMs.length;
-		}
-		latencies.sort();
-		const writes = reports.reduce((sum, r) => sum + r.writes, 0);
-		if (writes === 0) throw new Error('no edit was sent inside the measured window');
-		// Every edit should reach every client but its writer.
-		const expected = writes * (clients - 1);
-		const latency = summarise(latencies, expected);
-		const refusals = reports.reduce((sum, r) => sum + r.refusals, 0);
+		const target = { protocol: server.protocol, url: server.url(port), preloaded: server.preloaded, rooms: [{ name: roomName(WORKSHOP_ID), workshopId: WORKSHOP_ID }] };
+		const run = await driveLoad(session, target, clients, settings, secret, label, () => new WindowMeter(session.serverPid, session.workerPids));
+		const { latency, usage } = run;
 		const result: RunResult = {
 			server: server.name,
 			clients,
 			ok: true,
 			latency,
-			delivered: expected > 0 ? latencies.length / expected : 0,
-			disconnects: reports.reduce((sum, r) => sum + r.disconnects, 0),
-			refusals,
+			delivered: run.delivered,
+			disconnects: run.disconnects,
+			refusals: run.refusals,
 			usage,
-			clientLoopDelayP99Ms: Math.max(...reports.map((r) => r.loopDelayP99Ms))
+			clientLoopDelayP99Ms: run.clientLoopDelayP99Ms
 		};
 		log(
-			`${label} p50 ${latency.p50.toFixed(1)} / p95 ${latency.p95.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms over ${latencies.length} arrivals ` +
-				`of ${writes} edits${refusals ? `, ${refusals} refused` : ''}; CPU: server ${usage.serverCpuPercent.toFixed(0)} %, clients ${usage.clientsCpuPercent.toFixed(0)} %, ` +
-				`machine ${usage.machineCpuPercent.toFixed(0)} %; client lag p99 ${reports.map((r) => r.loopDelayP99Ms.toFixed(0)).join(', ')} ms`
+			`${label} p50 ${latency.p50.toFixed(1)} / p95 ${latency.p95.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms over ${run.arrivals} arrivals ` +
+				`of ${run.writes} edits${run.refusals ? `, ${run.refusals} refused` : ''}; CPU: server ${usage.serverCpuPercent.toFixed(0)} %, clients ${usage.clientsCpuPercent.toFixed(0)} %, ` +
+				`machine ${usage.machineCpuPercent.toFixed(0)} %; client lag p99 ${run.clientLoopDelayP99Ms.toFixed(0)} ms`
 		);
 		return result;
 	} catch (error) {
@@ -250,6 +197,16 @@ log(
 		? `cores: server on CPU ${where.serverCpus.join(',')}, client workers and conductor on CPU ${where.clientCpus.join(',')}`
 		: `cores: shared (CPU ${where.cpus.join(',')}), client workers at nice ${where.clientNiceness}`
 );
+if (settings.cluster) {
+	const clusterSettings = settings.cluster;
+	const result = await runClusterBench(clusterSettings, where, (server, clients) => measure(server, clients, settings, where));
+	const section = renderClusterSection(result, clusterSettings, where);
+	console.log(section);
+	if (settings.writeDocs) log(`wrote ${writeClusterDocsSection(section)}`);
+	const runsOk = result.oneRoom.every((r) => r.cluster.ok && r.singles.every((s) => s.ok)) && (result.spread?.ok ?? true);
+	const takeoverOk = result.takeover === null || (result.takeover.ok && result.takeover.convergedMaxMs !== null && result.takeover.freshReaderHoldsAll && result.takeover.databaseHoldsAcknowledged);
+	process.exit(runsOk && takeoverOk ? 0 : 1);
+}
 const runs: RunResult[] = [];
 // Sizes outermost: the three servers at one size run back to back under the same conditions.
 for (const clients of settings.sizes)

@@ -86,7 +86,7 @@ function join(order: Extract<ConductorMessage, { type: 'connect' }>, spec: Clien
 	// Everyone is present with a name and no caret yet; only writers move their caret later.
 	awareness.setLocalState({ user: { name: spec.name, color: COLOURS[index % COLOURS.length] }, cursor: null });
 	const listens = !spec.writes && !order.fullReaders;
-	const link = connect(order.protocol, { url: order.url, room: order.room, doc, awareness, token: spec.token, onDocument: listens ? listeningTap : undefined });
+	const link = connect(order.protocol, { url: order.url, room: spec.room ?? order.room, doc, awareness, token: spec.token, onDocument: listens ? listeningTap : undefined });
 	return { spec, doc, awareness, link, listens };
 }
 
@@ -308,6 +308,58 @@ function reconnectWave(order: Extract<ConductorMessage, { type: 'wave-reconnect'
 	);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Owner takeover (the conductor's side is cluster.ts): every participant applies every update.
+
+/** Notes what every participant holds at the kill, then each writer makes one more edit. */
+function markTakeover(): Extract<WorkerMessage, { type: 'takeover-marked' }> {
+	const received = new Map<number, number>();
+	const written = new Map<number, number>();
+	const merge = (into: StateVector, from: StateVector) => {
+		for (const [client, clock] of from) into.set(client, Math.max(into.get(client) ?? 0, clock));
+	};
+	for (const participant of participants) if (!participant.spec.writes) merge(received, stateVectorOf(participant.doc));
+	for (const participant of participants) {
+		const writes = participant.spec.writes;
+		if (!writes) continue;
+		const cell = roots(participant.doc).cells.get(writes.cell);
+		participant.doc.transact(() => cell?.set(writes.field, `after-kill ${participant.spec.name}`));
+		merge(written, stateVectorOf(participant.doc));
+	}
+	return { type: 'takeover-marked', received, written };
+}
+
+/** Times each participant until its document covers `target`: it is back in sync with the room. */
+function watchTakeover(order: Extract<ConductorMessage, { type: 'takeover-watch' }>): void {
+	const convergedAt: (number | null)[] = participants.map(() => null);
+	let reported = false;
+	const report = () => {
+		if (reported) return;
+		reported = true;
+		clearTimeout(giveUp);
+		send({
+			type: 'takeover-report',
+			convergedAfterMs: convergedAt.map((at) => (at === null ? null : at - order.at)),
+			disconnects: participants.reduce((sum, p) => sum + p.link.disconnects(), 0),
+			refusals: participants.flatMap((p) => p.link.refusals()),
+			stragglers: participants
+				.filter((_, i) => convergedAt[i] === null)
+				.map((p) => `${p.spec.name} (${p.spec.writes ? 'writer' : 'reader'}, last close: ${p.link.lastClose()}, drops: ${p.link.disconnects()})`)
+		});
+	};
+	const giveUp = setTimeout(report, order.timeoutMs);
+	participants.forEach(({ doc }, i) => {
+		const check = () => {
+			if (convergedAt[i] !== null || !holds(doc, order.target)) return;
+			convergedAt[i] = benchClock();
+			doc.off('update', check);
+			if (convergedAt.every((at) => at !== null)) report();
+		};
+		doc.on('update', check);
+		check();
+	});
+}
+
 function stop(): void {
 	for (const timer of writerTimers) clearTimeout(timer);
 	for (const { link } of participants) link.destroy();
@@ -342,6 +394,12 @@ process.on('message', (message: ConductorMessage) => {
 			break;
 		case 'wave-reconnect':
 			reconnectWave(message);
+			break;
+		case 'takeover-mark':
+			send(markTakeover());
+			break;
+		case 'takeover-watch':
+			watchTakeover(message);
 			break;
 		case 'stop':
 			stop();

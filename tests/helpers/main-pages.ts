@@ -21,14 +21,21 @@ export const LIVE_CODE = 'TAMAN8';
  * moderator and the administrator open. Used by the English-mode walk and by bench/page-weight.
  */
 export function mainPages(db: Database.Database): MainPage[] {
-	const signer = db.prepare("select link_token as token from minutes_signers where status = 'signed' order by id limit 1").get() as { token: string };
+	return mainPagesWith((db.prepare(SIGNER_TOKEN_SQL).get() as { token: string }).token);
+}
+
+/** The link token of the demo's first signer who has signed: the sign page opens with it. */
+export const SIGNER_TOKEN_SQL = "select link_token as token from minutes_signers where status = 'signed' order by id limit 1";
+
+/** The main pages, given the sign page's token (read with SIGNER_TOKEN_SQL from either engine). */
+export function mainPagesWith(signerToken: string): MainPage[] {
 	return [
 		{ name: 'home', path: '/', viewer: 'visitor' },
 		{ name: 'login', path: '/login', viewer: 'visitor' },
 		{ name: 'join', path: `/join/${LIVE_CODE}`, viewer: 'visitor' },
 		{ name: 'verify', path: '/verify', viewer: 'visitor' },
 		{ name: 'public programme (/p)', path: '/p/1', viewer: 'visitor' },
-		{ name: 'sign page', path: `/sign/${signer.token}`, viewer: 'visitor' },
+		{ name: 'sign page', path: `/sign/${signerToken}`, viewer: 'visitor' },
 		{ name: 'participant home', path: `/w/${LIVE_CODE}`, viewer: 'participant' },
 		{ name: 'participant matrix', path: `/w/${LIVE_CODE}/matrix`, viewer: 'participant' },
 		{ name: 'forum', path: '/forums/1', viewer: 'moderator' },
@@ -46,7 +53,7 @@ export function mainPages(db: Database.Database): MainPage[] {
 }
 
 /** The instance administrator, made once through the Setup address the server printed. */
-async function adminClient(server: RunningServer): Promise<Client> {
+export async function adminClient(server: RunningServer): Promise<Client> {
 	const client = new Client(server.url);
 	const setup = server.output().match(/^Setup: (\S+)$/m);
 	if (setup) await client.post(new URL(setup[1]!).pathname, { ...ADMIN, passwordConfirm: ADMIN.password });

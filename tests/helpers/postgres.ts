@@ -8,6 +8,8 @@ import pg from 'pg';
 /** A real PostgreSQL server from Debian's packages, on a loopback port, with its data in a temporary folder. */
 export interface PostgresServer {
 	port: number;
+	/** The process started (runuser or postgres itself); PostgreSQL's processes all descend from it (benchmarks meter their CPU). */
+	pid: number;
 	/** A connection URL for `database` on this server (the superuser, no password on loopback). */
 	url(database?: string): string;
 	/** Creates an empty database and answers its URL (the app migrates it when it connects). */
@@ -78,6 +80,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 	}
 	return {
 		port,
+		pid: child.pid!,
 		url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
 		async createDatabase(name) {
 			const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });

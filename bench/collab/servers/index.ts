@@ -44,6 +44,37 @@ function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 	return env;
 }
 
+/**
+ * Our server, titled `title`, with `env` added to its environment: `DATABASE_URL` runs it on
+ * PostgreSQL (cluster.ts compares one instance on each engine with several behind HAProxy).
+ */
+export function mufakatWith(title: string, env: Record<string, string>): ServerUnderTest {
+	return {
+		...mufakat,
+		title,
+		start: (port, scratchDir, collabSecret, cpus) => mufakatProcess(port, scratchDir, collabSecret, cpus, env)
+	};
+}
+
+function mufakatProcess(port: number, scratchDir: string, collabSecret: string, cpus: number[] | null, env: Record<string, string>): ChildProcess {
+	// The production entry, as `npm start` runs it; the benchmark never builds it itself.
+	const entry = join(REPO_ROOT, 'build', 'server.js');
+	if (!existsSync(entry)) throw new Error('build/server.js is missing: run `flock /tmp/mufakat-build.lock npm run build` first');
+	return launch(
+		[entry],
+		serverEnv({
+			PORT: String(port),
+			HOST: '127.0.0.1',
+			ORIGIN: `http://127.0.0.1:${port}`,
+			// An empty database: the server migrates it and loads the demo workshops on start.
+			DATABASE_PATH: join(scratchDir, 'bench.db'),
+			MUFAKAT_COLLAB_SECRET: collabSecret,
+			...env
+		}),
+		cpus
+	);
+}
+
 const mufakat: ServerUnderTest = {
 	name: 'mufakat',
 	title: 'Mufakat',
@@ -51,21 +82,7 @@ const mufakat: ServerUnderTest = {
 	preloaded: true,
 	url: (port) => `ws://127.0.0.1:${port}/collab`,
 	start(port, scratchDir, collabSecret, cpus) {
-		// The production entry, as `npm start` runs it; the benchmark never builds it itself.
-		const entry = join(REPO_ROOT, 'build', 'server.js');
-		if (!existsSync(entry)) throw new Error('build/server.js is missing: run `flock /tmp/mufakat-build.lock npm run build` first');
-		return launch(
-			[entry],
-			serverEnv({
-				PORT: String(port),
-				HOST: '127.0.0.1',
-				ORIGIN: `http://127.0.0.1:${port}`,
-				// An empty database: the server migrates it and loads the demo workshops on start.
-				DATABASE_PATH: join(scratchDir, 'bench.db'),
-				MUFAKAT_COLLAB_SECRET: collabSecret
-			}),
-			cpus
-		);
+		return mufakatProcess(port, scratchDir, collabSecret, cpus, {});
 	}
 };
 
