@@ -26,9 +26,11 @@ export async function requireForumRole(
 	const forum = Number.isInteger(forumId) ? await getForum(db, forumId) : null;
 	if (!forum) error(404, translate(locals.locale, 'error.notFound'));
 	const held = rolesIn(locals.viewer, forum.id);
-	const admin = opts.admin === true && locals.viewer?.kind === 'account' && locals.viewer.user.isAdmin;
-	if (!admin && !held.some((r) => roles.includes(r))) error(403, translate(locals.locale, 'error.forbidden'));
-	return { forum, roles: held };
+	const viewer = locals.viewer;
+	const admin = opts.admin === true && viewer?.kind === 'account' && viewer.user.isAdmin;
+	// Forum roles belong to accounts only: whoever passes is signed in with an account.
+	if (viewer?.kind !== 'account' || (!admin && !held.some((r) => roles.includes(r)))) error(403, translate(locals.locale, 'error.forbidden'));
+	return { forum, roles: held, user: viewer.user };
 }
 
 /** Whether these roles may change a forum's pages: observers only read. */

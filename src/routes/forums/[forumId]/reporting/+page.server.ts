@@ -1,4 +1,3 @@
-import type { Viewer } from '$lib/server/auth';
 import { addBeneficiaryGroup, deleteBeneficiaryGroup, listBeneficiaryGroups, renameBeneficiaryGroup } from '$lib/server/commitments/beneficiary-groups';
 import { dueReports } from '$lib/server/commitments/due-reports';
 import { issueReportingLink, listReportingLinks, revokeReportingLink } from '$lib/server/commitments/reporting-links';
@@ -33,9 +32,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 
 async function context(event: RequestEvent) {
 	const db = getDb();
-	const { forum } = await requireForumRole(db, event.locals, Number(event.params.forumId));
-	// Forum roles belong to accounts only, so past the role check the viewer is an account.
-	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
+	const { forum, user } = await requireForumRole(db, event.locals, Number(event.params.forumId));
 	return { db, forum, user };
 }
 

@@ -1,6 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
 import { searchVillages } from '$lib/server/areas';
-import type { Viewer } from '$lib/server/auth';
 import {
 	addCommitmentSite,
 	applyDerivedTarget,
@@ -56,11 +55,9 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 
 async function context(event: RequestEvent, roles?: ('moderator' | 'secretariat')[]) {
 	const db = getDb();
-	const { forum } = await requireForumRole(db, event.locals, Number(event.params.forumId), roles);
+	const { forum, user } = await requireForumRole(db, event.locals, Number(event.params.forumId), roles);
 	const commitment = await getCommitment(db, forum.id, Number(event.params.commitmentId));
 	if (!commitment) error(404, translate(event.locals.locale, 'error.notFound'));
-	// Forum roles belong to accounts only, so past the role check the viewer is an account.
-	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
 	return { db, forum, commitment, user };
 }
 

@@ -16,7 +16,6 @@ import {
 	commitmentTemplateHeader,
 	type CommitmentImportCheck
 } from '$lib/server/commitments/import-commitments';
-import type { Viewer } from '$lib/server/auth';
 import { getDb } from '$lib/server/db/client';
 import { formAction } from '$lib/server/forms';
 import { requireForumRole } from '$lib/server/guards';
@@ -73,8 +72,7 @@ function describeCommitments(check: CommitmentImportCheck, locale: Locale) {
 
 async function context(event: RequestEvent) {
 	const db = getDb();
-	const { forum } = await requireForumRole(db, event.locals, Number(event.params.forumId));
-	const { user } = event.locals.viewer as Extract<Viewer, { kind: 'account' }>;
+	const { forum, user } = await requireForumRole(db, event.locals, Number(event.params.forumId));
 	return { db, forum, user };
 }
 
