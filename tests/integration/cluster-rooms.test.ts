@@ -157,6 +157,21 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		expect(onB.refused).toEqual([]);
 	});
 
+	it('a lone forwarded socket, answered by a broadcast for all, is not taken for unanswered and closed', async () => {
+		db = await memoryDb();
+		const a = instance('a');
+		const b = instance('b');
+		const onA = client(a, rep(OTHER));
+		await onA.synced();
+		const onB = client(b, rep(OWN));
+		await onB.synced();
+		// The forwarder closes a socket its owner never answered after twice the lease TTL (1.5 s here).
+		await new Promise((r) => setTimeout(r, 3500));
+		expect(onB.closes).toEqual([]);
+		onB.type(OWN, 'masih tersambung');
+		await until(() => onA.description(OWN) === 'masih tersambung', 5000, 'the forwarded socket still reaches the owner');
+	});
+
 	it('refuses a foreign-row write that arrives through a non-owner, and nobody sees it', async () => {
 		db = await memoryDb();
 		const a = instance('a');

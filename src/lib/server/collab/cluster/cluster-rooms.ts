@@ -114,6 +114,8 @@ class Entry {
 class OwnedRoom {
 	readonly remotes = new Map<string, RemoteConnection>();
 	private pending = new Map<Uint8Array, Set<string>>();
+	/** Forwarded sockets the owner has not yet sent a message naming them. */
+	private readonly unaddressed = new Set<string>();
 	private flushQueued = false;
 	unloadTimer: NodeJS.Timeout | null = null;
 
@@ -141,17 +143,30 @@ class OwnedRoom {
 		const pending = this.pending;
 		this.pending = new Map();
 		for (const [data, to] of pending) {
-			const all = to.size === this.remotes.size && [...this.remotes.keys()].every((id) => to.has(id));
+			// The forwarding instance takes a socket as answered only when a message names it: a
+			// socket's first message (its sync step) is always addressed, even when it is for all.
+			let all = to.size === this.remotes.size && [...this.remotes.keys()].every((id) => to.has(id));
+			for (const id of to) if (this.unaddressed.delete(id)) all = false;
 			this.publish({ t: 'send', to: all ? null : [...to], data });
 		}
 	}
 
-	endRemote(connId: string, code: number, reason: string) {
+	/** Adds a socket forwarded by another instance; it is named in the next message it is sent. */
+	addRemote(remote: RemoteConnection) {
+		this.remotes.set(remote.id, remote);
+		this.unaddressed.add(remote.id);
+	}
+
+	removeRemote(connId: string): RemoteConnection | undefined {
 		const remote = this.remotes.get(connId);
-		if (remote) {
-			this.remotes.delete(connId);
-			this.room.leave(remote);
-		}
+		this.remotes.delete(connId);
+		this.unaddressed.delete(connId);
+		return remote;
+	}
+
+	endRemote(connId: string, code: number, reason: string) {
+		const remote = this.removeRemote(connId);
+		if (remote) this.room.leave(remote);
 		this.publish({ t: 'end', conn: connId, code, reason });
 	}
 }
@@ -227,7 +242,7 @@ export class ClusterRooms implements LiveRooms {
 			const owned = entry.mode.owned;
 			for (const [id, remote] of [...owned.remotes])
 				if (remote.instance === instance) {
-					owned.remotes.delete(id);
+					owned.removeRemote(id);
 					owned.room.leave(remote);
 					forgotten++;
 				}
@@ -457,7 +472,7 @@ export class ClusterRooms implements LiveRooms {
 		switch (message.t) {
 			case 'open': {
 				const remote = new RemoteConnection(message.conn, message.instance, message.principal, owned);
-				owned.remotes.set(message.conn, remote);
+				owned.addRemote(remote);
 				if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
 				owned.unloadTimer = null;
 				owned.room.join(remote);
@@ -478,7 +493,7 @@ export class ClusterRooms implements LiveRooms {
 			case 'close': {
 				const remote = owned.remotes.get(message.conn);
 				if (!remote) return;
-				owned.remotes.delete(message.conn);
+				owned.removeRemote(message.conn);
 				owned.room.leave(remote);
 				this.scheduleUnload(entry, owned);
 				return;
