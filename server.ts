@@ -45,7 +45,7 @@ const server = createServer((req, res) => {
 		res.end('Not found');
 	});
 });
-attachCollab(server);
+await attachCollab(server);
 
 server.listen(port, host, () => {
 	for (const line of startupLines({ host, port })) console.log(line);

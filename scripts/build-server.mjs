@@ -17,7 +17,15 @@ const common = {
 	logLevel: 'warning'
 };
 
-await build({ ...common, entryPoints: ['server.ts'], outfile: 'build/server.js' });
-// The live-document log's writer thread (a worker_threads script): server.ts points the rooms to it.
-await build({ ...common, entryPoints: ['src/lib/server/collab/log-writer-thread.ts'], outfile: 'build/collab-log-writer.js' });
+// One build for both entries, split: a dynamic import (PostgreSQL's driver, cluster mode's Redis
+// code) becomes a chunk of its own that is loaded only when used, so the embedded default never
+// loads pg or ioredis. The live-document log's writer thread is a worker_threads script: server.ts
+// points the rooms to it.
+await build({
+	...common,
+	entryPoints: { server: 'server.ts', 'collab-log-writer': 'src/lib/server/collab/log-writer-thread.ts' },
+	outdir: 'build',
+	splitting: true,
+	chunkNames: 'server-chunks/[name]-[hash]'
+});
 console.log('build/server.js and build/collab-log-writer.js written');

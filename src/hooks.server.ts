@@ -9,6 +9,7 @@ import { issueSetupToken, setupBaseUrl } from '$lib/server/accounts/setup';
 import { seedDemoCommitments } from '$lib/server/demo-commitments';
 import { prepareDemoMinutes, signDemoMinutes } from '$lib/server/demo-minutes';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth';
+import { prepareLiveRooms } from '$lib/server/collab/registry';
 import { serverBaseUrl } from '$lib/server/network';
 import { securityHeaders } from '$lib/server/security-headers';
 import { log } from '$lib/server/log';
@@ -18,6 +19,8 @@ import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translate } from '$lib/i18n/tr
 export const init: ServerInit = async () => {
 	if (building) return;
 	const db = await initDatabase();
+	// Before the first request: a page may read or change a live document (freeze, minutes).
+	await prepareLiveRooms();
 	// Several instances may start together on one PostgreSQL database: they take turns here.
 	await oneInstanceAtATime(db, async () => {
 		await importAreas(db);

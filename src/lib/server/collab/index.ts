@@ -5,7 +5,7 @@ import { parseRoomName } from '../../collab/matrix-doc';
 import { resolveSession, SESSION_COOKIE } from '../auth';
 import { getDb } from '../db/client';
 import { collabSecret, principalFromViewer, verifyCollabToken, type Principal } from './principal';
-import { liveRooms } from './registry';
+import { liveRooms, prepareLiveRooms } from './registry';
 import { isCollabTokenRevoked } from './revocation';
 import { log } from '../log';
 import { CLOSE, type Connection } from './rooms';
@@ -120,9 +120,10 @@ export async function handleCollabUpgrade(req: IncomingMessage, socket: Duplex, 
 }
 
 /** Attaches the collab endpoint to an HTTP server that also serves the app. */
-export function attachCollab(server: Server): void {
-	// The rooms (and the log's writer thread) start with the server, not with the first edit.
-	liveRooms();
+export async function attachCollab(server: Server): Promise<void> {
+	// The rooms (and the log's writer thread, or the cluster's Redis connections) start with the
+	// server, not with the first edit.
+	await prepareLiveRooms();
 	server.on('upgrade', (req, socket, head) => {
 		if (isCollabRequest(req)) void handleCollabUpgrade(req, socket, head);
 	});

@@ -6,7 +6,6 @@ import { log } from '../log';
 import { roomStoreFor } from './log-writer';
 import { CLOSE, RoomManager, type RoomOptions } from './rooms';
 import { singleInstanceRooms, type LiveRooms } from './live-rooms';
-import { startClusterRooms } from './cluster/start';
 import { loadMatrixFacts, reconcileChanged, reconcileDoc, reconcileLogFields, seedDoc } from './seed';
 
 /**
@@ -53,40 +52,60 @@ function siteLookup(db: Db): { known: (code: string) => boolean; ready: Promise<
 	return { known: (code) => codes.has(code), ready };
 }
 
+/** Cluster mode is on when `REDIS_URL` is set (the same test as cluster/redis.ts, without loading it). */
+const clusterWanted = () => Boolean(process.env.REDIS_URL?.trim());
+
+/**
+ * Starts the live rooms of this process before the first request or socket. Cluster mode's code
+ * (ioredis and the streams) is imported only when `REDIS_URL` is set, so the embedded default never
+ * loads it: a hall laptop pays no memory for a Redis it does not have.
+ */
+export async function prepareLiveRooms(): Promise<void> {
+	const holder = globalThis as Holder;
+	if (holder[KEY] || !clusterWanted()) return void liveRooms();
+	const { startClusterRooms } = await import('./cluster/start');
+	holder[KEY] ??= startClusterRooms(getDb(), commonRoomOptions(getDb()))!;
+}
+
 /**
  * The live rooms of this process: served here alone (the default), or, with `REDIS_URL` set, shared
- * with the other instances through Redis (cluster/, docs/scaling.md).
+ * with the other instances through Redis (cluster/, docs/scaling.md; started by `prepareLiveRooms`).
  */
 export function liveRooms(): LiveRooms {
 	const holder = globalThis as Holder;
 	if (!holder[KEY]) {
+		if (clusterWanted()) throw new Error('REDIS_URL is set but the shared live rooms were not started (prepareLiveRooms)');
 		const db = getDb();
-		const sites = siteLookup(db);
-		const common: Omit<RoomOptions, 'store'> = {
-			seed: async (workshopId) => {
-				await sites.ready;
-				const facts = await loadMatrixFacts(db, workshopId);
-				return (doc) => facts && seedDoc(facts, doc);
-			},
-			reconcile: async (workshopId) => {
-				await sites.ready;
-				const facts = await loadMatrixFacts(db, workshopId);
-				return (doc) => {
-					const report = facts && reconcileDoc(facts, doc);
-					if (report && reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
-				};
-			},
-			// Site codes repeat across a matrix: look each up once per process.
-			knownSite: sites.known,
-			idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
-			compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
-			compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
-			maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
-			writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
-		};
-		holder[KEY] = startClusterRooms(db, common) ?? singleInstanceRooms(new RoomManager({ store: roomStoreFor(db), ...common }));
+		holder[KEY] = singleInstanceRooms(new RoomManager({ store: roomStoreFor(db), ...commonRoomOptions(db) }));
 	}
 	return holder[KEY];
+}
+
+/** What every room needs, alone or shared: seeding and repair from SQL, site lookups, limits from the environment. */
+function commonRoomOptions(db: Db): Omit<RoomOptions, 'store'> {
+	const sites = siteLookup(db);
+	return {
+		seed: async (workshopId) => {
+			await sites.ready;
+			const facts = await loadMatrixFacts(db, workshopId);
+			return (doc) => facts && seedDoc(facts, doc);
+		},
+		reconcile: async (workshopId) => {
+			await sites.ready;
+			const facts = await loadMatrixFacts(db, workshopId);
+			return (doc) => {
+				const report = facts && reconcileDoc(facts, doc);
+				if (report && reconcileChanged(report)) log('info', 'room.reconciled', { room: roomName(workshopId), ...reconcileLogFields(report) });
+			};
+		},
+		// Site codes repeat across a matrix: look each up once per process.
+		knownSite: sites.known,
+		idleMs: numberFromEnv('MUFAKAT_ROOM_IDLE_MS'),
+		compactEvery: numberFromEnv('MUFAKAT_COMPACT_EVERY'),
+		compactQuietMs: numberFromEnv('MUFAKAT_COMPACT_QUIET_MS', 0),
+		maxRoomBytes: numberFromEnv('MUFAKAT_MAX_ROOM_BYTES'),
+		writeBytesPerMinute: numberFromEnv('MUFAKAT_WRITE_BYTES_PER_MINUTE')
+	};
 }
 
 /**
