@@ -40,6 +40,13 @@ import { DISTURBED_PERCENT, type RunResult } from './report';
 import { mufakatWith, REPO_ROOT, SERVERS, type ServerUnderTest } from './servers/index';
 
 export type Balance = 'roundrobin' | 'uri';
+/**
+ * How the clients of a one-room run reach the instances: through HAProxy, or spread over the
+ * instances directly (client i to instance i mod N), which leaves out the proxy's own work on the
+ * shared core so that the cluster's rows compare like with like with the single instance's (its
+ * clients connect directly too).
+ */
+export type Via = 'haproxy' | 'direct';
 
 export type ClusterBenchSettings = LoadSettings & {
 	instances: number;
@@ -50,6 +57,8 @@ export type ClusterBenchSettings = LoadSettings & {
 	/** Clients in the room whose owner is killed; 0 skips it. */
 	takeoverClients: number;
 	balance: Balance;
+	/** One-room runs on the cluster, one for each (the many-rooms and takeover runs go through HAProxy). */
+	via: Via[];
 	/** MUFAKAT_LEASE_TTL_MS for the instances; null keeps the server's default (5 s). */
 	leaseTtlMs: number | null;
 	command: string;
@@ -93,7 +102,7 @@ export type TakeoverRun =
 	| { ok: false; clients: number; error: string };
 
 export type ClusterBenchResult = {
-	oneRoom: { clients: number; singles: RunResult[]; cluster: ClusterLoadRun }[];
+	oneRoom: { clients: number; singles: RunResult[]; clusters: { via: Via; run: ClusterLoadRun }[] }[];
 	spread: ClusterLoadRun | null;
 	takeover: TakeoverRun | null;
 	loadBefore: number[];
@@ -283,8 +292,15 @@ async function quietFirst(label: string): Promise<void> {
 	if (busyPercent >= DISTURBED_PERCENT) log(`${label} other processes keep ${busyPercent.toFixed(0)} % of a core busy; measuring anyway`);
 }
 
-async function clusterLoad(postgres: PostgresServer, settings: ClusterBenchSettings, where: Placement, clients: number, roomCount: number): Promise<ClusterLoadRun> {
-	const label = `[${settings.instances} instances × ${clients}${roomCount > 1 ? ` in ${roomCount} rooms` : ''}]`;
+async function clusterLoad(
+	postgres: PostgresServer,
+	settings: ClusterBenchSettings,
+	where: Placement,
+	clients: number,
+	roomCount: number,
+	via: Via = 'haproxy'
+): Promise<ClusterLoadRun> {
+	const label = `[${settings.instances} instances${via === 'direct' ? ' direct' : ''} × ${clients}${roomCount > 1 ? ` in ${roomCount} rooms` : ''}]`;
 	await quietFirst(label);
 	let bench: BenchCluster | undefined;
 	const session = new Session(where);
@@ -292,7 +308,14 @@ async function clusterLoad(postgres: PostgresServer, settings: ClusterBenchSetti
 		bench = await startBenchCluster(postgres, settings, where);
 		const { cluster, databaseUrl, secret } = bench;
 		const rooms = await benchRooms(databaseUrl, roomCount);
-		const target = { protocol: 'y-websocket' as const, url: `${cluster.url.replace('http', 'ws')}/collab`, preloaded: true, rooms };
+		const collabUrl = (httpUrl: string) => `${httpUrl.replace('http', 'ws')}/collab`;
+		const target = {
+			protocol: 'y-websocket' as const,
+			url: collabUrl(cluster.url),
+			spreadOver: via === 'direct' ? cluster.instances.map((i) => collabUrl(i.url)) : undefined,
+			preloaded: true,
+			rooms
+		};
 		const instancePids = cluster.instances.map((i) => i.process.pid!);
 		let roomOwners: Record<string, number> = {};
 		const run = await driveLoad(session, target, clients, settings, secret, label, () => {
@@ -473,8 +496,12 @@ export async function runClusterBench(settings: ClusterBenchSettings, where: Pla
 			const databaseUrl = await freshDatabase(postgres);
 			singles.push(await measureOne(mufakatWith('Mufakat, 1 instance, PostgreSQL', { DATABASE_URL: databaseUrl, MUFAKAT_SEAL_SECRET: SEAL_SECRET }), clients));
 			await sleep(1000);
-			oneRoom.push({ clients, singles, cluster: await clusterLoad(postgres, settings, where, clients, 1) });
-			await sleep(1000);
+			const clusters: ClusterBenchResult['oneRoom'][number]['clusters'] = [];
+			for (const via of settings.via) {
+				clusters.push({ via, run: await clusterLoad(postgres, settings, where, clients, 1, via) });
+				await sleep(1000);
+			}
+			oneRoom.push({ clients, singles, clusters });
 		}
 		const spread = settings.spread ? await clusterLoad(postgres, settings, where, settings.spread.clients, settings.spread.rooms) : null;
 		if (spread) await sleep(1000);

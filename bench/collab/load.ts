@@ -22,6 +22,8 @@ export type LoadTarget = {
 	protocol: ClientProtocol;
 	/** Where clients connect (one server, or the load balancer in front of several). */
 	url: string;
+	/** Several servers that client i connects to directly, in turn (i mod their number), instead of `url`. */
+	spreadOver?: string[];
 	/** The peers start empty and the first client lays out the matrix; our server loads it. */
 	preloaded: boolean;
 	rooms: LoadRoom[];
@@ -89,7 +91,8 @@ export type LoadResult<U> = {
  * the whole matrix. The session's server (if any) must already run.
  */
 export async function connectClients(session: Session, target: LoadTarget, clients: number, settings: LoadSettings, secret: string, label: string): Promise<void> {
-	const specs = participants(clients, target.rooms, secret);
+	const spreadOver = target.spreadOver ?? [];
+	const specs = participants(clients, target.rooms, secret).map((spec, i) => (spreadOver.length ? { ...spec, url: spreadOver[i % spreadOver.length] } : spec));
 	const workerCount = Math.min(settings.workers, clients);
 	const connectStartedAt = benchClock();
 	await session.startWorkers(workerCount);

@@ -50,6 +50,8 @@ export type ClientSpec = {
 	writes: { cell: string; field: WrittenField } | null;
 	/** Its room, when the clients of one run are spread over several rooms (else the order's room). */
 	room?: string;
+	/** Its server, when the clients of one run connect to several servers directly (else the order's url). */
+	url?: string;
 };
 
 /** A participant of the reconnect wave (wave.ts). */

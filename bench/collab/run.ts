@@ -7,7 +7,7 @@
  *                               [--warmup 5] [--join 15] [--workers 4] [--cores pinned|shared] [--full-readers]
  *                               [--wave-clients 50] [--wave-edits 200] [--wave-servers mufakat] [--write-docs]
  *   npx tsx bench/collab/run.ts --instances 3 [--sizes 500] [--rooms 40] [--room-clients 2000] [--takeover-clients 200]
- *                               [--balance roundrobin|uri] [--lease-ttl <ms>] [--seconds 20] [--warmup 5] [--join 15] [--workers 4] [--write-docs]
+ *                               [--balance roundrobin|uri] [--via haproxy,direct] [--lease-ttl <ms>] [--seconds 20] [--warmup 5] [--join 15] [--workers 4] [--write-docs]
  *
  * For every size and server: start the server in its own process (pinned to one core by default,
  * the clients and this conductor on the other), spread the clients over worker processes, wait
@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { roomName } from '../../src/lib/collab/matrix-doc';
-import { runClusterBench, type ClusterBenchSettings } from './cluster';
+import { runClusterBench, type ClusterBenchSettings, type Via } from './cluster';
 import { renderClusterSection, writeClusterDocsSection } from './cluster-report';
 import { CORE_MODES, Session, QUIET_PATIENCE_MS, WORKSHOP_ID, freePort, log, placeConductor, placement, scratchDirs, sleep, type CoreMode, type Placement } from './harness';
 import { checkClientCount, driveLoad, MAX_WRITERS } from './load';
@@ -67,6 +67,7 @@ function parseSettings(): Settings {
 			'room-clients': { type: 'string', default: '2000' },
 			'takeover-clients': { type: 'string', default: '200' },
 			balance: { type: 'string', default: 'roundrobin' },
+			via: { type: 'string', default: 'haproxy,direct' },
 			'lease-ttl': { type: 'string' }
 		}
 	});
@@ -132,6 +133,8 @@ function clusterSettings(
 	if (!(Number.isInteger(takeoverClients) && takeoverClients >= 0 && takeoverClients <= 1000)) throw new Error('--takeover-clients must be from 0 to 1000');
 	if (takeoverClients === 1) throw new Error('--takeover-clients needs at least 2 clients');
 	if (values.balance !== 'roundrobin' && values.balance !== 'uri') throw new Error('--balance must be roundrobin or uri');
+	const via = String(values.via).split(',').filter(Boolean);
+	if (via.length === 0 || !via.every((v): v is Via => v === 'haproxy' || v === 'direct')) throw new Error('--via must list haproxy and/or direct');
 	if (leaseTtl !== null && !(Number.isInteger(leaseTtl) && leaseTtl >= 500)) throw new Error('--lease-ttl must be at least 500 (ms)');
 	return {
 		instances,
@@ -139,6 +142,7 @@ function clusterSettings(
 		spread: rooms > 0 && roomClients > 0 ? { clients: roomClients, rooms } : null,
 		takeoverClients,
 		balance: values.balance,
+		via,
 		leaseTtlMs: leaseTtl,
 		...common,
 		drainSeconds: DRAIN_SECONDS,
@@ -203,7 +207,7 @@ if (settings.cluster) {
 	const section = renderClusterSection(result, clusterSettings, where);
 	console.log(section);
 	if (settings.writeDocs) log(`wrote ${writeClusterDocsSection(section)}`);
-	const runsOk = result.oneRoom.every((r) => r.cluster.ok && r.singles.every((s) => s.ok)) && (result.spread?.ok ?? true);
+	const runsOk = result.oneRoom.every((r) => r.clusters.every((c) => c.run.ok) && r.singles.every((s) => s.ok)) && (result.spread?.ok ?? true);
 	const takeoverOk = result.takeover === null || (result.takeover.ok && result.takeover.convergedMaxMs !== null && result.takeover.freshReaderHoldsAll && result.takeover.databaseHoldsAcknowledged);
 	process.exit(runsOk && takeoverOk ? 0 : 1);
 }

@@ -86,7 +86,7 @@ function join(order: Extract<ConductorMessage, { type: 'connect' }>, spec: Clien
 	// Everyone is present with a name and no caret yet; only writers move their caret later.
 	awareness.setLocalState({ user: { name: spec.name, color: COLOURS[index % COLOURS.length] }, cursor: null });
 	const listens = !spec.writes && !order.fullReaders;
-	const link = connect(order.protocol, { url: order.url, room: spec.room ?? order.room, doc, awareness, token: spec.token, onDocument: listens ? listeningTap : undefined });
+	const link = connect(order.protocol, { url: spec.url ?? order.url, room: spec.room ?? order.room, doc, awareness, token: spec.token, onDocument: listens ? listeningTap : undefined });
 	return { spec, doc, awareness, link, listens };
 }
 
