@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { invitationCode } from '../helpers/invitations';
 import { seriousViolations } from '../helpers/axe';
-import { PHONE } from '../helpers/browser';
+import { PHONE, signedInPage } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
 
@@ -41,16 +41,6 @@ const matrixLoaded = async (page: Page) => {
 	await page.waitForFunction(() => !/Memuat matriks|Loading the matrix/.test(document.body.innerText), undefined, { timeout: 15_000 });
 };
 
-async function signIn(context: BrowserContext, email: string): Promise<Page> {
-	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL(`${ctx.server.url}/`);
-	return page;
-}
-
 /** Every main page, as the person who uses it sees it, in Indonesian and in English. */
 describe('accessibility of the main pages (axe-core: no serious or critical violation)', () => {
 	it('home, join, verify, login and the public programme page', async () => {
@@ -78,7 +68,7 @@ describe('accessibility of the main pages (axe-core: no serious or critical viol
 
 	it('the forum pages: forum, people, commitments, dashboard, programmes', async () => {
 		const context = await ctx.browser.newContext(LAPTOP);
-		const staff = await signIn(context, 'moderator@mufakat.test');
+		const staff = await signedInPage(context, ctx.server.url, 'moderator@mufakat.test');
 		const programme = ctx.db.prepare('select id from programmes where forum_id = 1 order by id limit 1').get() as { id: number };
 		const found = await auditAll(context, staff, ['/forums/1', '/forums/1/people', '/forums/1/commitments', '/forums/1/dashboard', '/forums/1/programmes', `/forums/1/programmes/${programme.id}`]);
 		expect(found, found.join('\n')).toEqual([]);
@@ -97,7 +87,7 @@ describe('accessibility of the main pages (axe-core: no serious or critical viol
 		const found = [...(await audit(phone, rep, `/w/${CODE}`)), ...(await audit(phone, rep, `/w/${CODE}/matrix`, matrixLoaded))];
 
 		const office = await ctx.browser.newContext(LAPTOP);
-		const mod = await signIn(office, 'moderator@mufakat.test');
+		const mod = await signedInPage(office, ctx.server.url, 'moderator@mufakat.test');
 		found.push(...(await auditAll(office, mod, [`/workshops/${LIVE_WORKSHOP}`, `/workshops/${LIVE_WORKSHOP}/attendance`, '/workshops/1/minutes'])));
 		found.push(...(await auditAll(office, mod, [`/workshops/${LIVE_WORKSHOP}/matrix`, `/workshops/${LIVE_WORKSHOP}/projector`], matrixLoaded)));
 

@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
 import { invitationCode } from '../helpers/invitations';
-import { outputPath } from '../helpers/browser';
+import { outputPath, signedInPage } from '../helpers/browser';
 
 const ctx = useTestServer({ browser: true });
 
@@ -27,16 +27,6 @@ function frozenCell(): Cell | undefined {
 		.get() as Cell | undefined;
 }
 
-async function login(context: BrowserContext, email: string): Promise<Page> {
-	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL(`${ctx.server.url}/`);
-	return page;
-}
-
 async function checkIn(context: BrowserContext, institutionLabel: string, name: string): Promise<Page> {
 	const page = await context.newPage();
 	// With the institution's own code from the undangan: it reports for that institution at once.
@@ -59,7 +49,7 @@ describe('joint commitments in the browser', () => {
 		const rep = await checkIn(repContext, `${cell!.institution} — ${SECTOR[cell!.sector]}`, 'Rahayu Setyaningsih');
 
 		// Acceptance: the staff dashboard with the demo programme's two years of reports, as a newcomer finds it.
-		const staff = await login(staffContext, 'sekretariat@mufakat.test');
+		const staff = await signedInPage(staffContext, ctx.server.url, 'sekretariat@mufakat.test');
 		await staff.goto(`${ctx.server.url}/forums/1/dashboard`, { waitUntil: 'networkidle' });
 		expect(await staff.getByTestId('commitment-row').count()).toBeGreaterThanOrEqual(8);
 		expect(await staff.getByTestId('commitment-row').filter({ hasText: 'Memperluas lokasi piloting' }).textContent()).toContain('4 / 4');

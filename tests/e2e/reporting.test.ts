@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from '../helpers/lifecycle';
-import { outputPath, PHONE } from '../helpers/browser';
+import { outputPath, PHONE, signedInPage } from '../helpers/browser';
 import { pngLogo } from '../helpers/images';
 import { fileReport } from '../helpers/report-form';
 
@@ -11,16 +11,6 @@ const ctx = useTestServer({ browser: true });
 const LAPTOP = { viewport: { width: 1366, height: 900 } };
 /** Demo commitment 3 of Forpemma: 120 kader trained, led by YBN, in Kelurahan Taman and Demangan. */
 const STATEMENT = 'Melatih 120 kader warga';
-
-async function login(context: BrowserContext, email: string): Promise<Page> {
-	const page = await context.newPage();
-	await page.goto(`${ctx.server.url}/login`, { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Kata sandi').fill('mufakat-demo');
-	await page.getByRole('button', { name: 'Masuk' }).click();
-	await page.waitForURL(`${ctx.server.url}/`);
-	return page;
-}
 
 const reportOf = (page: Page, quarter: string): Locator => page.getByTestId('report').filter({ hasText: `Triwulan ${quarter} 2026` });
 
@@ -35,7 +25,7 @@ describe('standing reporting links and the review loop', () => {
 
 		// The secretariat issues YBN's reporting link.
 		const staffContext = await ctx.browser.newContext(LAPTOP);
-		const staff = await login(staffContext, 'sekretariat@mufakat.test');
+		const staff = await signedInPage(staffContext, ctx.server.url, 'sekretariat@mufakat.test');
 		await staff.goto(`${ctx.server.url}/forums/1/reporting`, { waitUntil: 'networkidle' });
 		await staff.getByRole('button', { name: 'Terbitkan tautan untuk YBN' }).click();
 		const ybn = staff.getByTestId('reporting-link').filter({ has: staff.getByRole('heading', { name: /^YBN/ }) });

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,4 +39,11 @@ export async function signIn(page: Page, baseUrl: string, { email = 'moderator@m
 	await page.getByLabel('Kata sandi').fill('mufakat-demo');
 	await page.getByRole('button', { name: 'Masuk' }).click();
 	await page.waitForURL((url) => url.pathname === (next ?? '/').split('?')[0], { waitUntil: 'networkidle' });
+}
+
+/** A new page in `context` with a seeded staff account signed in, on the home page. */
+export async function signedInPage(context: BrowserContext, baseUrl: string, email: string): Promise<Page> {
+	const page = await context.newPage();
+	await signIn(page, baseUrl, { email });
+	return page;
 }

@@ -58,8 +58,10 @@ export function mufakatWith(title: string, env: Record<string, string>): ServerU
 
 function mufakatProcess(port: number, scratchDir: string, collabSecret: string, cpus: number[] | null, env: Record<string, string>): ChildProcess {
 	// The production entry, as `npm start` runs it; the benchmark never builds it itself.
-	const entry = join(REPO_ROOT, 'build', 'server.js');
-	if (!existsSync(entry)) throw new Error('build/server.js is missing: run `flock /tmp/mufakat-build.lock npm run build` first');
+	// `BENCH_MUFAKAT_BUILD` points at another build folder (an earlier commit's, built in a git
+	// worktree) to compare before and after a change with the same harness on the same machine.
+	const entry = join(process.env.BENCH_MUFAKAT_BUILD ?? join(REPO_ROOT, 'build'), 'server.js');
+	if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`flock /tmp/mufakat-build.lock npm run build\` first`);
 	return launch(
 		[entry],
 		serverEnv({
