@@ -342,17 +342,17 @@ async function sealVersion(db: Db, workshop: Workshop, version: MinutesVersion, 
 	const sha256 = sha256Hex(sealed);
 	// Another process may have sealed the same version meanwhile: the first stored file wins.
 	return await transaction(db, async (tx) => {
-			const first = (await tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)))[0];
-			if (first) {
-				log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });
-				return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true, sealTime: null };
-			}
-			await tx.insert(sealedMinutes)
-				.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() });
-			await tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id));
-			log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256, sealTime });
-			return { sha256, pdf: sealed, alreadySealed: false, sealTime };
-		});
+		const first = (await tx.select().from(sealedMinutes).where(eq(sealedMinutes.minutesVersionId, version.id)))[0];
+		if (first) {
+			log('info', 'minutes.seal.repeated', { workshop: workshop.id, version: version.version });
+			return { sha256: first.sha256, pdf: new Uint8Array(first.pdf), alreadySealed: true, sealTime: null };
+		}
+		await tx.insert(sealedMinutes)
+			.values({ minutesVersionId: version.id, pdf: Buffer.from(sealed), sha256, certificateFingerprint: cert.fingerprint, sealedAt: new Date() });
+		await tx.update(workshops).set({ status: 'signed' }).where(eq(workshops.id, workshop.id));
+		log('info', 'minutes.sealed', { workshop: workshop.id, version: version.version, sha256, sealTime });
+		return { sha256, pdf: sealed, alreadySealed: false, sealTime };
+	});
 }
 
 export type VerifyResult = {

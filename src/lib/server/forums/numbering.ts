@@ -57,16 +57,16 @@ async function finalisedIn(db: Reader, forumId: number, year: number): Promise<n
  */
 export async function nextMinutesNumber(db: Db, forumId: number, year: number): Promise<number> {
 	return await transaction(db, async (tx) => {
-			const key = counterKey(forumId, year);
-			const row = (await tx.select().from(settings).where(eq(settings.key, key)))[0];
-			let last = row ? Number(row.value) : NaN;
-			if (!Number.isInteger(last)) {
-				last = await finalisedIn(tx, forumId, year);
-			}
-			const next = last + 1;
-			await tx.insert(settings).values({ key, value: String(next) }).onConflictDoUpdate({ target: settings.key, set: { value: String(next) } });
-			return next;
-		});
+		const key = counterKey(forumId, year);
+		const row = (await tx.select().from(settings).where(eq(settings.key, key)))[0];
+		let last = row ? Number(row.value) : NaN;
+		if (!Number.isInteger(last)) {
+			last = await finalisedIn(tx, forumId, year);
+		}
+		const next = last + 1;
+		await tx.insert(settings).values({ key, value: String(next) }).onConflictDoUpdate({ target: settings.key, set: { value: String(next) } });
+		return next;
+	});
 }
 
 /** The number the forum's next berita acara in `year` would get, without handing it out (for previews). */
