@@ -46,11 +46,11 @@ function settings(name: string): ClusterSettings {
 	return { redisUrl: redis.url, instanceId: name, leaseTtlMs: 1500, streamMaxLength: 1000, forwardTimeoutMs: 5000 };
 }
 
-function instance(name: string): ClusterRooms {
+function instance(name: string, idleMs = 60_000): ClusterRooms {
 	const rooms = new ClusterRooms({
 		settings: settings(name),
 		seed,
-		idleMs: 60_000,
+		idleMs,
 		compactQuietMs: 0,
 		ownerStore: (fencing) => new DatabaseRoomStore(db, fencing),
 		loadDurable: (room) => loadStoredRoom(db, room),
@@ -170,6 +170,23 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 		expect(onB.closes).toEqual([]);
 		onB.type(OWN, 'masih tersambung');
 		await until(() => onA.description(OWN) === 'masih tersambung', 5000, 'the forwarded socket still reaches the owner');
+	});
+
+	it('a forwarded socket the owner closes (its account signed out) leaves the room, which the owner then gives up when idle', async () => {
+		db = await memoryDb();
+		const a = instance('a', 300);
+		const b = instance('b', 300);
+		const onA = client(a, rep(OTHER));
+		await onA.synced();
+		const onB = client(b, { ...rep(OWN), subject: 'user:77' });
+		await onB.synced();
+		onA.leave();
+		// Closed by the owner, not by the instance holding the socket (no described match: here only).
+		expect(a.closeConnections(3, (p) => p.subject === 'user:77', 4401, 'signed out')).toBe(1);
+		await until(() => onB.closes.length > 0, 5000, 'the forwarding instance closes the socket');
+		expect(onB.closes).toEqual([4401]);
+		// Nobody is left: the owner folds the room and releases it after its idle time.
+		await until(() => !a.owns(3), 5000, 'the owner gives the empty room up');
 	});
 
 	it('refuses a foreign-row write that arrives through a non-owner, and nobody sees it', async () => {

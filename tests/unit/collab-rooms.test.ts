@@ -257,6 +257,24 @@ describe('live rooms: appends off the event loop', () => {
 		expect(reader.closed).toEqual([]);
 	});
 
+	it('a room given up while a server change waits behind an append tells the change so, instead of leaving it waiting', async () => {
+		const { store, m, writer } = await heldRoom();
+		await typeInto(m, writer.conn, 'a');
+		await flush();
+		expect(store.appends).toHaveLength(1);
+		// Queued behind the append in flight, as a freeze asked for while a typist's edit is flushed.
+		const serverChange = m.change(3, (doc) => roots(doc).meta.set('agendaItem', 2));
+		const outcome = serverChange.then(
+			() => 'stored',
+			(error: unknown) => (error instanceof Error ? error.message : String(error))
+		);
+		await flush();
+		// The room is dropped (its instance lost the room's lease in cluster mode).
+		(await m.room(3)).destroy();
+		expect(await outcome).toMatch(/closed before its updates were stored/);
+		store.releaseAll();
+	});
+
 	it('answers a sync that includes an unstored update only once that update is stored', async () => {
 		const { store, m, writer } = await heldRoom();
 		await typeInto(m, writer.conn, 'belum');

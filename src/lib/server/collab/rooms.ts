@@ -306,7 +306,12 @@ export class Room {
 		next.updates.unshift(...batch.updates);
 		batch.settle(error instanceof Error ? error : new Error(String(error)));
 		for (const conn of [...this.connections.keys()]) conn.close(CLOSE.shuttingDown, 'storage failed, reconnect');
-		if (this.destroyed || this.retryTimer) return;
+		if (this.destroyed) {
+			next.settle(new Error(`room ${this.name} closed before its updates were stored`));
+			this.queued = null;
+			return;
+		}
+		if (this.retryTimer) return;
 		this.retryTimer = setTimeout(() => {
 			this.retryTimer = null;
 			this.appendQueued();
@@ -519,6 +524,10 @@ export class Room {
 
 	destroy() {
 		this.destroyed = true;
+		// Never to be appended here: whoever waits for it (a server change) hears so instead of waiting
+		// for ever. The clients still hold these updates and send them again wherever they reconnect.
+		this.queued?.settle(new Error(`room ${this.name} closed before its updates were stored`));
+		this.queued = null;
 		if (this.compactTimer) clearTimeout(this.compactTimer);
 		if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
 		if (this.unloadTimer) clearTimeout(this.unloadTimer);

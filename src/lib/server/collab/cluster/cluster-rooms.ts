@@ -104,6 +104,8 @@ class Entry {
 	watchdog: NodeJS.Timeout | null = null;
 	/** Server changes under way through this entry (it is kept while they wait for the owner). */
 	changing = 0;
+	/** What handles the room's outbound stream while this entry forwards (unfollowed by identity). */
+	outboundHandle: ((fields: Buffer[]) => void) | null = null;
 	constructor(
 		readonly workshopId: number,
 		readonly name: string
@@ -119,10 +121,15 @@ class OwnedRoom {
 	private flushQueued = false;
 	unloadTimer: NodeJS.Timeout | null = null;
 
+	/** What handles the room's inbound stream for this ownership (unfollowed by identity, see StreamReader.unfollow). */
+	inboundHandle: ((fields: Buffer[]) => void) | null = null;
+
 	constructor(
 		readonly room: Room,
 		readonly fence: number,
-		private readonly publish: (message: OutboundMessage) => void
+		private readonly publish: (message: OutboundMessage) => void,
+		/** A forwarded socket was ended by the owner: the room may have become empty. */
+		private readonly onRemoteEnded: () => void
 	) {}
 
 	/**
@@ -168,6 +175,7 @@ class OwnedRoom {
 		const remote = this.removeRemote(connId);
 		if (remote) this.room.leave(remote);
 		this.publish({ t: 'end', conn: connId, code, reason });
+		if (remote) this.onRemoteEnded();
 	}
 }
 
@@ -327,12 +335,19 @@ export class ClusterRooms implements LiveRooms {
 	private sendInbound(entry: Entry, message: InboundMessage, state: SocketState | null) {
 		publishInbound(this.redis, this.settings, entry.name, message).catch((error: unknown) => {
 			log('warn', 'cluster.forward.failed', { room: entry.name, kind: message.t, error });
-			if (state && !state.gone) this.closeSocket(entry, state, UNAVAILABLE, 'live room unavailable, reconnect');
+			if (state && !state.gone) this.closeSocket(entry, state, UNAVAILABLE, 'live room unavailable, reconnect', false);
 		});
 	}
 
-	private closeSocket(entry: Entry, state: SocketState, code: number, reason: string) {
-		if (this.detach(entry, state)) state.conn.close(code, reason);
+	/**
+	 * Closes a socket held here. A forwarded one is also closed at its owner (`tellOwner`, unless the
+	 * owner ended it or Redis is away), or the owner would keep serving it, and its room, for nobody.
+	 */
+	private closeSocket(entry: Entry, state: SocketState, code: number, reason: string, tellOwner = true) {
+		if (!this.detach(entry, state)) return;
+		if (tellOwner && state.forwarded && entry.mode.kind === 'forwarding') this.sendInbound(entry, { t: 'close', conn: state.id }, null);
+		state.conn.close(code, reason);
+		if (entry.mode.kind === 'forwarding') this.forgetIfIdle(entry);
 	}
 
 	/**
@@ -416,6 +431,13 @@ export class ClusterRooms implements LiveRooms {
 		const stored = await this.store.load(entry.name);
 		const fresh = !stored.snapshot && stored.updates.length === 0;
 		const repair = fresh ? await this.options.seed(entry.workshopId) : this.options.reconcile ? await this.options.reconcile(entry.workshopId) : null;
+		if (this.closed || this.leases.fenceOf(entry.name) !== fence) {
+			// The lease ran out while the room loaded (or we are shutting down): serving it now could
+			// serve it beside its next owner. Routing tries again.
+			log('warn', 'room.load.leaseLost', { room: entry.name, fence, closing: this.closed });
+			await this.leases.release(entry.name);
+			return false;
+		}
 		const publish = (message: OutboundMessage) => {
 			publishOutbound(this.redis, this.settings, entry.name, message).catch((error: unknown) =>
 				log('warn', 'cluster.publish.failed', { room: entry.name, kind: message.t, error })
@@ -436,20 +458,13 @@ export class ClusterRooms implements LiveRooms {
 			repair,
 			started
 		);
-		const owned = new OwnedRoom(room, fence, publish);
+		const owned = new OwnedRoom(room, fence, publish, () => {
+			if (!this.closed) this.scheduleUnload(entry, owned);
+		});
 		entry.mode = { kind: 'owner', owned };
-		// From the mark taken before the lease was visible: sockets forwarded to us meanwhile are served.
-		await this.reader.follow(
-			keys.inbound(entry.name),
-			(fields) => {
-				const message = decodeEntry<InboundMessage>(fields);
-				if (message) this.onInbound(entry, message);
-			},
-			inboundFrom
-		);
-		// Sockets forwarded to an earlier owner must sync again: they reconnect (here or elsewhere).
-		publish({ t: 'owner', instance: this.settings.instanceId, fence });
-		for (const state of entry.sockets.values()) {
+		// The sockets here join before anything is awaited: from now on their frames go straight to
+		// the room, which must know them already.
+		for (const state of [...entry.sockets.values()]) {
 			room.join(state.conn);
 			for (const data of state.queued.splice(0)) {
 				try {
@@ -461,6 +476,15 @@ export class ClusterRooms implements LiveRooms {
 				}
 			}
 		}
+		// From the mark taken before the lease was visible: sockets forwarded to us meanwhile are served.
+		owned.inboundHandle = (fields) => {
+			const message = decodeEntry<InboundMessage>(fields);
+			if (message) this.onInbound(entry, message);
+		};
+		await this.reader.follow(keys.inbound(entry.name), owned.inboundHandle, inboundFrom);
+		if (entry.mode.kind !== 'owner' || entry.mode.owned !== owned) return true;
+		// Sockets forwarded to an earlier owner must sync again: they reconnect (here or elsewhere).
+		publish({ t: 'owner', instance: this.settings.instanceId, fence });
 		if (entry.sockets.size === 0) this.scheduleUnload(entry, owned);
 		return true;
 	}
@@ -522,10 +546,11 @@ export class ClusterRooms implements LiveRooms {
 	private async startForwarding(entry: Entry, owner: LeaseHolder) {
 		if (entry.mode.kind === 'forwarding' && (entry.mode.owner.instanceId !== owner.instanceId || entry.mode.owner.fence !== owner.fence))
 			this.stopForwarding(entry, RETRY, 'room moved, reconnect');
-		await this.reader.follow(keys.outbound(entry.name), (fields) => {
+		entry.outboundHandle ??= (fields) => {
 			const message = decodeEntry<OutboundMessage>(fields);
 			if (message) this.onOutbound(entry, message);
-		});
+		};
+		await this.reader.follow(keys.outbound(entry.name), entry.outboundHandle);
 		entry.mode = { kind: 'forwarding', owner };
 		log('info', 'cluster.forward.start', { room: entry.name, owner: owner.instanceId, fence: owner.fence, sockets: entry.sockets.size });
 		this.startWatchdog(entry);
@@ -558,7 +583,6 @@ export class ClusterRooms implements LiveRooms {
 					if (targets) state.answered = true;
 					if (state.conn.bufferedAmount() > this.limits.maxBufferedBytes) {
 						log('warn', 'socket.slow', { room: entry.name, subject: state.conn.principal.subject, buffered: state.conn.bufferedAmount() });
-						this.sendInbound(entry, { t: 'close', conn: state.id }, null);
 						this.closeSocket(entry, state, CLOSE.slowConsumer, 'too far behind, reconnect');
 						continue;
 					}
@@ -569,7 +593,7 @@ export class ClusterRooms implements LiveRooms {
 			case 'end': {
 				for (const state of entry.sockets.values())
 					if (state.id === message.conn) {
-						this.closeSocket(entry, state, message.code, message.reason);
+						this.closeSocket(entry, state, message.code, message.reason, false);
 						break;
 					}
 				this.forgetIfIdle(entry);
@@ -606,9 +630,10 @@ export class ClusterRooms implements LiveRooms {
 	private startWatchdog(entry: Entry) {
 		if (entry.watchdog) return;
 		const every = Math.max(100, Math.floor(this.settings.leaseTtlMs / 2));
+		const current = () => this.entries.get(entry.workshopId) === entry && !this.closed;
 		const check = async () => {
 			entry.watchdog = null;
-			if (entry.mode.kind !== 'forwarding' || this.closed) return;
+			if (entry.mode.kind !== 'forwarding' || !current()) return;
 			const expected = entry.mode.owner;
 			try {
 				const holder = await this.leases.holder(entry.name);
@@ -621,7 +646,8 @@ export class ClusterRooms implements LiveRooms {
 			} catch {
 				// Redis is away: the reader reports it and the sockets are closed there.
 			}
-			if (entry.mode.kind === 'forwarding') {
+			// Forwarding may have stopped and started again meanwhile, with a watchdog of its own.
+			if (entry.mode.kind === 'forwarding' && entry.mode.owner === expected && !entry.watchdog && current()) {
 				entry.watchdog = setTimeout(() => void check(), every);
 				entry.watchdog.unref();
 			}
@@ -630,29 +656,36 @@ export class ClusterRooms implements LiveRooms {
 		entry.watchdog.unref();
 	}
 
-	/** Closes the sockets forwarded to the old owner (their clients reconnect) and forgets the route. */
-	private stopForwarding(entry: Entry, code: number, reason: string) {
+	/**
+	 * Closes the sockets forwarded to the old owner (their clients reconnect) and forgets the route.
+	 * Each is also closed on the room's inbound stream (`tellOwner`), in case the new owner heard of
+	 * it already; with Redis away there is nobody to tell.
+	 */
+	private stopForwarding(entry: Entry, code: number, reason: string, tellOwner = true) {
 		if (entry.mode.kind !== 'forwarding') return;
+		if (tellOwner) for (const state of entry.sockets.values()) if (state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
 		log('info', 'cluster.forward.stop', { room: entry.name, owner: entry.mode.owner.instanceId, sockets: entry.sockets.size, reason });
 		entry.mode = { kind: 'routing' };
 		if (entry.watchdog) clearTimeout(entry.watchdog);
 		entry.watchdog = null;
-		this.reader.unfollow(keys.outbound(entry.name));
+		this.reader.unfollow(keys.outbound(entry.name), entry.outboundHandle);
 		for (const waiting of entry.acks.values()) {
 			clearTimeout(waiting.timer);
 			waiting.reject(new OwnerChangedError(entry.name));
 		}
 		entry.acks.clear();
-		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason);
+		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason, false);
 		this.forgetIfIdle(entry);
 	}
 
 	private forgetIfIdle(entry: Entry) {
 		if (entry.sockets.size > 0 || entry.changing > 0 || entry.routing || entry.mode.kind === 'owner') return;
 		if (entry.mode.kind === 'forwarding') {
-			this.reader.unfollow(keys.outbound(entry.name));
+			this.reader.unfollow(keys.outbound(entry.name), entry.outboundHandle);
 			if (entry.watchdog) clearTimeout(entry.watchdog);
 			entry.watchdog = null;
+			// Forgotten means forwarding nowhere: a watchdog check still under way must see it.
+			entry.mode = { kind: 'routing' };
 		}
 		if (this.entries.get(entry.workshopId) === entry) this.entries.delete(entry.workshopId);
 	}
@@ -671,7 +704,7 @@ export class ClusterRooms implements LiveRooms {
 		const owned = entry.mode.owned;
 		log('warn', 'room.ownership.lost', { room: roomName, fence: owned.fence, sockets: entry.sockets.size, forwarded: owned.remotes.size, reason });
 		if (owned.unloadTimer) clearTimeout(owned.unloadTimer);
-		this.reader.unfollow(keys.inbound(roomName));
+		this.reader.unfollow(keys.inbound(roomName), owned.inboundHandle);
 		// With Redis away the other instances find out by themselves (their read fails, or the lease is gone).
 		if (this.redis.status === 'ready') for (const id of [...owned.remotes.keys()]) owned.endRemote(id, RETRY, 'room moved, reconnect');
 		for (const remote of owned.remotes.values()) owned.room.leave(remote);
@@ -686,7 +719,7 @@ export class ClusterRooms implements LiveRooms {
 
 	/** Redis went away for the stream reader: forwarded sockets cannot reach their owner any more. */
 	private redisDown() {
-		for (const entry of [...this.entries.values()]) if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, UNAVAILABLE, 'live room unavailable, reconnect');
+		for (const entry of [...this.entries.values()]) if (entry.mode.kind === 'forwarding') this.stopForwarding(entry, UNAVAILABLE, 'live room unavailable, reconnect', false);
 	}
 
 	private scheduleUnload(entry: Entry, owned: OwnedRoom) {
@@ -704,7 +737,7 @@ export class ClusterRooms implements LiveRooms {
 		if (entry.mode.kind !== 'owner' || entry.mode.owned !== owned || entry.sockets.size > 0 || owned.remotes.size > 0 || owned.unloadTimer) return;
 		if (owned.room.storing) return this.scheduleUnload(entry, owned);
 		entry.mode = { kind: 'routing' };
-		this.reader.unfollow(keys.inbound(entry.name));
+		this.reader.unfollow(keys.inbound(entry.name), owned.inboundHandle);
 		owned.room.destroy();
 		await this.leases.release(entry.name);
 		this.forgetIfIdle(entry);
@@ -873,7 +906,6 @@ export class ClusterRooms implements LiveRooms {
 		for (const state of [...entry.sockets.values()])
 			if (match(state.conn.principal)) {
 				this.closeSocket(entry, state, code, reason);
-				if (entry.mode.kind === 'forwarding' && state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
 				closed++;
 			}
 		if (entry.mode.kind === 'owner')
@@ -899,6 +931,11 @@ export class ClusterRooms implements LiveRooms {
 			entries.map(async (entry) => {
 				for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, CLOSE.shuttingDown, 'server restarting');
 				if (entry.watchdog) clearTimeout(entry.watchdog);
+				for (const waiting of entry.acks.values()) {
+					clearTimeout(waiting.timer);
+					waiting.reject(new Error(`live room ${entry.name}: the server is shutting down`));
+				}
+				entry.acks.clear();
 				const mode = entry.mode;
 				if (mode.kind !== 'owner') return;
 				if (mode.owned.unloadTimer) clearTimeout(mode.owned.unloadTimer);

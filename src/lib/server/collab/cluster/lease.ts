@@ -64,7 +64,16 @@ export class RoomLeases {
 		const fence = await this.redis.incr(keys.fence(room));
 		const value = `${this.settings.instanceId}|${fence}`;
 		const taken = await this.redis.set(keys.lease(room), value, 'PX', this.settings.leaseTtlMs, 'NX');
-		if (taken !== 'OK') return { owner: await this.holder(room) };
+		if (taken !== 'OK') {
+			const owner = await this.holder(room);
+			if (owner?.instanceId !== this.settings.instanceId) return { owner };
+			// Our own lease, which we gave up here (a renewal that timed out while Redis still had it):
+			// nobody serves the room. Cleared, so that it is taken afresh with a new fence; until it
+			// expired by itself the room's sockets would be forwarded to ourselves.
+			await this.redis.eval(RELEASE, 1, keys.lease(room), `${owner.instanceId}|${owner.fence}`);
+			log('warn', 'lease.stale.cleared', { room, fence: owner.fence });
+			return { owner: null };
+		}
 		this.held.set(room, { fence, value, validUntil: started + this.validFor });
 		this.scheduleRenewal();
 		log('info', 'lease.acquired', { room, fence });

@@ -122,8 +122,13 @@ export class StreamReader {
 		await this.wake();
 	}
 
-	unfollow(stream: string): void {
-		if (stream !== this.wakeKey) this.followed.delete(stream);
+	/**
+	 * Stops following a stream, only while `handle` is still what handles it: an owner or forwarder
+	 * that is done with a room must not stop a newer one of the same room from hearing it.
+	 */
+	unfollow(stream: string, handle: ((fields: Buffer[]) => void) | null): void {
+		if (stream === this.wakeKey || !handle || this.followed.get(stream)?.handle !== handle) return;
+		this.followed.delete(stream);
 	}
 
 	isFollowing(stream: string): boolean {
