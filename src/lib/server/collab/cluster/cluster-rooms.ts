@@ -153,7 +153,7 @@ class OwnedRoom {
 			// The forwarding instance takes a socket as answered only when a message names it: a
 			// socket's first message (its sync step) is always addressed, even when it is for all.
 			let all = to.size === this.remotes.size && [...this.remotes.keys()].every((id) => to.has(id));
-			for (const id of to) if (this.unaddressed.delete(id)) all = false;
+			if (this.unaddressed.size > 0) for (const id of to) if (this.unaddressed.delete(id)) all = false;
 			this.publish({ t: 'send', to: all ? null : [...to], data });
 		}
 	}
