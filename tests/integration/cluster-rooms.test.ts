@@ -12,7 +12,7 @@ import { cellKey, roots } from '../../src/lib/collab/matrix-doc';
 import { decodeRefusal, type Refusal } from '../../src/lib/collab/refusals';
 import { ClusterRooms } from '../../src/lib/server/collab/cluster/cluster-rooms';
 import type { LiveSocket } from '../../src/lib/server/collab/live-rooms';
-import type { ClusterSettings } from '../../src/lib/server/collab/cluster/redis';
+import type { ClusterSettings } from '../../src/lib/server/collab/cluster/settings';
 import { claimRoom, DatabaseRoomStore, loadStoredRoom } from '../../src/lib/server/collab/database-store';
 import type { Principal } from '../../src/lib/server/collab/principal';
 import { MESSAGE_AUTH, MESSAGE_SYNC, syncStep1Message, updateMessage } from '../../src/lib/server/collab/protocol';
@@ -127,6 +127,21 @@ async function untilStored(inst: number, text: string, what: string): Promise<vo
 	}
 }
 
+/**
+ * A fresh database and two instances: `owner`'s socket on a makes a the room's owner, then
+ * `forwarded`'s socket on b is forwarded to it; both synced.
+ */
+async function ownerAndForwarder(owner: Principal, forwarded: Principal, idleMs?: number) {
+	db = await memoryDb();
+	const a = instance('a', idleMs);
+	const b = instance('b', idleMs);
+	const onA = client(a, owner);
+	await onA.synced();
+	const onB = client(b, forwarded);
+	await onB.synced();
+	return { a, b, onA, onB };
+}
+
 beforeAll(async () => {
 	redis = await startRedis();
 });
@@ -158,13 +173,7 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 	});
 
 	it('a lone forwarded socket, answered by a broadcast for all, is not taken for unanswered and closed', async () => {
-		db = await memoryDb();
-		const a = instance('a');
-		const b = instance('b');
-		const onA = client(a, rep(OTHER));
-		await onA.synced();
-		const onB = client(b, rep(OWN));
-		await onB.synced();
+		const { onA, onB } = await ownerAndForwarder(rep(OTHER), rep(OWN));
 		// The forwarder closes a socket its owner never answered after twice the lease TTL (1.5 s here).
 		await new Promise((r) => setTimeout(r, 3500));
 		expect(onB.closes).toEqual([]);
@@ -173,13 +182,7 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 	});
 
 	it('a forwarded socket the owner closes (its account signed out) leaves the room, which the owner then gives up when idle', async () => {
-		db = await memoryDb();
-		const a = instance('a', 300);
-		const b = instance('b', 300);
-		const onA = client(a, rep(OTHER));
-		await onA.synced();
-		const onB = client(b, { ...rep(OWN), subject: 'user:77' });
-		await onB.synced();
+		const { a, onA, onB } = await ownerAndForwarder(rep(OTHER), { ...rep(OWN), subject: 'user:77' }, 300);
 		onA.leave();
 		// Closed by the owner, not by the instance holding the socket (no described match: here only).
 		expect(a.closeConnections(3, (p) => p.subject === 'user:77', 4401, 'signed out')).toBe(1);
@@ -268,13 +271,7 @@ describe('live rooms across instances (in one process, real Redis)', () => {
 	});
 
 	it('when Redis dies, owners stop and close sockets retryably; afterwards the room resumes with everything acknowledged', async () => {
-		db = await memoryDb();
-		const a = instance('a');
-		const b = instance('b');
-		const onA = client(a, rep(OWN));
-		await onA.synced();
-		const onB = client(b, rep(OTHER));
-		await onB.synced();
+		const { b, onA, onB } = await ownerAndForwarder(rep(OWN), rep(OTHER));
 		onA.type(OWN, 'diakui');
 		await until(() => onB.description(OWN) === 'diakui', 5000, 'acknowledged edit seen on b');
 		await redis.kill();

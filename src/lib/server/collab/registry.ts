@@ -6,6 +6,7 @@ import { log } from '../log';
 import { roomStoreFor } from './log-writer';
 import { CLOSE, RoomManager, type RoomOptions } from './rooms';
 import { singleInstanceRooms, type LiveRooms } from './live-rooms';
+import { redisUrlFromEnv } from './cluster/settings';
 import { loadMatrixFacts, reconcileChanged, reconcileDoc, reconcileLogFields, seedDoc } from './seed';
 
 /**
@@ -52,8 +53,7 @@ function siteLookup(db: Db): { known: (code: string) => boolean; ready: Promise<
 	return { known: (code) => codes.has(code), ready };
 }
 
-/** Cluster mode is on when `REDIS_URL` is set (the same test as cluster/redis.ts, without loading it). */
-const clusterWanted = () => Boolean(process.env.REDIS_URL?.trim());
+const clusterWanted = () => redisUrlFromEnv() !== null;
 
 /**
  * Starts the live rooms of this process before the first request or socket. Cluster mode's code
@@ -64,7 +64,9 @@ export async function prepareLiveRooms(): Promise<void> {
 	const holder = globalThis as Holder;
 	if (holder[KEY] || !clusterWanted()) return void liveRooms();
 	const { startClusterRooms } = await import('./cluster/start');
-	holder[KEY] ??= startClusterRooms(getDb(), commonRoomOptions(getDb()))!;
+	const db = getDb();
+	// Not null: REDIS_URL is set. `??=`: a second caller that awaited the import meanwhile starts nothing.
+	holder[KEY] ??= startClusterRooms(db, commonRoomOptions(db))!;
 }
 
 /**

@@ -24,7 +24,8 @@ import { matchesConnection, type ConnectionMatch, type LiveRooms, type LiveSocke
 import type { Fencing } from '../database-store';
 import type { RoomStore } from '../persistence';
 import { RoomLeases, type LeaseHolder } from './lease';
-import { keys, openRedis, type ClusterSettings } from './redis';
+import { keys, openRedis } from './redis';
+import type { ClusterSettings } from './settings';
 import { decodeEntry, publishInbound, publishOutbound, StreamReader, type InboundMessage, type OutboundMessage } from './transport';
 
 
@@ -658,24 +659,29 @@ export class ClusterRooms implements LiveRooms {
 
 	/**
 	 * Closes the sockets forwarded to the old owner (their clients reconnect) and forgets the route.
-	 * Each is also closed on the room's inbound stream (`tellOwner`), in case the new owner heard of
-	 * it already; with Redis away there is nobody to tell.
+	 * They are closed while the entry still forwards, so each is also closed on the room's inbound
+	 * stream (`tellOwner`), in case the new owner heard of it already; with Redis away there is
+	 * nobody to tell.
 	 */
 	private stopForwarding(entry: Entry, code: number, reason: string, tellOwner = true) {
 		if (entry.mode.kind !== 'forwarding') return;
-		if (tellOwner) for (const state of entry.sockets.values()) if (state.forwarded) this.sendInbound(entry, { t: 'close', conn: state.id }, null);
 		log('info', 'cluster.forward.stop', { room: entry.name, owner: entry.mode.owner.instanceId, sockets: entry.sockets.size, reason });
+		this.rejectWaitingChanges(entry, new OwnerChangedError(entry.name));
+		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason, tellOwner);
 		entry.mode = { kind: 'routing' };
 		if (entry.watchdog) clearTimeout(entry.watchdog);
 		entry.watchdog = null;
 		this.reader.unfollow(keys.outbound(entry.name), entry.outboundHandle);
+		this.forgetIfIdle(entry);
+	}
+
+	/** Server changes forwarded to the owner and not acknowledged yet fail with `error`. */
+	private rejectWaitingChanges(entry: Entry, error: Error) {
 		for (const waiting of entry.acks.values()) {
 			clearTimeout(waiting.timer);
-			waiting.reject(new OwnerChangedError(entry.name));
+			waiting.reject(error);
 		}
 		entry.acks.clear();
-		for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, code, reason, false);
-		this.forgetIfIdle(entry);
 	}
 
 	private forgetIfIdle(entry: Entry) {
@@ -931,11 +937,7 @@ export class ClusterRooms implements LiveRooms {
 			entries.map(async (entry) => {
 				for (const state of [...entry.sockets.values()]) this.closeSocket(entry, state, CLOSE.shuttingDown, 'server restarting');
 				if (entry.watchdog) clearTimeout(entry.watchdog);
-				for (const waiting of entry.acks.values()) {
-					clearTimeout(waiting.timer);
-					waiting.reject(new Error(`live room ${entry.name}: the server is shutting down`));
-				}
-				entry.acks.clear();
+				this.rejectWaitingChanges(entry, new Error(`live room ${entry.name}: the server is shutting down`));
 				const mode = entry.mode;
 				if (mode.kind !== 'owner') return;
 				if (mode.owned.unloadTimer) clearTimeout(mode.owned.unloadTimer);

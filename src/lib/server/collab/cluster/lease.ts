@@ -13,7 +13,8 @@
  */
 import type { Redis } from 'ioredis';
 import { log } from '../../log';
-import { keys, type ClusterSettings } from './redis';
+import { keys } from './redis';
+import type { ClusterSettings } from './settings';
 
 export type LeaseHolder = { instanceId: string; fence: number };
 export type Acquired = { fence: number } | { owner: LeaseHolder | null };

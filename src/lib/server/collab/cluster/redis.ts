@@ -1,44 +1,11 @@
 /**
- * The Redis side of several instances sharing live rooms: settings from the environment, the
- * connections, and every key name in one place. Redis holds nothing durable here (the database
+ * The Redis side of several instances sharing live rooms: the connections and every key name in one
+ * place (the settings are in settings.ts). Redis holds nothing durable here (the database
  * does): leases, their counters, and the streams between instances.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
 import { log } from '../../log';
-
-export type ClusterSettings = {
-	redisUrl: string;
-	/** This process's name in leases and streams; unique among the instances. */
-	instanceId: string;
-	/** A lease not renewed for this long expires and another instance may take the room. */
-	leaseTtlMs: number;
-	/** Entries kept per room stream (approximately): enough for a reconnecting reader, bounded memory. */
-	streamMaxLength: number;
-	/** How long a server change forwarded to another instance may take before it counts as failed. */
-	forwardTimeoutMs: number;
-};
-
-function positive(name: string, fallback: number): number {
-	const raw = process.env[name];
-	const value = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
-	return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-/** The settings when `REDIS_URL` is set (cluster mode), else null (one instance, no Redis). */
-export function clusterSettingsFromEnv(): ClusterSettings | null {
-	const redisUrl = process.env.REDIS_URL?.trim();
-	if (!redisUrl) return null;
-	const leaseTtlMs = positive('MUFAKAT_LEASE_TTL_MS', 5000);
-	return {
-		redisUrl,
-		instanceId: process.env.MUFAKAT_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-		leaseTtlMs,
-		streamMaxLength: positive('MUFAKAT_STREAM_MAXLEN', 10_000),
-		forwardTimeoutMs: positive('MUFAKAT_FORWARD_TIMEOUT_MS', Math.max(10_000, leaseTtlMs * 3))
-	};
-}
+import type { ClusterSettings } from './settings';
 
 /**
  * One connection. Commands fail at once while Redis is unreachable (no offline queue) and after

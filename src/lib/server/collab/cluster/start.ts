@@ -8,7 +8,7 @@ import { claimRoom, DatabaseRoomStore, loadStoredRoom } from '../database-store'
 import type { LiveRooms } from '../live-rooms';
 import type { RoomOptions } from '../rooms';
 import { ClusterRooms } from './cluster-rooms';
-import { clusterSettingsFromEnv } from './redis';
+import { clusterSettingsFromEnv } from './settings';
 
 /**
  * The cluster room manager when `REDIS_URL` is set, else null. Every instance must reach the same

@@ -13,7 +13,8 @@
 import type { Redis } from 'ioredis';
 import type { Principal } from '../principal';
 import { log } from '../../log';
-import { keys, type ClusterSettings } from './redis';
+import { keys } from './redis';
+import type { ClusterSettings } from './settings';
 
 export type InboundMessage =
 	| { t: 'open'; conn: string; instance: string; principal: Principal }
